@@ -1,0 +1,29 @@
+# trailq build targets. The README gives the two commands a new user needs; these are the rest.
+GO ?= go
+
+.PHONY: build test demo bench fuzz lint clean
+
+build:
+	$(GO) build -o bin/trailq ./cmd/trailq
+
+test:
+	$(GO) test ./...
+
+# The main job on the shipped sample logs: the console sign-ins of every account and region.
+demo: build
+	./bin/trailq query --source testdata/sample/AWSLogs --store bin/sample.duckdb --format table \
+	  "SELECT eventtime, useridentity.type, useridentity.arn, sourceipaddress, json_extract_scalar(responseelements, '$$.ConsoleLogin') AS result FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin' ORDER BY eventtime"
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/cloudtrail
+	$(GO) test -run '^$$' -fuzz FuzzParseKey -fuzztime 30s ./internal/cloudtrail
+
+lint:
+	$(GO) vet ./...
+	test -z "$$(gofmt -l .)"
+
+clean:
+	rm -rf bin

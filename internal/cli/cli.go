@@ -1,0 +1,138 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailq/trailq/internal/ingest"
+)
+
+// Exit codes.
+const (
+	ExitOK        = 0
+	ExitError     = 1
+	ExitUsage     = 2
+	ExitFindings  = 3
+	ExitCancelled = 130
+)
+
+// Main runs trailq with the process's arguments and streams and returns the exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	f := NewFactory(os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	return Run(ctx, f, os.Args[1:])
+}
+
+// Run executes one command line and returns its exit code.
+func Run(ctx context.Context, f *Factory, args []string) int {
+	root := NewRootCmd(f)
+	root.SetArgs(args)
+	root.SetIn(f.IO.In)
+	root.SetOut(f.IO.Out)
+	root.SetErr(f.IO.ErrOut)
+	err := root.ExecuteContext(ctx)
+	return exitCode(f.IO.ErrOut, err, ctx)
+}
+
+// UsageError is a mistake in the command line.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErrorf(format string, a ...any) error { return &UsageError{Err: fmt.Errorf(format, a...)} }
+
+// HintError carries a suggestion the user can act on.
+type HintError struct {
+	Err  error
+	Hint string
+}
+
+func (e *HintError) Error() string { return e.Err.Error() }
+func (e *HintError) Unwrap() error { return e.Err }
+
+func withHint(err error, hint string) error { return &HintError{Err: err, Hint: hint} }
+
+// FindingsError asks for exit status 3 (findings when asked to fail on them).
+type FindingsError struct{ Msg string }
+
+func (e *FindingsError) Error() string { return e.Msg }
+
+func exitCode(w io.Writer, err error, ctx context.Context) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		fmt.Fprintln(w, "Cancelled.")
+		return ExitCancelled
+	}
+	fmt.Fprintf(w, "Error: %v\n", err)
+	var hint *HintError
+	if errors.As(err, &hint) && hint.Hint != "" {
+		fmt.Fprintf(w, "Try: %s\n", hint.Hint)
+	}
+	var usage *UsageError
+	var findings *FindingsError
+	var strict *ingest.StrictError
+	switch {
+	case errors.As(err, &usage):
+		fmt.Fprintln(w, "Run 'trailq help' for usage.")
+		return ExitUsage
+	case errors.As(err, &findings):
+		return ExitFindings
+	case errors.As(err, &strict):
+		return ExitError
+	}
+	return ExitError
+}
+
+// NewRootCmd builds the command tree.
+func NewRootCmd(f *Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "trailq",
+		Short: "Query AWS CloudTrail logs locally with Athena SQL",
+		Long: `trailq answers questions about an AWS account's history straight from its CloudTrail logs, on your
+machine: it loads the logs from a folder (or S3) into a local store, once, and runs the SQL you would run
+in Amazon Athena against them.`,
+		Example: `  # Who signed in to the console in September (the seed query, run unchanged):
+  trailq query --source ./AWSLogs "SELECT eventtime, useridentity.arn, sourceipaddress
+    FROM cloudtrail_logs_mybucket WHERE eventtype = 'AwsConsoleSignIn'
+    AND eventtime >= '2024-09-01T00:00:00Z' AND eventtime <= '2024-09-30T23:59:59Z'"
+
+  # Load new logs only:
+  trailq load --source ./AWSLogs`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	root.PersistentFlags().StringVar(&f.LogLevel, "log-level", "warn", "diagnostic messages on stderr: debug, info, warn or error")
+	root.AddCommand(NewCmdLoad(f, nil))
+	root.AddCommand(NewCmdQuery(f, nil))
+	root.AddCommand(newHelpEnvironment())
+	return root
+}
+
+func newHelpEnvironment() *cobra.Command {
+	return &cobra.Command{
+		Use:   "environment",
+		Short: "Environment variables that trailq reads",
+		Long: `Environment variables that trailq reads:
+
+  TRAILQ_SOURCE     default for --source: a folder, a file, or s3://bucket/prefix
+  TRAILQ_STORE      default for --store: the DuckDB store file to use
+  TRAILQ_CACHE_DIR  where default stores are kept (default: the user cache folder, e.g. ~/.cache/trailq)
+  NO_COLOR          when set, no colour in output
+
+AWS access (S3 sources) uses the AWS SDK's default credential chain and its variables: AWS_PROFILE,
+AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, …`,
+		Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), cmd.Long) },
+	}
+}

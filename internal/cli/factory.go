@@ -1,0 +1,260 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/source"
+	"github.com/trailq/trailq/internal/source/local"
+	"github.com/trailq/trailq/internal/store"
+)
+
+// IOStreams are the command's standard streams and what they are connected to.
+type IOStreams struct {
+	In     io.Reader
+	Out    io.Writer
+	ErrOut io.Writer
+	// OutTTY and ErrTTY are true when the stream is a terminal.
+	OutTTY, ErrTTY bool
+}
+
+// Factory carries what commands need from the outside world; tests build their own.
+type Factory struct {
+	IO       IOStreams
+	Getenv   func(string) string
+	Now      func() time.Time
+	LogLevel string
+	// OpenSource opens a --source value; NewFactory sets the default that knows folders and files.
+	OpenSource func(ctx context.Context, spec string) (source.Source, error)
+}
+
+// NewFactory returns a Factory over real streams.
+func NewFactory(in io.Reader, out, errOut io.Writer, getenv func(string) string) *Factory {
+	f := &Factory{
+		IO:     IOStreams{In: in, Out: out, ErrOut: errOut, OutTTY: isTerminal(out), ErrTTY: isTerminal(errOut)},
+		Getenv: getenv,
+		Now:    time.Now,
+	}
+	f.OpenSource = f.openSource
+	return f
+}
+
+func isTerminal(w io.Writer) bool {
+	file, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(file.Fd()))
+}
+
+// Logger returns the slog logger for --log-level, writing to stderr.
+func (f *Factory) Logger() *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(f.LogLevel)); err != nil {
+		lvl = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(f.IO.ErrOut, &slog.HandlerOptions{Level: lvl}))
+}
+
+func (f *Factory) openSource(ctx context.Context, spec string) (source.Source, error) {
+	if strings.HasPrefix(spec, "s3://") {
+		return nil, withHint(fmt.Errorf("open source %s: S3 sources are not available in this build", spec),
+			"download the logs first (aws s3 sync s3://bucket/AWSLogs ./AWSLogs) and use --source ./AWSLogs")
+	}
+	src, err := local.New(spec)
+	if err != nil {
+		return nil, withHint(err, "--source takes a folder of CloudTrail logs, one log file, or s3://bucket/prefix")
+	}
+	return src, nil
+}
+
+// SourceOptions are the flags of every command that reads logs.
+type SourceOptions struct {
+	Source  string
+	Store   string
+	Strict  bool
+	NoLoad  bool
+	Workers int
+}
+
+func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
+	cmd.Flags().StringVarP(&o.Source, "source", "s", "", "CloudTrail logs: a folder, one file, or s3://bucket/prefix (env TRAILQ_SOURCE)")
+	cmd.Flags().StringVar(&o.Store, "store", "", "store file to use (env TRAILQ_STORE; default: one per source in the user cache folder)")
+	cmd.Flags().BoolVar(&o.Strict, "strict", false, "fail on the first broken file or record instead of reporting it and going on")
+	cmd.Flags().BoolVar(&o.NoLoad, "no-load", false, "answer from what the store has, without looking for new logs")
+	cmd.Flags().IntVar(&o.Workers, "workers", 0, "objects read at once (default: one per CPU)")
+}
+
+func (o *SourceOptions) resolve(f *Factory) {
+	if o.Source == "" {
+		o.Source = f.Getenv("TRAILQ_SOURCE")
+	}
+	if o.Store == "" {
+		o.Store = f.Getenv("TRAILQ_STORE")
+	}
+}
+
+// DefaultStorePath returns the store file used for a source when --store is not given.
+func (f *Factory) DefaultStorePath(src source.Source) (string, error) {
+	dir := f.Getenv("TRAILQ_CACHE_DIR")
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", withHint(fmt.Errorf("find the cache folder: %w", err), "give --store FILE or set TRAILQ_CACHE_DIR")
+		}
+		dir = filepath.Join(base, "trailq")
+	}
+	id := src.String()
+	sum := sha256.Sum256([]byte(id))
+	name := safeName.ReplaceAllString(filepath.Base(strings.TrimSuffix(id, "/")), "_")
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	return filepath.Join(dir, "stores", name+"-"+hex.EncodeToString(sum[:6])+".duckdb"), nil
+}
+
+var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// LoadHook, when set on a command's options, replaces the default ingest options (used by sources that need
+// other listing, e.g. a time window).
+type LoadHook func(*ingest.Options)
+
+// OpenStore opens the store for o and, unless --no-load, first loads what is new in the source.
+// It prints the load summary to stderr.
+func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook) (*store.Store, *ingest.Report, error) {
+	o.resolve(f)
+	if o.Source == "" && o.Store == "" {
+		return nil, nil, &UsageError{Err: withHint(fmt.Errorf("no logs given"), "--source ./AWSLogs (a folder, a file or s3://bucket/prefix), or --store FILE")}
+	}
+	var src source.Source
+	if o.Source != "" {
+		var err error
+		if src, err = f.OpenSource(ctx, o.Source); err != nil {
+			return nil, nil, err
+		}
+	}
+	path := o.Store
+	if path == "" {
+		var err error
+		if path, err = f.DefaultStorePath(src); err != nil {
+			return nil, nil, err
+		}
+	}
+	readOnly := src == nil || o.NoLoad
+	if readOnly {
+		if _, err := os.Stat(path); err != nil {
+			return nil, nil, withHint(fmt.Errorf("open store %s: %w", path, err), "load logs first with --source")
+		}
+	}
+	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly})
+	if err != nil {
+		return nil, nil, err
+	}
+	if readOnly {
+		return st, nil, nil
+	}
+	if err := st.SetMeta(ctx, "source", src.String()); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	opts := ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{}}
+	if hook != nil {
+		hook(&opts)
+	}
+	var bar *progress.Bar
+	if f.IO.ErrTTY {
+		bar = progress.Start(f.IO.ErrOut, opts.Progress, "Loading", 200*time.Millisecond)
+	}
+	rep, err := ingest.Run(ctx, src, st, opts)
+	bar.Stop()
+	if rep != nil {
+		printReport(f.IO.ErrOut, rep, src)
+	}
+	if err != nil {
+		st.Close()
+		return nil, rep, err
+	}
+	// Answer from a read-only handle: user SQL cannot change the store, and the write lock is released.
+	if err := st.Close(); err != nil {
+		return nil, rep, fmt.Errorf("close store: %w", err)
+	}
+	st, err = store.Open(ctx, path, store.Options{ReadOnly: true})
+	if err != nil {
+		return nil, rep, err
+	}
+	return st, rep, nil
+}
+
+// printReport writes the load summary and every file with problems.
+func printReport(w io.Writer, r *ingest.Report, src source.Source) {
+	newObjs := r.Loaded
+	fmt.Fprintf(w, "Loaded %d new object%s (%s, %d records, %d added", newObjs, plural(newObjs), progress.HumanBytes(r.Bytes), r.Records, r.Inserted)
+	if r.Duplicates > 0 {
+		fmt.Fprintf(w, ", %d duplicates already stored", r.Duplicates)
+	}
+	fmt.Fprintf(w, ") from %s in %s; %d unchanged", src, r.Elapsed.Round(time.Millisecond), r.Unchanged)
+	if len(r.Skipped) > 0 {
+		fmt.Fprint(w, "; skipped")
+		first := true
+		for _, k := range []string{"digest", "insight", "config", "not-cloudtrail", "other"} {
+			if n := r.Skipped[k]; n > 0 {
+				if !first {
+					fmt.Fprint(w, ",")
+				}
+				first = false
+				fmt.Fprintf(w, " %d %s", n, skippedName(k))
+			}
+		}
+	}
+	fmt.Fprintln(w, ".")
+	if len(r.Files) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%d file%s with problems (the rest of each was loaded):\n", len(r.Files), plural(len(r.Files)))
+	for _, fr := range r.Files {
+		fmt.Fprintf(w, "  %s: %s", fr.Key, fr.Outcome)
+		if fr.Detail != "" {
+			fmt.Fprintf(w, ": %s", fr.Detail)
+		}
+		fmt.Fprintf(w, " (%d records loaded)\n", fr.Records)
+		for i, p := range fr.Problems {
+			if i == 3 {
+				fmt.Fprintf(w, "    … and %d more\n", len(fr.Problems)-3)
+				break
+			}
+			fmt.Fprintf(w, "    %s\n", p)
+		}
+	}
+}
+
+func skippedName(kind string) string {
+	switch kind {
+	case "digest":
+		return "digest files"
+	case "insight":
+		return "CloudTrail Insights files"
+	case "config":
+		return "AWS Config files"
+	case "not-cloudtrail":
+		return "JSON files that are not CloudTrail logs"
+	}
+	return "other files"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,182 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/output"
+	"github.com/trailq/trailq/internal/store"
+)
+
+// QueryOptions are the flags of trailq query.
+type QueryOptions struct {
+	SourceOptions
+	SQL     string
+	File    string
+	Format  string
+	Dialect string
+	Explain bool
+	Wide    bool
+}
+
+// NewCmdQuery builds "trailq query".
+func NewCmdQuery(f *Factory, runF func(context.Context, *QueryOptions) error) *cobra.Command {
+	opts := &QueryOptions{}
+	cmd := &cobra.Command{
+		Use:   "query [SQL]",
+		Short: "Run an Athena SQL query over the logs",
+		Long: `Query runs one SQL statement, written as for Amazon Athena, over the CloudTrail table. Any table name a
+CloudTrail table has in Athena works (cloudtrail_logs, cloudtrail_logs_mybucket, default.cloudtrail_logs_x,
+"awsdatacatalog"."default"."cloudtrail_logs_x"), with Athena's columns (useridentity is a struct,
+eventtime an ISO-8601 string, requestparameters JSON text, …) and the partition columns region, year, month,
+day, and "$path". With --source, new logs are loaded first.
+
+The SQL comes from the argument, from -f FILE, or from standard input.
+
+Output is an aligned table on a terminal and CSV when piped; --format picks one of table, csv, tsv, json,
+jsonl. The row count and time go to standard error.
+
+EXIT STATUS
+  0  the query ran (no rows is not an error)
+  1  an error (a bad query, unreadable store, …)
+  2  a usage error
+  130  interrupted`,
+		Example: `  trailq query --source ./AWSLogs "SELECT eventname, count(*) FROM cloudtrail_logs GROUP BY 1 ORDER BY 2 DESC"
+  trailq query --source ./AWSLogs -f signins.sql --format json
+  echo "SELECT count(*) FROM cloudtrail_logs" | trailq query --store ./audit.duckdb`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				opts.SQL = args[0]
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runQuery(cmd.Context(), f, opts)
+		},
+	}
+	addSourceFlags(cmd, &opts.SourceOptions)
+	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "read the SQL from `FILE` (- for standard input)")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
+	cmd.Flags().StringVar(&opts.Dialect, "dialect", "athena", "SQL dialect: athena (translated) or duckdb (run as written)")
+	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "print the DuckDB SQL the query is translated to, and do not run it")
+	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
+	return cmd
+}
+
+func (o *QueryOptions) readSQL(in io.Reader) (string, error) {
+	switch {
+	case o.SQL != "" && o.File != "":
+		return "", usageErrorf("give the SQL as an argument or with -f, not both")
+	case o.SQL == "-" || o.File == "-" || o.SQL == "" && o.File == "":
+		b, err := io.ReadAll(in)
+		if err != nil {
+			return "", fmt.Errorf("read SQL from standard input: %w", err)
+		}
+		return string(b), nil
+	case o.File != "":
+		b, err := os.ReadFile(o.File)
+		if err != nil {
+			return "", fmt.Errorf("read SQL: %w", err)
+		}
+		return string(b), nil
+	}
+	return o.SQL, nil
+}
+
+func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
+	format := output.Table
+	if !f.IO.OutTTY {
+		format = output.CSV
+	}
+	if opts.Format != "" {
+		var err error
+		if format, err = output.ParseFormat(opts.Format); err != nil {
+			return &UsageError{Err: err}
+		}
+	}
+	if opts.Dialect != "athena" && opts.Dialect != "duckdb" {
+		return usageErrorf("unknown --dialect %q: use athena or duckdb", opts.Dialect)
+	}
+	if opts.SQL == "" && opts.File == "" && f.IO.In == os.Stdin && isTerminal(os.Stdin) {
+		return usageErrorf("no SQL: give it as an argument, with -f FILE, or on standard input")
+	}
+	sql, err := opts.readSQL(f.IO.In)
+	if err != nil {
+		return err
+	}
+	sql = strings.TrimSpace(sql)
+	sql = strings.TrimSpace(strings.TrimSuffix(sql, ";"))
+	if sql == "" {
+		return usageErrorf("the SQL is empty")
+	}
+	translated := sql
+	if opts.Dialect == "athena" {
+		tr := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView})
+		if translated, err = tr.Translate(sql); err != nil {
+			return fmt.Errorf("read query: %w", err)
+		}
+	}
+	if opts.Explain {
+		fmt.Fprintln(f.IO.Out, translated)
+		return nil
+	}
+	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, nil)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	n, err := RunSQL(ctx, st, translated, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format)}))
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%d row%s in %s\n", n, plural(n), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func maxWidth(f *Factory, wide bool, format output.Format) int {
+	if wide || format != output.Table || !f.IO.OutTTY {
+		return 0
+	}
+	return 80
+}
+
+// RunSQL runs query on st and writes its rows to w, returning the row count.
+func RunSQL(ctx context.Context, st *store.Store, query string, w output.Writer) (int, error) {
+	rows, err := st.Query(ctx, query)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	cols := rows.Columns()
+	names := make([]string, len(cols))
+	for i, c := range cols {
+		names[i] = c.Name
+	}
+	if err := w.Header(names); err != nil {
+		return 0, err
+	}
+	n := 0
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return n, err
+		}
+		if err := w.Row(vals); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, err
+	}
+	return n, w.Close()
+}

@@ -1,0 +1,393 @@
+package ingest
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/trailq/trailq/internal/cloudtrail"
+	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/source"
+	"github.com/trailq/trailq/internal/store"
+)
+
+// Options control a load.
+type Options struct {
+	// Prefixes limit listing to these key prefixes; none lists everything.
+	Prefixes []string
+	// Filter, when set, keeps only the objects it returns true for (judged from the key, before any read).
+	Filter func(key string, k cloudtrail.Key) bool
+	// Workers is the number of objects fetched and decoded at once; 0 means one per CPU.
+	Workers int
+	// Strict makes the first problem of any file fatal.
+	Strict bool
+	// BatchRecords is how many records are committed together; 0 means 200,000.
+	BatchRecords int
+	// Progress, when set, is updated as the load goes.
+	Progress *progress.Counter
+	// Log receives debug messages; nil discards them.
+	Log *slog.Logger
+	// MaxUncompressed bounds the decompressed size of one object; 0 means 4 GiB.
+	MaxUncompressed int64
+}
+
+// FileReport names one object that was not loaded cleanly.
+type FileReport struct {
+	Key      string
+	Outcome  string // store.Outcome*
+	Detail   string // why the file (or its rest) could not be read
+	Records  int    // records loaded from it
+	Problems []cloudtrail.Problem
+}
+
+// Report says what a load did.
+type Report struct {
+	Listed     int            // objects listed
+	Unchanged  int            // already in the store, not read again
+	Loaded     int            // objects read and committed (including failed and skipped ones kept in the manifest)
+	Records    int            // records read
+	Inserted   int            // rows added
+	Duplicates int            // identical records already stored, not added again
+	Bytes      int64          // bytes read (as stored)
+	Skipped    map[string]int // objects that are not trail logs, by kind (digest, insight, config, other)
+	Files      []FileReport   // objects with problems, by key
+	Elapsed    time.Duration
+}
+
+// Problems returns the number of objects with problems.
+func (r *Report) Problems() int { return len(r.Files) }
+
+// StrictError is returned under Options.Strict for the first problem found.
+type StrictError struct{ File FileReport }
+
+func (e *StrictError) Error() string {
+	msg := e.File.Detail
+	if msg == "" && len(e.File.Problems) > 0 {
+		msg = e.File.Problems[0].String()
+	}
+	return fmt.Sprintf("load %s: %s (--strict)", e.File.Key, msg)
+}
+
+// Run loads what is new in src into st.
+func Run(ctx context.Context, src source.Source, st *store.Store, opts Options) (*Report, error) {
+	start := time.Now()
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.BatchRecords <= 0 {
+		opts.BatchRecords = 200_000
+	}
+	if opts.MaxUncompressed <= 0 {
+		opts.MaxUncompressed = 4 << 30
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Progress == nil {
+		opts.Progress = &progress.Counter{}
+	}
+	rep := &Report{Skipped: map[string]int{}}
+	manifest, err := st.Loaded(ctx)
+	if err != nil {
+		return rep, err
+	}
+	jobs, err := plan(ctx, src, manifest, opts, rep)
+	if err != nil {
+		return rep, err
+	}
+	opts.Progress.Total.Store(int64(len(jobs)))
+	err = load(ctx, src, st, jobs, opts, rep)
+	sort.Slice(rep.Files, func(i, j int) bool { return rep.Files[i].Key < rep.Files[j].Key })
+	rep.Elapsed = time.Since(start)
+	return rep, err
+}
+
+type job struct {
+	obj      source.Object
+	key      cloudtrail.Key
+	replaces bool
+}
+
+// plan lists the source and keeps the objects to read.
+func plan(ctx context.Context, src source.Source, manifest map[string]string, opts Options, rep *Report) ([]job, error) {
+	prefixes := opts.Prefixes
+	if len(prefixes) == 0 {
+		prefixes = []string{""}
+	}
+	var jobs []job
+	for _, prefix := range prefixes {
+		err := src.List(ctx, prefix, func(o source.Object) error {
+			rep.Listed++
+			k := cloudtrail.ParseKey(o.Key)
+			switch k.Kind {
+			case cloudtrail.KindDigest, cloudtrail.KindInsight, cloudtrail.KindConfig, cloudtrail.KindOther:
+				rep.Skipped[k.Kind.String()]++
+				return nil
+			}
+			if opts.Filter != nil && !opts.Filter(o.Key, k) {
+				return nil
+			}
+			v, seen := manifest[o.Key]
+			if seen && v == o.Version() {
+				rep.Unchanged++
+				return nil
+			}
+			jobs = append(jobs, job{obj: o, key: k, replaces: seen})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", describe(src, prefix), err)
+		}
+	}
+	return jobs, nil
+}
+
+func describe(src source.Source, prefix string) string {
+	if prefix == "" {
+		return src.String()
+	}
+	return strings.TrimSuffix(src.String(), "/") + "/" + prefix
+}
+
+// Locator is implemented by sources that name their objects in a form other than String()+"/"+key
+// (for S3: s3://bucket/key). The name is what Athena's "$path" column shows.
+type Locator interface {
+	Location(key string) string
+}
+
+func location(src source.Source, key string) string {
+	if l, ok := src.(Locator); ok {
+		return l.Location(key)
+	}
+	s := src.String()
+	if strings.HasSuffix(s, key) {
+		return s // a single file
+	}
+	return strings.TrimSuffix(s, "/") + "/" + key
+}
+
+// load reads the jobs with a pool of workers and commits their records from one goroutine.
+func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, opts Options, rep *Report) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	ld, err := st.BeginLoad(ctx)
+	if err != nil {
+		return err
+	}
+	defer ld.Close()
+
+	g, gctx := errgroup.WithContext(ctx)
+	work := make(chan job)
+	files := make(chan *store.File, opts.Workers)
+	g.Go(func() error {
+		defer close(work)
+		for _, j := range jobs {
+			select {
+			case work <- j:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	var workers errgroup.Group
+	for range opts.Workers {
+		workers.Go(func() error {
+			dec := cloudtrail.NewDecoder()
+			for j := range work {
+				f, err := readFile(gctx, src, j, dec, opts)
+				if err != nil {
+					return err
+				}
+				select {
+				case files <- f:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		defer close(files)
+		return workers.Wait()
+	})
+
+	// The writer: this goroutine. It commits what it has when the context is cancelled, so that a stopped load
+	// keeps what it read.
+	var werr error
+	commit := func(c context.Context) error {
+		cs, err := ld.Commit(c)
+		if err != nil {
+			return err
+		}
+		rep.Inserted += cs.Inserted
+		rep.Duplicates += cs.Duplicates
+		return nil
+	}
+	for f := range files {
+		if werr != nil {
+			continue // drain
+		}
+		if fr, bad := fileReport(f); bad {
+			if opts.Strict {
+				werr = &StrictError{File: fr}
+				continue
+			}
+			rep.Files = append(rep.Files, fr)
+		}
+		if f.Skip {
+			rep.Skipped["not-cloudtrail"]++
+		}
+		if err := ld.Add(context.WithoutCancel(ctx), f); err != nil {
+			werr = err
+			continue
+		}
+		rep.Loaded++
+		rep.Records += len(f.Records)
+		rep.Bytes += f.Size
+		if ld.Staged() >= opts.BatchRecords {
+			if err := commit(context.WithoutCancel(ctx)); err != nil {
+				werr = err
+			}
+		}
+	}
+	gerr := g.Wait()
+	if werr != nil {
+		return werr
+	}
+	if err := commit(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	if gerr != nil {
+		return gerr
+	}
+	return ctx.Err()
+}
+
+func fileReport(f *store.File) (FileReport, bool) {
+	out := f.Outcome()
+	if out == store.OutcomeLoaded || out == store.OutcomeSkipped {
+		return FileReport{}, false
+	}
+	fr := FileReport{Key: f.Key, Outcome: out, Records: len(f.Records), Problems: f.Problems}
+	if f.Err != nil {
+		fr.Detail = f.Err.Error()
+	}
+	return fr, true
+}
+
+// readFile opens, decompresses and decodes one object. Problems with its content are recorded in the File;
+// the error is only for cancellation (and for the source failing, which is reported as the file's problem).
+func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Decoder, opts Options) (*store.File, error) {
+	f := &store.File{
+		Key:      j.obj.Key,
+		Path:     location(src, j.obj.Key),
+		Parsed:   j.key,
+		Size:     j.obj.Size,
+		Version:  j.obj.Version(),
+		Replaces: j.replaces,
+	}
+	defer func() {
+		opts.Progress.Done.Add(1)
+		opts.Progress.Bytes.Add(j.obj.Size)
+	}()
+	rc, err := src.Open(ctx, j.obj.Key)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		f.Err = fmt.Errorf("open: %w", err)
+		return f, nil
+	}
+	defer rc.Close()
+	r, err := decompress(rc, opts.MaxUncompressed)
+	if err != nil {
+		f.Err = err
+		return f, nil
+	}
+	err = dec.Decode(r, func(i int, rec *cloudtrail.Record, problems []cloudtrail.Problem) error {
+		f.Records = append(f.Records, rec)
+		f.Problems = append(f.Problems, problems...)
+		opts.Progress.Records.Add(1)
+		return nil
+	}, func(p cloudtrail.Problem) {
+		f.Problems = append(f.Problems, p)
+	})
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	switch {
+	case err == nil:
+	case errors.Is(err, cloudtrail.ErrDigest), errors.Is(err, cloudtrail.ErrNoRecords) && j.key.Kind == cloudtrail.KindUnknown:
+		// A JSON file that is not a trail log, under a name that did not say so: skip it, but remember it.
+		f.Skip, f.SkipReason = true, err.Error()
+		f.Records, f.Problems = nil, nil
+	default:
+		f.Err = err
+	}
+	return f, nil
+}
+
+// decompress returns a reader of the object's content, gunzipping it when it starts with the gzip magic bytes
+// (whatever its name says).
+func decompress(r io.Reader, limit int64) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 256<<10)
+	magic, err := br.Peek(2)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if len(magic) == 0 {
+		return nil, errors.New("empty file")
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("gunzip: %w", err)
+		}
+		return &limitedReader{r: &gzipErrReader{zr}, n: limit}, nil
+	}
+	return &limitedReader{r: br, n: limit}, nil
+}
+
+type gzipErrReader struct{ r io.Reader }
+
+func (g *gzipErrReader) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = errors.New("truncated gzip data")
+		}
+		err = fmt.Errorf("gunzip: %w", err)
+	}
+	return n, err
+}
+
+// limitedReader fails, rather than ending quietly, once more than n bytes were read.
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n <= 0 {
+		return 0, fmt.Errorf("decompressed size exceeds the limit (a gzip bomb?)")
+	}
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	return n, err
+}

@@ -1,0 +1,2 @@
+// Package output writes query results as an aligned table, CSV, TSV, JSON or JSON Lines.
+package output

@@ -1,0 +1,154 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/trailq/trailq/internal/source"
+)
+
+var _ source.Source = (*Local)(nil)
+
+// Local reads log objects from a folder tree (or one file). Keys are slash-separated paths relative to the root;
+// for a single file the key is the file's base name.
+type Local struct {
+	root   string // absolute folder path, or the folder of the single file
+	single string // base name of the single file, or ""
+}
+
+// New returns a Local source for path, a folder or one file.
+func New(path string) (*Local, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", path, err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("open source %s: %w", path, err)
+	}
+	if fi.IsDir() {
+		return &Local{root: abs}, nil
+	}
+	return &Local{root: filepath.Dir(abs), single: filepath.Base(abs)}, nil
+}
+
+// String returns the absolute path of the folder or file.
+func (l *Local) String() string {
+	if l.single != "" {
+		return filepath.Join(l.root, l.single)
+	}
+	return l.root
+}
+
+// List walks the folder in lexical order. Symbolic links to files are followed; links to folders are not
+// (which also rules out link loops).
+func (l *Local) List(ctx context.Context, prefix string, fn func(source.Object) error) error {
+	if l.single != "" {
+		if !strings.HasPrefix(l.single, prefix) {
+			return nil
+		}
+		fi, err := os.Stat(filepath.Join(l.root, l.single))
+		if err != nil {
+			return fmt.Errorf("stat %s: %w", l.single, err)
+		}
+		return fn(source.Object{Key: l.single, Size: fi.Size(), ModTime: fi.ModTime()})
+	}
+	start := l.root
+	// Walk only the part of the tree the prefix can be in.
+	if dir := prefix[:strings.LastIndex(prefix, "/")+1]; dir != "" {
+		start = filepath.Join(l.root, filepath.FromSlash(dir))
+		if _, err := os.Stat(start); errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+	}
+	return walk(ctx, start, func(p string, fi fs.FileInfo) error {
+		rel, err := filepath.Rel(l.root, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if !strings.HasPrefix(key, prefix) {
+			return nil
+		}
+		return fn(source.Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime()})
+	})
+}
+
+// walk visits the regular files under dir in lexical order of their slash-separated keys.
+func walk(ctx context.Context, dir string, fn func(string, fs.FileInfo) error) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("read folder %s: %w", dir, err)
+	}
+	// Key order: "a/b" < "a-c" must compare as strings of the full key, which is the order of names + "/" for folders.
+	type item struct {
+		name string
+		sort string
+		dir  bool
+	}
+	items := make([]item, 0, len(entries))
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		isDir := e.IsDir()
+		if e.Type()&fs.ModeSymlink != 0 {
+			fi, err := os.Stat(p)
+			if err != nil || fi.IsDir() {
+				continue // dangling link or link to a folder: not followed
+			}
+		}
+		s := e.Name()
+		if isDir {
+			s += "/"
+		}
+		items = append(items, item{name: e.Name(), sort: s, dir: isDir})
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].sort < items[j].sort })
+	for _, it := range items {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := filepath.Join(dir, it.name)
+		if it.dir {
+			if err := walk(ctx, p, fn); err != nil {
+				return err
+			}
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if !fi.Mode().IsRegular() {
+			continue
+		}
+		if err := fn(p, fi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Open opens the file at key.
+func (l *Local) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !fs.ValidPath(key) {
+		return nil, fmt.Errorf("open %s: invalid key: %w", key, fs.ErrNotExist)
+	}
+	if l.single != "" && key != l.single {
+		return nil, fmt.Errorf("open %s: %w", key, fs.ErrNotExist)
+	}
+	f, err := os.Open(filepath.Join(l.root, filepath.FromSlash(key)))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", key, err)
+	}
+	return f, nil
+}

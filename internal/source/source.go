@@ -1,0 +1,42 @@
+package source
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Object is one log object of a source.
+type Object struct {
+	// Key is the object's key: the slash-separated path relative to the source's root (for S3, the object key).
+	Key string
+	// Size in bytes.
+	Size int64
+	// ModTime is the last modification time, when the source knows it.
+	ModTime time.Time
+	// ETag is the S3 ETag, or "" for sources that have none.
+	ETag string
+}
+
+// Version is the part of Object that says whether it changed since it was loaded.
+func (o Object) Version() string {
+	if o.ETag != "" {
+		return o.ETag
+	}
+	return o.ModTime.UTC().Format(time.RFC3339Nano)
+}
+
+// Source is a place holding CloudTrail log objects.
+//
+// Error contract, checked for every implementation by package sourcetest:
+//   - List calls fn for every object whose key starts with prefix (all objects for ""), in the caller's goroutine,
+//     in lexical key order, and returns fn's first error unchanged. A missing prefix lists nothing and is no error.
+//   - Open returns the object's bytes as stored (still gzipped). A missing key gives an error matching
+//     fs.ErrNotExist (errors.Is).
+//   - Both return ctx.Err() (possibly wrapped) once ctx is cancelled.
+type Source interface {
+	List(ctx context.Context, prefix string, fn func(Object) error) error
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// String names the source for messages and as the identity of its store, e.g. "/data/AWSLogs" or "s3://bucket/prefix".
+	String() string
+}

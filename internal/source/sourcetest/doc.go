@@ -1,0 +1,2 @@
+// Package sourcetest is the conformance suite that every Source implementation passes.
+package sourcetest

@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Options configure how a store is opened.
+type Options struct {
+	// ReadOnly opens the file without write access; several read-only openers may share it.
+	ReadOnly bool
+	// Threads is DuckDB's worker count; 0 lets DuckDB decide.
+	Threads int
+}
+
+// Store is an open DuckDB store file.
+type Store struct {
+	db       *sql.DB
+	path     string
+	readOnly bool
+}
+
+// ErrLocked is returned when another process holds the store open for writing.
+var ErrLocked = errors.New("the store is in use by another trailq process")
+
+// Open opens (creating when needed, unless read-only) the store file at path.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create store folder: %w", err)
+		}
+	} else if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	params := []string{
+		"autoinstall_known_extensions=false",
+		"autoload_known_extensions=false",
+	}
+	if opts.ReadOnly {
+		params = append(params, "access_mode=read_only")
+	}
+	if opts.Threads > 0 {
+		params = append(params, fmt.Sprintf("threads=%d", opts.Threads))
+	}
+	connector, err := duckdb.NewConnector(path+"?"+strings.Join(params, "&"), nil)
+	if err != nil {
+		return nil, openErr(path, err)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, openErr(path, err)
+	}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
+	if err := s.init(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openErr(path string, err error) error {
+	msg := err.Error()
+	if strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") {
+		return fmt.Errorf("open store %s: %w (wait for the other command to finish)", path, ErrLocked)
+	}
+	return fmt.Errorf("open store %s: %w", path, err)
+}
+
+func (s *Store) init(ctx context.Context) error {
+	if s.readOnly {
+		var v string
+		err := s.db.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'schema'`).Scan(&v)
+		if err != nil {
+			return fmt.Errorf("read store %s: %w (is it a trailq store?)", s.path, err)
+		}
+		if v != SchemaVersion {
+			return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and load again", s.path, v, SchemaVersion)
+		}
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("init store: %w", err)
+	}
+	defer tx.Rollback()
+	var v string
+	err = tx.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'schema'`).Scan(&v)
+	switch {
+	case err == nil && v != SchemaVersion:
+		return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and load again", s.path, v, SchemaVersion)
+	case err == nil:
+		return nil // already set up
+	}
+	for _, ddl := range schemaDDL() {
+		if _, err := tx.ExecContext(ctx, ddl); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO `+metaTable+` VALUES ('schema', ?)`, SchemaVersion); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("create schema: %w", err)
+	}
+	return nil
+}
+
+// Path returns the store's file path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Meta returns a value stored under key, or "" when there is none.
+func (s *Store) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read store metadata: %w", err)
+	}
+	return v, nil
+}
+
+// SetMeta stores value under key.
+func (s *Store) SetMeta(ctx context.Context, key, value string) error {
+	if _, err := s.db.ExecContext(ctx, `INSERT OR REPLACE INTO `+metaTable+` VALUES (?, ?)`, key, value); err != nil {
+		return fmt.Errorf("write store metadata: %w", err)
+	}
+	return nil
+}
