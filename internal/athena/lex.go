@@ -10,12 +10,12 @@ type TokenKind int
 
 // Token kinds.
 const (
-	TokSpace   TokenKind = iota // white space and comments
-	TokIdent                    // bare identifier or keyword
-	TokQuoted                   // "quoted identifier" (or `backticked`)
-	TokString                   // 'string literal'
-	TokNumber                   // 123, 1.5e3
-	TokOp                       // operators and punctuation
+	TokSpace  TokenKind = iota // white space and comments
+	TokIdent                   // bare identifier or keyword
+	TokQuoted                  // "quoted identifier" (or `backticked`)
+	TokString                  // 'string literal'
+	TokNumber                  // 123, 1.5e3
+	TokOp                      // operators and punctuation
 )
 
 // Token is one lexical token of a query; Text is exactly as written, Pos its byte offset.

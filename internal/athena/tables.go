@@ -118,7 +118,9 @@ var clauseKeywords = map[string]bool{
 	"qualify": true, "lateral": true, "select": true, "from": true, "with": true,
 }
 
-func isClauseKeyword(t Token) bool { return t.Kind == TokIdent && clauseKeywords[strings.ToLower(t.Text)] }
+func isClauseKeyword(t Token) bool {
+	return t.Kind == TokIdent && clauseKeywords[strings.ToLower(t.Text)]
+}
 
 func nextSignificant(toks []Token, i int) int {
 	for ; i < len(toks); i++ {

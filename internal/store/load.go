@@ -88,11 +88,11 @@ type Load struct {
 	app      *duckdb.Appender // staging rows
 	objects  *duckdb.Appender // manifest
 	problems *duckdb.Appender // load report
-	nextID  int64
-	files   []*File
-	ids     []int64
-	staged  int
-	started time.Time
+	nextID   int64
+	files    []*File
+	ids      []int64
+	staged   int
+	started  time.Time
 }
 
 // CommitStats says what a commit did.

@@ -13,7 +13,7 @@ const (
 	LogsView = "cloudtrail_logs"
 	// LogsExtView adds the columns other Athena table definitions have: "$path", "timestamp" (partition projection),
 	// account, account_partition, region_partition and date_partition (AWS Security Analytics Bootstrap).
-	LogsExtView = "cloudtrail_logs_ext"
+	LogsExtView   = "cloudtrail_logs_ext"
 	objectsTable  = "trailq_objects"
 	problemsTable = "trailq_problems"
 	metaTable     = "trailq_meta"
@@ -72,10 +72,10 @@ var partitionColumns = [][2]string{
 
 // internalColumns close the events table.
 var internalColumns = [][2]string{
-	{"account", "VARCHAR"},   // account from the key, else recipientAccountId
-	{"_path", "VARCHAR"},     // Athena's "$path": where the record came from
-	{"_file_id", "BIGINT"},   // trailq_objects.file_id
-	{"_hash", "UBIGINT"},     // content hash: identical records are stored once
+	{"account", "VARCHAR"}, // account from the key, else recipientAccountId
+	{"_path", "VARCHAR"},   // Athena's "$path": where the record came from
+	{"_file_id", "BIGINT"}, // trailq_objects.file_id
+	{"_hash", "UBIGINT"},   // content hash: identical records are stored once
 }
 
 // AthenaColumns returns the names of Athena's CloudTrail columns in order.

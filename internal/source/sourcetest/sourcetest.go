@@ -17,7 +17,7 @@ var Objects = map[string]string{
 	"AWSLogs/111111111111/CloudTrail/us-east-1/2024/09/01/111111111111_CloudTrail_us-east-1_20240901T0000Z_a.json": `{"Records":[]}`,
 	"AWSLogs/111111111111/CloudTrail/us-east-1/2024/09/02/111111111111_CloudTrail_us-east-1_20240902T0000Z_b.json": `{"Records":[{}]}`,
 	"AWSLogs/111111111111/CloudTrail/eu-west-1/2024/09/01/111111111111_CloudTrail_eu-west-1_20240901T0005Z_c.json": `{"Records":[]}`,
-	"AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2024/09/01/d.json.gz":                                         "not really gzip",
+	"AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2024/09/01/d.json.gz":                                        "not really gzip",
 	"AWSLogs-x/e.json": "",
 	"z.json":           `{}`,
 }
