@@ -86,6 +86,8 @@ type SourceOptions struct {
 	Strict  bool
 	NoLoad  bool
 	Workers int
+	// ReportFiles is how many files with problems the load summary lists (0: all).
+	ReportFiles int
 }
 
 func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
@@ -94,6 +96,7 @@ func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "fail on the first broken file or record instead of reporting it and going on")
 	cmd.Flags().BoolVar(&o.NoLoad, "no-load", false, "answer from what the store has, without looking for new logs")
 	cmd.Flags().IntVar(&o.Workers, "workers", 0, "objects read at once (default: one per CPU)")
+	o.ReportFiles = 5
 }
 
 func (o *SourceOptions) resolve(f *Factory) {
@@ -179,7 +182,7 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	rep, err := ingest.Run(ctx, src, st, opts)
 	bar.Stop()
 	if rep != nil {
-		printReport(f.IO.ErrOut, rep, src)
+		printReport(f.IO.ErrOut, rep, src, o.ReportFiles)
 	}
 	if err != nil {
 		st.Close()
@@ -197,7 +200,8 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 }
 
 // printReport writes the load summary and every file with problems.
-func printReport(w io.Writer, r *ingest.Report, src source.Source) {
+// At most maxFiles files are listed (0: all).
+func printReport(w io.Writer, r *ingest.Report, src source.Source, maxFiles int) {
 	newObjs := r.Loaded
 	fmt.Fprintf(w, "Loaded %d new object%s (%s, %d records, %d added", newObjs, plural(newObjs), progress.HumanBytes(r.Bytes), r.Records, r.Inserted)
 	if r.Duplicates > 0 {
@@ -222,7 +226,11 @@ func printReport(w io.Writer, r *ingest.Report, src source.Source) {
 		return
 	}
 	fmt.Fprintf(w, "%d file%s with problems (the rest of each was loaded):\n", len(r.Files), plural(len(r.Files)))
-	for _, fr := range r.Files {
+	for i, fr := range r.Files {
+		if maxFiles > 0 && i == maxFiles {
+			fmt.Fprintf(w, "  … and %d more files: 'trailq load --source %s' lists them all\n", len(r.Files)-maxFiles, src)
+			break
+		}
 		fmt.Fprintf(w, "  %s: %s", fr.Key, fr.Outcome)
 		if fr.Detail != "" {
 			fmt.Fprintf(w, ": %s", fr.Detail)

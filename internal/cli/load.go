@@ -31,6 +31,7 @@ EXIT STATUS
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.NoLoad = false
+			opts.ReportFiles = 0
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}

@@ -67,8 +67,8 @@ func (k Key) Partition() (region, year, month, day string) {
 }
 
 var (
-	// AWSLogs/[o-xxxx/]<account>/<Service>/<region>/YYYY/MM/DD/<file>
-	dirRE = regexp.MustCompile(`(?:^|/)AWSLogs/(?:(o-[a-z0-9]{10,32})/)?(\d{12})/(CloudTrail|CloudTrail-Digest|CloudTrail-Insight|Config)/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/[^/]+$`)
+	// [AWSLogs/][o-xxxx/]<account>/<Service>/<region>/YYYY/MM/DD/<file>: a source may start at any level.
+	dirRE = regexp.MustCompile(`(?:^|/)(?:(o-[a-z0-9]{10,32})/)?(\d{12})/(CloudTrail|CloudTrail-Digest|CloudTrail-Insight|Config)/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/[^/]+$`)
 	// <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<id>.json[.gz]
 	nameRE = regexp.MustCompile(`^(\d{12})_(CloudTrail|CloudTrail-Digest|CloudTrail-Insight|Config)_([a-z0-9-]+)_(?:.*_)?(\d{8}T\d{4}(?:\d{2})?Z)(?:_[A-Za-z0-9]+)?\.json(?:\.gz)?$`)
 )

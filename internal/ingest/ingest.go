@@ -25,6 +25,12 @@ import (
 type Options struct {
 	// Prefixes limit listing to these key prefixes; none lists everything.
 	Prefixes []string
+	// Window, when set, loads only the objects filed under its UTC dates. Sources that can list folders
+	// (source.DirLister) list only those day folders; others are listed whole and filtered by key.
+	// Objects whose key carries no date are always read.
+	Window *Window
+	// Accounts and Regions, when set, load only those accounts' and regions' logs.
+	Accounts, Regions []string
 	// Filter, when set, keeps only the objects it returns true for (judged from the key, before any read).
 	Filter func(key string, k cloudtrail.Key) bool
 	// Workers is the number of objects fetched and decoded at once; 0 means one per CPU.
@@ -52,16 +58,19 @@ type FileReport struct {
 
 // Report says what a load did.
 type Report struct {
-	Listed     int            // objects listed
-	Unchanged  int            // already in the store, not read again
-	Loaded     int            // objects read and committed (including failed and skipped ones kept in the manifest)
-	Records    int            // records read
-	Inserted   int            // rows added
-	Duplicates int            // identical records already stored, not added again
-	Bytes      int64          // bytes read (as stored)
-	Skipped    map[string]int // objects that are not trail logs, by kind (digest, insight, config, other)
-	Files      []FileReport   // objects with problems, by key
-	Elapsed    time.Duration
+	Listed int // objects listed
+	// ListedPrefixes is the number of day folders listed under a window (0: the source was listed whole).
+	ListedPrefixes int
+	Outside        int            // objects outside the window or the account/region filters
+	Unchanged      int            // already in the store, not read again
+	Loaded         int            // objects read and committed (including failed and skipped ones kept in the manifest)
+	Records        int            // records read
+	Inserted       int            // rows added
+	Duplicates     int            // identical records already stored, not added again
+	Bytes          int64          // bytes read (as stored)
+	Skipped        map[string]int // objects that are not trail logs, by kind (digest, insight, config, other)
+	Files          []FileReport   // objects with problems, by key
+	Elapsed        time.Duration
 }
 
 // Problems returns the number of objects with problems.
@@ -121,7 +130,18 @@ type job struct {
 // plan lists the source and keeps the objects to read.
 func plan(ctx context.Context, src source.Source, manifest map[string]string, opts Options, rep *Report) ([]job, error) {
 	prefixes := opts.Prefixes
-	if len(prefixes) == 0 {
+	windowed := false
+	if len(prefixes) == 0 && opts.Window != nil {
+		wp, ok, err := windowPrefixes(ctx, src, *opts.Window, opts.Accounts, opts.Regions)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", src, err)
+		}
+		if ok {
+			prefixes, windowed = wp, true
+			rep.ListedPrefixes = len(wp)
+		}
+	}
+	if len(prefixes) == 0 && !windowed {
 		prefixes = []string{""}
 	}
 	var jobs []job
@@ -134,7 +154,8 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 				rep.Skipped[k.Kind.String()]++
 				return nil
 			}
-			if opts.Filter != nil && !opts.Filter(o.Key, k) {
+			if !opts.keep(k) || opts.Filter != nil && !opts.Filter(o.Key, k) {
+				rep.Outside++
 				return nil
 			}
 			v, seen := manifest[o.Key]

@@ -40,3 +40,11 @@ type Source interface {
 	// String names the source for messages and as the identity of its store, e.g. "/data/AWSLogs" or "s3://bucket/prefix".
 	String() string
 }
+
+// DirLister is implemented by sources that can list the "folders" right below a prefix (S3: a delimiter
+// listing's common prefixes). It lets a load with a time window list only the day folders it needs.
+type DirLister interface {
+	// ListDirs returns the names (without slashes) of the folders directly below prefix, which is "" or ends in
+	// "/", in lexical order. A missing prefix gives none and no error.
+	ListDirs(ctx context.Context, prefix string) ([]string, error)
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"os"
@@ -18,6 +19,9 @@ type Options struct {
 	ReadOnly bool
 	// Threads is DuckDB's worker count; 0 lets DuckDB decide.
 	Threads int
+	// InitSQL runs on every new connection (e.g. CREATE TEMP MACRO for Athena functions); it must not write to
+	// the database, so that it works on read-only stores too.
+	InitSQL []string
 }
 
 // Store is an open DuckDB store file.
@@ -49,7 +53,18 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Threads > 0 {
 		params = append(params, fmt.Sprintf("threads=%d", opts.Threads))
 	}
-	connector, err := duckdb.NewConnector(path+"?"+strings.Join(params, "&"), nil)
+	var initConn func(driver.ExecerContext) error
+	if len(opts.InitSQL) > 0 {
+		initConn = func(ex driver.ExecerContext) error {
+			for _, q := range opts.InitSQL {
+				if _, err := ex.ExecContext(context.Background(), q, nil); err != nil {
+					return fmt.Errorf("set up connection: %w", err)
+				}
+			}
+			return nil
+		}
+	}
+	connector, err := duckdb.NewConnector(path+"?"+strings.Join(params, "&"), initConn)
 	if err != nil {
 		return nil, openErr(path, err)
 	}

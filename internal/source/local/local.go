@@ -152,3 +152,30 @@ func (l *Local) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 	return f, nil
 }
+
+var _ source.DirLister = (*Local)(nil)
+
+// ListDirs returns the sub-folders of prefix.
+func (l *Local) ListDirs(ctx context.Context, prefix string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if l.single != "" {
+		return nil, nil
+	}
+	entries, err := os.ReadDir(filepath.Join(l.root, filepath.FromSlash(prefix)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read folder %s: %w", prefix, err)
+	}
+	var dirs []string
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	sort.Strings(dirs)
+	return dirs, nil
+}

@@ -1,0 +1,130 @@
+package ingest
+
+import (
+	"context"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/trailq/trailq/internal/cloudtrail"
+	"github.com/trailq/trailq/internal/source"
+)
+
+// Window limits a load to the log objects filed under the UTC dates From to To (inclusive; only the dates count).
+// Callers widen it for delivery lag: a record can be filed under the day after its eventTime.
+type Window struct {
+	From, To time.Time
+}
+
+// Days returns the UTC dates of the window.
+func (w Window) Days() []time.Time {
+	from := w.From.UTC().Truncate(24 * time.Hour)
+	to := w.To.UTC().Truncate(24 * time.Hour)
+	var days []time.Time
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		days = append(days, d)
+	}
+	return days
+}
+
+// Contains reports whether the key date d falls in the window.
+func (w Window) Contains(d time.Time) bool {
+	from := w.From.UTC().Truncate(24 * time.Hour)
+	to := w.To.UTC().Truncate(24 * time.Hour)
+	return !d.Before(from) && !d.After(to)
+}
+
+// Trail is one account's logs of one region: the folder holding its YYYY/MM/DD/ folders.
+type Trail struct {
+	Prefix  string // e.g. "AWSLogs/o-xxxx/111122223333/CloudTrail/us-east-1/"
+	OrgID   string
+	Account string
+	Region  string
+}
+
+var (
+	accountRE = regexp.MustCompile(`^\d{12}$`)
+	orgRE     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+)
+
+// DiscoverTrails finds the account/region folders below prefix with folder listings only, whatever level the
+// source starts at (the bucket, AWSLogs/, an organization or an account folder). ok is false when prefix is not
+// laid out as CloudTrail lays out a bucket; then the caller lists everything.
+func DiscoverTrails(ctx context.Context, dl source.DirLister, prefix string) (trails []Trail, ok bool, err error) {
+	var walk func(p, org, account string, depth int) error
+	walk = func(p, org, account string, depth int) error {
+		if depth > 4 {
+			return nil
+		}
+		dirs, err := dl.ListDirs(ctx, p)
+		if err != nil {
+			return err
+		}
+		for _, d := range dirs {
+			switch {
+			case account != "" && d == "CloudTrail":
+				ok = true
+				regions, err := dl.ListDirs(ctx, p+d+"/")
+				if err != nil {
+					return err
+				}
+				for _, r := range regions {
+					trails = append(trails, Trail{Prefix: p + d + "/" + r + "/", OrgID: org, Account: account, Region: r})
+				}
+			case account == "" && d == "AWSLogs":
+				if err := walk(p+d+"/", org, "", depth+1); err != nil {
+					return err
+				}
+			case account == "" && org == "" && orgRE.MatchString(d):
+				if err := walk(p+d+"/", d, "", depth+1); err != nil {
+					return err
+				}
+			case account == "" && accountRE.MatchString(d):
+				if err := walk(p+d+"/", org, d, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(prefix, "", "", 0); err != nil {
+		return nil, false, err
+	}
+	return trails, ok, nil
+}
+
+// windowPrefixes returns the day folders to list for a window, or ok=false when the source cannot be listed by
+// folder (then everything is listed and filtered by key).
+func windowPrefixes(ctx context.Context, src source.Source, w Window, accounts, regions []string) (prefixes []string, ok bool, err error) {
+	dl, isDL := src.(source.DirLister)
+	if !isDL {
+		return nil, false, nil
+	}
+	trails, ok, err := DiscoverTrails(ctx, dl, "")
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	for _, t := range trails {
+		if len(accounts) > 0 && !slices.Contains(accounts, t.Account) || len(regions) > 0 && !slices.Contains(regions, t.Region) {
+			continue
+		}
+		for _, d := range w.Days() {
+			prefixes = append(prefixes, t.Prefix+d.Format("2006/01/02")+"/")
+		}
+	}
+	return prefixes, true, nil
+}
+
+// keep reports whether an object with key k belongs to the load under the options' window and filters.
+func (o *Options) keep(k cloudtrail.Key) bool {
+	if len(o.Accounts) > 0 && k.Account != "" && !slices.Contains(o.Accounts, k.Account) {
+		return false
+	}
+	if len(o.Regions) > 0 && k.Region != "" && !slices.Contains(o.Regions, k.Region) {
+		return false
+	}
+	if o.Window != nil && !k.Date.IsZero() && !o.Window.Contains(k.Date) {
+		return false
+	}
+	return true
+}
