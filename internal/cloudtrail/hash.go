@@ -2,6 +2,8 @@ package cloudtrail
 
 import (
 	"encoding/binary"
+	"encoding/json"
+	"strings"
 
 	"github.com/zeebo/xxh3"
 )
@@ -11,10 +13,12 @@ import (
 func hashRecord(r *Record) uint64 {
 	h := hasher{h: xxh3.New()}
 	h.strs(r.EventVersion, r.EventTime, r.EventSource, r.EventName, r.AWSRegion, r.SourceIPAddress, r.UserAgent,
-		r.ErrorCode, r.ErrorMessage, r.RequestParameters, r.ResponseElements, r.AdditionalEventData, r.RequestID,
-		r.EventID, r.ReadOnly, r.EventType, r.APIVersion, r.RecipientAccountID, r.ServiceEventDetails,
-		r.SharedEventID, r.VPCEndpointID, r.VPCEndpointAccountID, r.EventCategory, r.SessionCredentialFromConsole,
-		r.EdgeDeviceDetails)
+		r.ErrorCode, r.ErrorMessage, r.RequestID,
+		r.EventID, r.ReadOnly, r.EventType, r.APIVersion, r.RecipientAccountID,
+		r.SharedEventID, r.VPCEndpointID, r.VPCEndpointAccountID, r.EventCategory, r.SessionCredentialFromConsole)
+	// JSON text is hashed in a canonical form (object keys sorted), so key order does not matter.
+	h.strs(canonical(r.RequestParameters), canonical(r.ResponseElements), canonical(r.AdditionalEventData),
+		canonical(r.ServiceEventDetails), canonical(r.EdgeDeviceDetails))
 	if u := r.UserIdentity; u != nil {
 		h.mark(1)
 		h.strs(u.Type, u.PrincipalID, u.ARN, u.AccountID, u.InvokedBy, u.AccessKeyID, u.UserName)
@@ -77,4 +81,22 @@ func (h *hasher) strs(ss ...String) {
 		h.h.Write(h.buf[:])
 		h.h.WriteString(s.S)
 	}
+}
+
+// canonical returns JSON text with object keys sorted; other text is returned as it is.
+func canonical(s String) String {
+	if !s.Valid || s.S == "" || (s.S[0] != '{' && s.S[0] != '[') {
+		return s
+	}
+	var v any
+	dec := json.NewDecoder(strings.NewReader(s.S))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return s
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return s
+	}
+	return Str(string(b))
 }

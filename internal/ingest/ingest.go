@@ -349,6 +349,10 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	if err == nil {
+		// Read to the end: a gzip stream's checksum and length come after the JSON, and nothing may follow it.
+		err = checkTrailer(r)
+	}
 	switch {
 	case err == nil:
 	case errors.Is(err, cloudtrail.ErrDigest), errors.Is(err, cloudtrail.ErrNoRecords) && j.key.Kind == cloudtrail.KindUnknown:
@@ -359,6 +363,25 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 		f.Err = err
 	}
 	return f, nil
+}
+
+// checkTrailer reads what is left after the document: white space only, up to a gzip stream's end.
+func checkTrailer(r io.Reader) error {
+	buf := make([]byte, 4096)
+	for {
+		n, err := r.Read(buf)
+		for _, c := range buf[:n] {
+			if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+				return errors.New("data after the end of the JSON document")
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // decompress returns a reader of the object's content, gunzipping it when it starts with the gzip magic bytes

@@ -3,6 +3,7 @@ package source
 import (
 	"context"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -23,7 +24,7 @@ func (o Object) Version() string {
 	if o.ETag != "" {
 		return o.ETag
 	}
-	return o.ModTime.UTC().Format(time.RFC3339Nano)
+	return o.ModTime.UTC().Format(time.RFC3339Nano) + " " + strconv.FormatInt(o.Size, 10)
 }
 
 // Source is a place holding CloudTrail log objects.
