@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const sampleDir = "../../testdata/sample/AWSLogs"
+
+type runResult struct {
+	code        int
+	out, errOut string
+}
+
+// run executes a trailq command line with its own cache folder and standard input.
+func run(t *testing.T, cache, stdin string, args ...string) runResult {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	f := NewFactory(strings.NewReader(stdin), &out, &errOut, func(k string) string {
+		if k == "TRAILQ_CACHE_DIR" {
+			return cache
+		}
+		return ""
+	})
+	code := Run(context.Background(), f, args)
+	return runResult{code, out.String(), errOut.String()}
+}
+
+// sampleRecords reads the sample tree with encoding/json: the reference for the query tests.
+func sampleRecords(t *testing.T) []map[string]any {
+	t.Helper()
+	var recs []map[string]any
+	err := filepath.Walk(sampleDir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() || !strings.Contains(p, "/CloudTrail/") {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(zr)
+		if err != nil {
+			return err
+		}
+		var doc struct{ Records []map[string]any }
+		if err := json.Unmarshal(b, &doc); err != nil {
+			return err
+		}
+		recs = append(recs, doc.Records...)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func TestSeedQuery(t *testing.T) {
+	cache := t.TempDir()
+	const from, to = "2020-01-01T00:00:00Z", "2024-12-31T23:59:59Z"
+	seed := `SELECT eventtime, eventname, useridentity, sourceipaddress, useragent, responseelements
+FROM cloudtrail_logs_mybucket
+WHERE eventtype = 'AwsConsoleSignIn'
+  AND eventtime >= '` + from + `' AND eventtime <= '` + to + `'`
+	r := run(t, cache, "", "query", "--source", sampleDir, "--format", "csv", seed)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	rows, err := csv.NewReader(strings.NewReader(r.out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(rows[0], ","), "eventtime,eventname,useridentity,sourceipaddress,useragent,responseelements"; got != want {
+		t.Errorf("header %q, want %q", got, want)
+	}
+	var got []string
+	for _, row := range rows[1:] {
+		got = append(got, row[0]+" "+row[1]+" "+row[3])
+	}
+	seen := map[string]bool{}
+	var want []string
+	for _, rec := range sampleRecords(t) {
+		et, _ := rec["eventTime"].(string)
+		if rec["eventType"] != "AwsConsoleSignIn" || et < from || et > to {
+			continue
+		}
+		ip, _ := rec["sourceIPAddress"].(string)
+		b, _ := json.Marshal(rec)
+		if seen[string(b)] {
+			continue
+		}
+		seen[string(b)] = true
+		want = append(want, et+" "+rec["eventName"].(string)+" "+ip)
+	}
+	sort.Strings(got)
+	sort.Strings(want)
+	if len(want) == 0 {
+		t.Fatal("the reference found no sign-ins in the window: the test data changed")
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, row := range rows[1:] {
+		var ui map[string]any
+		if err := json.Unmarshal([]byte(row[2]), &ui); err != nil {
+			t.Errorf("useridentity is not JSON: %q", row[2])
+		} else if _, ok := ui["type"]; !ok {
+			t.Errorf("useridentity has no type field: %q", row[2])
+		}
+	}
+	if !strings.Contains(r.errOut, "Loaded ") || !strings.Contains(r.errOut, "row") {
+		t.Errorf("stderr lacks the load summary or the row count: %q", r.errOut)
+	}
+
+	// The second run loads nothing and gives the same answer.
+	r2 := run(t, cache, "", "query", "--source", sampleDir, "--format", "csv", seed)
+	if r2.out != r.out || !strings.Contains(r2.errOut, "Loaded 0 new objects") {
+		t.Errorf("second run: stderr %q, same output %v", r2.errOut, r2.out == r.out)
+	}
+}
+
+func TestTableNames(t *testing.T) {
+	cache := t.TempDir()
+	want := run(t, cache, "", "query", "--source", sampleDir, "--format", "csv", "SELECT count(*) AS n FROM cloudtrail_logs")
+	if want.code != 0 {
+		t.Fatalf("exit %d: %s", want.code, want.errOut)
+	}
+	for _, q := range []string{
+		`SELECT count(*) AS n FROM cloudtrail_logs_mybucket`,
+		`SELECT count(*) AS n FROM default.cloudtrail_logs_x`,
+		`SELECT count(*) AS n FROM "awsdatacatalog"."default"."cloudtrail_logs_x"`,
+		`SELECT count(cloudtrail_logs_x.eventname) + count(*) - count(eventname) AS n FROM cloudtrail_logs_x`,
+		`SELECT count(*) AS n FROM cloudtrail_logs_x t WHERE t."$path" IS NOT NULL`,
+		`select COUNT(*) as n from CLOUDTRAIL_LOGS_X where "timestamp" is not null`,
+	} {
+		r := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--format", "csv", q)
+		if r.code != 0 || r.out != want.out {
+			t.Errorf("%s: exit %d, out %q, want %q; %s", q, r.code, r.out, want.out, r.errOut)
+		}
+	}
+}
+
+func TestQueryFormatsAndInput(t *testing.T) {
+	cache := t.TempDir()
+	q := `SELECT eventname, count(*) AS n FROM cloudtrail_logs WHERE eventname IN ('ConsoleLogin', 'CheckMfa') GROUP BY 1 ORDER BY 1`
+	if r := run(t, cache, "", "load", "--source", sampleDir); r.code != 0 {
+		t.Fatalf("load: exit %d: %s", r.code, r.errOut)
+	}
+	js := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--format", "json", q)
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(js.out), &rows); err != nil || len(rows) != 2 || rows[0]["eventname"] != "CheckMfa" {
+		t.Fatalf("json output %q: %v", js.out, err)
+	}
+	jl := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--format", "jsonl", q)
+	if lines := strings.Split(strings.TrimSpace(jl.out), "\n"); len(lines) != 2 {
+		t.Errorf("jsonl: %d lines, want 2: %q", len(lines), jl.out)
+	}
+	tsv := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--format", "tsv", q)
+	if !strings.HasPrefix(tsv.out, "eventname\tn\nCheckMfa\t") {
+		t.Errorf("tsv output %q", tsv.out)
+	}
+	table := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--format", "table", q)
+	if lines := strings.Split(table.out, "\n"); len(lines) < 4 || !strings.HasPrefix(lines[1], "---------") {
+		t.Errorf("table output %q", table.out)
+	}
+	// SQL from standard input and from a file give the same answer.
+	stdin := run(t, cache, q+";\n", "query", "--source", sampleDir, "--no-load", "--format", "json")
+	file := filepath.Join(t.TempDir(), "q.sql")
+	os.WriteFile(file, []byte(q), 0o644)
+	fromFile := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--format", "json", "-f", file)
+	if stdin.out != js.out || fromFile.out != js.out {
+		t.Errorf("stdin %q / file %q differ from the argument's %q", stdin.out, fromFile.out, js.out)
+	}
+}
+
+func TestQueryExitCodes(t *testing.T) {
+	cache := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no source", []string{"query", "SELECT 1"}, ExitUsage, "no logs given"},
+		{"bad format", []string{"query", "--source", sampleDir, "--format", "xml", "SELECT 1"}, ExitUsage, "unknown format"},
+		{"bad flag", []string{"query", "--nope"}, ExitUsage, "unknown flag"},
+		{"bad SQL", []string{"query", "--source", sampleDir, "SELEC 1"}, ExitError, "syntax error"},
+		{"missing source", []string{"query", "--source", "/nonexistent/logs", "SELECT 1"}, ExitError, "no such file"},
+		{"no rows is fine", []string{"query", "--source", sampleDir, "SELECT * FROM cloudtrail_logs WHERE false"}, ExitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, cache, "", tt.args...)
+			if r.code != tt.code || !strings.Contains(r.errOut, tt.msg) {
+				t.Errorf("exit %d, stderr %q; want %d with %q", r.code, r.errOut, tt.code, tt.msg)
+			}
+		})
+	}
+}
+
+func TestExplain(t *testing.T) {
+	r := run(t, t.TempDir(), "", "query", "--explain", "SELECT count(*) FROM default.cloudtrail_logs_x")
+	if r.code != 0 || !strings.Contains(r.out, "FROM cloudtrail_logs") {
+		t.Errorf("exit %d, out %q", r.code, r.out)
+	}
+}
