@@ -63,6 +63,7 @@ type Report struct {
 	ListedPrefixes int
 	Outside        int            // objects outside the window or the account/region filters
 	Unchanged      int            // already in the store, not read again
+	UnchangedBytes int64          // their size
 	Loaded         int            // objects read and committed (including failed and skipped ones kept in the manifest)
 	Records        int            // records read
 	Inserted       int            // rows added
@@ -161,6 +162,7 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 			v, seen := manifest[o.Key]
 			if seen && v == o.Version() {
 				rep.Unchanged++
+				rep.UnchangedBytes += o.Size
 				return nil
 			}
 			jobs = append(jobs, job{obj: o, key: k, replaces: seen})
@@ -330,10 +332,17 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 			return nil, ctx.Err()
 		}
 		f.Err = fmt.Errorf("open: %w", err)
+		f.Version = "" // the source failed (access, network), not the file: read it again next time
 		return f, nil
 	}
 	defer rc.Close()
-	r, err := decompress(rc, opts.MaxUncompressed)
+	sr := &sourceReader{r: rc}
+	defer func() {
+		if sr.err != nil && f != nil {
+			f.Version = "" // the source broke off mid-object: read it again next time
+		}
+	}()
+	r, err := decompress(sr, opts.MaxUncompressed)
 	if err != nil {
 		f.Err = err
 		return f, nil
@@ -382,6 +391,20 @@ func checkTrailer(r io.Reader) error {
 			return err
 		}
 	}
+}
+
+// sourceReader remembers a read error of the source (as opposed to a problem with the content).
+type sourceReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *sourceReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		s.err = err
+	}
+	return n, err
 }
 
 // decompress returns a reader of the object's content, gunzipping it when it starts with the gzip magic bytes
