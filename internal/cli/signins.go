@@ -1,0 +1,320 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/output"
+	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/store"
+)
+
+// SigninsOptions are the flags of trailq signins.
+type SigninsOptions struct {
+	SourceOptions
+	Since, Until string
+	TZ           string
+	UTC          bool
+	Lag          time.Duration
+	Kinds        []string
+	All          bool
+	Users        []string
+	Accounts     []string
+	Regions      []string
+	IPs          []string
+	Failed       bool
+	Root         bool
+	NoMFA        bool
+	Summary      bool
+	Format       string
+	Chart        string
+	SQL          bool
+	Wide         bool
+}
+
+// NewCmdSignins builds "trailq signins".
+func NewCmdSignins(f *Factory, runF func(context.Context, *SigninsOptions) error) *cobra.Command {
+	opts := &SigninsOptions{}
+	cmd := &cobra.Command{
+		Use:   "signins",
+		Short: "List AWS console sign-ins: who, when, from where, how, and did it work",
+		Long: `Signins lists the AWS console sign-ins of a period across every account and region of the logs, one
+row per event: the time (in your zone and in UTC), account, region, event, result (Success/Failure, from the
+event's response, not from whether an ARN is present), failure reason, identity type, a readable principal
+(root, IAM user, role and session, federated or IAM Identity Center user), ARN, whether AWS hid the user name
+(an unknown user name, which may be a mistyped password), source IP, user agent with its browser and OS,
+MFA (Yes, No, or IdP/unknown for federated sign-ins, where AWS cannot tell), MFA type, LoginTo, SAML
+provider and event ID.
+
+By default the list holds sign-in attempts: ConsoleLogin, IAM Identity Center UserAuthentication, and failed
+Identity Center CredentialVerification (a failed Identity Center sign-in has no UserAuthentication).
+--all adds every step (CheckMfa, SwitchRole, ExitRole, RenewRole, GetSigninToken, CredentialChallenge,
+PasswordRecoveryRequested, …); --kind picks event names.
+
+--since and --until take a date (2024-09-01: the whole day), a date-time (2024-09-01T09:30), an RFC 3339
+time with its offset, a relative time (7d, 24h, 30m) or now/today/yesterday, read in --tz (an IANA zone such
+as Asia/Tokyo; default: the local zone, $TZ; --utc for UTC). Times are shown in that zone with their offset.
+Only the log files of the UTC dates the period spans are read, plus a margin (--lag) for files delivered
+after the period's end. The default period is the last 30 days.
+
+Everything goes through the store's SQL; --sql prints the query (Athena SQL over cloudtrail_logs, which
+trailq query runs as is) and the filters applied after it.
+
+EXIT STATUS
+  0  the list was written (no sign-ins is not an error)
+  1  an error
+  2  a usage error
+  130  interrupted`,
+		Example: `  # Every console sign-in of September, in Tokyo time:
+  trailq signins --source ./AWSLogs --since 2024-09-01 --until 2024-09-30 --tz Asia/Tokyo
+
+  # Failed sign-ins of the last 7 days, and who signed in without MFA:
+  trailq signins --source ./AWSLogs --since 7d --failed
+  trailq signins --source ./AWSLogs --since 30d --no-mfa --summary
+
+  # One person, from one network, as JSON Lines; a chart of the month:
+  trailq signins --source ./AWSLogs --user 'alice*' --ip 203.0.113.0/24 --format jsonl
+  trailq signins --source ./AWSLogs --since 2024-09-01 --until 2024-09-30 --chart signins.svg
+
+  # The SQL it runs:
+  trailq signins --since 2024-09-01 --until 2024-09-30 --utc --sql`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.UTC && opts.TZ != "" {
+				return usageErrorf("give --tz or --utc, not both")
+			}
+			if opts.All && len(opts.Kinds) > 0 {
+				return usageErrorf("give --kind or --all, not both")
+			}
+			if opts.Lag < 0 {
+				return usageErrorf("--lag must not be negative")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runSignins(cmd.Context(), f, opts)
+		},
+	}
+	addSourceFlags(cmd, &opts.SourceOptions)
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Since, "since", "30d", "start of the period: a date, date-time, RFC 3339 time or relative time (7d, 24h)")
+	fl.StringVar(&opts.Until, "until", "", "end of the period (a date includes the whole day; default: now)")
+	fl.StringVar(&opts.TZ, "tz", "", "IANA time zone that --since/--until are read in and times are shown in (default: local)")
+	fl.BoolVar(&opts.UTC, "utc", false, "read and show times in UTC")
+	fl.DurationVar(&opts.Lag, "lag", signin.DefaultLag, "also read log files delivered this long after the period's end")
+	fl.StringSliceVar(&opts.Kinds, "kind", nil, "event names to list, e.g. ConsoleLogin,CheckMfa,SwitchRole (case-insensitive)")
+	fl.BoolVar(&opts.All, "all", false, "list every sign-in step, not only sign-in attempts")
+	fl.StringSliceVar(&opts.Users, "user", nil, "user name, principal or ARN; * and ? match anything (repeatable)")
+	fl.StringSliceVar(&opts.Accounts, "account", nil, "only these account IDs (repeatable)")
+	fl.StringSliceVar(&opts.Regions, "region", nil, "only events logged in these regions (default: all regions)")
+	fl.StringSliceVar(&opts.IPs, "ip", nil, "source IP address or CIDR prefix (repeatable)")
+	fl.BoolVar(&opts.Failed, "failed", false, "failed sign-ins only")
+	fl.BoolVar(&opts.Root, "root", false, "root user sign-ins only")
+	fl.BoolVar(&opts.NoMFA, "no-mfa", false, "sign-ins without MFA only (federated sign-ins, where MFA is up to the IdP, are left out)")
+	fl.BoolVar(&opts.Summary, "summary", false, "one row per principal; failures with a hidden user name are grouped by source IP")
+	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
+	fl.StringVar(&opts.Chart, "chart", "", "also draw the sign-ins over time, by result, as an SVG `FILE`")
+	fl.BoolVar(&opts.SQL, "sql", false, "print the SQL that selects the events, and do not run it")
+	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
+	return cmd
+}
+
+// zone returns the --tz/--utc zone, else $TZ, else the local zone.
+func (o *SigninsOptions) zone(f *Factory) (*time.Location, error) {
+	if o.UTC {
+		return time.UTC, nil
+	}
+	name := o.TZ
+	if name == "" {
+		name = f.Getenv("TZ")
+		if name == "" {
+			return time.Local, nil
+		}
+		name = strings.TrimPrefix(name, ":")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, &UsageError{Err: withHint(fmt.Errorf("read time zone %q: %w", name, err),
+			"--tz takes an IANA zone name such as Asia/Tokyo, Europe/Berlin or America/New_York, or use --utc")}
+	}
+	return loc, nil
+}
+
+// query builds the signin.Query of the flags.
+func (o *SigninsOptions) query(now time.Time, loc *time.Location) (*signin.Query, error) {
+	q := &signin.Query{All: o.All, Accounts: o.Accounts, Regions: o.Regions, Root: o.Root, Users: o.Users,
+		Failed: o.Failed, NoMFA: o.NoMFA}
+	if len(o.Kinds) > 0 {
+		q.Kinds = canonKinds(o.Kinds)
+	}
+	var err error
+	if o.Since != "" {
+		if q.Window.Start, err = signin.ParseTime(o.Since, now, loc, false); err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("--since: %w", err)}
+		}
+	}
+	if o.Until != "" {
+		if q.Window.End, err = signin.ParseTime(o.Until, now, loc, true); err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("--until: %w", err)}
+		}
+	}
+	if !q.Window.Start.IsZero() && !q.Window.End.IsZero() && !q.Window.End.After(q.Window.Start) {
+		return nil, usageErrorf("--until (%s) is not after --since (%s)", signin.FormatTime(q.Window.End, loc), signin.FormatTime(q.Window.Start, loc))
+	}
+	for _, s := range o.IPs {
+		p, err := signin.ParseIP(s)
+		if err != nil {
+			return nil, &UsageError{Err: withHint(err, "--ip takes an address (192.0.2.10) or a CIDR prefix (192.0.2.0/24)")}
+		}
+		q.IPs = append(q.IPs, p)
+	}
+	return q, nil
+}
+
+// canonKinds spells known event names as AWS does; others are kept as given (the SQL compares lower-case).
+func canonKinds(kinds []string) []string {
+	out := make([]string, 0, len(kinds))
+	for _, k := range kinds {
+		k = strings.TrimSpace(k)
+		for _, n := range signin.EventNames {
+			if strings.EqualFold(n, k) {
+				k = n
+			}
+		}
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
+	format := output.Table
+	if !f.IO.OutTTY {
+		format = output.CSV
+	}
+	if opts.Format != "" {
+		var err error
+		if format, err = output.ParseFormat(opts.Format); err != nil {
+			return &UsageError{Err: err}
+		}
+	}
+	loc, err := opts.zone(f)
+	if err != nil {
+		return err
+	}
+	now := f.Now()
+	q, err := opts.query(now, loc)
+	if err != nil {
+		return err
+	}
+	sql := q.SQL()
+	if opts.SQL {
+		for _, n := range q.Notes() {
+			fmt.Fprintf(f.IO.Out, "-- then, in trailq: %s\n", n)
+		}
+		fmt.Fprintln(f.IO.Out, sql+";")
+		return nil
+	}
+	translated, err := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView}).Translate(sql)
+	if err != nil {
+		return fmt.Errorf("translate sign-in query: %w", err)
+	}
+	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, func(io *ingest.Options) {
+		if w, ok := signin.LoadWindow(q.Window, now, opts.Lag); ok {
+			io.Window = &w
+		}
+		io.Accounts, io.Regions = opts.Accounts, opts.Regions
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	events, err := signin.Fetch(ctx, st, translated, q)
+	if err != nil {
+		return fmt.Errorf("query sign-ins: %w", err)
+	}
+	if opts.Chart != "" {
+		if err := writeChart(opts.Chart, events, q.Window, loc); err != nil {
+			return err
+		}
+	}
+	w := output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format), Location: loc})
+	if err := writeSignins(w, format, events, opts.Summary, loc); err != nil {
+		return err
+	}
+	failures := 0
+	for i := range events {
+		if events[i].Failed() {
+			failures++
+		}
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%d sign-in event%s (%d failed) %s, times in %s\n", len(events), plural(len(events)), failures, describeWindow(q.Window, loc), loc)
+	return nil
+}
+
+func describeWindow(w signin.Window, loc *time.Location) string {
+	switch {
+	case w.Start.IsZero() && w.End.IsZero():
+		return "at any time"
+	case w.End.IsZero():
+		return "since " + signin.FormatTime(w.Start, loc)
+	case w.Start.IsZero():
+		return "before " + signin.FormatTime(w.End, loc)
+	}
+	return "from " + signin.FormatTime(w.Start, loc) + " to before " + signin.FormatTime(w.End, loc)
+}
+
+func writeSignins(w output.Writer, format output.Format, events []signin.Event, summary bool, loc *time.Location) error {
+	if summary {
+		if err := w.Header(signin.SummaryColumns); err != nil {
+			return err
+		}
+		for _, s := range signin.Summarize(events) {
+			if err := w.Row(s.Row(loc)); err != nil {
+				return err
+			}
+		}
+		return w.Close()
+	}
+	cols, row := signin.Columns, (*signin.Event).Row
+	if format == output.Table {
+		cols, row = signin.TableColumns, (*signin.Event).TableRow
+	}
+	if err := w.Header(cols); err != nil {
+		return err
+	}
+	for i := range events {
+		if err := w.Row(row(&events[i], loc)); err != nil {
+			return err
+		}
+	}
+	return w.Close()
+}
+
+func writeChart(path string, events []signin.Event, win signin.Window, loc *time.Location) error {
+	if !strings.HasSuffix(strings.ToLower(path), ".svg") {
+		return &UsageError{Err: withHint(fmt.Errorf("write chart %s: only SVG charts are drawn", path), "--chart FILE.svg")}
+	}
+	file, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write chart: %w", err)
+	}
+	title := "AWS console sign-ins " + describeWindow(win, loc)
+	if err := signin.WriteChart(file, title, events, win, loc); err != nil {
+		file.Close()
+		return fmt.Errorf("write chart %s: %w", path, err)
+	}
+	if err := file.Close(); err != nil {
+		return fmt.Errorf("write chart %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,370 @@
+package signin
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Result values.
+const (
+	Success = "Success"
+	Failure = "Failure"
+)
+
+// MFA values.
+const (
+	MFAYes = "Yes"
+	MFANo  = "No"
+	// MFAAtIdP is shown for federated sign-ins (SAML, IAM Identity Center role sessions): AWS logs MFAUsed "No"
+	// for them even when the identity provider enforced MFA.
+	MFAAtIdP = "IdP/unknown"
+)
+
+// Masked is the user name AWS logs when the name typed in did not exist (it may be a password).
+const Masked = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+// Event is one sign-in event, normalized.
+type Event struct {
+	Time    time.Time // eventTime, UTC
+	Account string    // recipientAccountId, else userIdentity.accountId
+	Region  string    // awsRegion
+	Source  string    // eventSource
+	Name    string    // eventName: ConsoleLogin, CheckMfa, UserAuthentication, …
+	Type    string    // eventType as recorded
+	// Result is Success or Failure, from responseElements (or serviceEventDetails for IAM Identity Center), or
+	// "" when the record does not say.
+	Result string
+	// Reason is why it failed: errorMessage, else errorCode.
+	Reason       string
+	IdentityType string // userIdentity.type as recorded
+	Principal    string // readable: "root (111122223333)", "anaya", "tester@domain.tld (role okta)", …
+	ARN          string
+	UserName     string // userIdentity.userName as recorded
+	// MaskedUser is true when AWS hid the user name (HIDDEN_DUE_TO_SECURITY_REASONS): an unknown user name.
+	MaskedUser   bool
+	SourceIP     string
+	UserAgent    string
+	Browser, OS  string
+	MFA          string // Yes, No, IdP/unknown, or "" when the event does not say
+	MFAType      string // MfaType, the kind of MFAIdentifier, or an Identity Center credential type
+	LoginTo      string
+	SAMLProvider string
+	EventID      string
+	// AuthWorkflowID ties the steps of one IAM Identity Center sign-in together.
+	AuthWorkflowID string
+	CredentialType string
+}
+
+// Failed reports whether the event is a failure.
+func (e *Event) Failed() bool { return e.Result == Failure }
+
+// identity is the useridentity struct as the store returns it (Athena's lower-case field names).
+type identity struct {
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalid"`
+	ARN         string `json:"arn"`
+	AccountID   string `json:"accountid"`
+	InvokedBy   string `json:"invokedby"`
+	UserName    string `json:"username"`
+	OnBehalfOf  *struct {
+		UserID           string `json:"userid"`
+		IdentityStoreARN string `json:"identitystorearn"`
+	} `json:"onbehalfof"`
+	SessionContext *struct {
+		Attributes *struct {
+			MFAAuthenticated string `json:"mfaauthenticated"`
+		} `json:"attributes"`
+		SessionIssuer *struct {
+			Type     string `json:"type"`
+			ARN      string `json:"arn"`
+			UserName string `json:"username"`
+		} `json:"sessionissuer"`
+	} `json:"sessioncontext"`
+}
+
+// raw is one row of the sign-in query, before normalization.
+type raw struct {
+	EventTime           string
+	EventSource         string
+	EventName           string
+	EventType           string
+	AWSRegion           string
+	RecipientAccountID  string
+	UserIdentity        identity
+	SourceIPAddress     string
+	UserAgent           string
+	ErrorCode           string
+	ErrorMessage        string
+	ResponseElements    map[string]any
+	AdditionalEventData map[string]any
+	ServiceEventDetails map[string]any
+	EventID             string
+}
+
+// normalize builds the Event of a raw row.
+func normalize(r *raw) (Event, error) {
+	t, err := time.Parse(time.RFC3339Nano, r.EventTime)
+	if err != nil {
+		return Event{}, fmt.Errorf("read eventtime %q of event %s: %w", r.EventTime, r.EventID, err)
+	}
+	id := &r.UserIdentity
+	e := Event{
+		Time:         t.UTC(),
+		Account:      first(r.RecipientAccountID, id.AccountID),
+		Region:       r.AWSRegion,
+		Source:       r.EventSource,
+		Name:         r.EventName,
+		Type:         r.EventType,
+		Reason:       first(r.ErrorMessage, r.ErrorCode),
+		IdentityType: id.Type,
+		ARN:          id.ARN,
+		UserName:     id.UserName,
+		SourceIP:     r.SourceIPAddress,
+		UserAgent:    r.UserAgent,
+		LoginTo:      str(r.AdditionalEventData["LoginTo"]),
+		SAMLProvider: str(r.AdditionalEventData["SamlProviderArn"]),
+		EventID:      r.EventID,
+
+		AuthWorkflowID: str(r.AdditionalEventData["AuthWorkflowID"]),
+		CredentialType: str(r.AdditionalEventData["CredentialType"]),
+	}
+	e.Result = result(r)
+	e.MaskedUser = strings.EqualFold(id.UserName, Masked) || strings.EqualFold(str(r.AdditionalEventData["UserName"]), Masked)
+	e.Principal = principal(r, e.Account, e.MaskedUser)
+	e.Browser, e.OS = ParseUserAgent(r.UserAgent)
+	e.MFA, e.MFAType = mfa(r)
+	return e, nil
+}
+
+// result reads Success/Failure: responseElements.<eventName> (ConsoleLogin, CheckMfa, SwitchRole, …), else
+// serviceEventDetails.<eventName> (IAM Identity Center), else, for API calls, whether there is an error code.
+func result(r *raw) string {
+	for _, m := range []map[string]any{r.ResponseElements, r.ServiceEventDetails} {
+		if v, ok := lookupFold(m, r.EventName); ok {
+			if s := canonResult(str(v)); s != "" {
+				return s
+			}
+		}
+	}
+	if strings.EqualFold(r.EventType, "AwsApiCall") {
+		if r.ErrorCode != "" {
+			return Failure
+		}
+		return Success
+	}
+	if r.ErrorCode != "" || r.ErrorMessage != "" {
+		return Failure
+	}
+	return ""
+}
+
+func canonResult(s string) string {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "success":
+		return Success
+	case "failure", "failed", "fail":
+		return Failure
+	}
+	return ""
+}
+
+// identityCenterSteps are the sign-in events of IAM Identity Center's sign-in flow.
+var identityCenterSteps = map[string]bool{"credentialchallenge": true, "credentialverification": true, "userauthentication": true}
+
+// principal names who signed in, per identity type.
+func principal(r *raw, account string, masked bool) string {
+	id := &r.UserIdentity
+	if masked {
+		return "(hidden user name)"
+	}
+	arnTail := func(kind string) []string {
+		i := strings.Index(id.ARN, ":"+kind+"/")
+		if i < 0 {
+			return nil
+		}
+		return strings.Split(id.ARN[i+len(kind)+2:], "/")
+	}
+	switch strings.ToLower(id.Type) {
+	case "root":
+		return "root (" + first(id.AccountID, account) + ")"
+	case "iamuser":
+		if id.UserName != "" {
+			return id.UserName
+		}
+		if p := arnTail("user"); len(p) > 0 {
+			return p[len(p)-1]
+		}
+		return id.PrincipalID
+	case "assumedrole":
+		role, session := "", ""
+		if p := arnTail("assumed-role"); len(p) >= 2 {
+			role, session = p[0], p[len(p)-1]
+		}
+		if sc := id.SessionContext; sc != nil && sc.SessionIssuer != nil && sc.SessionIssuer.UserName != "" {
+			role = sc.SessionIssuer.UserName
+		}
+		if session == "" {
+			session = first(id.UserName, afterColon(id.PrincipalID))
+		}
+		switch {
+		case role != "" && session != "":
+			return session + " (role " + role + ")"
+		case role != "":
+			return "(role " + role + ")"
+		}
+		return session
+	case "federateduser":
+		if p := arnTail("federated-user"); len(p) > 0 {
+			return p[len(p)-1] + " (federated)"
+		}
+		return first(id.UserName, afterColon(id.PrincipalID)) + " (federated)"
+	case "samluser":
+		return first(id.UserName, id.PrincipalID) + " (SAML)"
+	case "webidentityuser":
+		return first(id.UserName, id.PrincipalID) + " (web identity)"
+	case "identitycenteruser":
+		name := id.UserName
+		if name == "" && id.OnBehalfOf != nil {
+			name = id.OnBehalfOf.UserID
+		}
+		return first(name, id.PrincipalID) + " (Identity Center)"
+	case "awsservice":
+		return first(id.InvokedBy, id.PrincipalID)
+	case "awsaccount":
+		return "account " + first(id.AccountID, id.PrincipalID)
+	}
+	if identityCenterSteps[strings.ToLower(r.EventName)] && id.UserName != "" {
+		// IAM Identity Center sign-in steps log the user with type "Unknown" and the user name typed in.
+		return id.UserName + " (Identity Center)"
+	}
+	return first(id.UserName, id.ARN, id.PrincipalID)
+}
+
+// mfa says whether MFA was used and how.
+func mfa(r *raw) (used, kind string) {
+	ad := r.AdditionalEventData
+	id := &r.UserIdentity
+	kind = str(ad["MfaType"])
+	if dev := str(ad["MFAIdentifier"]); dev != "" && kind == "" {
+		switch {
+		case strings.Contains(dev, ":u2f/"):
+			kind = "U2F security key"
+		case strings.Contains(dev, ":mfa/"):
+			kind = "MFA device"
+		}
+	}
+	if strings.EqualFold(r.EventName, "CheckMfa") {
+		if result(r) == Success {
+			return MFAYes, kind
+		}
+		return "", kind
+	}
+	if identityCenterSteps[strings.ToLower(r.EventName)] {
+		return identityCenterMFA(r.EventName, str(ad["CredentialType"]))
+	}
+	v, ok := lookupFold(ad, "MFAUsed")
+	if !ok {
+		if sc := id.SessionContext; sc != nil && sc.Attributes != nil && strings.EqualFold(sc.Attributes.MFAAuthenticated, "true") {
+			return MFAYes, kind
+		}
+		return "", kind
+	}
+	switch strings.ToLower(strings.TrimSpace(str(v))) {
+	case "yes", "true":
+		return MFAYes, kind
+	case "no", "false":
+		if federated(r) {
+			return MFAAtIdP, kind
+		}
+		return MFANo, kind
+	}
+	return "", kind
+}
+
+// federated reports whether the sign-in came through an identity provider, which does the MFA (if any) itself.
+func federated(r *raw) bool {
+	id := &r.UserIdentity
+	if str(r.AdditionalEventData["SamlProviderArn"]) != "" || strings.Contains(id.ARN, "AWSReservedSSO") {
+		return true
+	}
+	switch strings.ToLower(id.Type) {
+	case "assumedrole", "federateduser", "samluser", "webidentityuser", "identitycenteruser":
+		return true
+	}
+	return false
+}
+
+// identityCenterMFA reads CredentialType (PASSWORD, TOTP, EMAIL_OTP, WEBAUTHN, EXTERNAL_IDP, "PASSWORD,TOTP"…).
+// UserAuthentication lists every credential the sign-in used; challenge and verification steps name one.
+func identityCenterMFA(event, ct string) (used, kind string) {
+	var factors []string
+	idp := false
+	for _, c := range strings.Split(ct, ",") {
+		c = strings.TrimSpace(c)
+		switch strings.ToUpper(c) {
+		case "":
+		case "PASSWORD":
+		case "EXTERNAL_IDP":
+			idp = true
+		default:
+			factors = append(factors, c)
+		}
+	}
+	kind = strings.Join(factors, ",")
+	if !strings.EqualFold(event, "UserAuthentication") {
+		return "", kind
+	}
+	switch {
+	case len(factors) > 0:
+		return MFAYes, kind
+	case idp:
+		return MFAAtIdP, kind
+	case ct != "":
+		return MFANo, kind
+	}
+	return "", kind
+}
+
+func lookupFold(m map[string]any, key string) (any, bool) {
+	if v, ok := m[key]; ok {
+		return v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, key) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// str renders a JSON value as text ("" for null and missing).
+func str(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool, float64, json.Number:
+		return fmt.Sprint(x)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func first(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func afterColon(s string) string {
+	if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}

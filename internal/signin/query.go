@@ -1,0 +1,288 @@
+package signin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trailq/trailq/internal/store"
+)
+
+// EventNames are the sign-in events trailq knows, as the AWS CloudTrail and IAM Identity Center sign-in
+// references name them. Every event with eventType AwsConsoleSignIn and every event of signin.amazonaws.com is
+// selected too, whatever its name.
+var EventNames = []string{
+	"ConsoleLogin", "CheckMfa", "SwitchRole", "ExitRole", "RenewRole", "GetSigninToken",
+	"ExternalIdPDirectoryLogin", "PasswordRecoveryRequested", "PasswordRecoveryCompleted", "PasswordUpdated",
+	"CredentialChallenge", "CredentialVerification", "UserAuthentication",
+}
+
+// DefaultKinds are the events shown without --kind or --all: sign-in attempts. CredentialVerification is kept
+// only when it failed (a failed IAM Identity Center sign-in has no UserAuthentication).
+var DefaultKinds = []string{"ConsoleLogin", "UserAuthentication", "CredentialVerification"}
+
+// Query selects sign-in events. The fields down to Root are SQL conditions; the rest are applied to the
+// normalized events (they need the Success/Failure, MFA and principal logic).
+type Query struct {
+	Window Window
+	// Kinds are event names (case-insensitive); nil means DefaultKinds, unless All.
+	Kinds []string
+	// All selects every sign-in step (CheckMfa, SwitchRole, CredentialChallenge, …).
+	All      bool
+	Accounts []string
+	Regions  []string
+	// Root keeps root sign-ins only.
+	Root bool
+
+	// Users are globs (* and ?, case-insensitive) matched against the user name, the readable principal, the
+	// ARN, the role and the session name.
+	Users []string
+	// IPs are addresses or CIDR prefixes.
+	IPs []netip.Prefix
+	// Failed keeps failures only; NoMFA keeps events whose MFA is "No".
+	Failed, NoMFA bool
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func quoteList(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = quote(s)
+	}
+	return strings.Join(q, ", ")
+}
+
+// sqlTime renders t as eventtime text: ISO-8601 UTC strings compare in time order.
+func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// SQL returns the query over cloudtrail_logs, written for Athena (and run as is by trailq query).
+func (q *Query) SQL() string {
+	var b strings.Builder
+	b.WriteString(`SELECT eventtime, eventsource, eventname, eventtype, awsregion, recipientaccountid, useridentity,
+  sourceipaddress, useragent, errorcode, errormessage, responseelements, additionaleventdata,
+  serviceeventdetails, eventid
+FROM cloudtrail_logs
+WHERE (lower(eventtype) = 'awsconsolesignin'
+    OR eventsource = 'signin.amazonaws.com'
+    OR eventsource = 'sso.amazonaws.com' AND eventname IN (` + quoteList(EventNames) + `))`)
+	if !q.Window.Start.IsZero() {
+		b.WriteString("\n  AND eventtime >= " + quote(sqlTime(q.Window.Start)))
+	}
+	if !q.Window.End.IsZero() {
+		b.WriteString("\n  AND eventtime < " + quote(sqlTime(q.Window.End)))
+	}
+	if kinds := q.kinds(); kinds != nil {
+		lower := make([]string, len(kinds))
+		for i, k := range kinds {
+			lower[i] = strings.ToLower(k)
+		}
+		b.WriteString("\n  AND lower(eventname) IN (" + quoteList(lower) + ")")
+	}
+	if len(q.Accounts) > 0 {
+		b.WriteString("\n  AND coalesce(recipientaccountid, useridentity.accountid) IN (" + quoteList(q.Accounts) + ")")
+	}
+	if len(q.Regions) > 0 {
+		b.WriteString("\n  AND awsregion IN (" + quoteList(q.Regions) + ")")
+	}
+	if q.Root {
+		b.WriteString("\n  AND useridentity.type = 'Root'")
+	}
+	b.WriteString("\nORDER BY eventtime, eventid")
+	return b.String()
+}
+
+// Notes lists what trailq does to the rows after the SQL, as SQL comments for --sql.
+func (q *Query) Notes() []string {
+	var n []string
+	if q.Kinds == nil && !q.All {
+		n = append(n, "CredentialVerification rows are kept only when serviceeventdetails says Failure")
+	}
+	if len(q.Users) > 0 {
+		n = append(n, "--user "+strings.Join(q.Users, ",")+": matched against user name, principal, ARN, role and session")
+	}
+	if len(q.IPs) > 0 {
+		var s []string
+		for _, p := range q.IPs {
+			s = append(s, p.String())
+		}
+		n = append(n, "--ip "+strings.Join(s, ",")+": sourceipaddress in these prefixes")
+	}
+	if q.Failed {
+		n = append(n, "--failed: the result (responseelements / serviceeventdetails) is Failure")
+	}
+	if q.NoMFA {
+		n = append(n, "--no-mfa: additionaleventdata.MFAUsed is No (federated sign-ins are IdP/unknown, not No)")
+	}
+	return n
+}
+
+func (q *Query) kinds() []string {
+	switch {
+	case q.Kinds != nil:
+		return q.Kinds
+	case q.All:
+		return nil
+	}
+	return DefaultKinds
+}
+
+// Match applies the conditions that need the normalized event.
+func (q *Query) Match(e *Event) bool {
+	if q.Kinds == nil && !q.All && strings.EqualFold(e.Name, "CredentialVerification") && e.Result != Failure {
+		return false
+	}
+	if q.Failed && e.Result != Failure {
+		return false
+	}
+	if q.NoMFA && e.MFA != MFANo {
+		return false
+	}
+	if len(q.IPs) > 0 {
+		addr, err := netip.ParseAddr(e.SourceIP)
+		if err != nil || !slices.ContainsFunc(q.IPs, func(p netip.Prefix) bool { return p.Contains(addr.Unmap()) }) {
+			return false
+		}
+	}
+	if len(q.Users) > 0 && !q.matchUser(e) {
+		return false
+	}
+	return true
+}
+
+func (q *Query) matchUser(e *Event) bool {
+	cands := []string{e.UserName, e.Principal, e.ARN}
+	if i := strings.Index(e.ARN, ":assumed-role/"); i >= 0 {
+		cands = append(cands, strings.Split(e.ARN[i+len(":assumed-role/"):], "/")...)
+	}
+	for _, g := range q.Users {
+		re := globRE(g)
+		for _, c := range cands {
+			if c != "" && re.MatchString(c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func globRE(g string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("(?i)^")
+	for _, r := range g {
+		switch r {
+		case '*':
+			b.WriteString(".*")
+		case '?':
+			b.WriteString(".")
+		default:
+			b.WriteString(regexp.QuoteMeta(string(r)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// ParseIP reads an --ip value: an address (a /32 or /128) or a CIDR prefix.
+func ParseIP(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("read --ip %q: %w", s, err)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("read --ip %q: %w", s, err)
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// Fetch runs sql (the Query's SQL, translated for the store) and returns the normalized events that q matches.
+func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event, error) {
+	rows, err := st.Query(ctx, sql)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var events []Event
+	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		r, err := scan(vals)
+		if err != nil {
+			return nil, err
+		}
+		e, err := normalize(r)
+		if err != nil {
+			return nil, err
+		}
+		if q.Match(&e) {
+			events = append(events, e)
+		}
+	}
+	return events, rows.Err()
+}
+
+// scan reads one row of the SQL's columns.
+func scan(v []any) (*raw, error) {
+	if len(v) != 15 {
+		return nil, fmt.Errorf("read sign-in row: %d columns, want 15", len(v))
+	}
+	text := func(x any) string {
+		switch s := x.(type) {
+		case nil:
+			return ""
+		case string:
+			return s
+		case json.RawMessage:
+			return string(s)
+		}
+		return fmt.Sprint(x)
+	}
+	obj := func(x any) map[string]any {
+		s := text(x)
+		if s == "" {
+			return nil
+		}
+		var m map[string]any
+		if json.Unmarshal([]byte(s), &m) != nil {
+			return nil
+		}
+		return m
+	}
+	r := &raw{
+		EventTime:           text(v[0]),
+		EventSource:         text(v[1]),
+		EventName:           text(v[2]),
+		EventType:           text(v[3]),
+		AWSRegion:           text(v[4]),
+		RecipientAccountID:  text(v[5]),
+		SourceIPAddress:     text(v[7]),
+		UserAgent:           text(v[8]),
+		ErrorCode:           text(v[9]),
+		ErrorMessage:        text(v[10]),
+		ResponseElements:    obj(v[11]),
+		AdditionalEventData: obj(v[12]),
+		ServiceEventDetails: obj(v[13]),
+		EventID:             text(v[14]),
+	}
+	if s := text(v[6]); s != "" {
+		if err := json.Unmarshal([]byte(s), &r.UserIdentity); err != nil {
+			return nil, fmt.Errorf("read useridentity of event %s: %w", r.EventID, err)
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,271 @@
+package signin_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/source/local"
+	"github.com/trailq/trailq/internal/store"
+)
+
+const realDir = "../../testdata/cloudtrail/real"
+
+// The files that hold the public sign-in examples.
+const (
+	fConsole = "awsdocs__cloudtrail-user-guide__console-sign-in-events.json"
+	fIAM     = "awsdocs__iam-user-guide.json"
+	fIDC     = "awsdocs__iam-identity-center-user-guide.json"
+	fPanther = "panther-analysis__aws_console_signin.json"
+	fStratus = "stratus-red-team__detonation-logs.json"
+)
+
+// want is the classification of one record, written from the AWS CloudTrail "AWS console sign-in events"
+// reference, the IAM user guide's CloudTrail page and the IAM Identity Center "Understanding sign-in events"
+// page: result from responseElements (serviceEventDetails for Identity Center), reason from errorMessage,
+// principal per identity type, MFA from additionalEventData (federated sign-ins: IdP/unknown).
+type want struct {
+	Event        string
+	Result       string
+	Reason       string
+	IdentityType string
+	Principal    string
+	Masked       bool
+	MFA          string
+	MFAType      string
+	// Attempt is true for the events listed by default (sign-in attempts).
+	Attempt bool
+}
+
+const (
+	failedAuth  = "Failed authentication"
+	noUser      = "No username found in supplied account"
+	idcUser     = "user1 (Identity Center)"
+	pantherRoot = "root (493859302102)"
+)
+
+// expected lists every record of the five files that is a sign-in event, by file and index in its Records.
+// Records not listed (IAM, STS, S3 calls; sso.amazonaws.com API calls such as CreateToken) must not be selected.
+var expected = map[string]want{
+	fConsole + "#0": {"ConsoleLogin", "Success", "", "IAMUser", "anaya", false, "No", "", true},
+	fConsole + "#1": {"ConsoleLogin", "Success", "", "IAMUser", "anaya", false, "Yes", "U2F security key", true},
+	// A failure record has no ARN; the result comes from responseElements.
+	fConsole + "#2": {"ConsoleLogin", "Failure", failedAuth, "IAMUser", "anaya", false, "Yes", "", true},
+	fConsole + "#3": {"CheckMfa", "Success", "", "IAMUser", "anaya", false, "Yes", "U2F MFA", false},
+	fConsole + "#4": {"CheckMfa", "Success", "", "IAMUser", "anaya", false, "Yes", "Multiple MFA Devices", false},
+	fConsole + "#5": {"ConsoleLogin", "Success", "", "Root", "root (111122223333)", false, "No", "", true},
+	// MFAUsed "YES" in capitals.
+	fConsole + "#6": {"ConsoleLogin", "Success", "", "Root", "root (111122223333)", false, "Yes", "MFA device", true},
+	fConsole + "#7": {"ConsoleLogin", "Failure", failedAuth, "Root", "root (111122223333)", false, "No", "", true},
+	fConsole + "#9": {"PasswordUpdated", "Success", "", "Root", "root (111122223333)", false, "", "", false},
+
+	// No eventType at all: selected as a signin.amazonaws.com event.
+	fIAM + "#5": {"ConsoleLogin", "Failure", failedAuth, "IAMUser", "JaneDoe", false, "No", "", true},
+	// eventType spelled AwsConsoleSignin; unknown user name, masked.
+	fIAM + "#6": {"ConsoleLogin", "Failure", noUser, "IAMUser", "(hidden user name)", true, "No", "", true},
+
+	fIDC + "#0":  {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "", false},
+	fIDC + "#1":  {"CredentialVerification", "Success", "", "Unknown", idcUser, false, "", "", false},
+	fIDC + "#2":  {"UserAuthentication", "Success", "", "Unknown", idcUser, false, "No", "", true},
+	fIDC + "#3":  {"UserAuthentication", "Success", "", "Unknown", idcUser, false, "IdP/unknown", "", true},
+	fIDC + "#4":  {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "", false},
+	fIDC + "#5":  {"CredentialVerification", "Success", "", "Unknown", idcUser, false, "", "", false},
+	fIDC + "#6":  {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "TOTP", false},
+	fIDC + "#7":  {"CredentialVerification", "Success", "", "Unknown", idcUser, false, "", "TOTP", false},
+	fIDC + "#8":  {"UserAuthentication", "Success", "", "Unknown", idcUser, false, "Yes", "TOTP", true},
+	fIDC + "#9":  {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "", false},
+	fIDC + "#10": {"CredentialVerification", "Success", "", "Unknown", idcUser, false, "", "", false},
+	fIDC + "#11": {"UserAuthentication", "Success", "", "Unknown", idcUser, false, "No", "", true},
+	fIDC + "#12": {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "", false},
+	// A failed password: no UserAuthentication follows, so the failed verification is an attempt.
+	fIDC + "#13": {"CredentialVerification", "Failure", "", "Unknown", idcUser, false, "", "", true},
+
+	fPanther + "#0": {"ConsoleLogin", "Success", "", "IAMUser", "anaya", false, "Yes", "U2F security key", true},
+	fPanther + "#1": {"ConsoleLogin", "Failure", failedAuth, "IAMUser", "anaya", false, "Yes", "", true},
+	// GetSigninToken is an API call: no errorCode means it succeeded.
+	fPanther + "#2": {"GetSigninToken", "Success", "", "AssumedRole", "session (role MyRole)", false, "", "", false},
+	fPanther + "#3": {"GetSigninToken", "Success", "", "AssumedRole", "user@example.com (role AWSReservedSSO_Admin)", false, "", "", false},
+	// No responseElements: the result is unknown, not a success.
+	fPanther + "#4": {"ConsoleLogin", "", "", "IAMUser", "admin", false, "", "", true},
+	// SAML federation: MFAUsed "No" says nothing about the IdP's MFA.
+	fPanther + "#5":  {"ConsoleLogin", "Success", "", "AssumedRole", "tester@domain.tld (role okta)", false, "IdP/unknown", "", true},
+	fPanther + "#6":  {"ConsoleLogin", "Success", "", "IAMUser", "tester", false, "Yes", "", true},
+	fPanther + "#7":  {"ConsoleLogin", "Success", "", "Root", "root (123456789012)", false, "No", "", true},
+	fPanther + "#8":  {"ConsoleLogin", "Failure", "", "Root", "root (123456789012)", false, "No", "", true},
+	fPanther + "#9":  {"PasswordUpdated", "Success", "", "Root", "root (123456789012)", false, "", "", false},
+	fPanther + "#10": {"PasswordUpdated", "Failure", "", "Root", "root (123456789012)", false, "", "", false},
+	fPanther + "#11": {"ConsoleLogin", "Failure", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#12": {"ConsoleLogin", "Failure", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#13": {"ConsoleLogin", "Failure", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#14": {"ConsoleLogin", "Success", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#15": {"ConsoleLogin", "Success", "", "Root", pantherRoot, false, "No", "", true},
+	// A billing-console call that the fixture labels eventType AwsConsoleSignIn: every such event is a step.
+	fPanther + "#16": {"SetContactAddress", "", "", "Root", pantherRoot, false, "", "", false},
+	fPanther + "#17": {"ConsoleLogin", "Success", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#18": {"ConsoleLogin", "Success", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#19": {"ConsoleLogin", "Failure", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#20": {"ConsoleLogin", "Failure", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#21": {"ConsoleLogin", "Failure", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#22": {"ConsoleLogin", "Success", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#23": {"ConsoleLogin", "Success", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#24": {"SetContactAddress", "", "", "Root", pantherRoot, false, "", "", false},
+	fPanther + "#25": {"ConsoleLogin", "Success", "", "Root", pantherRoot, false, "No", "", true},
+	fPanther + "#26": {"ConsoleLogin", "Success", "", "Root", pantherRoot, false, "No", "", true},
+
+	fStratus + "#284": {"ConsoleLogin", "Success", "", "IAMUser", "stratus-red-team-nmfalu-jfzdtsvchl", false, "No", "", true},
+}
+
+// realSigninStore loads every record of the five files into a new store, each with eventID "file#index" so that
+// rows can be told apart (several examples share an eventID).
+func realSigninStore(t *testing.T) *store.Store {
+	t.Helper()
+	var recs []map[string]any
+	for _, name := range []string{fConsole, fIAM, fIDC, fPanther, fStratus} {
+		b, err := os.ReadFile(filepath.Join(realDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Records []map[string]any }
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i, r := range doc.Records {
+			r["eventID"] = fmt.Sprintf("%s#%d", name, i)
+			recs = append(recs, r)
+		}
+	}
+	dir := t.TempDir()
+	b, err := json.Marshal(map[string]any{"Records": recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "records.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := loadStore(t, dir, ingest.Options{})
+	return st
+}
+
+// loadStore loads the folder src into a new store.
+func loadStore(t *testing.T, src string, opts ingest.Options) (*store.Store, *ingest.Report) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := local.New(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "store.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rep, err := ingest.Run(ctx, s, st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Files) > 0 {
+		t.Fatalf("load problems: %+v", rep.Files)
+	}
+	return st, rep
+}
+
+func fetch(t *testing.T, st *store.Store, q *signin.Query) []signin.Event {
+	t.Helper()
+	events, err := signin.Fetch(context.Background(), st, q.SQL(), q)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, q.SQL())
+	}
+	return events
+}
+
+func TestClassifyRealRecords(t *testing.T) {
+	st := realSigninStore(t)
+	events := fetch(t, st, &signin.Query{All: true})
+	got := map[string]want{}
+	for _, e := range events {
+		if _, dup := got[e.EventID]; dup {
+			t.Errorf("event %s listed twice", e.EventID)
+		}
+		got[e.EventID] = want{e.Name, e.Result, e.Reason, e.IdentityType, e.Principal, e.MaskedUser, e.MFA, e.MFAType, false}
+	}
+	wantAll := map[string]want{}
+	for id, w := range expected {
+		w.Attempt = false
+		wantAll[id] = w
+	}
+	if diff := cmp.Diff(wantAll, got); diff != "" {
+		t.Errorf("classification with --all (-want +got):\n%s", diff)
+	}
+
+	// By default: sign-in attempts only.
+	var gotIDs, wantIDs []string
+	for _, e := range fetch(t, st, &signin.Query{}) {
+		gotIDs = append(gotIDs, e.EventID)
+	}
+	for id, w := range expected {
+		if w.Attempt {
+			wantIDs = append(wantIDs, id)
+		}
+	}
+	sort.Strings(gotIDs)
+	sort.Strings(wantIDs)
+	if diff := cmp.Diff(wantIDs, gotIDs); diff != "" {
+		t.Errorf("default selection (-want +got):\n%s", diff)
+	}
+}
+
+func TestFilters(t *testing.T) {
+	st := realSigninStore(t)
+	ids := func(q *signin.Query) []string {
+		var out []string
+		for _, e := range fetch(t, st, q) {
+			out = append(out, e.EventID)
+		}
+		sort.Strings(out)
+		return out
+	}
+	tests := []struct {
+		name string
+		q    *signin.Query
+		want []string
+	}{
+		{"user by name", &signin.Query{Users: []string{"janedoe"}}, []string{fIAM + "#5"}},
+		{"user glob on ARN", &signin.Query{Users: []string{"arn:aws:iam::*:user/stratus-*"}}, []string{fStratus + "#284"}},
+		{"user role glob", &signin.Query{Users: []string{"okta"}}, []string{fPanther + "#5"}},
+		{"account and failed", &signin.Query{Accounts: []string{"111122223333"}, Failed: true},
+			[]string{fConsole + "#2", fConsole + "#7", fIDC + "#13", fIAM + "#5", fPanther + "#1"}},
+		{"region", &signin.Query{Regions: []string{"us-east-2"}}, []string{fConsole + "#0", fIAM + "#5", fIAM + "#6"}},
+		{"root without MFA, failed", &signin.Query{Root: true, NoMFA: true, Failed: true, Accounts: []string{"111122223333"}},
+			[]string{fConsole + "#7"}},
+		{"no MFA leaves federated out", &signin.Query{NoMFA: true, Users: []string{"*tester*"}}, nil},
+		{"kind", &signin.Query{Kinds: []string{"checkmfa"}}, []string{fConsole + "#3", fConsole + "#4"}},
+		{"ip cidr", &signin.Query{IPs: []netip.Prefix{mustPrefix(t, "192.0.2.100/31")}}, []string{fIAM + "#5", fIAM + "#6"}},
+		// Stratus logs the address "225.01.00.16", which is not an IP address: it never matches.
+		{"unreadable source IP", &signin.Query{IPs: []netip.Prefix{mustPrefix(t, "225.1.0.16")}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, ids(tt.q)); diff != "" {
+				t.Errorf("(-want +got):\n%s\nSQL:\n%s", diff, tt.q.SQL())
+			}
+		})
+	}
+}
+
+func mustPrefix(t *testing.T, s string) netip.Prefix {
+	t.Helper()
+	p, err := signin.ParseIP(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}

@@ -1,0 +1,120 @@
+package signin
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trailq/trailq/internal/ingest"
+)
+
+// Window is a half-open period [Start, End); a zero bound is open.
+type Window struct {
+	Start, End time.Time
+}
+
+// DefaultLag is how long after an event its log file may be delivered: the load reads the key dates of the
+// window's end plus this margin. CloudTrail delivers within about 15 minutes, sometimes later.
+const DefaultLag = 3 * time.Hour
+
+var relativeRE = regexp.MustCompile(`^(\d+)\s*(s|m|h|d|w)$`)
+
+// dateTimeLayouts are the local date-time forms --since and --until accept (in the chosen zone).
+var dateTimeLayouts = []string{
+	"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04",
+}
+
+// ParseTime reads a --since (end false) or --until (end true) value in loc:
+//
+//   - a date, 2024-09-01: the start of that day in loc, or for --until the start of the next day, so that the
+//     whole day is included; a month, 2024-09, likewise;
+//   - a date-time, 2024-09-01T09:30 or 2024-09-01 09:30:15, in loc; for --until the whole second is included;
+//   - an RFC 3339 time with its own offset, 2024-09-01T00:00:00Z;
+//   - a relative form, 7d, 24h, 30m, 2w, 90s: that long before now;
+//   - now, today, yesterday.
+func ParseTime(s string, now time.Time, loc *time.Location, end bool) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	now = now.In(loc)
+	midnight := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc) }
+	dayBound := func(t time.Time) time.Time {
+		if end {
+			return t.AddDate(0, 0, 1)
+		}
+		return t
+	}
+	switch strings.ToLower(s) {
+	case "":
+		return time.Time{}, fmt.Errorf("empty time")
+	case "now":
+		return now, nil
+	case "today":
+		return dayBound(midnight(now)), nil
+	case "yesterday":
+		return dayBound(midnight(now).AddDate(0, 0, -1)), nil
+	}
+	if m := relativeRE.FindStringSubmatch(strings.ToLower(s)); m != nil {
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			return time.Time{}, fmt.Errorf("read %q: %w", s, err)
+		}
+		switch m[2] {
+		case "d":
+			return now.AddDate(0, 0, -n), nil
+		case "w":
+			return now.AddDate(0, 0, -7*n), nil
+		}
+		unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}[m[2]]
+		return now.Add(-time.Duration(n) * unit), nil
+	}
+	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
+		return dayBound(t), nil
+	}
+	if t, err := time.ParseInLocation("2006-01", s, loc); err == nil {
+		if end {
+			return t.AddDate(0, 1, 0), nil
+		}
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return inclusiveSecond(t, end), nil
+	}
+	for _, layout := range dateTimeLayouts {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return inclusiveSecond(t, end), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("read time %q: use a date (2024-09-01), a date-time (2024-09-01T09:30), "+
+		"an RFC 3339 time (2024-09-01T00:00:00Z) or a relative time (7d, 24h)", s)
+}
+
+// inclusiveSecond makes an --until date-time include its whole second (eventTime has whole seconds).
+func inclusiveSecond(t time.Time, end bool) time.Time {
+	if end {
+		return t.Truncate(time.Second).Add(time.Second)
+	}
+	return t
+}
+
+// LoadWindow returns the UTC key dates to read for w: a record is filed under its delivery time, which is at or
+// after its eventTime, so the dates run from the window's start to its end plus lag. ok is false when the
+// window has no start (then everything is read).
+func LoadWindow(w Window, now time.Time, lag time.Duration) (ingest.Window, bool) {
+	if w.Start.IsZero() {
+		return ingest.Window{}, false
+	}
+	end := w.End
+	if end.IsZero() || end.After(now) {
+		end = now
+	}
+	if end.Before(w.Start) {
+		end = w.Start
+	}
+	// The last instant of the window, then the delivery margin.
+	last := end.Add(-time.Nanosecond).Add(lag)
+	if last.Before(w.Start) {
+		last = w.Start
+	}
+	return ingest.Window{From: w.Start.UTC(), To: last.UTC()}, true
+}
