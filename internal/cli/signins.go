@@ -207,6 +207,9 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 			return &UsageError{Err: err}
 		}
 	}
+	if opts.Chart != "" && !strings.HasSuffix(strings.ToLower(opts.Chart), ".svg") {
+		return &UsageError{Err: withHint(fmt.Errorf("write chart %s: only SVG charts are drawn", opts.Chart), "--chart FILE.svg")}
+	}
 	loc, err := opts.zone(f)
 	if err != nil {
 		return err
@@ -301,9 +304,6 @@ func writeSignins(w output.Writer, format output.Format, events []signin.Event, 
 }
 
 func writeChart(path string, events []signin.Event, win signin.Window, loc *time.Location) error {
-	if !strings.HasSuffix(strings.ToLower(path), ".svg") {
-		return &UsageError{Err: withHint(fmt.Errorf("write chart %s: only SVG charts are drawn", path), "--chart FILE.svg")}
-	}
 	file, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write chart: %w", err)

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -233,7 +234,21 @@ func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event,
 			events = append(events, e)
 		}
 	}
-	return events, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Records may share eventTime and eventID (AWS examples, test fixtures): order them fully.
+	sort.SliceStable(events, func(i, j int) bool {
+		a, b := &events[i], &events[j]
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		if a.EventID != b.EventID {
+			return a.EventID < b.EventID
+		}
+		return fmt.Sprint(*a) < fmt.Sprint(*b)
+	})
+	return events, nil
 }
 
 // scan reads one row of the SQL's columns.
