@@ -11,8 +11,7 @@ test:
 
 # The main job on the shipped sample logs: the console sign-ins of every account and region.
 demo: build
-	./bin/trailq query --source testdata/sample/AWSLogs --store bin/sample.duckdb --format table \
-	  "SELECT eventtime, useridentity.type, useridentity.arn, sourceipaddress, responseelements FROM cloudtrail_logs WHERE eventtype = 'AwsConsoleSignIn' AND eventtime >= '2024-01-01T00:00:00Z' AND eventtime <= '2024-12-31T23:59:59Z' ORDER BY eventtime"
+	./bin/trailq signins --source testdata/sample/AWSLogs --store bin/sample.duckdb --since 2010-01-01 --utc --format table
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
