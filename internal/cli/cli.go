@@ -116,6 +116,7 @@ in Amazon Athena against them.`,
 	root.PersistentFlags().StringVar(&f.LogLevel, "log-level", "warn", "diagnostic messages on stderr: debug, info, warn or error")
 	root.AddCommand(NewCmdLoad(f, nil))
 	root.AddCommand(NewCmdQuery(f, nil))
+	root.AddCommand(NewCmdServe(f, nil))
 	root.AddCommand(NewCmdSignins(f, nil))
 	root.AddCommand(newHelpEnvironment())
 	return root

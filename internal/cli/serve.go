@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"runtime"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/web"
+)
+
+// ServeOptions are the flags of trailq serve.
+type ServeOptions struct {
+	SourceOptions
+	Addr         string
+	Open         bool
+	QueryTimeout time.Duration
+
+	// ready, when set (tests), is called with the page's URL once the server listens.
+	ready func(url string)
+}
+
+const defaultServeAddr = "127.0.0.1:8080"
+
+// NewCmdServe builds "trailq serve".
+func NewCmdServe(f *Factory, runF func(context.Context, *ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve --source PATH [--addr HOST:PORT] [--open]",
+		Short: "Open the web UI: sign-in dashboard, query editor, data page",
+		Long: `Serve loads what is new in the source, then serves a local web app: the console sign-in dashboard, an
+Athena SQL editor over the same table as 'trailq query', and a data page with what the store holds, its
+broken files and a "load new logs" action. The pages work offline: nothing is fetched from the internet.
+
+By default the server listens on 127.0.0.1 only. With --addr on any other address, every request must carry
+an access token: serve makes a random one and prints it in the URL to open. Queries run on a read-only
+handle of the store and stop after --query-timeout.
+
+EXIT STATUS
+  0  stopped with Ctrl-C
+  1  an error (the address is in use, the store cannot be opened, …)
+  2  a usage error`,
+		Example: `  trailq serve --source ./AWSLogs --open
+  trailq serve --store ./audit.duckdb --addr 127.0.0.1:9000
+  trailq serve --source ./AWSLogs --addr 0.0.0.0:8080     # prints http://HOST:8080/?token=…`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.QueryTimeout <= 0 {
+				return usageErrorf("--query-timeout must be positive")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runServe(cmd.Context(), f, opts)
+		},
+	}
+	addSourceFlags(cmd, &opts.SourceOptions)
+	cmd.Flags().StringVar(&opts.Addr, "addr", defaultServeAddr, "`HOST:PORT` to listen on; anything but a loopback address needs the access token printed at start-up")
+	cmd.Flags().BoolVar(&opts.Open, "open", false, "open the page in the default browser")
+	cmd.Flags().DurationVar(&opts.QueryTimeout, "query-timeout", time.Minute, "stop any SQL query that runs longer than this")
+	return cmd
+}
+
+func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
+	host, _, err := net.SplitHostPort(opts.Addr)
+	if err != nil {
+		return usageErrorf("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8080", opts.Addr)
+	}
+	loopback := isLoopback(host)
+
+	// Load what is new first, as every command does; the server then owns the store file.
+	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, nil)
+	if err != nil {
+		return err
+	}
+	path := st.Path()
+	if err := st.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	wopts := web.Options{
+		Open: func(ctx context.Context, readOnly bool) (*store.Store, error) {
+			return store.Open(ctx, path, store.Options{ReadOnly: readOnly})
+		},
+		Source:       opts.Source,
+		QueryTimeout: opts.QueryTimeout,
+		Now:          f.Now,
+		Log:          f.Logger(),
+	}
+	if opts.Source != "" {
+		src, err := f.OpenSource(ctx, opts.Source)
+		if err != nil {
+			return err
+		}
+		wopts.Source = src.String()
+		wopts.Load = func(ctx context.Context, st *store.Store, c *progress.Counter) (*ingest.Report, error) {
+			if err := st.SetMeta(ctx, "source", src.String()); err != nil {
+				return nil, err
+			}
+			return ingest.Run(ctx, src, st, ingest.Options{Strict: opts.Strict, Workers: opts.Workers, Log: f.Logger(), Progress: c})
+		}
+	}
+	if !loopback {
+		if wopts.Token, err = newToken(); err != nil {
+			return err
+		}
+	}
+	srv, err := web.New(ctx, wopts)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return withHint(fmt.Errorf("listen on %s: %w", opts.Addr, err), "pick another port: --addr 127.0.0.1:8081 (or :0 for any free port)")
+	}
+	pageURL := serveURL(ln.Addr(), host, wopts.Token)
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	fmt.Fprintf(f.IO.Out, "trailq is serving %s\n", pageURL)
+	if !loopback {
+		fmt.Fprintf(f.IO.ErrOut, "Listening on %s: anyone who can reach it needs the token in this URL; keep it secret.\n", opts.Addr)
+	}
+	fmt.Fprintln(f.IO.ErrOut, "Press Ctrl-C to stop.")
+	if opts.Open {
+		if err := openBrowser(pageURL); err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "Could not open a browser (%v): open the URL above.\n", err)
+		}
+	}
+	if opts.ready != nil {
+		opts.ready(pageURL)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("stop server: %w", err)
+	}
+	// Ctrl-C is how a server stops: not an error.
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func newToken() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make access token: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// serveURL is the URL to open: the listener's address (with the real port when :0 was asked for), a name the
+// user can reach for wildcard addresses, and the token.
+func serveURL(addr net.Addr, host, token string) string {
+	_, port, _ := net.SplitHostPort(addr.String())
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "localhost"
+		if h, err := os.Hostname(); err == nil && h != "" {
+			host = h
+		}
+	}
+	u := url.URL{Scheme: "http", Host: net.JoinHostPort(host, port), Path: "/"}
+	if token != "" {
+		u.RawQuery = url.Values{"token": {token}}.Encode()
+	}
+	return u.String()
+}
+
+func openBrowser(u string) error {
+	var cmd *exec.Cmd
+	switch runtime.GOOS {
+	case "darwin":
+		cmd = exec.Command("open", u)
+	case "windows":
+		cmd = exec.Command("rundll32", "url.dll,FileProtocolHandler", u)
+	default:
+		cmd = exec.Command("xdg-open", u)
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	go cmd.Wait()
+	return nil
+}

@@ -1,0 +1,596 @@
+// trailq web UI. Every value from the logs is put on the page with textContent or as a text node, never as
+// HTML: user agents, user names and request parameters are attacker-controlled.
+"use strict";
+
+// ---- helpers ----------------------------------------------------------------------------------------------
+
+const $ = (id) => document.getElementById(id);
+
+// el builds an element. attrs are properties (className, title, …) or data-*/aria-* attributes; children are
+// nodes or strings (always added as text).
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null) continue;
+    if (k.startsWith("data-") || k.startsWith("aria-")) e.setAttribute(k, v);
+    else if (k === "onclick") e.addEventListener("click", v);
+    else e[k] = v;
+  }
+  for (const c of children) {
+    if (c === undefined || c === null || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function clear(node) { node.replaceChildren(); return node; }
+
+const SVGNS = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = String(text);
+  return e;
+}
+
+class APIError extends Error {
+  constructor(status, body) {
+    super((body && body.error) || ("HTTP " + status));
+    this.status = status;
+    this.body = body || {};
+  }
+}
+
+// api calls the JSON API. State-changing requests carry the CSRF header.
+async function api(path, opts = {}) {
+  const init = { method: opts.method || "GET", headers: {}, signal: opts.signal, credentials: "same-origin" };
+  if (init.method !== "GET") init.headers["X-Trailq-Request"] = "1";
+  if (opts.body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(opts.body);
+  }
+  const res = await fetch(path, init);
+  if (opts.raw && res.ok) return res;
+  let body = null;
+  try { body = await res.json(); } catch (e) { /* not JSON */ }
+  if (!res.ok) throw new APIError(res.status, body);
+  return body;
+}
+
+const fmtInt = (n) => (n === undefined || n === null) ? "–" : Number(n).toLocaleString("en-US");
+
+function fmtBytes(n) {
+  const u = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+  return (i === 0 ? n : n.toFixed(1)) + " " + u[i];
+}
+
+function isoDate(d) {
+  const p = (n) => String(n).padStart(2, "0");
+  return d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+}
+
+function showError(node, err) {
+  if (!err) { node.hidden = true; node.textContent = ""; return; }
+  node.hidden = false;
+  node.textContent = err.message || String(err);
+}
+
+// ---- routing ----------------------------------------------------------------------------------------------
+
+// The hash is "#page" or "#page?key=value&…".
+function route() {
+  const h = location.hash.replace(/^#/, "");
+  const i = h.indexOf("?");
+  const page = (i < 0 ? h : h.slice(0, i)) || "signins";
+  const params = new URLSearchParams(i < 0 ? "" : h.slice(i + 1));
+  return { page: ["signins", "query", "data"].includes(page) ? page : "signins", params };
+}
+
+const loaded = {};
+
+function showPage() {
+  const { page, params } = route();
+  for (const p of ["signins", "query", "data"]) {
+    $("page-" + p).hidden = p !== page;
+    $("nav-" + p).classList.toggle("active", p === page);
+  }
+  if (page === "signins") Dashboard.open(params);
+  if (page === "query") Editor.open(params);
+  if (page === "data") Data.open();
+  loaded[page] = true;
+}
+
+// ---- sign-in dashboard ------------------------------------------------------------------------------------
+
+const Dashboard = {
+  data: null,
+  sort: { key: "time", dir: -1 },
+  page: 0,
+  pageSize: 50,
+  inited: false,
+
+  init() {
+    const localTZ = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    let zones = [];
+    try { zones = Intl.supportedValuesOf("timeZone"); } catch (e) { zones = []; }
+    for (const z of ["UTC", localTZ]) if (!zones.includes(z)) zones.unshift(z);
+    const sel = $("tz");
+    for (const z of zones) sel.append(el("option", { value: z }, z));
+    sel.value = localTZ;
+    const today = new Date();
+    $("to").value = isoDate(today);
+    $("from").value = isoDate(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 29));
+    for (const b of document.querySelectorAll(".quick button")) {
+      b.addEventListener("click", () => {
+        const to = new Date($("to").value + "T00:00:00");
+        const days = Number(b.dataset.days);
+        $("from").value = isoDate(new Date(to.getFullYear(), to.getMonth(), to.getDate() - days + 1));
+        this.submit();
+      });
+    }
+    $("period").addEventListener("submit", (ev) => { ev.preventDefault(); this.submit(); });
+    $("f-result").addEventListener("change", () => { this.page = 0; this.renderRows(); });
+    $("f-text").addEventListener("input", () => { this.page = 0; this.renderRows(); });
+    this.inited = true;
+  },
+
+  submit() {
+    const q = new URLSearchParams({ from: $("from").value, to: $("to").value, tz: $("tz").value });
+    location.hash = "signins?" + q.toString();
+  },
+
+  open(params) {
+    if (!this.inited) this.init();
+    if (params.get("from")) $("from").value = params.get("from");
+    if (params.get("to")) $("to").value = params.get("to");
+    if (params.get("tz")) {
+      const tz = params.get("tz");
+      if (![...$("tz").options].some((o) => o.value === tz)) $("tz").append(el("option", { value: tz }, tz));
+      $("tz").value = tz;
+    }
+    this.load();
+  },
+
+  async load() {
+    const q = new URLSearchParams({ from: $("from").value, to: $("to").value, tz: $("tz").value });
+    document.body.dataset.signins = "loading";
+    try {
+      const d = await api("/api/signins?" + q.toString());
+      showError($("signins-error"), null);
+      this.data = d;
+      this.page = 0;
+      this.render();
+    } catch (err) {
+      showError($("signins-error"), err);
+    }
+    document.body.dataset.signins = "ready";
+  },
+
+  render() {
+    const d = this.data, s = d.summary;
+    $("n-signins").textContent = fmtInt(s.signins);
+    $("n-failures").textContent = fmtInt(s.failures);
+    $("n-root").textContent = fmtInt(s.root);
+    $("n-nomfa").textContent = fmtInt(s.no_mfa);
+    $("n-users").textContent = fmtInt(s.users);
+    $("n-ips").textContent = fmtInt(s.ips);
+    $("chart-sub").textContent = "per " + d.bucket + ", " + d.from + " to " + d.to + " (" + d.tz + ")";
+    this.renderChart();
+    this.renderRows();
+    this.renderPrincipals();
+  },
+
+  renderChart() {
+    const series = this.data.series, box = clear($("chart"));
+    const W = 1000, H = 220, L = 40, B = 28, T = 10;
+    const max = Math.max(1, ...series.map((b) => b.success + b.failure + b.other));
+    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "sign-ins over time" });
+    const plotW = W - L - 10, plotH = H - B - T;
+    const bw = plotW / Math.max(1, series.length);
+    // Horizontal grid lines with counts.
+    const ticks = max <= 4 ? max : 4;
+    for (let i = 0; i <= ticks; i++) {
+      const v = Math.round(max * i / ticks), y = T + plotH - plotH * v / max;
+      root.append(svg("line", { x1: L, x2: W - 10, y1: y, y2: y, class: "axis" }));
+      root.append(svg("text", { x: L - 6, y: y + 4, "text-anchor": "end" }, v));
+    }
+    const labelEvery = Math.ceil(series.length / 10);
+    series.forEach((b, i) => {
+      const x = L + i * bw;
+      let y = T + plotH;
+      const g = svg("g");
+      for (const [k, cls] of [["success", "ok"], ["failure", "bad"], ["other", "other"]]) {
+        if (!b[k]) continue;
+        const h = plotH * b[k] / max;
+        y -= h;
+        g.append(svg("rect", { x: x + bw * 0.1, y, width: Math.max(1, bw * 0.8), height: h, class: cls }));
+      }
+      g.append(svg("title", {}, `${b.label}: ${b.success} successful, ${b.failure} failed` + (b.other ? `, ${b.other} other` : "")));
+      // An invisible full-height target so that the tooltip works on empty bars too.
+      g.prepend(svg("rect", { x, y: T, width: bw, height: plotH, fill: "transparent" }));
+      root.append(g);
+      if (i % labelEvery === 0) {
+        root.append(svg("text", { x: x + bw / 2, y: H - 8, "text-anchor": "middle" }, b.label));
+      }
+    });
+    box.append(root);
+    box.append(el("div", { className: "legend" },
+      el("span", {}, el("i", { className: "ok-bg" }), "success"),
+      el("span", {}, el("i", { className: "bad-bg" }), "failure"),
+      el("span", {}, el("i", { className: "other-bg" }), "no result recorded")));
+  },
+
+  columns: [
+    ["time", "Time"], ["user", "User"], ["type", "Type"], ["account", "Account"], ["ip", "Source IP"],
+    ["result", "Result"], ["mfa", "MFA"], ["useragent", "User agent"], ["error", "Error"],
+  ],
+
+  filtered() {
+    const res = $("f-result").value, text = $("f-text").value.trim().toLowerCase();
+    let rows = this.data.rows.filter((r) => (!res || r.result === res) &&
+      (!text || [r.user, r.arn, r.ip, r.useragent, r.account, r.error].some((v) => (v || "").toLowerCase().includes(text))));
+    const { key, dir } = this.sort;
+    const k = key === "time" ? "time" : key;
+    rows = rows.slice().sort((a, b) => {
+      const x = a[k] || "", y = b[k] || "";
+      return (x < y ? -1 : x > y ? 1 : 0) * dir || (a.time < b.time ? 1 : -1);
+    });
+    return rows;
+  },
+
+  renderRows() {
+    if (!this.data) return;
+    const table = clear($("signins-table"));
+    const head = el("tr");
+    for (const [key, name] of this.columns) {
+      const th = el("th", { className: "sortable", "data-key": key }, key === "time" ? name + " (" + this.data.tz + ")" : name);
+      if (this.sort.key === key) th.classList.add(this.sort.dir > 0 ? "sorted-asc" : "sorted-desc");
+      th.addEventListener("click", () => {
+        this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
+        this.renderRows();
+      });
+      head.append(th);
+    }
+    table.append(el("thead", {}, head));
+    const rows = this.filtered();
+    const pages = Math.max(1, Math.ceil(rows.length / this.pageSize));
+    this.page = Math.min(this.page, pages - 1);
+    const body = el("tbody");
+    for (const r of rows.slice(this.page * this.pageSize, (this.page + 1) * this.pageSize)) {
+      const tr = el("tr", { title: "click to see the event", "data-eventid": r.eventid },
+        el("td", { className: "nowrap" }, r.local),
+        el("td", { title: r.arn }, r.user),
+        el("td", {}, r.type),
+        el("td", {}, r.account),
+        el("td", {}, r.ip),
+        el("td", { className: "result-" + r.result }, r.result || "—"),
+        el("td", {}, r.mfa),
+        el("td", { className: "ua" }, r.useragent),
+        el("td", {}, r.error));
+      tr.addEventListener("click", () => showEvent(r.eventid));
+      body.append(tr);
+    }
+    if (rows.length === 0) body.append(el("tr", {}, el("td", { colSpan: this.columns.length, className: "empty" }, "No sign-ins in this period.")));
+    table.append(body);
+    $("rows-sub").textContent = fmtInt(rows.length) + " of " + fmtInt(this.data.rows.length) + " sign-ins" +
+      (this.data.truncated ? " (the newest " + fmtInt(this.data.rows.length) + " are listed)" : "");
+    const pager = clear($("signins-pager"));
+    if (pages > 1) {
+      pager.append(el("button", { disabled: this.page === 0, onclick: () => { this.page--; this.renderRows(); } }, "‹ previous"),
+        el("span", {}, "page " + (this.page + 1) + " of " + pages),
+        el("button", { disabled: this.page >= pages - 1, onclick: () => { this.page++; this.renderRows(); } }, "next ›"));
+    }
+  },
+
+  renderPrincipals() {
+    const table = clear($("principals-table"));
+    table.append(el("thead", {}, el("tr", {}, ...["User", "Type", "Account", "Sign-ins", "Failures", "Without MFA", "IPs", "Last sign-in"].map((h) => el("th", {}, h)))));
+    const body = el("tbody");
+    for (const p of this.data.principals) {
+      body.append(el("tr", {},
+        el("td", { title: p.arn }, p.user), el("td", {}, p.type), el("td", {}, p.account),
+        el("td", { className: "num" }, fmtInt(p.signins)), el("td", { className: "num" }, fmtInt(p.failures)),
+        el("td", { className: "num" }, fmtInt(p.no_mfa)), el("td", { className: "num" }, fmtInt(p.ips)), el("td", {}, p.last)));
+    }
+    if (this.data.principals.length === 0) body.append(el("tr", {}, el("td", { colSpan: 8, className: "empty" }, "No sign-ins in this period.")));
+    table.append(body);
+  },
+};
+
+async function showEvent(id) {
+  const dlg = $("event-dialog");
+  $("event-title").textContent = "Event " + id;
+  $("event-json").textContent = "loading…";
+  if (!dlg.open) dlg.showModal();
+  try {
+    const ev = await api("/api/events/" + encodeURIComponent(id));
+    $("event-json").textContent = JSON.stringify(ev, null, 2);
+  } catch (err) {
+    $("event-json").textContent = err.message;
+  }
+}
+
+// ---- query editor -----------------------------------------------------------------------------------------
+
+const HISTORY_KEY = "trailq.history";
+const HISTORY_MAX = 50;
+
+const Editor = {
+  inited: false,
+  controller: null,
+  lastSQL: "",
+
+  async init() {
+    this.inited = true;
+    const sql = $("sql");
+    sql.addEventListener("keydown", (ev) => {
+      if ((ev.ctrlKey || ev.metaKey) && ev.key === "Enter") { ev.preventDefault(); this.run(); }
+    });
+    $("run").addEventListener("click", () => this.run());
+    $("cancel").addEventListener("click", () => this.cancel());
+    $("dl-csv").addEventListener("click", () => this.download("csv"));
+    $("dl-json").addEventListener("click", () => this.download("json"));
+    $("history-clear").addEventListener("click", () => { localStorage.removeItem(HISTORY_KEY); this.renderHistory(); });
+    this.renderHistory();
+    try {
+      const presets = await api("/api/presets");
+      const sel = $("preset");
+      presets.forEach((p, i) => sel.append(el("option", { value: String(i) }, p.name)));
+      sel.addEventListener("change", () => {
+        if (sel.value !== "") { sql.value = presets[Number(sel.value)].sql; sql.focus(); }
+      });
+      if (!sql.value) sql.value = presets[0].sql;
+    } catch (err) { /* presets are a convenience */ }
+  },
+
+  open() { if (!this.inited) this.init(); },
+
+  setRunning(on) {
+    $("run").disabled = on;
+    $("cancel").disabled = !on;
+    document.body.dataset.query = on ? "running" : "done";
+  },
+
+  async run() {
+    const q = $("sql").value;
+    if (!q.trim() || this.controller) return;
+    this.controller = new AbortController();
+    this.setRunning(true);
+    $("query-status").textContent = "running…";
+    showQueryError(null);
+    const started = performance.now();
+    try {
+      const res = await api("/api/query", {
+        method: "POST", signal: this.controller.signal,
+        body: { sql: q, dialect: $("dialect").value, limit: Number($("limit").value) },
+      });
+      this.lastSQL = q;
+      renderResult(res);
+      const secs = ((performance.now() - started) / 1000).toFixed(2);
+      $("query-status").textContent = fmtInt(res.count) + (res.count === 1 ? " row" : " rows") +
+        (res.truncated ? " (more rows not shown: download for all)" : "") + " in " + secs + " s";
+      $("dl-csv").disabled = $("dl-json").disabled = false;
+      addHistory({ sql: q, at: new Date().toISOString(), rows: res.count, ms: Math.round(performance.now() - started) });
+    } catch (err) {
+      if (err.name === "AbortError") {
+        $("query-status").textContent = "cancelled";
+      } else {
+        $("query-status").textContent = "";
+        showQueryError(err, q);
+        addHistory({ sql: q, at: new Date().toISOString(), error: err.message });
+      }
+    } finally {
+      this.controller = null;
+      this.setRunning(false);
+    }
+  },
+
+  cancel() { if (this.controller) this.controller.abort(); },
+
+  async download(format) {
+    const q = this.lastSQL || $("sql").value;
+    try {
+      const res = await api("/api/query", { method: "POST", raw: true, body: { sql: q, dialect: $("dialect").value, format } });
+      const blob = await res.blob();
+      const url = URL.createObjectURL(blob);
+      const a = el("a", { href: url, download: "trailq-result." + format });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (err) {
+      showQueryError(err, q);
+    }
+  },
+
+  renderHistory() {
+    const list = clear($("history"));
+    const items = loadHistory();
+    if (items.length === 0) list.append(el("li", { className: "empty" }, "Queries you run are kept here, in this browser."));
+    for (const h of items) {
+      const li = el("li", { title: h.sql },
+        el("code", {}, h.sql.replace(/\s+/g, " ").trim()),
+        el("span", { className: "sub" }, h.error ? "error" : fmtInt(h.rows) + " rows, " + h.ms + " ms"),
+        el("span", { className: "sub" }, new Date(h.at).toLocaleString()));
+      li.addEventListener("click", () => { $("sql").value = h.sql; $("sql").focus(); });
+      list.append(li);
+    }
+  },
+};
+
+function loadHistory() {
+  try { return JSON.parse(localStorage.getItem(HISTORY_KEY)) || []; } catch (e) { return []; }
+}
+
+function addHistory(item) {
+  const items = loadHistory().filter((h) => h.sql !== item.sql);
+  items.unshift(item);
+  try { localStorage.setItem(HISTORY_KEY, JSON.stringify(items.slice(0, HISTORY_MAX))); } catch (e) { /* full */ }
+  Editor.renderHistory();
+}
+
+function showQueryError(err, q) {
+  const box = $("query-error");
+  if (!err) { box.hidden = true; return; }
+  box.hidden = false;
+  const b = err.body || {};
+  $("query-error-msg").textContent = err.message + (b.line ? " (line " + b.line + ", column " + b.column + ")" : "");
+  const where = $("query-error-where");
+  where.textContent = "";
+  if (b.offset !== undefined && q !== undefined) {
+    const lines = q.split("\n");
+    const line = lines[b.line - 1] || "";
+    where.textContent = line + "\n" + " ".repeat(Math.max(0, b.column - 1)) + "^";
+    const ta = $("sql");
+    ta.focus();
+    ta.setSelectionRange(b.offset, Math.min(q.length, b.offset + 1));
+  }
+}
+
+// renderCell shows one grid value: nested values as indented JSON, NULL marked.
+function renderCell(v, col) {
+  if (v === null || v === undefined) return el("td", { className: "null" }, "NULL");
+  if (col.nested || typeof v === "object") {
+    const pre = el("pre", { className: "nested", title: "click to expand" }, JSON.stringify(v, null, 2));
+    pre.addEventListener("click", () => pre.classList.toggle("open"));
+    return el("td", {}, pre);
+  }
+  if (typeof v === "number") return el("td", { className: "num" }, String(v));
+  if (typeof v === "string" && v.length > 1 && (v[0] === "{" || v[0] === "[")) {
+    // JSON text (requestparameters, responseelements, …): indent it when it parses.
+    try {
+      const parsed = JSON.parse(v);
+      const pre = el("pre", { className: "nested", title: "click to expand" }, JSON.stringify(parsed, null, 2));
+      pre.addEventListener("click", () => pre.classList.toggle("open"));
+      return el("td", {}, pre);
+    } catch (e) { /* plain text */ }
+  }
+  return el("td", {}, String(v));
+}
+
+function renderResult(res) {
+  const table = clear($("result"));
+  table.append(el("thead", {}, el("tr", {}, ...res.columns.map((c) => el("th", { title: c.type }, c.name)))));
+  const body = el("tbody");
+  for (const row of res.rows) {
+    body.append(el("tr", {}, ...row.map((v, i) => renderCell(v, res.columns[i]))));
+  }
+  table.append(body);
+}
+
+// ---- data page --------------------------------------------------------------------------------------------
+
+const Data = {
+  timer: null,
+  inited: false,
+
+  init() {
+    this.inited = true;
+    $("load").addEventListener("click", () => this.startLoad());
+  },
+
+  open() {
+    if (!this.inited) this.init();
+    this.refresh();
+    this.poll();
+  },
+
+  async refresh() {
+    document.body.dataset.data = "loading";
+    try {
+      const d = await api("/api/data");
+      showError($("data-error"), null);
+      this.render(d);
+    } catch (err) {
+      showError($("data-error"), err);
+    }
+    document.body.dataset.data = "ready";
+  },
+
+  render(d) {
+    $("d-records").textContent = fmtInt(d.records);
+    $("d-objects").textContent = fmtInt(d.objects);
+    $("d-bytes").textContent = fmtBytes(d.bytes);
+    $("d-broken").textContent = fmtInt(d.broken.length) + (d.broken_truncated ? "+" : "");
+    $("d-source").textContent = d.source || "(none: serving a store only)";
+    $("d-store").textContent = d.store;
+    $("d-span").textContent = d.first ? d.first + " to " + d.last : "no events";
+    $("d-lastload").textContent = d.last_load ? new Date(d.last_load).toLocaleString() + " (" + d.last_load + ")" : "never";
+    $("d-outcomes").textContent = Object.entries(d.outcomes).sort().map(([k, v]) => k + " " + fmtInt(v)).join(" · ") || "none";
+    $("load").disabled = !d.can_load;
+    if (!d.can_load) $("load-status").textContent = "no source to load from";
+
+    const cov = clear($("coverage"));
+    cov.append(el("thead", {}, el("tr", {}, ...["Account", "Region", "First event", "Last event", "Records"].map((h) => el("th", {}, h)))));
+    const body = el("tbody");
+    for (const c of d.coverage) {
+      body.append(el("tr", {}, el("td", {}, c.account), el("td", {}, c.region), el("td", {}, c.first),
+        el("td", {}, c.last), el("td", { className: "num" }, fmtInt(c.records))));
+    }
+    cov.append(body);
+
+    const broken = clear($("broken"));
+    if (d.broken.length === 0) broken.append(el("p", { className: "empty" }, "Every file loaded cleanly."));
+    for (const f of d.broken) {
+      const details = el("ul");
+      for (const p of f.details.slice(0, 5)) {
+        details.append(el("li", {}, "record " + p.record + (p.field ? ", " + p.field : "") + ": " + p.message + (p.skipped ? " (record skipped)" : "")));
+      }
+      if (f.problems > 5) details.append(el("li", {}, "… " + fmtInt(f.problems - 5) + " more"));
+      broken.append(el("div", { className: "broken-file" },
+        el("span", { className: "tag " + f.outcome }, f.outcome), el("code", {}, f.key),
+        el("div", { className: "sub" }, (f.detail ? f.detail + " · " : "") + fmtInt(f.records) + " records loaded"),
+        f.details.length ? details : null));
+    }
+  },
+
+  async startLoad() {
+    try {
+      await api("/api/load", { method: "POST" });
+    } catch (err) {
+      if (err.status !== 409) { $("load-status").textContent = err.message; return; }
+    }
+    this.poll();
+  },
+
+  async poll() {
+    clearTimeout(this.timer);
+    let st;
+    try { st = await api("/api/load"); } catch (err) { return; }
+    const bar = $("load-progress");
+    $("busy").hidden = !st.running;
+    $("load").disabled = st.running || !st.available;
+    if (st.running) {
+      bar.hidden = false;
+      if (st.total > 0) { bar.max = st.total; bar.value = st.done; } else { bar.removeAttribute("value"); }
+      $("load-status").textContent = "loading: " + fmtInt(st.done) + (st.total ? " of " + fmtInt(st.total) : "") +
+        " objects, " + fmtBytes(st.bytes) + ", " + fmtInt(st.records) + " records";
+      this.timer = setTimeout(() => this.poll(), 500);
+      this.wasRunning = true;
+      return;
+    }
+    bar.hidden = true;
+    if (st.error) {
+      $("load-status").textContent = "the last load failed: " + st.error;
+    } else if (st.report) {
+      const r = st.report;
+      $("load-status").textContent = "last load: " + fmtInt(r.loaded) + " new objects, " + fmtInt(r.inserted) +
+        " records added, " + fmtInt(r.unchanged) + " unchanged" + (r.problems ? ", " + fmtInt(r.problems) + " files with problems" : "") +
+        " (" + (st.elapsed_ms / 1000).toFixed(1) + " s)";
+    }
+    if (this.wasRunning) {
+      this.wasRunning = false;
+      this.refresh();
+    }
+  },
+};
+
+// ---- start ------------------------------------------------------------------------------------------------
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("event-close").addEventListener("click", () => $("event-dialog").close());
+  window.addEventListener("hashchange", showPage);
+  showPage();
+});

@@ -1,0 +1,248 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"embed"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/store"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// CSRFHeader must be present on every state-changing request (POST). Browsers do not let another site's page
+// set a custom header on a cross-origin request without a CORS preflight, which this server never grants.
+const CSRFHeader = "X-Trailq-Request"
+
+// Limits of the API.
+const (
+	maxBodyBytes     = 1 << 20 // request bodies (a query's SQL)
+	defaultQueryRows = 1000    // rows returned to the result grid unless asked otherwise
+	maxQueryRows     = 100_000 // rows the grid may ask for; downloads are not limited
+	maxSignInRows    = 20_000  // sign-ins listed in the dashboard table
+)
+
+// OpenFunc opens the store file, read-only or read-write.
+type OpenFunc func(ctx context.Context, readOnly bool) (*store.Store, error)
+
+// LoadFunc loads what is new in the source into st (opened read-write), updating c as it goes.
+type LoadFunc func(ctx context.Context, st *store.Store, c *progress.Counter) (*ingest.Report, error)
+
+// Options configure a Server.
+type Options struct {
+	// Open opens the store; required.
+	Open OpenFunc
+	// Load, when set, enables the "load new logs" action.
+	Load LoadFunc
+	// Source names the logs' source, for the data page.
+	Source string
+	// Token, when set, must accompany every request: as ?token=, the X-Trailq-Token header, or the cookie the
+	// server sets after the first request that carried it.
+	Token string
+	// QueryTimeout bounds every SQL query; 0 means one minute.
+	QueryTimeout time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Log receives request errors; nil discards them.
+	Log *slog.Logger
+}
+
+// Server is the web UI's HTTP handler.
+type Server struct {
+	opts  Options
+	db    *handle
+	mux   *http.ServeMux
+	files http.Handler
+}
+
+// New returns a Server over the store opened by opts.Open (read-only).
+// Close releases the store.
+func New(ctx context.Context, opts Options) (*Server, error) {
+	if opts.QueryTimeout <= 0 {
+		opts.QueryTimeout = time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	db, err := openHandle(ctx, opts.Open, opts.Load)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := fs.Sub(assets, "assets")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, db: db, mux: http.NewServeMux(), files: http.FileServerFS(sub)}
+	s.routes()
+	return s, nil
+}
+
+// Close waits for a running load and closes the store.
+func (s *Server) Close() error { return s.db.close() }
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /api/signins", s.handleSignIns)
+	s.mux.HandleFunc("GET /api/events/{id}", s.handleEvent)
+	s.mux.HandleFunc("POST /api/query", s.handleQuery)
+	s.mux.HandleFunc("GET /api/presets", s.handlePresets)
+	s.mux.HandleFunc("GET /api/data", s.handleData)
+	s.mux.HandleFunc("GET /api/load", s.handleLoadStatus)
+	s.mux.HandleFunc("POST /api/load", s.handleLoadStart)
+	s.mux.HandleFunc("GET /{$}", s.handleIndex)
+	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", s.files))
+}
+
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	b, err := assets.ReadFile("assets/index.html")
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b)
+}
+
+// ServeHTTP applies the security checks, then routes the request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	if s.opts.Token == "" && !loopbackHost(r.Host) {
+		// Without a token the server trusts whoever reaches 127.0.0.1; a page served under another name that
+		// resolves here (DNS rebinding) must not get in.
+		writeError(w, http.StatusMisdirectedRequest, "this server answers only to localhost addresses (Host "+r.Host+")")
+		return
+	}
+	if !s.authorized(w, r) {
+		writeError(w, http.StatusUnauthorized, "this server needs its access token: open the URL printed by 'trailq serve' (it ends in ?token=…)")
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
+		if msg := checkCSRF(r); msg != "" {
+			writeError(w, http.StatusForbidden, msg)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+const tokenCookie = "trailq_token"
+
+// authorized checks the access token, when there is one. A valid ?token= sets a cookie so that the page's own
+// requests (and reloads without the query string) carry it.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
+	if s.opts.Token == "" {
+		return true
+	}
+	if q := r.URL.Query().Get("token"); q != "" {
+		if !tokenEqual(q, s.opts.Token) {
+			return false
+		}
+		http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: s.opts.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		return true
+	}
+	if t := r.Header.Get("X-Trailq-Token"); t != "" {
+		return tokenEqual(t, s.opts.Token)
+	}
+	if c, err := r.Cookie(tokenCookie); err == nil {
+		return tokenEqual(c.Value, s.opts.Token)
+	}
+	return false
+}
+
+// loopbackHost reports whether a Host header names this machine's loopback interface.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func tokenEqual(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// checkCSRF returns why a state-changing request is refused, or "".
+func checkCSRF(r *http.Request) string {
+	if r.Header.Get(CSRFHeader) == "" {
+		return "missing " + CSRFHeader + " header (requests must come from the trailq page)"
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return "cross-site request refused"
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		u, err := url.Parse(origin)
+		if err != nil || !strings.EqualFold(u.Host, r.Host) {
+			return "cross-origin request refused (Origin " + origin + ")"
+		}
+	}
+	return ""
+}
+
+// apiError is the body of every error response.
+type apiError struct {
+	Error string `json:"error"`
+	// Position is the 1-based line and column of a SQL error in the query as written, when known.
+	Line   int `json:"line,omitempty"`
+	Column int `json:"column,omitempty"`
+	// Offset is the error's byte offset in the query as written (-1 or absent when unknown).
+	Offset *int `json:"offset,omitempty"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, apiError{Error: msg})
+}
+
+// decodeBody reads a JSON request body into v, answering the error itself when it cannot.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+		writeError(w, http.StatusUnsupportedMediaType, "send the request body as application/json")
+		return false
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeError(w, http.StatusRequestEntityTooLarge, "request body too large (the limit is 1 MiB)")
+			return false
+		}
+		writeError(w, http.StatusBadRequest, "read request: "+err.Error())
+		return false
+	}
+	return true
+}
