@@ -54,13 +54,13 @@ func Buckets(events []Event, w Window, loc *time.Location) (step string, buckets
 		trunc = func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc) }
 		next = func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
 	}
-	index := map[time.Time]int{}
+	index := map[int64]int{}
 	for t := trunc(from); t.Before(to); t = next(t) {
-		index[t] = len(buckets)
+		index[t.Unix()] = len(buckets)
 		buckets = append(buckets, Bucket{Start: t})
 	}
 	for _, e := range events {
-		i, ok := index[trunc(e.Time.In(loc))]
+		i, ok := index[trunc(e.Time.In(loc)).Unix()]
 		if !ok {
 			continue
 		}
