@@ -138,13 +138,28 @@ func isIdentPart(c byte) bool {
 	return isIdentStart(c) || c >= '0' && c <= '9' || c == '$'
 }
 
-// Error is a problem in the user's SQL, at a byte offset of it.
+// Error is a problem in the user's SQL, at a byte offset of it (and, once located, its line and column).
 type Error struct {
-	Pos int
-	Msg string
+	Pos       int
+	Line, Col int
+	Msg       string
+	// Context is the line of SQL with a caret under the position, when known.
+	Context string
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("at byte %d: %s", e.Pos, e.Msg) }
+func (e *Error) Error() string {
+	if e.Pos < 0 {
+		return e.Msg
+	}
+	if e.Line == 0 {
+		return fmt.Sprintf("at byte %d: %s", e.Pos, e.Msg)
+	}
+	s := fmt.Sprintf("line %d:%d: %s", e.Line, e.Col, e.Msg)
+	if e.Context != "" {
+		s += "\n" + e.Context
+	}
+	return s
+}
 
 // LineCol converts a byte offset of q into a 1-based line and column.
 func LineCol(q string, pos int) (line, col int) {

@@ -1,5 +1,11 @@
 package athena
 
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
 // Translator turns Athena SQL into DuckDB SQL over the store.
 type Translator struct {
 	tables Tables
@@ -10,10 +16,379 @@ func NewTranslator(tables Tables) *Translator { return &Translator{tables: table
 
 // Translate rewrites one query.
 func (t *Translator) Translate(sql string) (string, error) {
-	toks, err := Lex(sql)
+	q, err := t.TranslateQuery(sql)
 	if err != nil {
 		return "", err
 	}
+	return q.SQL, nil
+}
+
+// Query is a translated query: the user's Athena SQL, the DuckDB SQL, and a map from positions in the DuckDB SQL
+// back to the user's.
+type Query struct {
+	Athena string
+	SQL    string
+	starts []int // byte offset in SQL of each output token
+	origin []int // byte offset in Athena of the token it came from
+}
+
+// TranslateQuery rewrites one query and keeps what is needed to report DuckDB's errors in terms of the user's SQL.
+func (t *Translator) TranslateQuery(sql string) (*Query, error) {
+	toks, err := Lex(sql)
+	if err != nil {
+		return nil, locate(sql, err)
+	}
 	toks = ResolveTables(toks, t.tables)
-	return Join(toks), nil
+	nodes, err := parseTree(toks)
+	if err != nil {
+		return nil, locate(sql, err)
+	}
+	c := &converter{}
+	nodes = c.list(nodes)
+	if c.err != nil {
+		return nil, locate(sql, c.err)
+	}
+	nodes = nameColumns(nodes)
+	out := flatten(nodes)
+	q := &Query{Athena: sql}
+	var b strings.Builder
+	for _, tok := range out {
+		q.starts = append(q.starts, b.Len())
+		q.origin = append(q.origin, tok.Pos)
+		b.WriteString(tok.Text)
+	}
+	q.SQL = b.String()
+	return q, nil
+}
+
+// Original maps a byte offset of the DuckDB SQL to the byte offset of the user's SQL it came from.
+func (q *Query) Original(off int) int {
+	i := sort.SearchInts(q.starts, off+1) - 1
+	if i < 0 || i >= len(q.origin) {
+		return 0
+	}
+	return q.origin[i]
+}
+
+// locate fills in the line and column of an *Error.
+func locate(sql string, err error) error {
+	if e, ok := err.(*Error); ok {
+		e.Line, e.Col = LineCol(sql, e.Pos)
+		e.Context = context(sql, e.Pos)
+	}
+	return err
+}
+
+// context returns the line of sql holding pos with a caret under it.
+func context(sql string, pos int) string {
+	if pos > len(sql) {
+		pos = len(sql)
+	}
+	start := strings.LastIndexByte(sql[:pos], '\n') + 1
+	end := strings.IndexByte(sql[pos:], '\n')
+	if end < 0 {
+		end = len(sql)
+	} else {
+		end += pos
+	}
+	line := strings.ReplaceAll(sql[start:end], "\t", " ")
+	return "  " + line + "\n  " + strings.Repeat(" ", len([]rune(sql[start:pos]))) + "^"
+}
+
+// converter rewrites Trino functions, casts and literals into DuckDB's.
+type converter struct {
+	err error
+}
+
+func (c *converter) fail(pos int, format string, args ...any) {
+	if c.err == nil {
+		c.err = &Error{Pos: pos, Msg: fmt.Sprintf(format, args...)}
+	}
+}
+
+// list translates a sequence of sibling nodes (recursing into groups).
+func (c *converter) list(nodes []node) []node {
+	var out []node
+	for i := 0; i < len(nodes); i++ {
+		n := nodes[i]
+		if n.group {
+			n.kids = c.list(n.kids)
+			out = append(out, n)
+			continue
+		}
+		if n.tok.Kind != TokIdent || afterDot(out) {
+			out = append(out, n)
+			continue
+		}
+		name := strings.ToLower(n.tok.Text)
+		j := nextNode(nodes, i+1)
+		if j >= 0 && nodes[j].group {
+			if name == "cast" || name == "try_cast" {
+				out = append(out, c.cast(n.tok, nodes[j])...)
+				i = j
+				continue
+			}
+			if f, ok := functions[name]; ok {
+				args := c.args(nodes[j])
+				if c.err != nil {
+					return out
+				}
+				out = append(out, f(c, n.tok.Pos, args)...)
+				i = j
+				continue
+			}
+			if why, ok := unsupported[name]; ok {
+				c.fail(n.tok.Pos, "Athena function %s is not supported by trailq%s", name, why)
+				return out
+			}
+		}
+		if j >= 0 && !nodes[j].group && nodes[j].tok.Kind == TokString && !prevIsAs(out) {
+			if repl, ok := c.typedLiteral(name, n.tok, nodes[j].tok); ok {
+				// Date arithmetic stays a date: DATE '2024-01-01' - INTERVAL '1' DAY.
+				if name == "date" {
+					if end, ok := dateArithmetic(nodes, j); ok {
+						out = append(out, castDate(n.tok.Pos, append(repl, c.list(nodes[j+1:end+1])...))...)
+						i = end
+						continue
+					}
+				}
+				out = append(out, repl...)
+				i = j
+				continue
+			}
+		}
+		if name == "current_date" {
+			if end, ok := dateArithmetic(nodes, i); ok {
+				out = append(out, castDate(n.tok.Pos, append([]node{n}, c.list(nodes[i+1:end+1])...))...)
+				i = end
+				continue
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// afterDot reports whether the last significant output node is ".", i.e. the next name is a field, not a function.
+func afterDot(out []node) bool {
+	k := prevNode(out, len(out)-1)
+	return k >= 0 && out[k].isOp(".")
+}
+
+func prevIsAs(out []node) bool {
+	k := prevNode(out, len(out)-1)
+	return k >= 0 && (out[k].isKeyword("AS") || out[k].isOp("::"))
+}
+
+// args translates the arguments of a call.
+func (c *converter) args(g node) [][]node {
+	kids := c.list(g.kids)
+	parts := splitTop(kids)
+	for i := range parts {
+		parts[i] = trimSpace(parts[i])
+	}
+	return parts
+}
+
+// dateArithmetic finds "± INTERVAL '…' unit" repetitions after nodes[i] with day-or-longer units, returning the
+// index of the last node of them.
+func dateArithmetic(nodes []node, i int) (int, bool) {
+	end, found := i, false
+	for {
+		op := nextNode(nodes, end+1)
+		if op < 0 || !(nodes[op].isOp("+") || nodes[op].isOp("-")) {
+			break
+		}
+		kw := nextNode(nodes, op+1)
+		if kw < 0 || !nodes[kw].isKeyword("INTERVAL") {
+			break
+		}
+		lit := nextNode(nodes, kw+1)
+		if lit < 0 || nodes[lit].group || nodes[lit].tok.Kind != TokString {
+			break
+		}
+		unit := nextNode(nodes, lit+1)
+		if unit < 0 || nodes[unit].group || !dateUnits[strings.ToLower(nodes[unit].tok.Text)] {
+			break
+		}
+		end, found = unit, true
+	}
+	return end, found
+}
+
+var dateUnits = map[string]bool{"day": true, "days": true, "week": true, "weeks": true, "month": true, "months": true,
+	"year": true, "years": true, "quarter": true}
+
+func castDate(pos int, expr []node) []node {
+	kids := append(append([]node{}, expr...), gen(pos, " ", "AS", " ", "DATE")...)
+	return append(gen(pos, "CAST"), group(pos, kids))
+}
+
+// nameColumns gives the outermost SELECT's unnamed expressions Athena's names: _col0, _col1, … by position, and
+// the last field name for a.b.c; and turns SELECT DISTINCT (a, b) row values into structs DuckDB can return.
+func nameColumns(nodes []node) []node {
+	sel := -1
+	for i, n := range nodes {
+		if n.isKeyword("SELECT") {
+			sel = i
+			break
+		}
+	}
+	if sel < 0 {
+		return nodes
+	}
+	start := nextNode(nodes, sel+1)
+	if start < 0 {
+		return nodes
+	}
+	if nodes[start].isKeyword("DISTINCT") || nodes[start].isKeyword("ALL") {
+		start++
+	}
+	end := len(nodes)
+	for i := start; i < len(nodes); i++ {
+		if n := nodes[i]; !n.group && n.tok.Kind == TokIdent && selectEnd[strings.ToLower(n.tok.Text)] {
+			end = i
+			break
+		}
+	}
+	items := splitTop(nodes[start:end])
+	var list []node
+	for idx, item := range items {
+		if idx > 0 {
+			list = append(list, nodes[start].withText(","))
+		}
+		list = append(list, nameItem(item, idx)...)
+	}
+	out := append([]node{}, nodes[:start]...)
+	out = append(out, list...)
+	return append(out, nodes[end:]...)
+}
+
+func (n node) withText(s string) node {
+	return node{tok: Token{Kind: TokOp, Text: s, Pos: n.pos()}}
+}
+
+var selectEnd = map[string]bool{"from": true, "where": true, "group": true, "having": true, "order": true,
+	"limit": true, "union": true, "except": true, "intersect": true, "window": true, "offset": true, "fetch": true}
+
+func nameItem(item []node, idx int) []node {
+	core := trimSpace(item)
+	if len(core) == 0 {
+		return item
+	}
+	lead := leadingSpace(item)
+	trail := item[len(lead)+len(core):]
+	wrap := func(mid []node) []node {
+		out := append(append([]node{}, lead...), mid...)
+		return append(out, trail...)
+	}
+	last := core[len(core)-1]
+	pos := core[0].pos()
+	// A row value: (a, b).
+	if len(core) == 1 && core[0].group && len(splitTop(core[0].kids)) > 1 {
+		var kids []node
+		for k, f := range splitTop(core[0].kids) {
+			if k > 0 {
+				kids = append(kids, gen(pos, ",", " ")...)
+			}
+			kids = append(kids, gen(pos, quote(fieldName(f, k)), " ", ":=", " ")...)
+			kids = append(kids, trimSpace(f)...)
+		}
+		return wrap(append(append(gen(pos, "struct_pack"), group(pos, kids)),
+			gen(pos, " ", "AS", " ", fmt.Sprintf("_col%d", idx))...))
+	}
+	if last.isOp("*") {
+		return item
+	}
+	// Already named: expr AS x, or expr x.
+	if last.isName() && len(core) > 1 && !(last.tok.Kind == TokIdent && notAlias[strings.ToLower(last.tok.Text)]) {
+		p := prevNode(core, len(core)-2)
+		if p >= 0 && (core[p].isKeyword("AS") || !core[p].isOp(".") && !isOperator(core[p])) {
+			return item
+		}
+	}
+	if len(core) == 1 && last.isName() {
+		return item // a column
+	}
+	core = append([]node{}, core...)
+	if chain, ok := nameChain(core); ok {
+		return wrap(append(core, gen(pos, " ", "AS", " ", quote(chain))...))
+	}
+	return wrap(append(core, gen(pos, " ", "AS", " ", fmt.Sprintf("_col%d", idx))...))
+}
+
+// notAlias are words that end an expression rather than name it.
+var notAlias = map[string]bool{"end": true, "day": true, "hour": true, "minute": true, "second": true, "month": true,
+	"year": true, "week": true, "quarter": true, "null": true, "true": true, "false": true, "desc": true, "asc": true}
+
+func leadingSpace(item []node) []node {
+	var out []node
+	for _, n := range item {
+		if !n.isSpace() {
+			break
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// fieldName names a field of a row value: the column name for a column, else field<k>.
+func fieldName(f []node, k int) string {
+	f = trimSpace(f)
+	if len(f) == 1 && f[0].isName() {
+		return f[0].tok.Name()
+	}
+	if chain, ok := nameChain(f); ok {
+		return chain
+	}
+	return fmt.Sprintf("field%d", k)
+}
+
+// nameChain returns the last name of a.b.c (a dereference chain), and whether core is one.
+func nameChain(core []node) (string, bool) {
+	var names []string
+	wantName := true
+	for _, n := range core {
+		if n.isSpace() {
+			continue
+		}
+		if wantName {
+			if !n.isName() || n.tok.Kind == TokIdent && isReservedWord(n.tok.Text) {
+				return "", false
+			}
+			names = append(names, n.tok.Name())
+		} else if !n.isOp(".") {
+			return "", false
+		}
+		wantName = !wantName
+	}
+	if wantName || len(names) < 2 {
+		return "", false
+	}
+	return names[len(names)-1], true
+}
+
+func isReservedWord(s string) bool {
+	switch strings.ToLower(s) {
+	case "case", "cast", "not", "null", "true", "false", "distinct", "exists", "select", "interval", "date", "timestamp":
+		return true
+	}
+	return false
+}
+
+func isOperator(n node) bool {
+	if n.group {
+		return false
+	}
+	if n.tok.Kind == TokOp {
+		return true
+	}
+	if n.tok.Kind == TokIdent {
+		switch strings.ToLower(n.tok.Text) {
+		case "and", "or", "not", "is", "in", "like", "between", "then", "else", "when", "case", "end", "distinct",
+			"interval", "date", "timestamp", "null", "true", "false":
+			return true
+		}
+	}
+	return false
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/source"
@@ -160,7 +161,7 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 			return nil, nil, withHint(fmt.Errorf("open store %s: %w", path, err), "load logs first with --source")
 		}
 	}
-	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly})
+	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly, InitSQL: athena.InitSQL()})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -192,7 +193,7 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	if err := st.Close(); err != nil {
 		return nil, rep, fmt.Errorf("close store: %w", err)
 	}
-	st, err = store.Open(ctx, path, store.Options{ReadOnly: true})
+	st, err = store.Open(ctx, path, store.Options{ReadOnly: true, InitSQL: athena.InitSQL()})
 	if err != nil {
 		return nil, rep, err
 	}

@@ -118,11 +118,13 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 		return usageErrorf("the SQL is empty")
 	}
 	translated := sql
+	var tq *athena.Query
 	if opts.Dialect == "athena" {
 		tr := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView})
-		if translated, err = tr.Translate(sql); err != nil {
-			return fmt.Errorf("read query: %w", err)
+		if tq, err = tr.TranslateQuery(sql); err != nil {
+			return fmt.Errorf("query: %w", err)
 		}
+		translated = tq.SQL
 	}
 	if opts.Explain {
 		fmt.Fprintln(f.IO.Out, translated)
@@ -136,6 +138,10 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 	start := time.Now()
 	n, err := RunSQL(ctx, st, translated, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format)}))
 	if err != nil {
+		if tq != nil {
+			// Name the place in the user's SQL, not in the translation.
+			err = tq.MapError(err)
+		}
 		return fmt.Errorf("query: %w", err)
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%d row%s in %s\n", n, plural(n), time.Since(start).Round(time.Millisecond))
