@@ -83,7 +83,7 @@ func WriteChart(w io.Writer, title string, events []Event, win Window, loc *time
 	step, buckets := Buckets(events, win, loc)
 	const (
 		width, height             = 960, 360
-		left, right, top, bottom  = 56, 16, 40, 56
+		left, right, top, bottom  = 56, 16, 52, 56
 		plotW, plotH              = width - left - right, height - top - bottom
 		colSuccess, colFail, colU = "#2e7d32", "#c62828", "#9e9e9e"
 	)
@@ -108,8 +108,8 @@ func WriteChart(w io.Writer, title string, events []Event, win Window, loc *time
 	p(`<text x="%d" y="20" font-size="14" font-weight="bold">%s</text>`+"\n", left, html.EscapeString(title))
 	// Legend.
 	for i, s := range [][2]string{{SeriesSuccess, colSuccess}, {SeriesFailure, colFail}, {SeriesOther, colU}} {
-		x := width - right - 300 + i*100
-		p(`<rect x="%d" y="10" width="12" height="12" fill="%s"/><text x="%d" y="21">%s</text>`+"\n", x, s[1], x+16, s[0])
+		x := left + i*100
+		p(`<rect x="%d" y="28" width="12" height="12" fill="%s"/><text x="%d" y="39">%s</text>`+"\n", x, s[1], x+16, s[0])
 	}
 	// Axes and grid.
 	for i := 0; i <= 4; i++ {
