@@ -67,7 +67,7 @@ type FindingsError struct{ Msg string }
 func (e *FindingsError) Error() string { return e.Msg }
 
 func exitCode(w io.Writer, err error, ctx context.Context) int {
-	if err == nil {
+	if err == nil || errors.Is(err, errDryRun) {
 		return ExitOK
 	}
 	if errors.Is(err, context.Canceled) || ctx.Err() != nil {

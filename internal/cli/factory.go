@@ -70,8 +70,7 @@ func (f *Factory) Logger() *slog.Logger {
 
 func (f *Factory) openSource(ctx context.Context, spec string) (source.Source, error) {
 	if strings.HasPrefix(spec, "s3://") {
-		return nil, withHint(fmt.Errorf("open source %s: S3 sources are not available in this build", spec),
-			"download the logs first (aws s3 sync s3://bucket/AWSLogs ./AWSLogs) and use --source ./AWSLogs")
+		return f.openS3(ctx, spec, S3Options{})
 	}
 	src, err := local.New(spec)
 	if err != nil {
@@ -89,6 +88,8 @@ type SourceOptions struct {
 	Workers int
 	// ReportFiles is how many files with problems the load summary lists (0: all).
 	ReportFiles int
+	S3          S3Options
+	DryRun      bool
 }
 
 func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
@@ -96,7 +97,8 @@ func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
 	cmd.Flags().StringVar(&o.Store, "store", "", "store file to use (env TRAILQ_STORE; default: one per source in the user cache folder)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "fail on the first broken file or record instead of reporting it and going on")
 	cmd.Flags().BoolVar(&o.NoLoad, "no-load", false, "answer from what the store has, without looking for new logs")
-	cmd.Flags().IntVar(&o.Workers, "workers", 0, "objects read at once (default: one per CPU)")
+	cmd.Flags().IntVar(&o.Workers, "workers", 0, "objects read at once (default: one per CPU; for S3 see --concurrency)")
+	addS3Flags(cmd, o)
 	o.ReportFiles = 5
 }
 
@@ -144,7 +146,7 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	var src source.Source
 	if o.Source != "" {
 		var err error
-		if src, err = f.OpenSource(ctx, o.Source); err != nil {
+		if src, err = f.openSourceFor(ctx, o); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -154,6 +156,9 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 		if path, err = f.DefaultStorePath(src); err != nil {
 			return nil, nil, err
 		}
+	}
+	if o.DryRun && src != nil {
+		return nil, nil, f.dryRun(ctx, o, src, path, hook)
 	}
 	readOnly := src == nil || o.NoLoad
 	if readOnly {
@@ -184,6 +189,7 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	bar.Stop()
 	if rep != nil {
 		printReport(f.IO.ErrOut, rep, src, o.ReportFiles)
+		printRequests(f.IO.ErrOut, src)
 	}
 	if err != nil {
 		st.Close()

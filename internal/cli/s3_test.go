@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+const (
+	s3TestKeyID  = "AKIATRAILQCLITEST001"
+	s3TestSecret = "trailq/CLI/secret/do-not-print/000000"
+)
+
+// s3Sample serves the sample logs from an in-process S3 server (gofakes3) on loopback, as s3://trail/AWSLogs/…,
+// and points the AWS SDK at test credentials only.
+func s3Sample(t *testing.T) string {
+	t.Helper()
+	backend := s3mem.New()
+	if err := backend.CreateBucket("trail"); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err := filepath.Walk(sampleDir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(sampleDir, p)
+		n++
+		_, err = backend.PutObject("trail", "AWSLogs/"+filepath.ToSlash(rel), map[string]string{}, bytes.NewReader(b), int64(len(b)), nil)
+		return err
+	})
+	if err != nil || n == 0 {
+		t.Fatalf("upload the sample: %d files, %v", n, err)
+	}
+	ts := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	t.Cleanup(ts.Close)
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID":           s3TestKeyID,
+		"AWS_SECRET_ACCESS_KEY":       s3TestSecret,
+		"AWS_SESSION_TOKEN":           "",
+		"AWS_PROFILE":                 "",
+		"AWS_REGION":                  "us-east-1",
+		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_EC2_METADATA_DISABLED":   "true",
+	} {
+		t.Setenv(k, v)
+	}
+	return ts.URL
+}
+
+func TestS3LoadQueryDryRun(t *testing.T) {
+	url := s3Sample(t)
+	cache := t.TempDir()
+	src := []string{"--source", "s3://trail/AWSLogs", "--endpoint-url", url}
+	noSecret := func(r runResult) {
+		t.Helper()
+		if strings.Contains(r.out+r.errOut, s3TestSecret) {
+			t.Fatalf("the secret key shows in the output:\n%s\n%s", r.out, r.errOut)
+		}
+	}
+
+	// --dry-run: lists, prints the estimate, creates no store.
+	r := run(t, cache, "", append([]string{"load", "--dry-run"}, src...)...)
+	noSecret(r)
+	if r.code != 0 || !strings.Contains(r.out, "Would read:") || !strings.Contains(r.out, "The same scan in Athena:") || !strings.Contains(r.out, "LIST request") {
+		t.Fatalf("load --dry-run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	if m, _ := filepath.Glob(filepath.Join(cache, "stores", "*")); len(m) != 0 {
+		t.Fatalf("--dry-run created %q", m)
+	}
+
+	// The load, then the same rows as from the folder.
+	r = run(t, cache, "", append([]string{"load"}, src...)...)
+	noSecret(r)
+	if r.code != 0 || !strings.Contains(r.errOut, "Loaded ") || !strings.Contains(r.errOut, "GET requests") {
+		t.Fatalf("load: exit %d\n%s", r.code, r.errOut)
+	}
+	const q = `SELECT count(*), count(DISTINCT eventid), min(eventtime), max(eventtime) FROM cloudtrail_logs`
+	fromS3 := run(t, cache, "", append([]string{"query", "--no-load", q}, src...)...)
+	fromDir := run(t, t.TempDir(), "", "query", "--source", sampleDir, q)
+	if fromS3.code != 0 || fromDir.code != 0 || fromS3.out != fromDir.out {
+		t.Fatalf("from S3 (exit %d):\n%s%s\nfrom the folder (exit %d):\n%s%s", fromS3.code, fromS3.out, fromS3.errOut, fromDir.code, fromDir.out, fromDir.errOut)
+	}
+	r = run(t, cache, "", append([]string{"query", "--no-load", `SELECT count(*) FROM cloudtrail_logs WHERE "$path" NOT LIKE 's3://trail/AWSLogs/%'`}, src...)...)
+	if r.code != 0 || strings.TrimSpace(r.out) != "count_star()\n0" && !strings.HasSuffix(strings.TrimSpace(r.out), "\n0") {
+		t.Fatalf("rows whose $path is not s3://trail/AWSLogs/…: %q %s", r.out, r.errOut)
+	}
+
+	// A second load fetches nothing; a dry run now says so.
+	r = run(t, cache, "", append([]string{"load"}, src...)...)
+	if r.code != 0 || !strings.Contains(r.errOut, "Loaded 0 new objects") || !strings.Contains(r.errOut, " 0 GET requests") {
+		t.Fatalf("second load: exit %d\n%s", r.code, r.errOut)
+	}
+	r = run(t, cache, "", append([]string{"load", "--dry-run"}, src...)...)
+	if r.code != 0 || !strings.Contains(r.out, "0 objects, 0 B, 0 GET") {
+		t.Fatalf("dry run after the load: exit %d\n%s", r.code, r.out)
+	}
+	t.Logf("dry run:\n%s", r.out)
+}
+
+func TestS3Errors(t *testing.T) {
+	url := s3Sample(t)
+	r := run(t, t.TempDir(), "", "load", "--source", "s3://no-such-bucket/AWSLogs", "--endpoint-url", url)
+	if r.code != 1 || !strings.Contains(r.errOut, "s3://no-such-bucket") || !strings.Contains(r.errOut, "check the name") {
+		t.Fatalf("missing bucket: exit %d\n%s", r.code, r.errOut)
+	}
+	r = run(t, t.TempDir(), "", "load", "--source", "s3://", "--endpoint-url", url)
+	if r.code == 0 || !strings.Contains(r.errOut, "names no bucket") {
+		t.Fatalf("s3:// without a bucket: exit %d\n%s", r.code, r.errOut)
+	}
+}
