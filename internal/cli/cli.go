@@ -133,8 +133,14 @@ func newHelpEnvironment() *cobra.Command {
   TRAILQ_CACHE_DIR  where default stores are kept (default: the user cache folder, e.g. ~/.cache/trailq)
   NO_COLOR          when set, no colour in output
 
-AWS access (S3 sources) uses the AWS SDK's default credential chain and its variables: AWS_PROFILE,
-AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, …`,
+AWS access (s3:// sources) uses the AWS SDK's default credential chain (environment, shared config and
+credentials files with SSO and assume-role profiles, web identity, container and instance roles) and its
+variables: AWS_PROFILE (--profile), AWS_REGION (--aws-region; the bucket's own region is found out anyway),
+AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE,
+AWS_MAX_ATTEMPTS (attempts per request, default 10), …
+
+  AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
+                    default for --endpoint-url: an S3-compatible store, reached with path-style requests`,
 		Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), cmd.Long) },
 	}
 }
