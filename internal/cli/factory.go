@@ -245,7 +245,7 @@ func printReport(w io.Writer, r *ingest.Report, src source.Source, maxFiles int)
 		fmt.Fprintf(w, " (%d records loaded)\n", fr.Records)
 		for i, p := range fr.Problems {
 			if i == 3 {
-				fmt.Fprintf(w, "    … and %d more\n", len(fr.Problems)-3)
+				fmt.Fprintf(w, "    … and %d more\n", fr.ProblemCount-3)
 				break
 			}
 			fmt.Fprintf(w, "    %s\n", p)

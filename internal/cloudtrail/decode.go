@@ -97,7 +97,7 @@ func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems [
 				problem(Problem{Record: i, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", len(raw), MaxRecordBytes), Skipped: true})
 				continue
 			}
-			rec, problems, err := d.DecodeRecord(raw, i)
+			rec, problems, err := d.decodeValid(bytes.TrimSpace(raw), i)
 			if err != nil {
 				problem(Problem{Record: i, Msg: err.Error(), Skipped: true})
 				continue
@@ -146,83 +146,51 @@ func jsonKind(tok json.Token) string {
 	return "unknown"
 }
 
-// rawRecord receives a record's fields before they are checked and converted.
-// encoding/json matches the keys case-insensitively, as Athena's JSON SerDe does.
-type rawRecord struct {
-	EventVersion                 json.RawMessage `json:"eventVersion"`
-	UserIdentity                 json.RawMessage `json:"userIdentity"`
-	EventTime                    json.RawMessage `json:"eventTime"`
-	EventSource                  json.RawMessage `json:"eventSource"`
-	EventName                    json.RawMessage `json:"eventName"`
-	AWSRegion                    json.RawMessage `json:"awsRegion"`
-	SourceIPAddress              json.RawMessage `json:"sourceIPAddress"`
-	UserAgent                    json.RawMessage `json:"userAgent"`
-	ErrorCode                    json.RawMessage `json:"errorCode"`
-	ErrorMessage                 json.RawMessage `json:"errorMessage"`
-	RequestParameters            json.RawMessage `json:"requestParameters"`
-	ResponseElements             json.RawMessage `json:"responseElements"`
-	AdditionalEventData          json.RawMessage `json:"additionalEventData"`
-	RequestID                    json.RawMessage `json:"requestID"`
-	EventID                      json.RawMessage `json:"eventID"`
-	ReadOnly                     json.RawMessage `json:"readOnly"`
-	Resources                    json.RawMessage `json:"resources"`
-	EventType                    json.RawMessage `json:"eventType"`
-	APIVersion                   json.RawMessage `json:"apiVersion"`
-	RecipientAccountID           json.RawMessage `json:"recipientAccountId"`
-	ServiceEventDetails          json.RawMessage `json:"serviceEventDetails"`
-	SharedEventID                json.RawMessage `json:"sharedEventID"`
-	VPCEndpointID                json.RawMessage `json:"vpcEndpointId"`
-	VPCEndpointAccountID         json.RawMessage `json:"vpcEndpointAccountId"`
-	EventCategory                json.RawMessage `json:"eventCategory"`
-	Addendum                     json.RawMessage `json:"addendum"`
-	SessionCredentialFromConsole json.RawMessage `json:"sessionCredentialFromConsole"`
-	EdgeDeviceDetails            json.RawMessage `json:"edgeDeviceDetails"`
-	TLSDetails                   json.RawMessage `json:"tlsDetails"`
-}
-
 // fieldReader converts raw JSON values and collects the problems found on the way.
 type fieldReader struct {
 	index    int
 	problems []Problem
+	kbuf     [64]byte
 }
 
 func (f *fieldReader) add(field, msg string) {
 	f.problems = append(f.problems, Problem{Record: f.index, Field: field, Msg: msg})
 }
 
+// key folds a member name to lower case for matching: CloudTrail's keys match case-insensitively, as in Athena's
+// JSON SerDe.
+func (f *fieldReader) key(k []byte) []byte { return lowerKey(f.kbuf[:0], k) }
+
 // str converts a value for a STRING column that should hold a JSON string. Numbers and booleans keep their text
 // (Athena's SerDe does the same: readOnly true reads as "true"); objects and arrays keep their JSON text and are
 // reported.
-func (f *fieldReader) str(field string, raw json.RawMessage) String {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+func (f *fieldReader) str(field string, raw []byte) String {
+	if len(raw) == 0 || raw[0] == 'n' {
 		return String{}
 	}
 	switch raw[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			f.add(field, "bad string: "+err.Error())
-			return String{}
-		}
-		if !utf8.ValidString(s) {
+		if inner := raw[1 : len(raw)-1]; !utf8.Valid(inner) {
 			f.add(field, "invalid UTF-8 replaced")
-			s = string(bytes.ToValidUTF8([]byte(s), []byte("\uFFFD")))
+		}
+		s, ok := unquote(raw)
+		if !ok {
+			f.add(field, "bad string")
+			return String{}
 		}
 		return Str(s)
 	case '{', '[':
 		f.add(field, "expected a string, got "+rawKind(raw)+"; kept as JSON text")
-		return Str(compactString(raw))
+		return f.jsonText(field, raw)
 	default:
 		return Str(string(raw))
 	}
 }
 
-// jsonText converts a value for a STRING column that holds JSON text (requestParameters, responseElements, …).
-// A JSON string is stored as its content.
-func (f *fieldReader) jsonText(field string, raw json.RawMessage) String {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+// jsonText converts a value for a STRING column that holds JSON text (requestParameters, responseElements, …),
+// keeping the text as written (compacted). A JSON string is stored as its content.
+func (f *fieldReader) jsonText(field string, raw []byte) String {
+	if len(raw) == 0 || raw[0] == 'n' {
 		return String{}
 	}
 	if raw[0] == '"' {
@@ -232,21 +200,19 @@ func (f *fieldReader) jsonText(field string, raw json.RawMessage) String {
 		f.add(field, "invalid UTF-8 replaced")
 		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 	}
-	return Str(compactString(raw))
+	if _, ws := skipValue(raw, 0); ws {
+		return Str(compactString(raw))
+	}
+	return Str(string(raw))
 }
 
-// object unmarshals an object-valued field into v. It returns false (and reports) when the value is not an object.
-func (f *fieldReader) object(field string, raw json.RawMessage, v any) bool {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+// object reports whether raw is an object; a value of another type (not null) is reported and stored as NULL.
+func (f *fieldReader) object(field string, raw []byte) bool {
+	if len(raw) == 0 || raw[0] == 'n' {
 		return false
 	}
 	if raw[0] != '{' {
 		f.add(field, "expected an object, got "+rawKind(raw)+"; stored as NULL")
-		return false
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		f.add(field, "bad object: "+err.Error()+"; stored as NULL")
 		return false
 	}
 	return true
@@ -282,46 +248,81 @@ func compactString(raw []byte) string {
 // DecodeRecord converts one record's JSON. It fails only when raw is not a JSON object; fields of the wrong type
 // become NULL (or keep their JSON text) and are listed in problems. index is used in the problems.
 func (d *Decoder) DecodeRecord(raw []byte, index int) (*Record, []Problem, error) {
-	raw = bytes.TrimSpace(raw)
+	if !json.Valid(raw) {
+		return nil, nil, fmt.Errorf("record is not valid JSON")
+	}
+	return d.decodeValid(bytes.TrimSpace(raw), index)
+}
+
+// decodeValid is DecodeRecord for raw that is known to be valid JSON.
+func (d *Decoder) decodeValid(raw []byte, index int) (*Record, []Problem, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, nil, fmt.Errorf("record is %s, not an object", rawKind(raw))
 	}
-	var rr rawRecord
-	if err := json.Unmarshal(raw, &rr); err != nil {
-		return nil, nil, fmt.Errorf("bad record: %w", err)
-	}
 	f := &fieldReader{index: index}
-	rec := &Record{
-		EventVersion:                 f.str("eventVersion", rr.EventVersion),
-		EventTime:                    f.str("eventTime", rr.EventTime),
-		EventSource:                  f.str("eventSource", rr.EventSource),
-		EventName:                    f.str("eventName", rr.EventName),
-		AWSRegion:                    f.str("awsRegion", rr.AWSRegion),
-		SourceIPAddress:              f.str("sourceIPAddress", rr.SourceIPAddress),
-		UserAgent:                    f.str("userAgent", rr.UserAgent),
-		ErrorCode:                    f.str("errorCode", rr.ErrorCode),
-		ErrorMessage:                 f.str("errorMessage", rr.ErrorMessage),
-		RequestParameters:            f.jsonText("requestParameters", rr.RequestParameters),
-		ResponseElements:             f.jsonText("responseElements", rr.ResponseElements),
-		AdditionalEventData:          f.jsonText("additionalEventData", rr.AdditionalEventData),
-		RequestID:                    f.str("requestID", rr.RequestID),
-		EventID:                      f.str("eventID", rr.EventID),
-		ReadOnly:                     f.str("readOnly", rr.ReadOnly),
-		EventType:                    f.str("eventType", rr.EventType),
-		APIVersion:                   f.str("apiVersion", rr.APIVersion),
-		RecipientAccountID:           f.str("recipientAccountId", rr.RecipientAccountID),
-		ServiceEventDetails:          f.jsonText("serviceEventDetails", rr.ServiceEventDetails),
-		SharedEventID:                f.str("sharedEventID", rr.SharedEventID),
-		VPCEndpointID:                f.str("vpcEndpointId", rr.VPCEndpointID),
-		VPCEndpointAccountID:         f.str("vpcEndpointAccountId", rr.VPCEndpointAccountID),
-		EventCategory:                f.str("eventCategory", rr.EventCategory),
-		SessionCredentialFromConsole: f.str("sessionCredentialFromConsole", rr.SessionCredentialFromConsole),
-		EdgeDeviceDetails:            f.jsonText("edgeDeviceDetails", rr.EdgeDeviceDetails),
-	}
-	rec.UserIdentity = f.userIdentity(rr.UserIdentity)
-	rec.Resources = f.resources(rr.Resources)
-	rec.Addendum = f.addendum(rr.Addendum)
-	rec.TLSDetails = f.tlsDetails(rr.TLSDetails)
+	rec := &Record{}
+	members(raw, func(k, v []byte) {
+		switch string(f.key(k)) {
+		case "eventversion":
+			rec.EventVersion = f.str("eventVersion", v)
+		case "useridentity":
+			rec.UserIdentity = f.userIdentity(v)
+		case "eventtime":
+			rec.EventTime = f.str("eventTime", v)
+		case "eventsource":
+			rec.EventSource = f.str("eventSource", v)
+		case "eventname":
+			rec.EventName = f.str("eventName", v)
+		case "awsregion":
+			rec.AWSRegion = f.str("awsRegion", v)
+		case "sourceipaddress":
+			rec.SourceIPAddress = f.str("sourceIPAddress", v)
+		case "useragent":
+			rec.UserAgent = f.str("userAgent", v)
+		case "errorcode":
+			rec.ErrorCode = f.str("errorCode", v)
+		case "errormessage":
+			rec.ErrorMessage = f.str("errorMessage", v)
+		case "requestparameters":
+			rec.RequestParameters = f.jsonText("requestParameters", v)
+		case "responseelements":
+			rec.ResponseElements = f.jsonText("responseElements", v)
+		case "additionaleventdata":
+			rec.AdditionalEventData = f.jsonText("additionalEventData", v)
+		case "requestid":
+			rec.RequestID = f.str("requestID", v)
+		case "eventid":
+			rec.EventID = f.str("eventID", v)
+		case "readonly":
+			rec.ReadOnly = f.str("readOnly", v)
+		case "resources":
+			rec.Resources = f.resources(v)
+		case "eventtype":
+			rec.EventType = f.str("eventType", v)
+		case "apiversion":
+			rec.APIVersion = f.str("apiVersion", v)
+		case "recipientaccountid":
+			rec.RecipientAccountID = f.str("recipientAccountId", v)
+		case "serviceeventdetails":
+			rec.ServiceEventDetails = f.jsonText("serviceEventDetails", v)
+		case "sharedeventid":
+			rec.SharedEventID = f.str("sharedEventID", v)
+		case "vpcendpointid":
+			rec.VPCEndpointID = f.str("vpcEndpointId", v)
+		case "vpcendpointaccountid":
+			rec.VPCEndpointAccountID = f.str("vpcEndpointAccountId", v)
+		case "eventcategory":
+			rec.EventCategory = f.str("eventCategory", v)
+		case "addendum":
+			rec.Addendum = f.addendum(v)
+		case "sessioncredentialfromconsole":
+			rec.SessionCredentialFromConsole = f.str("sessionCredentialFromConsole", v)
+		case "edgedevicedetails":
+			rec.EdgeDeviceDetails = f.jsonText("edgeDeviceDetails", v)
+		case "tlsdetails":
+			rec.TLSDetails = f.tlsDetails(v)
+		}
+	})
 	if !rec.EventTime.Valid {
 		f.add("eventTime", "missing")
 	} else if _, ok := rec.Time(); !ok {
@@ -330,191 +331,189 @@ func (d *Decoder) DecodeRecord(raw []byte, index int) (*Record, []Problem, error
 	if !rec.EventID.Valid {
 		f.add("eventID", "missing")
 	}
-	rec.Hash = hashRecord(rec)
+	rec.Hash = contentHash(raw)
 	return rec, f.problems, nil
 }
 
-type rawUserIdentity struct {
-	Type           json.RawMessage `json:"type"`
-	PrincipalID    json.RawMessage `json:"principalId"`
-	ARN            json.RawMessage `json:"arn"`
-	AccountID      json.RawMessage `json:"accountId"`
-	InvokedBy      json.RawMessage `json:"invokedBy"`
-	AccessKeyID    json.RawMessage `json:"accessKeyId"`
-	UserName       json.RawMessage `json:"userName"`
-	OnBehalfOf     json.RawMessage `json:"onBehalfOf"`
-	SessionContext json.RawMessage `json:"sessionContext"`
-}
-
-func (f *fieldReader) userIdentity(raw json.RawMessage) *UserIdentity {
-	var r rawUserIdentity
-	if !f.object("userIdentity", raw, &r) {
+func (f *fieldReader) userIdentity(raw []byte) *UserIdentity {
+	if !f.object("userIdentity", raw) {
 		return nil
 	}
-	u := &UserIdentity{
-		Type:        f.str("userIdentity.type", r.Type),
-		PrincipalID: f.str("userIdentity.principalId", r.PrincipalID),
-		ARN:         f.str("userIdentity.arn", r.ARN),
-		AccountID:   f.str("userIdentity.accountId", r.AccountID),
-		InvokedBy:   f.str("userIdentity.invokedBy", r.InvokedBy),
-		AccessKeyID: f.str("userIdentity.accessKeyId", r.AccessKeyID),
-		UserName:    f.str("userIdentity.userName", r.UserName),
-	}
-	var ob struct {
-		UserID           json.RawMessage `json:"userId"`
-		IdentityStoreARN json.RawMessage `json:"identityStoreArn"`
-	}
-	if f.object("userIdentity.onBehalfOf", r.OnBehalfOf, &ob) {
-		u.OnBehalfOf = &OnBehalfOf{
-			UserID:           f.str("userIdentity.onBehalfOf.userId", ob.UserID),
-			IdentityStoreARN: f.str("userIdentity.onBehalfOf.identityStoreArn", ob.IdentityStoreARN),
-		}
-	}
-	var sc struct {
-		Attributes          json.RawMessage `json:"attributes"`
-		SessionIssuer       json.RawMessage `json:"sessionIssuer"`
-		EC2RoleDelivery     json.RawMessage `json:"ec2RoleDelivery"`
-		WebIDFederationData json.RawMessage `json:"webIdFederationData"`
-	}
-	if f.object("userIdentity.sessionContext", r.SessionContext, &sc) {
-		ctx := &SessionContext{EC2RoleDelivery: f.str("userIdentity.sessionContext.ec2RoleDelivery", sc.EC2RoleDelivery)}
-		var at struct {
-			MFAAuthenticated json.RawMessage `json:"mfaAuthenticated"`
-			CreationDate     json.RawMessage `json:"creationDate"`
-		}
-		if f.object("userIdentity.sessionContext.attributes", sc.Attributes, &at) {
-			ctx.Attributes = &SessionAttributes{
-				MFAAuthenticated: f.str("userIdentity.sessionContext.attributes.mfaAuthenticated", at.MFAAuthenticated),
-				CreationDate:     f.str("userIdentity.sessionContext.attributes.creationDate", at.CreationDate),
+	u := &UserIdentity{}
+	members(raw, func(k, v []byte) {
+		switch string(f.key(k)) {
+		case "type":
+			u.Type = f.str("userIdentity.type", v)
+		case "principalid":
+			u.PrincipalID = f.str("userIdentity.principalId", v)
+		case "arn":
+			u.ARN = f.str("userIdentity.arn", v)
+		case "accountid":
+			u.AccountID = f.str("userIdentity.accountId", v)
+		case "invokedby":
+			u.InvokedBy = f.str("userIdentity.invokedBy", v)
+		case "accesskeyid":
+			u.AccessKeyID = f.str("userIdentity.accessKeyId", v)
+		case "username":
+			u.UserName = f.str("userIdentity.userName", v)
+		case "onbehalfof":
+			if f.object("userIdentity.onBehalfOf", v) {
+				o := &OnBehalfOf{}
+				members(v, func(k, v []byte) {
+					switch string(f.key(k)) {
+					case "userid":
+						o.UserID = f.str("userIdentity.onBehalfOf.userId", v)
+					case "identitystorearn":
+						o.IdentityStoreARN = f.str("userIdentity.onBehalfOf.identityStoreArn", v)
+					}
+				})
+				u.OnBehalfOf = o
 			}
+		case "sessioncontext":
+			u.SessionContext = f.sessionContext(v)
 		}
-		var is struct {
-			Type        json.RawMessage `json:"type"`
-			PrincipalID json.RawMessage `json:"principalId"`
-			ARN         json.RawMessage `json:"arn"`
-			AccountID   json.RawMessage `json:"accountId"`
-			UserName    json.RawMessage `json:"userName"`
-		}
-		if f.object("userIdentity.sessionContext.sessionIssuer", sc.SessionIssuer, &is) {
-			ctx.SessionIssuer = &SessionIssuer{
-				Type:        f.str("userIdentity.sessionContext.sessionIssuer.type", is.Type),
-				PrincipalID: f.str("userIdentity.sessionContext.sessionIssuer.principalId", is.PrincipalID),
-				ARN:         f.str("userIdentity.sessionContext.sessionIssuer.arn", is.ARN),
-				AccountID:   f.str("userIdentity.sessionContext.sessionIssuer.accountId", is.AccountID),
-				UserName:    f.str("userIdentity.sessionContext.sessionIssuer.userName", is.UserName),
-			}
-		}
-		var wf struct {
-			FederatedProvider json.RawMessage `json:"federatedProvider"`
-			Attributes        json.RawMessage `json:"attributes"`
-		}
-		if f.object("userIdentity.sessionContext.webIdFederationData", sc.WebIDFederationData, &wf) {
-			w := &WebIDFederationData{FederatedProvider: f.str("userIdentity.sessionContext.webIdFederationData.federatedProvider", wf.FederatedProvider)}
-			w.Attributes = f.stringMap("userIdentity.sessionContext.webIdFederationData.attributes", wf.Attributes)
-			ctx.WebIDFederationData = w
-		}
-		u.SessionContext = ctx
-	}
+	})
 	return u
 }
 
+func (f *fieldReader) sessionContext(raw []byte) *SessionContext {
+	if !f.object("userIdentity.sessionContext", raw) {
+		return nil
+	}
+	c := &SessionContext{}
+	members(raw, func(k, v []byte) {
+		switch string(f.key(k)) {
+		case "attributes":
+			if f.object("userIdentity.sessionContext.attributes", v) {
+				a := &SessionAttributes{}
+				members(v, func(k, v []byte) {
+					switch string(f.key(k)) {
+					case "mfaauthenticated":
+						a.MFAAuthenticated = f.str("userIdentity.sessionContext.attributes.mfaAuthenticated", v)
+					case "creationdate":
+						a.CreationDate = f.str("userIdentity.sessionContext.attributes.creationDate", v)
+					}
+				})
+				c.Attributes = a
+			}
+		case "sessionissuer":
+			if f.object("userIdentity.sessionContext.sessionIssuer", v) {
+				is := &SessionIssuer{}
+				members(v, func(k, v []byte) {
+					switch string(f.key(k)) {
+					case "type":
+						is.Type = f.str("userIdentity.sessionContext.sessionIssuer.type", v)
+					case "principalid":
+						is.PrincipalID = f.str("userIdentity.sessionContext.sessionIssuer.principalId", v)
+					case "arn":
+						is.ARN = f.str("userIdentity.sessionContext.sessionIssuer.arn", v)
+					case "accountid":
+						is.AccountID = f.str("userIdentity.sessionContext.sessionIssuer.accountId", v)
+					case "username":
+						is.UserName = f.str("userIdentity.sessionContext.sessionIssuer.userName", v)
+					}
+				})
+				c.SessionIssuer = is
+			}
+		case "ec2roledelivery":
+			c.EC2RoleDelivery = f.str("userIdentity.sessionContext.ec2RoleDelivery", v)
+		case "webidfederationdata":
+			if f.object("userIdentity.sessionContext.webIdFederationData", v) {
+				w := &WebIDFederationData{}
+				members(v, func(k, v []byte) {
+					switch string(f.key(k)) {
+					case "federatedprovider":
+						w.FederatedProvider = f.str("userIdentity.sessionContext.webIdFederationData.federatedProvider", v)
+					case "attributes":
+						w.Attributes = f.stringMap("userIdentity.sessionContext.webIdFederationData.attributes", v)
+					}
+				})
+				c.WebIDFederationData = w
+			}
+		}
+	})
+	return c
+}
+
 // stringMap reads an object of string values in document order.
-func (f *fieldReader) stringMap(field string, raw json.RawMessage) []KV {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	if raw[0] != '{' {
-		f.add(field, "expected an object, got "+rawKind(raw)+"; stored as NULL")
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil {
+func (f *fieldReader) stringMap(field string, raw []byte) []KV {
+	if !f.object(field, raw) {
 		return nil
 	}
 	kvs := []KV{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			f.add(field, "bad object: "+err.Error())
-			return kvs
-		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			f.add(field, "bad object: "+err.Error())
-			return kvs
-		}
-		s := f.str(field+"."+key, v)
-		kvs = append(kvs, KV{K: key, V: s.S})
-	}
+	members(raw, func(k, v []byte) {
+		key, _ := unquote(append(append([]byte{'"'}, k...), '"'))
+		kvs = append(kvs, KV{K: key, V: f.str(field+"."+key, v).S})
+	})
 	return kvs
 }
 
-func (f *fieldReader) resources(raw json.RawMessage) []Resource {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
+func (f *fieldReader) resources(raw []byte) []Resource {
+	if len(raw) == 0 || raw[0] == 'n' {
 		return nil
 	}
 	if raw[0] != '[' {
 		f.add("resources", "expected an array, got "+rawKind(raw)+"; stored as NULL")
 		return nil
 	}
-	var items []json.RawMessage
-	if err := json.Unmarshal(raw, &items); err != nil {
-		f.add("resources", "bad array: "+err.Error()+"; stored as NULL")
-		return nil
-	}
-	out := make([]Resource, 0, len(items))
-	for i, item := range items {
-		field := fmt.Sprintf("resources[%d]", i)
-		var r struct {
-			ARN       json.RawMessage `json:"ARN"`
-			AccountID json.RawMessage `json:"accountId"`
-			Type      json.RawMessage `json:"type"`
+	out := []Resource{}
+	i := 0
+	elements(raw, func(item []byte) {
+		field := "resources[" + strconv.Itoa(i) + "]"
+		i++
+		if !f.object(field, item) {
+			return
 		}
-		if !f.object(field, item, &r) {
-			continue
-		}
-		out = append(out, Resource{
-			ARN:       f.str(field+".ARN", r.ARN),
-			AccountID: f.str(field+".accountId", r.AccountID),
-			Type:      f.str(field+".type", r.Type),
+		var r Resource
+		members(item, func(k, v []byte) {
+			switch string(f.key(k)) {
+			case "arn":
+				r.ARN = f.str(field+".ARN", v)
+			case "accountid":
+				r.AccountID = f.str(field+".accountId", v)
+			case "type":
+				r.Type = f.str(field+".type", v)
+			}
 		})
-	}
+		out = append(out, r)
+	})
 	return out
 }
 
-func (f *fieldReader) addendum(raw json.RawMessage) *Addendum {
-	var a struct {
-		Reason            json.RawMessage `json:"reason"`
-		UpdatedFields     json.RawMessage `json:"updatedFields"`
-		OriginalRequestID json.RawMessage `json:"originalRequestID"`
-		OriginalEventID   json.RawMessage `json:"originalEventID"`
-	}
-	if !f.object("addendum", raw, &a) {
+func (f *fieldReader) addendum(raw []byte) *Addendum {
+	if !f.object("addendum", raw) {
 		return nil
 	}
-	return &Addendum{
-		Reason:            f.str("addendum.reason", a.Reason),
-		UpdatedFields:     f.str("addendum.updatedFields", a.UpdatedFields),
-		OriginalRequestID: f.str("addendum.originalRequestID", a.OriginalRequestID),
-		OriginalEventID:   f.str("addendum.originalEventID", a.OriginalEventID),
-	}
+	a := &Addendum{}
+	members(raw, func(k, v []byte) {
+		switch string(f.key(k)) {
+		case "reason":
+			a.Reason = f.str("addendum.reason", v)
+		case "updatedfields":
+			a.UpdatedFields = f.str("addendum.updatedFields", v)
+		case "originalrequestid":
+			a.OriginalRequestID = f.str("addendum.originalRequestID", v)
+		case "originaleventid":
+			a.OriginalEventID = f.str("addendum.originalEventID", v)
+		}
+	})
+	return a
 }
 
-func (f *fieldReader) tlsDetails(raw json.RawMessage) *TLSDetails {
-	var t struct {
-		TLSVersion               json.RawMessage `json:"tlsVersion"`
-		CipherSuite              json.RawMessage `json:"cipherSuite"`
-		ClientProvidedHostHeader json.RawMessage `json:"clientProvidedHostHeader"`
-	}
-	if !f.object("tlsDetails", raw, &t) {
+func (f *fieldReader) tlsDetails(raw []byte) *TLSDetails {
+	if !f.object("tlsDetails", raw) {
 		return nil
 	}
-	return &TLSDetails{
-		TLSVersion:               f.str("tlsDetails.tlsVersion", t.TLSVersion),
-		CipherSuite:              f.str("tlsDetails.cipherSuite", t.CipherSuite),
-		ClientProvidedHostHeader: f.str("tlsDetails.clientProvidedHostHeader", t.ClientProvidedHostHeader),
-	}
+	t := &TLSDetails{}
+	members(raw, func(k, v []byte) {
+		switch string(f.key(k)) {
+		case "tlsversion":
+			t.TLSVersion = f.str("tlsDetails.tlsVersion", v)
+		case "ciphersuite":
+			t.CipherSuite = f.str("tlsDetails.cipherSuite", v)
+		case "clientprovidedhostheader":
+			t.ClientProvidedHostHeader = f.str("tlsDetails.clientProvidedHostHeader", v)
+		}
+	})
+	return t
 }

@@ -243,3 +243,85 @@ func FuzzDecode(f *testing.F) {
 		}, func(Problem) {})
 	})
 }
+
+// get looks a key up case-insensitively (the decoder matches keys as Athena's SerDe does).
+func get(m map[string]any, path ...string) any {
+	var v any = m
+	for _, p := range path {
+		mm, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = nil
+		for k, x := range mm {
+			if strings.EqualFold(k, p) {
+				v = x
+			}
+		}
+	}
+	return v
+}
+
+// TestDecodeMatchesReference compares the decoder field by field with encoding/json on every real record.
+func TestDecodeMatchesReference(t *testing.T) {
+	files, _ := filepath.Glob("../../testdata/cloudtrail/real/*.json")
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		var ref struct{ Records []map[string]any }
+		if err := json.Unmarshal(b, &ref); err != nil {
+			t.Fatal(err)
+		}
+		d := decode(t, string(b))
+		for i, r := range d.recs {
+			m := ref.Records[i]
+			strField := func(name string, got String, path ...string) {
+				want, isStr := get(m, path...).(string)
+				if isStr && (!got.Valid || got.S != want) || !isStr && get(m, path...) == nil && got.Valid {
+					t.Errorf("%s record %d %s = %q (valid %v), reference %v", filepath.Base(f), i, name, got.S, got.Valid, get(m, path...))
+				}
+			}
+			strField("eventTime", r.EventTime, "eventTime")
+			strField("eventSource", r.EventSource, "eventSource")
+			strField("sourceIPAddress", r.SourceIPAddress, "sourceIPAddress")
+			strField("errorMessage", r.ErrorMessage, "errorMessage")
+			if r.UserIdentity != nil {
+				strField("userIdentity.arn", r.UserIdentity.ARN, "userIdentity", "arn")
+				if sc := r.UserIdentity.SessionContext; sc != nil && sc.SessionIssuer != nil {
+					strField("sessionIssuer.userName", sc.SessionIssuer.UserName, "userIdentity", "sessionContext", "sessionIssuer", "userName")
+				}
+			} else if _, isObj := get(m, "userIdentity").(map[string]any); isObj {
+				t.Errorf("%s record %d: userIdentity lost", filepath.Base(f), i)
+			}
+			for _, jf := range []struct {
+				name string
+				got  String
+			}{{"requestParameters", r.RequestParameters}, {"responseElements", r.ResponseElements}, {"additionalEventData", r.AdditionalEventData}} {
+				want := get(m, jf.name)
+				if _, isStr := want.(string); isStr || want == nil {
+					continue
+				}
+				var got any
+				if err := json.Unmarshal([]byte(jf.got.S), &got); err != nil {
+					t.Errorf("%s record %d %s is not JSON: %q", filepath.Base(f), i, jf.name, jf.got.S)
+					continue
+				}
+				gb, _ := json.Marshal(got)
+				wb, _ := json.Marshal(want)
+				if string(gb) != string(wb) {
+					t.Errorf("%s record %d %s = %s, reference %s", filepath.Base(f), i, jf.name, gb, wb)
+				}
+			}
+			if rs, ok := get(m, "resources").([]any); ok {
+				objects := 0 // elements that are not objects are reported and left out
+				for _, x := range rs {
+					if _, isObj := x.(map[string]any); isObj {
+						objects++
+					}
+				}
+				if len(r.Resources) != objects {
+					t.Errorf("%s record %d: %d resources, reference %d", filepath.Base(f), i, len(r.Resources), objects)
+				}
+			}
+		}
+	}
+}

@@ -49,11 +49,13 @@ type Options struct {
 
 // FileReport names one object that was not loaded cleanly.
 type FileReport struct {
-	Key      string
-	Outcome  string // store.Outcome*
-	Detail   string // why the file (or its rest) could not be read
-	Records  int    // records loaded from it
-	Problems []cloudtrail.Problem
+	Key     string
+	Outcome string // store.Outcome*
+	Detail  string // why the file (or its rest) could not be read
+	Records int    // records loaded from it
+	// Problems are the first problems found (at most 100); ProblemCount counts them all.
+	Problems     []cloudtrail.Problem
+	ProblemCount int
 }
 
 // Report says what a load did.
@@ -199,6 +201,10 @@ func location(src source.Source, key string) string {
 	return strings.TrimSuffix(s, "/") + "/" + key
 }
 
+// partRecords is the most records a worker hands to the writer at once: a large file goes in parts, so memory
+// stays bounded whatever the file's size.
+const partRecords = 20_000
+
 // load reads the jobs with a pool of workers and commits their records from one goroutine.
 func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, opts Options, rep *Report) error {
 	if len(jobs) == 0 {
@@ -212,7 +218,7 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 
 	g, gctx := errgroup.WithContext(ctx)
 	work := make(chan job)
-	files := make(chan *store.File, opts.Workers)
+	parts := make(chan *store.File, opts.Workers)
 	g.Go(func() error {
 		defer close(work)
 		for _, j := range jobs {
@@ -229,21 +235,23 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 		workers.Go(func() error {
 			dec := cloudtrail.NewDecoder()
 			for j := range work {
-				f, err := readFile(gctx, src, j, dec, opts)
+				err := readFile(gctx, src, j, dec, opts, func(f *store.File) error {
+					select {
+					case parts <- f:
+						return nil
+					case <-gctx.Done():
+						return gctx.Err()
+					}
+				})
 				if err != nil {
 					return err
-				}
-				select {
-				case files <- f:
-				case <-gctx.Done():
-					return gctx.Err()
 				}
 			}
 			return nil
 		})
 	}
 	g.Go(func() error {
-		defer close(files)
+		defer close(parts)
 		return workers.Wait()
 	})
 
@@ -259,27 +267,51 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 		rep.Duplicates += cs.Duplicates
 		return nil
 	}
-	for f := range files {
+	open := map[string]*FileReport{}
+	for f := range parts {
 		if werr != nil {
 			continue // drain
 		}
-		if fr, bad := fileReport(f); bad {
-			if opts.Strict {
-				werr = &StrictError{File: fr}
-				continue
-			}
-			rep.Files = append(rep.Files, fr)
+		fr := open[f.Key]
+		if fr == nil {
+			fr = &FileReport{Key: f.Key}
+			open[f.Key] = fr
 		}
-		if f.Skip {
-			rep.Skipped["not-cloudtrail"]++
+		fr.Records += len(f.Records)
+		fr.ProblemCount += len(f.Problems)
+		if room := maxProblemsReported - len(fr.Problems); room > 0 {
+			fr.Problems = append(fr.Problems, f.Problems[:min(room, len(f.Problems))]...)
+		}
+		if f.Final {
+			delete(open, f.Key)
+			fr.Outcome = store.Outcome(f.Skip, f.Err, fr.Records, fr.ProblemCount)
+			if f.Err != nil {
+				fr.Detail = f.Err.Error()
+			}
+		}
+		if opts.Strict && (len(f.Problems) > 0 || f.Final && f.Err != nil) {
+			if fr.Outcome == "" {
+				fr.Outcome = store.OutcomeProblems
+			}
+			werr = &StrictError{File: *fr}
+			continue
 		}
 		if err := ld.Add(context.WithoutCancel(ctx), f); err != nil {
 			werr = err
 			continue
 		}
-		rep.Loaded++
 		rep.Records += len(f.Records)
-		rep.Bytes += f.Size
+		if f.Final {
+			rep.Loaded++
+			rep.Bytes += f.Size
+			switch fr.Outcome {
+			case store.OutcomeLoaded:
+			case store.OutcomeSkipped:
+				rep.Skipped["not-cloudtrail"]++
+			default:
+				rep.Files = append(rep.Files, *fr)
+			}
+		}
 		if ld.Staged() >= opts.BatchRecords {
 			if err := commit(context.WithoutCancel(ctx)); err != nil {
 				werr = err
@@ -299,29 +331,24 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 	return ctx.Err()
 }
 
-func fileReport(f *store.File) (FileReport, bool) {
-	out := f.Outcome()
-	if out == store.OutcomeLoaded || out == store.OutcomeSkipped {
-		return FileReport{}, false
-	}
-	fr := FileReport{Key: f.Key, Outcome: out, Records: len(f.Records), Problems: f.Problems}
-	if f.Err != nil {
-		fr.Detail = f.Err.Error()
-	}
-	return fr, true
-}
+// maxProblemsReported bounds the problems a report keeps per file (the manifest keeps the count).
+const maxProblemsReported = 100
 
-// readFile opens, decompresses and decodes one object. Problems with its content are recorded in the File;
-// the error is only for cancellation (and for the source failing, which is reported as the file's problem).
-func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Decoder, opts Options) (*store.File, error) {
-	f := &store.File{
-		Key:      j.obj.Key,
-		Path:     location(src, j.obj.Key),
-		Parsed:   j.key,
-		Size:     j.obj.Size,
-		Version:  j.obj.Version(),
-		Replaces: j.replaces,
+// readFile opens, decompresses and decodes one object, handing it to send in parts of at most partRecords
+// records; the last part has Final set. Problems with the content are recorded in the parts; the error is only
+// for cancellation (the source failing to open the object is reported as the file's problem).
+func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Decoder, opts Options, send func(*store.File) error) error {
+	newPart := func() *store.File {
+		return &store.File{
+			Key:      j.obj.Key,
+			Path:     location(src, j.obj.Key),
+			Parsed:   j.key,
+			Size:     j.obj.Size,
+			Version:  j.obj.Version(),
+			Replaces: j.replaces,
+		}
 	}
+	f := newPart()
 	defer func() {
 		opts.Progress.Done.Add(1)
 		opts.Progress.Bytes.Add(j.obj.Size)
@@ -329,34 +356,40 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	rc, err := src.Open(ctx, j.obj.Key)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
-		f.Err = fmt.Errorf("open: %w", err)
-		f.Version = "" // the source failed (access, network), not the file: read it again next time
-		return f, nil
+		f.Err, f.Final = fmt.Errorf("open: %w", err), true
+		// The source failed (access refused, network), not the file: an empty version makes the next load read
+		// it again (internal/source/s3 TestLoadForbiddenObjectsAreNamedAndTheRestLoaded checks this).
+		f.Version = ""
+		return send(f)
 	}
 	defer rc.Close()
 	sr := &sourceReader{r: rc}
-	defer func() {
-		if sr.err != nil && f != nil {
-			f.Version = "" // the source broke off mid-object: read it again next time
-		}
-	}()
 	r, err := decompress(sr, opts.MaxUncompressed)
 	if err != nil {
-		f.Err = err
-		return f, nil
+		f.Err, f.Final = err, true
+		return send(f)
 	}
+	sent := false
 	err = dec.Decode(r, func(i int, rec *cloudtrail.Record, problems []cloudtrail.Problem) error {
 		f.Records = append(f.Records, rec)
 		f.Problems = append(f.Problems, problems...)
 		opts.Progress.Records.Add(1)
+		if len(f.Records) < partRecords {
+			return nil
+		}
+		if err := send(f); err != nil {
+			return err
+		}
+		sent = true
+		f = newPart()
 		return nil
 	}, func(p cloudtrail.Problem) {
 		f.Problems = append(f.Problems, p)
 	})
 	if ctx.Err() != nil {
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
 	if err == nil {
 		// Read to the end: a gzip stream's checksum and length come after the JSON, and nothing may follow it.
@@ -364,14 +397,18 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	}
 	switch {
 	case err == nil:
-	case errors.Is(err, cloudtrail.ErrDigest), errors.Is(err, cloudtrail.ErrNoRecords) && j.key.Kind == cloudtrail.KindUnknown:
+	case !sent && (errors.Is(err, cloudtrail.ErrDigest) || errors.Is(err, cloudtrail.ErrNoRecords) && j.key.Kind == cloudtrail.KindUnknown):
 		// A JSON file that is not a trail log, under a name that did not say so: skip it, but remember it.
 		f.Skip, f.SkipReason = true, err.Error()
 		f.Records, f.Problems = nil, nil
 	default:
 		f.Err = err
 	}
-	return f, nil
+	f.Final = true
+	if sr.err != nil && !sent {
+		f.Version = "" // the source broke off mid-object: read it again next time
+	}
+	return send(f)
 }
 
 // checkTrailer reads what is left after the document: white space only, up to a gzip stream's end.

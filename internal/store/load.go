@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,48 +21,54 @@ const (
 	OutcomePartial  = "partial"  // the file broke off: the records before the break are loaded
 	OutcomeFailed   = "failed"   // nothing could be loaded
 	OutcomeSkipped  = "skipped"  // not a trail log (digest, Insights, Config, other JSON)
+	// OutcomeLoading marks a large file whose first parts were committed while the rest was still being read.
+	// A load that was stopped leaves it so; the next load reads the file again from the start.
+	OutcomeLoading = "loading"
 )
 
 // maxProblemsKept bounds the problems stored per file; the count is always exact.
 const maxProblemsKept = 100
 
-// File is one decoded log object, ready to be added to a load.
+// File is one decoded log object, or one part of a large one, ready to be added to a load. Parts of one object
+// share its Key and come in order; the last has Final set and carries Err.
 type File struct {
 	Key     string         // object key
 	Path    string         // where it came from, as Athena's "$path" shows it (s3://bucket/key or a file path)
 	Parsed  cloudtrail.Key // what the key says
 	Size    int64
 	Version string // ETag or modification time: a changed version is loaded again
-	Records []*cloudtrail.Record
-	// Problems are the record-level problems (odd fields, skipped records).
-	Problems []cloudtrail.Problem
-	// Err is why the file, or its rest, could not be read; nil when it was read to the end.
-	Err error
-	// Replaces is set when the manifest holds an earlier version of this key: its rows are replaced.
+	// Replaces is set when the manifest holds an earlier (or unfinished) version of this key: its rows are replaced.
 	Replaces bool
+	Records  []*cloudtrail.Record
+	// Problems are the record-level problems of these records (odd fields, skipped records).
+	Problems []cloudtrail.Problem
+	// Final marks the last part of the object.
+	Final bool
+	// Err is why the file, or its rest, could not be read; nil when it was read to the end. Final parts only.
+	Err error
 	// Skip is set for objects that are not trail logs; SkipReason says what they are.
 	Skip       bool
 	SkipReason string
 }
 
-// Outcome classifies the file for the manifest.
-func (f *File) Outcome() string {
+// Outcome classifies a whole file for the manifest from its totals.
+func Outcome(skip bool, err error, records, problems int) string {
 	switch {
-	case f.Skip:
+	case skip:
 		return OutcomeSkipped
-	case f.Err != nil && len(f.Records) == 0:
+	case err != nil && records == 0:
 		return OutcomeFailed
-	case f.Err != nil:
+	case err != nil:
 		return OutcomePartial
-	case len(f.Problems) > 0:
+	case problems > 0:
 		return OutcomeProblems
 	}
 	return OutcomeLoaded
 }
 
-// Loaded returns the version of every object in the manifest, by key.
+// Loaded returns the version of every object in the manifest, by key. Unfinished objects have version "".
 func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, version FROM `+objectsTable)
+	rows, err := s.db.QueryContext(ctx, `SELECT key, CASE WHEN outcome = '`+OutcomeLoading+`' THEN '' ELSE version END FROM `+objectsTable)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
@@ -81,29 +88,46 @@ func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-// Load is one load transaction: files are added, then committed together with their manifest entries, so that a
-// crash leaves either all or none of them.
+// Load is a series of load transactions on one connection. Each Commit writes the staged rows and the manifest
+// entries of the files they came from in one transaction, so a crash leaves every file loaded once or not at all
+// (a large file committed in parts is marked loading until its last part, and read again by the next load).
 type Load struct {
 	conn     *sql.Conn
 	app      *duckdb.Appender // staging rows
 	objects  *duckdb.Appender // manifest
 	problems *duckdb.Appender // load report
 	nextID   int64
-	files    []*File
-	ids      []int64
-	staged   int
-	started  time.Time
+	open     map[string]*openFile // files whose last part has not come yet
+	pending  []*openFile          // files with rows or manifest changes since the last commit
+	staged   int                  // records added since the last commit
+	inserted int                  // rows appended since the last commit
+	// stored holds the content hash of every row the store has (sorted) and added holds those appended by this
+	// load, so that an identical record is stored once; removed holds the hashes of rows deleted by this load.
+	stored  []uint64
+	added   map[uint64]struct{}
+	removed map[uint64]struct{}
+}
+
+// openFile tracks one object across its parts.
+type openFile struct {
+	f         *File // the first part (key, version, …)
+	id        int64
+	records   int
+	problems  int
+	kept      int  // problems appended to the problems table
+	committed bool // a "loading" manifest row was committed for it
+	done      bool // its final row is appended
 }
 
 // CommitStats says what a commit did.
 type CommitStats struct {
-	Files      int
+	Files      int // files finished
 	Records    int // records staged
 	Inserted   int // rows added to the table
 	Duplicates int // records already in the store (identical content), not added again
 }
 
-// BeginLoad starts a load transaction. Only one load may run on a store at a time.
+// BeginLoad starts a load. Only one load may run on a store at a time.
 func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 	if s.readOnly {
 		return nil, fmt.Errorf("begin load: the store is open read-only")
@@ -112,7 +136,7 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
-	l := &Load{conn: conn, started: time.Now()}
+	l := &Load{conn: conn, open: map[string]*openFile{}, added: map[uint64]struct{}{}, removed: map[uint64]struct{}{}}
 	if err := l.begin(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -121,21 +145,18 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 }
 
 func (l *Load) begin(ctx context.Context) error {
-	stmts := []string{
-		`CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * FROM ` + EventsTable + ` LIMIT 0`,
-		`BEGIN TRANSACTION`,
+	if err := l.readHashes(ctx); err != nil {
+		return err
 	}
-	for _, q := range stmts {
-		if _, err := l.conn.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("begin load: %w", err)
-		}
+	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
+		return fmt.Errorf("begin load: %w", err)
 	}
 	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(file_id), 0) + 1 FROM `+objectsTable).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
 	return l.conn.Raw(func(dc any) error {
 		var err error
-		if l.app, err = duckdb.NewAppender(dc.(driver.Conn), "temp", "main", "staging"); err != nil {
+		if l.app, err = duckdb.NewAppender(dc.(driver.Conn), "", "", EventsTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
 		if l.objects, err = duckdb.NewAppender(dc.(driver.Conn), "", "", objectsTable); err != nil {
@@ -151,112 +172,180 @@ func (l *Load) begin(ctx context.Context) error {
 // Staged returns the number of records added since the last commit.
 func (l *Load) Staged() int { return l.staged }
 
-// Add stages one file's records and its manifest entry.
+// Add stages one file, or one part of it: its rows, its problems and, with the last part, its manifest entry.
 func (l *Load) Add(ctx context.Context, f *File) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	id := l.nextID
-	l.nextID++
+	of := l.open[f.Key]
+	if of == nil {
+		if f.Replaces {
+			if err := l.dropKey(ctx, f.Key); err != nil {
+				return err
+			}
+		}
+		of = &openFile{f: f, id: l.nextID}
+		l.nextID++
+		l.open[f.Key] = of
+		l.pending = append(l.pending, of)
+	} else if !slices.Contains(l.pending, of) {
+		l.pending = append(l.pending, of)
+	}
 	for _, r := range f.Records {
-		if err := l.app.AppendRow(rowValues(r, f, id)...); err != nil {
+		if l.has(r.Hash) {
+			continue
+		}
+		if err := l.app.AppendRow(rowValues(r, of.f, of.id)...); err != nil {
+			return fmt.Errorf("load %s: %w", f.Key, err)
+		}
+		l.added[r.Hash] = struct{}{}
+		l.inserted++
+	}
+	for _, p := range f.Problems {
+		if of.kept == maxProblemsKept {
+			break
+		}
+		of.kept++
+		if err := l.problems.AppendRow(of.id, int32(p.Record), p.Field, p.Msg, p.Skipped); err != nil {
 			return fmt.Errorf("load %s: %w", f.Key, err)
 		}
 	}
-	l.files = append(l.files, f)
-	l.ids = append(l.ids, id)
+	of.records += len(f.Records)
+	of.problems += len(f.Problems)
 	l.staged += len(f.Records)
+	if !f.Final {
+		return nil
+	}
+	detail := ""
+	switch {
+	case f.Skip:
+		detail = f.SkipReason
+	case f.Err != nil:
+		detail = f.Err.Error()
+	}
+	outcome := Outcome(f.Skip, f.Err, of.records, of.problems)
+	if err := l.objects.AppendRow(of.id, of.f.Key, of.f.Parsed.Kind.String(), of.f.Size, of.f.Version,
+		int64(of.records), int64(of.problems), outcome, detail, time.Now().UTC()); err != nil {
+		return fmt.Errorf("load %s: %w", f.Key, err)
+	}
+	of.done = true
+	delete(l.open, f.Key)
 	return nil
 }
 
 // Commit writes the staged rows (leaving out those already stored) and the manifest, commits, and starts the next
 // transaction on the same load.
 func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
-	st := CommitStats{Files: len(l.files), Records: l.staged}
+	st := CommitStats{Records: l.staged, Inserted: l.inserted, Duplicates: l.staged - l.inserted}
 	if err := l.app.Flush(); err != nil {
 		return st, fmt.Errorf("commit load: %w", err)
 	}
-	if err := l.dropReplaced(ctx); err != nil {
+	if err := l.writeManifest(ctx, &st); err != nil {
 		return st, err
-	}
-	// Identical records (same content hash and time) are stored once: across files of this batch, and against
-	// what the store already has.
-	res, err := l.conn.ExecContext(ctx, `INSERT INTO `+EventsTable+`
-SELECT s.* EXCLUDE (rn) FROM (
-	SELECT *, row_number() OVER (PARTITION BY _hash ORDER BY _file_id) AS rn FROM staging
-) s
-WHERE s.rn = 1 AND NOT EXISTS (
-	SELECT 1 FROM `+EventsTable+` e WHERE e._hash = s._hash AND e.eventtime IS NOT DISTINCT FROM s.eventtime)
-ORDER BY s.eventtime`)
-	if err != nil {
-		return st, fmt.Errorf("commit load: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	st.Inserted = int(n)
-	st.Duplicates = st.Records - st.Inserted
-	if err := l.writeManifest(); err != nil {
-		return st, err
-	}
-	if _, err := l.conn.ExecContext(ctx, `DELETE FROM staging`); err != nil {
-		return st, fmt.Errorf("commit load: %w", err)
 	}
 	if _, err := l.conn.ExecContext(ctx, `COMMIT`); err != nil {
 		return st, fmt.Errorf("commit load: %w", err)
 	}
-	l.files, l.ids, l.staged = nil, nil, 0
+	for _, of := range l.pending {
+		if !of.done {
+			of.committed = true
+		}
+	}
+	l.pending, l.staged, l.inserted = nil, 0, 0
 	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return st, fmt.Errorf("commit load: %w", err)
 	}
 	return st, nil
 }
 
-// dropReplaced removes what the store holds of earlier versions of the files being committed.
-func (l *Load) dropReplaced(ctx context.Context) error {
-	var keys []any
-	for _, f := range l.files {
-		if f.Replaces {
-			keys = append(keys, f.Key)
+// readHashes reads the content hashes of the rows the store has.
+func (l *Load) readHashes(ctx context.Context) error {
+	rows, err := l.conn.QueryContext(ctx, `SELECT _hash FROM `+EventsTable+` ORDER BY _hash`)
+	if err != nil {
+		return fmt.Errorf("begin load: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h uint64
+		if err := rows.Scan(&h); err != nil {
+			return fmt.Errorf("begin load: %w", err)
 		}
+		l.stored = append(l.stored, h)
 	}
-	if len(keys) == 0 {
-		return nil
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("begin load: %w", err)
 	}
-	in := "?" + strings.Repeat(", ?", len(keys)-1)
-	old := `SELECT file_id FROM ` + objectsTable + ` WHERE key IN (` + in + `)`
+	return nil
+}
+
+// has reports whether a row with this content hash is stored.
+func (l *Load) has(h uint64) bool {
+	if _, ok := l.added[h]; ok {
+		return true
+	}
+	if _, ok := l.removed[h]; ok {
+		return false
+	}
+	_, found := slices.BinarySearch(l.stored, h)
+	return found
+}
+
+// dropKey removes what the store holds of an earlier (or unfinished) version of an object.
+func (l *Load) dropKey(ctx context.Context, key string) error {
+	old := `SELECT file_id FROM ` + objectsTable + ` WHERE key = ?`
+	rows, err := l.conn.QueryContext(ctx, `DELETE FROM `+EventsTable+` WHERE _file_id IN (`+old+`) RETURNING _hash`, key)
+	if err != nil {
+		return fmt.Errorf("replace %s: %w", key, err)
+	}
+	for rows.Next() {
+		var h uint64
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return fmt.Errorf("replace %s: %w", key, err)
+		}
+		l.removed[h] = struct{}{}
+		delete(l.added, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("replace %s: %w", key, err)
+	}
 	for _, q := range []string{
-		`DELETE FROM ` + EventsTable + ` WHERE _file_id IN (` + old + `)`,
 		`DELETE FROM ` + problemsTable + ` WHERE file_id IN (` + old + `)`,
-		`DELETE FROM ` + objectsTable + ` WHERE key IN (` + in + `)`,
+		`DELETE FROM ` + objectsTable + ` WHERE key = ?`,
 	} {
-		if _, err := l.conn.ExecContext(ctx, q, keys...); err != nil {
-			return fmt.Errorf("replace changed files: %w", err)
+		if _, err := l.conn.ExecContext(ctx, q, key); err != nil {
+			return fmt.Errorf("replace %s: %w", key, err)
 		}
 	}
 	return nil
 }
 
-func (l *Load) writeManifest() error {
-	now := time.Now().UTC()
-	for i, f := range l.files {
-		id := l.ids[i]
-		detail := ""
-		switch {
-		case f.Skip:
-			detail = f.SkipReason
-		case f.Err != nil:
-			detail = f.Err.Error()
+// writeManifest finishes the manifest for this commit: files still being read get a "loading" row (once);
+// finished files that had one get it replaced by their final row, which Add appended.
+func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
+	var ids []any
+	for _, of := range l.pending {
+		if of.done && of.committed {
+			ids = append(ids, of.id)
 		}
-		if err := l.objects.AppendRow(id, f.Key, f.Parsed.Kind.String(), f.Size, f.Version, int64(len(f.Records)),
-			int64(len(f.Problems)), f.Outcome(), detail, now); err != nil {
+		if of.done {
+			st.Files++
+		}
+	}
+	if len(ids) > 0 {
+		in := "?" + strings.Repeat(", ?", len(ids)-1)
+		if _, err := l.conn.ExecContext(ctx, `DELETE FROM `+objectsTable+` WHERE outcome = '`+OutcomeLoading+`' AND file_id IN (`+in+`)`, ids...); err != nil {
 			return fmt.Errorf("write manifest: %w", err)
 		}
-		for j, p := range f.Problems {
-			if j == maxProblemsKept {
-				break
-			}
-			if err := l.problems.AppendRow(id, int32(p.Record), p.Field, p.Msg, p.Skipped); err != nil {
-				return fmt.Errorf("write manifest: %w", err)
-			}
+	}
+	for _, of := range l.pending {
+		if of.done || of.committed {
+			continue
+		}
+		if err := l.objects.AppendRow(of.id, of.f.Key, of.f.Parsed.Kind.String(), of.f.Size, of.f.Version,
+			int64(of.records), int64(of.problems), OutcomeLoading, "", time.Now().UTC()); err != nil {
+			return fmt.Errorf("write manifest: %w", err)
 		}
 	}
 	if err := l.objects.Flush(); err != nil {
