@@ -104,14 +104,11 @@ type raw struct {
 }
 
 // normalize builds the Event of a raw row.
-func normalize(r *raw) (Event, error) {
-	t, err := time.Parse(time.RFC3339Nano, r.EventTime)
-	if err != nil {
-		return Event{}, fmt.Errorf("read eventtime %q of event %s: %w", r.EventTime, r.EventID, err)
-	}
+func normalize(r *raw) Event {
+	t := parseEventTime(r.EventTime)
 	id := &r.UserIdentity
 	e := Event{
-		Time:         t.UTC(),
+		Time:         t,
 		Account:      first(r.RecipientAccountID, id.AccountID),
 		Region:       r.AWSRegion,
 		Source:       r.EventSource,
@@ -135,7 +132,21 @@ func normalize(r *raw) (Event, error) {
 	e.Principal = principal(r, e.Account, e.MaskedUser)
 	e.Browser, e.OS = ParseUserAgent(r.UserAgent)
 	e.MFA, e.MFAType = mfa(r)
-	return e, nil
+	return e
+}
+
+// eventTimeLayouts are the forms eventTime takes: ISO-8601 UTC, and in some exported or hand-made logs a
+// space-separated form without a zone, which is UTC.
+var eventTimeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05Z07:00"}
+
+// parseEventTime reads eventTime; an unreadable one gives the zero time (the event is still listed).
+func parseEventTime(s string) time.Time {
+	for _, layout := range eventTimeLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC()
+		}
+	}
+	return time.Time{}
 }
 
 // result reads Success/Failure: responseElements.<eventName> (ConsoleLogin, CheckMfa, SwitchRole, …), else
@@ -145,6 +156,17 @@ func result(r *raw) string {
 		if v, ok := lookupFold(m, r.EventName); ok {
 			if s := canonResult(str(v)); s != "" {
 				return s
+			}
+		}
+	}
+	// A response with a single Success/Failure under another name (seen in the wild: eventName AssumeRole with
+	// {"ConsoleLogin":"Success"}).
+	for _, m := range []map[string]any{r.ResponseElements, r.ServiceEventDetails} {
+		if len(m) == 1 {
+			for _, v := range m {
+				if s := canonResult(str(v)); s != "" {
+					return s
+				}
 			}
 		}
 	}

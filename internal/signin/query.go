@@ -226,10 +226,7 @@ func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event,
 		if err != nil {
 			return nil, err
 		}
-		e, err := normalize(r)
-		if err != nil {
-			return nil, err
-		}
+		e := normalize(r)
 		if q.Match(&e) {
 			events = append(events, e)
 		}

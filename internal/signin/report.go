@@ -31,7 +31,7 @@ func FormatTime(t time.Time, loc *time.Location) string {
 // Row returns e's values for Columns, times shown in loc.
 func (e *Event) Row(loc *time.Location) []any {
 	return []any{
-		FormatTime(e.Time, loc), e.Time.UTC().Format(time.RFC3339), e.Account, e.Region, e.Name, e.Result, e.Reason,
+		FormatTime(e.Time, loc), FormatTime(e.Time, time.UTC), e.Account, e.Region, e.Name, e.Result, e.Reason,
 		e.IdentityType, e.Principal, e.ARN, e.MaskedUser, e.SourceIP, e.UserAgent, e.Browser, e.OS, e.MFA,
 		e.MFAType, e.LoginTo, e.SAMLProvider, e.EventID,
 	}
@@ -51,7 +51,7 @@ func (e *Event) TableRow(loc *time.Location) []any {
 		mfa += " (" + e.MFAType + ")"
 	}
 	return []any{
-		e.Time.In(loc).Format("2006-01-02 15:04:05 -07:00"), e.Account, e.Region, e.Name, e.Result, e.Principal,
+		tableTime(e.Time, loc), e.Account, e.Region, e.Name, e.Result, e.Principal,
 		e.IdentityType, e.SourceIP, client, mfa, e.Reason,
 	}
 }
@@ -166,4 +166,11 @@ func (s *Summary) Row(loc *time.Location) []any {
 		s.Account, s.Principal, s.IdentityType, int64(s.SignIns), int64(s.Failures), FormatTime(s.LastSuccess, loc),
 		FormatTime(s.FirstSeen, loc), FormatTime(s.LastSeen, loc), int64(s.SourceIPs), int64(s.UserAgents), s.MFAShare(),
 	}
+}
+
+func tableTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05 -07:00")
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -268,4 +269,62 @@ func mustPrefix(t *testing.T, s string) netip.Prefix {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// Records as some exports and fixtures write them (panther-analysis__nonconforming.json): a space-separated
+// eventTime without zone, a result under another name than the event's.
+func TestOddRecords(t *testing.T) {
+	recs := []map[string]any{
+		{"eventTime": "2024-06-02 19:41:40.000000000", "eventSource": "signin.amazonaws.com", "eventName": "AssumeRole",
+			"eventType": "AwsConsoleSignIn", "eventID": "odd-1", "recipientAccountId": "111122223333",
+			"userIdentity":        map[string]any{"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/Admin/bob"},
+			"responseElements":    map[string]any{"ConsoleLogin": "Success"},
+			"additionalEventData": map[string]any{"MFAUsed": "No"}},
+		{"eventTime": "2024-06-02T19:45:00Z", "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
+			"eventType": "AwsConsoleSignIn", "eventID": "odd-2", "errorMessage": "Failed authentication",
+			"userIdentity":        map[string]any{"type": "IAMUser", "userName": "carol", "accountId": "111122223333"},
+			"additionalEventData": map[string]any{"MFAUsed": "no"}},
+	}
+	dir := t.TempDir()
+	b, err := json.Marshal(map[string]any{"Records": recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "odd.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := loadStoreLenient(t, dir)
+	events := fetch(t, st, &signin.Query{All: true})
+	type row struct{ ID, Time, Result, Reason, Principal, MFA string }
+	var got []row
+	for _, e := range events {
+		got = append(got, row{e.EventID, signin.FormatTime(e.Time, time.UTC), e.Result, e.Reason, e.Principal, e.MFA})
+	}
+	want := []row{
+		{"odd-1", "2024-06-02T19:41:40Z", "Success", "", "bob (role Admin)", "IdP/unknown"},
+		// No responseElements, but an errorMessage: a failure.
+		{"odd-2", "2024-06-02T19:45:00Z", "Failure", "Failed authentication", "carol", "No"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+// loadStoreLenient loads src, accepting files with reported problems.
+func loadStoreLenient(t *testing.T, src string) (*store.Store, *ingest.Report) {
+	t.Helper()
+	s, err := local.New(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "store.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	rep, err := ingest.Run(context.Background(), s, st, ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, rep
 }
