@@ -134,11 +134,16 @@ func (o *SigninsOptions) zone(f *Factory) (*time.Location, error) {
 	}
 	name := o.TZ
 	if name == "" {
-		name = f.Getenv("TZ")
+		// $TZ as the C library reads it; a value Go cannot load (a POSIX rule such as JST-9) leaves the
+		// local zone, which the Go runtime derived from the same variable.
+		name = strings.TrimPrefix(f.Getenv("TZ"), ":")
 		if name == "" {
 			return time.Local, nil
 		}
-		name = strings.TrimPrefix(name, ":")
+		if loc, err := time.LoadLocation(name); err == nil {
+			return loc, nil
+		}
+		return time.Local, nil
 	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
@@ -260,7 +265,7 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 			failures++
 		}
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%d sign-in event%s (%d failed) %s, times in %s\n", len(events), plural(len(events)), failures, describeWindow(q.Window, loc), loc)
+	fmt.Fprintf(f.IO.ErrOut, "%d sign-in event%s (%d failed) %s, times in %s\n", len(events), plural(len(events)), failures, describeWindow(q.Window, loc), zoneName(loc, now))
 	return nil
 }
 
@@ -317,4 +322,20 @@ func writeChart(path string, events []signin.Event, win signin.Window, loc *time
 		return fmt.Errorf("write chart %s: %w", path, err)
 	}
 	return nil
+}
+
+// zoneName names loc for people: its IANA name, or for the local zone its abbreviation at now.
+func zoneName(loc *time.Location, now time.Time) string {
+	if loc != time.Local {
+		return loc.String()
+	}
+	abbr, off := now.In(loc).Zone()
+	return fmt.Sprintf("the local zone (%s, UTC%+03d:%02d)", abbr, off/3600, abs(off%3600)/60)
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
