@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-
 	"os"
 	"strings"
 	"time"
@@ -236,11 +235,11 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 	if err != nil {
 		return fmt.Errorf("translate sign-in query: %w", err)
 	}
-	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, func(io *ingest.Options) {
+	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, func(lo *ingest.Options) {
 		if w, ok := signin.LoadWindow(q.Window, now, opts.Lag); ok {
-			io.Window = &w
+			lo.Window = &w
 		}
-		io.Accounts, io.Regions = opts.Accounts, opts.Regions
+		lo.Accounts, lo.Regions = opts.Accounts, opts.Regions
 	})
 	if err != nil {
 		return err
