@@ -7,7 +7,7 @@ import "strings"
 // temporary objects, so they work on read-only stores; pass them as store.Options.InitSQL.
 func InitSQL() []string {
 	out := []string{
-		"SET TimeZone = 'UTC'",
+		"SET SESSION TimeZone = 'UTC'",
 		"SET integer_division = true",
 	}
 	for _, m := range macros {

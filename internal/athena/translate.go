@@ -301,9 +301,13 @@ func nameItem(item []node, idx int) []node {
 		return item
 	}
 	// Already named: expr AS x, or expr x.
-	if last.isName() && len(core) > 1 && !(last.tok.Kind == TokIdent && notAlias[strings.ToLower(last.tok.Text)]) {
+	if last.isName() && len(core) > 1 {
 		p := prevNode(core, len(core)-2)
-		if p >= 0 && (core[p].isKeyword("AS") || !core[p].isOp(".") && !isOperator(core[p])) {
+		if p >= 0 && core[p].isKeyword("AS") {
+			return item
+		}
+		if p >= 0 && !core[p].isOp(".") && !isOperator(core[p]) &&
+			!(last.tok.Kind == TokIdent && notAlias[strings.ToLower(last.tok.Text)]) {
 			return item
 		}
 	}

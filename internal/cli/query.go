@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,6 +25,7 @@ type QueryOptions struct {
 	Dialect string
 	Explain bool
 	Wide    bool
+	Timeout time.Duration
 }
 
 // NewCmdQuery builds "trailq query".
@@ -68,6 +70,7 @@ EXIT STATUS
 	cmd.Flags().StringVar(&opts.Dialect, "dialect", "athena", "SQL dialect: athena (translated) or duckdb (run as written)")
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "print the DuckDB SQL the query is translated to, and do not run it")
 	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
+	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop the query after this long (0: no limit)")
 	return cmd
 }
 
@@ -136,8 +139,17 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 	}
 	defer st.Close()
 	start := time.Now()
-	n, err := RunSQL(ctx, st, translated, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format)}))
+	qctx := ctx
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		qctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
+	}
+	n, err := RunSQL(qctx, st, translated, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format)}))
 	if err != nil {
+		if errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			return withHint(fmt.Errorf("query stopped after %s", opts.Timeout), "--timeout 30m (or 0 for no limit)")
+		}
 		if tq != nil {
 			// Name the place in the user's SQL, not in the translation.
 			err = tq.MapError(err)
