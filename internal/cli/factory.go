@@ -166,7 +166,7 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 			return nil, nil, withHint(fmt.Errorf("open store %s: %w", path, err), "load logs first with --source")
 		}
 	}
-	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly, InitSQL: athena.InitSQL()})
+	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly, Sandbox: readOnly, InitSQL: athena.InitSQL()})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -199,7 +199,7 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	if err := st.Close(); err != nil {
 		return nil, rep, fmt.Errorf("close store: %w", err)
 	}
-	st, err = store.Open(ctx, path, store.Options{ReadOnly: true, InitSQL: athena.InitSQL()})
+	st, err = store.Open(ctx, path, store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL()})
 	if err != nil {
 		return nil, rep, err
 	}

@@ -218,3 +218,29 @@ func TestExplain(t *testing.T) {
 		t.Errorf("exit %d, out %q", r.code, r.out)
 	}
 }
+
+func TestQuerySandboxAndTimeout(t *testing.T) {
+	cache := t.TempDir()
+	if r := run(t, cache, "", "load", "--source", sampleDir); r.code != 0 {
+		t.Fatalf("load: %s", r.errOut)
+	}
+	for _, q := range []string{
+		"SELECT * FROM read_text('/etc/passwd')",
+		"COPY (SELECT * FROM cloudtrail_logs) TO '" + filepath.Join(t.TempDir(), "x.csv") + "'",
+		"DELETE FROM cloudtrail_events",
+	} {
+		for _, noLoad := range []string{"--no-load", "--strict"} { // read-only open, and the reopen after a load
+			r := run(t, cache, "", "query", "--source", sampleDir, noLoad, q)
+			if r.code != ExitError {
+				t.Errorf("%s (%s): exit %d, want 1; %s", q, noLoad, r.code, r.errOut)
+			}
+		}
+	}
+	r := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--timeout", "300ms", "SELECT count(*) FROM range(100000000000)")
+	if r.code != ExitError || !strings.Contains(r.errOut, "query stopped after 300ms") {
+		t.Errorf("timeout: exit %d, stderr %q", r.code, r.errOut)
+	}
+	if n := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--format", "csv", "SELECT count(*) AS n FROM cloudtrail_logs"); n.code != 0 || n.out == "n\n0\n" {
+		t.Errorf("the store changed or broke: %q %s", n.out, n.errOut)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/big"
 	"strconv"
@@ -36,8 +37,14 @@ type Rows struct {
 	out   []any
 }
 
+// ErrNotAQuery is returned by a sandboxed store for statements that are not queries.
+var ErrNotAQuery = errors.New("only queries (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN) can run on the store: it is read-only")
+
 // Query runs one SQL statement on the store and returns its rows.
 func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
+	if s.sandbox && !isQuery(query) {
+		return nil, ErrNotAQuery
+	}
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -376,6 +383,38 @@ func (p *typeParser) eat(c byte) bool {
 	if p.pos < len(p.s) && p.s[p.pos] == c {
 		p.pos++
 		return true
+	}
+	return false
+}
+
+// isQuery reports whether a statement starts like a query, after comments, white space and parentheses.
+func isQuery(q string) bool {
+	i := 0
+	for i < len(q) {
+		switch {
+		case q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r' || q[i] == '(':
+			i++
+		case strings.HasPrefix(q[i:], "--"):
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+		case strings.HasPrefix(q[i:], "/*"):
+			end := strings.Index(q[i+2:], "*/")
+			if end < 0 {
+				return false
+			}
+			i += end + 4
+		default:
+			j := i
+			for j < len(q) && (q[j] >= 'a' && q[j] <= 'z' || q[j] >= 'A' && q[j] <= 'Z') {
+				j++
+			}
+			switch strings.ToUpper(q[i:j]) {
+			case "SELECT", "WITH", "VALUES", "FROM", "TABLE", "DESCRIBE", "SHOW", "SUMMARIZE", "EXPLAIN":
+				return true
+			}
+			return false
+		}
 	}
 	return false
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"sync"
 	"strings"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -19,6 +21,10 @@ type Options struct {
 	ReadOnly bool
 	// Threads is DuckDB's worker count; 0 lets DuckDB decide.
 	Threads int
+	// Sandbox is for running users' SQL: no file system or network access from SQL (read_csv, COPY, ATTACH,
+	// INSTALL/LOAD…), configuration locked (SET), and Query refuses statements other than queries. With ReadOnly,
+	// nothing can change the store.
+	Sandbox bool
 	// InitSQL runs on every new connection (e.g. CREATE TEMP MACRO for Athena functions); it must not write to
 	// the database, so that it works on read-only stores too.
 	InitSQL []string
@@ -29,6 +35,7 @@ type Store struct {
 	db       *sql.DB
 	path     string
 	readOnly bool
+	sandbox  bool
 }
 
 // ErrLocked is returned when another process holds the store open for writing.
@@ -53,16 +60,41 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if opts.Threads > 0 {
 		params = append(params, fmt.Sprintf("threads=%d", opts.Threads))
 	}
-	var initConn func(driver.ExecerContext) error
-	if len(opts.InitSQL) > 0 {
-		initConn = func(ex driver.ExecerContext) error {
-			for _, q := range opts.InitSQL {
+	// "SET name = value" statements become global settings, made once by the first connection (a sandbox then
+	// locks the configuration, so they could not run again); the rest runs on every connection.
+	var global, perConn []string
+	for _, q := range opts.InitSQL {
+		if m := setRE.FindStringSubmatch(q); m != nil {
+			global = append(global, "SET GLOBAL "+m[1]+" = "+m[2])
+			continue
+		}
+		perConn = append(perConn, q)
+	}
+	if opts.Sandbox {
+		params = append(params, "enable_external_access=false")
+		global = append(global, "SET GLOBAL lock_configuration = true")
+	}
+	var once sync.Once
+	var globalErr error // sticky: no connection is handed out unlocked after a failed set-up
+	// The driver calls this without a context; the statements are quick and local.
+	initConn := func(ex driver.ExecerContext) error {
+		once.Do(func() {
+			for _, q := range global {
 				if _, err := ex.ExecContext(context.Background(), q, nil); err != nil {
-					return fmt.Errorf("set up connection: %w", err)
+					globalErr = fmt.Errorf("set up store: %w", err)
+					return
 				}
 			}
-			return nil
+		})
+		if globalErr != nil {
+			return globalErr
 		}
+		for _, q := range perConn {
+			if _, err := ex.ExecContext(context.Background(), q, nil); err != nil {
+				return fmt.Errorf("set up connection: %w", err)
+			}
+		}
+		return nil
 	}
 	connector, err := duckdb.NewConnector(path+"?"+strings.Join(params, "&"), initConn)
 	if err != nil {
@@ -73,13 +105,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, openErr(path, err)
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly}
+	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, sandbox: opts.Sandbox}
 	if err := s.init(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
 }
+
+var setRE = regexp.MustCompile(`(?i)^\s*SET\s+([a-z_]+)\s*(?:=|TO)\s*('[^']*'|[a-z0-9_]+)\s*;?\s*$`)
 
 func openErr(path string, err error) error {
 	msg := err.Error()

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func newStore(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s.duckdb")
+	st, err := Open(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	return p
+}
+
+// TestSandbox runs hostile SQL on a store opened for users' queries: each statement is refused, and the
+// store is unchanged.
+func TestSandbox(t *testing.T) {
+	p := newStore(t)
+	st, err := Open(context.Background(), p, Options{ReadOnly: true, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	secret := filepath.Join(t.TempDir(), "secret.csv")
+	os.WriteFile(secret, []byte("a,b\n1,2\n"), 0o600)
+	out := filepath.Join(t.TempDir(), "out.csv")
+	attacks := []string{
+		"SELECT * FROM read_csv('" + secret + "')",
+		"SELECT * FROM read_text('/etc/passwd')",
+		"SELECT * FROM glob('/etc/*')",
+		"COPY (SELECT 1) TO '" + out + "'",
+		"ATTACH '" + filepath.Join(t.TempDir(), "x.duckdb") + "' AS x",
+		"INSTALL httpfs",
+		"LOAD httpfs",
+		"SET threads = 1",
+		"SET enable_external_access = true",
+		"RESET lock_configuration",
+		"PRAGMA enable_profiling",
+		"INSERT INTO cloudtrail_events (eventid) VALUES ('x')",
+		"DELETE FROM cloudtrail_events",
+		"DROP TABLE trailq_objects",
+		"CREATE TABLE t (a INT)",
+		"UPDATE trailq_meta SET value = 'x'",
+		"EXPORT DATABASE '" + t.TempDir() + "'",
+		"CALL pragma_version()",
+		"WITH x AS (SELECT 1) SELECT * FROM read_csv('" + secret + "')",
+		"/* comment */ COPY (SELECT 1) TO '" + out + "'",
+	}
+	for _, q := range attacks {
+		rows, err := st.Query(context.Background(), q)
+		if err == nil {
+			for rows.Next() {
+			}
+			err = rows.Err()
+			rows.Close()
+		}
+		if err == nil {
+			t.Errorf("%s: ran; want it refused", q)
+		}
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("COPY wrote %s", out)
+	}
+	// Queries still run.
+	rows, err := st.Query(context.Background(), "WITH n AS (SELECT count(*) AS c FROM cloudtrail_logs) SELECT c FROM n")
+	if err != nil {
+		t.Fatalf("a plain query was refused: %v", err)
+	}
+	rows.Close()
+}
+
+func TestQueryCancel(t *testing.T) {
+	p := newStore(t)
+	st, err := Open(context.Background(), p, Options{ReadOnly: true, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	rows, err := st.Query(ctx, "SELECT count(*) FROM range(100000000000) a")
+	if err == nil {
+		for rows.Next() {
+		}
+		err = rows.Err()
+		rows.Close()
+	}
+	if err == nil {
+		t.Fatal("a query over 10^11 rows finished within its 200 ms deadline")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the query stopped %v after its deadline", d)
+	}
+}
