@@ -26,9 +26,11 @@ var (
 	_ source.DirLister = (*Source)(nil)
 )
 
-// DefaultConcurrency is the number of objects fetched at once when the user does not say: CloudTrail writes
-// many small objects (a few KB each), so a load waits on request latency, not bandwidth.
-const DefaultConcurrency = 32
+// DefaultConcurrency is the number of objects fetched at once when the user does not say. CloudTrail writes
+// many small objects (a few KB each), so a load waits on request latency, not bandwidth: at 20–80 ms to the
+// first byte (in the region, or from a laptop) 64 requests in flight keep 800–3,000 objects/s coming, about what
+// two cores decode, while a worker holds at most one object's records.
+const DefaultConcurrency = 64
 
 // Options configure how the bucket is reached. The zero value uses the AWS SDK's default credential chain
 // (environment, shared config and credentials files, SSO, web identity, container and instance roles).

@@ -149,11 +149,15 @@ func logObject(key, account, region string, day time.Time, n int) []byte {
 	}
 	b.WriteString(`]}`)
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	zw.Write([]byte(b.String()))
 	zw.Close()
 	return buf.Bytes()
 }
+
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
 
 // trailKey returns the key CloudTrail gives a log file.
 func trailKey(org, account, region string, day time.Time, seq int) string {
