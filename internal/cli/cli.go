@@ -116,6 +116,7 @@ in Amazon Athena against them.`,
 	root.PersistentFlags().StringVar(&f.LogLevel, "log-level", "warn", "diagnostic messages on stderr: debug, info, warn or error")
 	root.AddCommand(NewCmdLoad(f, nil))
 	root.AddCommand(NewCmdQuery(f, nil))
+	root.AddCommand(NewCmdGen(f, nil))
 	root.AddCommand(NewCmdServe(f, nil))
 	root.AddCommand(NewCmdSignins(f, nil))
 	root.AddCommand(newHelpEnvironment())
@@ -131,6 +132,7 @@ func newHelpEnvironment() *cobra.Command {
   TRAILQ_SOURCE     default for --source: a folder, a file, or s3://bucket/prefix
   TRAILQ_STORE      default for --store: the DuckDB store file to use
   TRAILQ_CACHE_DIR  where default stores are kept (default: the user cache folder, e.g. ~/.cache/trailq)
+  TRAILQ_BATCH_RECORDS  records committed together while loading (default 200000)
   NO_COLOR          when set, no colour in output
 
 AWS access (s3:// sources) uses the AWS SDK's default credential chain (environment, shared config and
