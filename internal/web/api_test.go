@@ -11,8 +11,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/store"
 )
 
@@ -31,8 +33,21 @@ func TestSignInsMatchesReference(t *testing.T) {
 			from, _ := time.ParseInLocation(dateLayout, tc.from, loc)
 			to, _ := time.ParseInLocation(dateLayout, tc.to, loc)
 			want := refSummary(refSignIns(t, ts.dirs, from, to.AddDate(0, 0, 1)))
-			if diff := cmp.Diff(want, rep.Summary); diff != "" {
+			got := rep.Summary
+			got.Users, got.NoMFA = -1, -1
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("summary (-reference +got):\n%s", diff)
+			}
+			// Users and NoMFA as trailq signins reads them.
+			events := signinEvents(t, ts.path, from, to.AddDate(0, 0, 1))
+			noMFA := 0
+			for _, e := range events {
+				if e.Result == signin.Success && e.MFA == signin.MFANo {
+					noMFA++
+				}
+			}
+			if rep.Summary.Users != len(signin.Summarize(events)) || rep.Summary.NoMFA != noMFA {
+				t.Errorf("users %d, no MFA %d; trailq signins reads %d and %d", rep.Summary.Users, rep.Summary.NoMFA, len(signin.Summarize(events)), noMFA)
 			}
 			if want.SignIns == 0 {
 				t.Fatalf("the reference has no sign-ins from %s to %s: the test proves nothing", tc.from, tc.to)
@@ -52,6 +67,11 @@ func TestSignInsMatchesReference(t *testing.T) {
 			n := 0
 			for _, p := range rep.Principals {
 				n += p.SignIns
+			}
+			for i := 1; i < len(rep.Rows); i++ {
+				if rep.Rows[i-1].TimeUTC < rep.Rows[i].TimeUTC {
+					t.Fatalf("rows not newest first at %d: %s < %s", i, rep.Rows[i-1].TimeUTC, rep.Rows[i].TimeUTC)
+				}
 			}
 			if n != rep.Summary.SignIns || len(rep.Principals) != rep.Summary.Users {
 				t.Errorf("principals hold %d sign-ins in %d principals, summary %+v", n, len(rep.Principals), rep.Summary)
@@ -83,7 +103,8 @@ func TestSignInsDefaultPeriodAndZone(t *testing.T) {
 		t.Fatalf("the hostile sign-in of 2024-09-15 is not listed: %+v", rep.Rows)
 	}
 	// The API returns the value as data; escaping is the page's job (and JSON's: < is \u003c on the wire).
-	if hostile.UserAgent != hostileUA || hostile.User != hostileUser || hostile.Local != "2024-09-15 12:00:00" || hostile.MFA != "No" || hostile.Result != "Success" {
+	if hostile.UserAgent != hostileUA || hostile.Principal != hostileUser || hostile.Local != "2024-09-15 12:00:00" ||
+		hostile.Time != "2024-09-15T12:00:00+02:00" || hostile.MFA != "No" || hostile.Result != "Success" {
 		t.Errorf("hostile row %+v", *hostile)
 	}
 	if got := rep.Series[24]; got.Label != "2024-09-15" || got.Success != 1 {
@@ -93,13 +114,79 @@ func TestSignInsDefaultPeriodAndZone(t *testing.T) {
 
 func TestSignInsBadParameters(t *testing.T) {
 	ts := newTestServer(t, nil)
-	for _, q := range []string{"from=yesterday", "to=2024-13-01", "tz=Mars/Olympus", "from=2024-09-10&to=2024-09-01", "from=1800-01-01&to=2024-01-01"} {
+	for _, q := range []string{"from=yesterday", "to=2024-13-01", "tz=Mars/Olympus", "from=2024-09-10&to=2024-09-01",
+		"from=1800-01-01&to=2024-01-01", "ip=300.1.1.1", "failed=maybe"} {
 		var e apiError
 		ts.call(t, "GET", "/api/signins?"+q, "", http.StatusBadRequest, &e)
 		if e.Error == "" {
 			t.Errorf("%s: no error message", q)
 		}
 	}
+}
+
+// TestSignInsFilters checks the filters of trailq signins against the reference.
+func TestSignInsFilters(t *testing.T) {
+	ts := newTestServer(t, nil)
+	const period = "from=2014-01-01&to=2025-12-31&tz=UTC"
+	from, _ := time.Parse(dateLayout, "2014-01-01")
+	ref := refSignIns(t, ts.dirs, from, from.AddDate(12, 0, 0))
+	count := func(keep func(map[string]any) bool) int {
+		n := 0
+		for _, r := range ref {
+			if keep(r) {
+				n++
+			}
+		}
+		return n
+	}
+	idType := func(r map[string]any) any { id, _ := r["userIdentity"].(map[string]any); return id["type"] }
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{
+		{"failed=true", count(func(r map[string]any) bool { return refResult(r) == "Failure" })},
+		{"root=true", count(func(r map[string]any) bool { return idType(r) == "Root" })},
+		{"account=493859302102", count(func(r map[string]any) bool { return r["recipientAccountId"] == "493859302102" })},
+		{"ip=92.55.146.0/24", count(func(r map[string]any) bool { return strings.HasPrefix(r["sourceIPAddress"].(string), "92.55.146.") })},
+		{"user=anaya", count(func(r map[string]any) bool {
+			id, _ := r["userIdentity"].(map[string]any)
+			return id["userName"] == "anaya"
+		})},
+		{"root=true&failed=true", count(func(r map[string]any) bool { return idType(r) == "Root" && refResult(r) == "Failure" })},
+	} {
+		var rep SignInReport
+		ts.call(t, "GET", "/api/signins?"+period+"&"+tc.query, "", 200, &rep)
+		if rep.Summary.SignIns != tc.want || len(rep.Rows) != tc.want || tc.want == 0 {
+			t.Errorf("%s: %d sign-ins, %d rows; the reference has %d", tc.query, rep.Summary.SignIns, len(rep.Rows), tc.want)
+		}
+	}
+	var all, attempts SignInReport
+	ts.call(t, "GET", "/api/signins?"+period+"&all=true", "", 200, &all)
+	ts.call(t, "GET", "/api/signins?"+period, "", 200, &attempts)
+	if all.Summary.SignIns <= attempts.Summary.SignIns {
+		t.Errorf("every step: %d events, attempts only: %d", all.Summary.SignIns, attempts.Summary.SignIns)
+	}
+}
+
+// signinEvents reads the sign-in events of a period with internal/signin, as trailq signins does.
+func signinEvents(t *testing.T, path string, from, to time.Time) []signin.Event {
+	t.Helper()
+	ctx := context.Background()
+	q := &signin.Query{Window: signin.Window{Start: from, End: to}}
+	sql, err := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView}).Translate(q.SQL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	events, err := signin.Fetch(ctx, st, sql, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return events
 }
 
 func TestEvent(t *testing.T) {

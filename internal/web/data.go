@@ -240,7 +240,7 @@ func (s *Server) handleLoadStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleLoadStart(w http.ResponseWriter, r *http.Request) {
-	started, err := s.db.startLoad(s.opts.Now())
+	started, err := s.db.startLoad()
 	if err != nil {
 		writeError(w, http.StatusConflict, err.Error())
 		return

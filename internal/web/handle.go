@@ -24,6 +24,7 @@ type handle struct {
 	st   *store.Store // nil when reopening failed
 	open OpenFunc
 	load LoadFunc
+	now  func() time.Time
 
 	// ctx lives as long as the server: loads run under it, and close cancels it.
 	ctx    context.Context
@@ -44,7 +45,7 @@ type loadState struct {
 	err      error
 }
 
-func openHandle(ctx context.Context, open OpenFunc, load LoadFunc) (*handle, error) {
+func openHandle(ctx context.Context, open OpenFunc, load LoadFunc, now func() time.Time) (*handle, error) {
 	if open == nil {
 		return nil, errors.New("web: Options.Open is required")
 	}
@@ -53,7 +54,7 @@ func openHandle(ctx context.Context, open OpenFunc, load LoadFunc) (*handle, err
 		return nil, err
 	}
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	return &handle{st: st, open: open, load: load, ctx: lctx, cancel: cancel}, nil
+	return &handle{st: st, open: open, load: load, now: now, ctx: lctx, cancel: cancel}, nil
 }
 
 // acquire returns the read-only store for one request; call release when done with it.
@@ -69,7 +70,7 @@ func (h *handle) acquire() (st *store.Store, release func(), err error) {
 }
 
 // startLoad begins loading new logs in the background. It returns false when a load is already running.
-func (h *handle) startLoad(now time.Time) (bool, error) {
+func (h *handle) startLoad() (bool, error) {
 	if h.load == nil {
 		return false, errors.New("this server has no source to load from (it was started with --no-load or a store only)")
 	}
@@ -79,14 +80,14 @@ func (h *handle) startLoad(now time.Time) (bool, error) {
 		return false, nil
 	}
 	c := &progress.Counter{}
-	h.state = loadState{running: true, counter: c, started: now}
+	h.state = loadState{running: true, counter: c, started: h.now()}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
 		rep, err := h.runLoad(h.ctx, c)
 		h.smu.Lock()
 		h.state.running = false
-		h.state.finished = time.Now()
+		h.state.finished = h.now()
 		h.state.report = rep
 		h.state.err = err
 		h.smu.Unlock()

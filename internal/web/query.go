@@ -205,6 +205,10 @@ func (s *Server) queryError(w http.ResponseWriter, ctx context.Context, err erro
 	e := apiError{Error: msg}
 	if off, ok := duckdbErrorOffset(msg, translated); ok {
 		e.setOffset(written, mapOffset(written, translated, off))
+		// DuckDB's excerpt shows the translated SQL; the position above is in the SQL as written.
+		if i := strings.Index(msg, "\n\nLINE "); i >= 0 {
+			e.Error = msg[:i]
+		}
 	}
 	writeJSON(w, status, e)
 }

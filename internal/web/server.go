@@ -79,7 +79,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	db, err := openHandle(ctx, opts.Open, opts.Load)
+	db, err := openHandle(ctx, opts.Open, opts.Load, opts.Now)
 	if err != nil {
 		return nil, err
 	}

@@ -2,40 +2,44 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/store"
 )
 
-// signInQuery selects the console sign-ins (ConsoleLogin events) of a UTC period.
-const signInQuery = `SELECT eventid, eventtime, useridentity, sourceipaddress, useragent, responseelements,
-	additionaleventdata, errormessage, recipientaccountid, awsregion
-FROM ` + store.LogsView + `
-WHERE eventtype = 'AwsConsoleSignIn' AND eventname = 'ConsoleLogin' AND eventtime >= ? AND eventtime < ?
-ORDER BY eventtime, eventid`
+// The dashboard uses internal/signin, as trailq signins does: the same events, columns, filters and summary.
 
-// SignIn is one console sign-in as the dashboard lists it.
+// SignIn is one sign-in event of the dashboard's table; the fields are trailq signins' columns.
 type SignIn struct {
-	EventID   string `json:"eventid"`
-	Time      string `json:"time"`  // eventTime as logged (UTC)
-	Local     string `json:"local"` // the same instant in the requested zone, "2006-01-02 15:04:05"
-	Account   string `json:"account"`
-	Region    string `json:"region"`
-	User      string `json:"user"` // a readable name: root, the IAM user name, role/session, …
-	ARN       string `json:"arn"`
-	Type      string `json:"type"` // userIdentity.type: Root, IAMUser, AssumedRole, …
-	IP        string `json:"ip"`
-	UserAgent string `json:"useragent"`
-	Result    string `json:"result"` // Success, Failure, or "" when the event does not say
-	MFA       string `json:"mfa"`    // additionalEventData.MFAUsed: Yes, No or ""
-	Error     string `json:"error"`  // errorMessage of a failure
-	at        time.Time
+	Time           string `json:"time"`     // RFC 3339 in the requested zone
+	TimeUTC        string `json:"time_utc"` // RFC 3339 in UTC
+	Local          string `json:"local"`    // "2006-01-02 15:04:05" in the requested zone, for display
+	Account        string `json:"account"`
+	Region         string `json:"region"`
+	Event          string `json:"event"`
+	Result         string `json:"result"` // Success, Failure, or "" when the event does not say
+	FailureReason  string `json:"failure_reason"`
+	IdentityType   string `json:"identity_type"`
+	Principal      string `json:"principal"`
+	ARN            string `json:"arn"`
+	UserNameMasked bool   `json:"user_name_masked"`
+	SourceIP       string `json:"source_ip"`
+	UserAgent      string `json:"user_agent"`
+	Client         string `json:"client"` // browser and OS read from the user agent
+	MFA            string `json:"mfa"`    // Yes, No, IdP/unknown or ""
+	MFAType        string `json:"mfa_type"`
+	LoginTo        string `json:"login_to"`
+	SAMLProvider   string `json:"saml_provider"`
+	EventID        string `json:"event_id"`
 }
 
 // SignInSummary holds the dashboard's headline numbers.
@@ -44,8 +48,8 @@ type SignInSummary struct {
 	Successes int `json:"successes"`
 	Failures  int `json:"failures"`
 	Root      int `json:"root"`   // sign-ins (successful or not) as the root user
-	NoMFA     int `json:"no_mfa"` // successful sign-ins without MFA
-	Users     int `json:"users"`  // distinct principals
+	NoMFA     int `json:"no_mfa"` // successful sign-ins whose MFA is "No" (federated ones are up to the IdP)
+	Users     int `json:"users"`  // principals, as the per-principal summary groups them
 	IPs       int `json:"ips"`    // distinct source addresses
 }
 
@@ -55,21 +59,22 @@ type Bucket struct {
 	Label   string `json:"label"`
 	Success int    `json:"success"`
 	Failure int    `json:"failure"`
-	Other   int    `json:"other"` // neither success nor failure recorded
+	Other   int    `json:"other"` // no result recorded
 }
 
-// Principal summarises one principal's sign-ins in the period.
+// Principal is one row of the per-principal summary (trailq signins --summary).
 type Principal struct {
-	User     string `json:"user"`
-	ARN      string `json:"arn"`
-	Type     string `json:"type"`
-	Account  string `json:"account"`
-	SignIns  int    `json:"signins"`
-	Failures int    `json:"failures"`
-	NoMFA    int    `json:"no_mfa"`
-	IPs      int    `json:"ips"`
-	Last     string `json:"last"` // local time of the last sign-in
-	ips      map[string]bool
+	Account      string `json:"account"`
+	Principal    string `json:"principal"`
+	IdentityType string `json:"identity_type"`
+	SignIns      int    `json:"sign_ins"`
+	Failures     int    `json:"failures"`
+	LastSuccess  string `json:"last_success"`
+	FirstSeen    string `json:"first_seen"`
+	LastSeen     string `json:"last_seen"`
+	SourceIPs    int    `json:"source_ips"`
+	UserAgents   int    `json:"user_agents"`
+	WithMFA      string `json:"with_mfa"`
 }
 
 // SignInReport is the body of GET /api/signins.
@@ -79,24 +84,19 @@ type SignInReport struct {
 	TZ         string        `json:"tz"`
 	Start      string        `json:"start"` // the period as RFC 3339 instants [start, end)
 	End        string        `json:"end"`
-	Bucket     string        `json:"bucket"` // hour, day, week or month
+	Bucket     string        `json:"bucket"` // hour, day or month
 	Summary    SignInSummary `json:"summary"`
 	Series     []Bucket      `json:"series"`
 	Principals []Principal   `json:"principals"`
-	Rows       []SignIn      `json:"rows"`
+	Rows       []SignIn      `json:"rows"`      // newest first
 	Truncated  bool          `json:"truncated"` // more sign-ins than the table lists (the numbers count them all)
 }
 
 const dateLayout = "2006-01-02"
 
 // period reads from, to and tz: dates in the zone, to inclusive; by default the last 30 days.
-func period(q map[string][]string, now time.Time) (from, to time.Time, loc *time.Location, err error) {
-	get := func(k string) string {
-		if v := q[k]; len(v) > 0 {
-			return strings.TrimSpace(v[0])
-		}
-		return ""
-	}
+func period(q url.Values, now time.Time) (from, to time.Time, loc *time.Location, err error) {
+	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
 	loc = time.UTC
 	if tz := get("tz"); tz != "" {
 		if loc, err = time.LoadLocation(tz); err != nil {
@@ -125,8 +125,55 @@ func period(q map[string][]string, now time.Time) (from, to time.Time, loc *time
 	return from, to, loc, nil
 }
 
+// signInQuery reads the filters of trailq signins from the URL: kind, all, user, account, region, ip (each a
+// comma-separated list where it takes several), failed, root and no_mfa (true or 1).
+func signInQuery(q url.Values, w signin.Window) (*signin.Query, error) {
+	list := func(k string) []string {
+		var out []string
+		for _, v := range q[k] {
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					out = append(out, s)
+				}
+			}
+		}
+		return out
+	}
+	flag := func(k string) (bool, error) {
+		v := q.Get(k)
+		if v == "" {
+			return false, nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return false, fmt.Errorf("%s: want true or false, got %q", k, v)
+		}
+		return b, nil
+	}
+	sq := &signin.Query{Window: w, Kinds: list("kind"), Users: list("user"), Accounts: list("account"), Regions: list("region")}
+	var err error
+	for k, p := range map[string]*bool{"all": &sq.All, "failed": &sq.Failed, "root": &sq.Root, "no_mfa": &sq.NoMFA} {
+		if *p, err = flag(k); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range list("ip") {
+		p, err := signin.ParseIP(s)
+		if err != nil {
+			return nil, err
+		}
+		sq.IPs = append(sq.IPs, p)
+	}
+	return sq, nil
+}
+
 func (s *Server) handleSignIns(w http.ResponseWriter, r *http.Request) {
 	from, to, loc, err := period(r.URL.Query(), s.opts.Now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	sq, err := signInQuery(r.URL.Query(), signin.Window{Start: from, End: to.AddDate(0, 0, 1)})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -139,7 +186,7 @@ func (s *Server) handleSignIns(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
 	defer cancel()
-	rep, err := signIns(ctx, st, from, to, loc)
+	rep, err := signIns(ctx, st, sq, from, to, loc)
 	if err != nil {
 		s.opts.Log.Warn("sign-ins", "err", err)
 		writeError(w, statusOf(ctx, err, http.StatusInternalServerError), "read sign-ins: "+err.Error())
@@ -149,205 +196,92 @@ func (s *Server) handleSignIns(w http.ResponseWriter, r *http.Request) {
 }
 
 // signIns builds the dashboard for the dates from..to (inclusive) in loc.
-func signIns(ctx context.Context, st *store.Store, from, to time.Time, loc *time.Location) (*SignInReport, error) {
+func signIns(ctx context.Context, st *store.Store, sq *signin.Query, from, to time.Time, loc *time.Location) (*SignInReport, error) {
+	sql, err := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView}).Translate(sq.SQL())
+	if err != nil {
+		return nil, err
+	}
+	events, err := signin.Fetch(ctx, st, sql, sq)
+	if err != nil {
+		return nil, err
+	}
 	end := to.AddDate(0, 0, 1)
 	rep := &SignInReport{
 		From: from.Format(dateLayout), To: to.Format(dateLayout), TZ: loc.String(),
 		Start: from.Format(time.RFC3339), End: end.Format(time.RFC3339),
 		Series: []Bucket{}, Principals: []Principal{}, Rows: []SignIn{},
 	}
-	const utcLayout = "2006-01-02T15:04:05Z"
-	rows, err := st.Query(ctx, signInQuery, from.UTC().Format(utcLayout), end.UTC().Format(utcLayout))
-	if err != nil {
-		return nil, err
+	step, buckets := signin.Buckets(events, sq.Window, loc)
+	rep.Bucket = step
+	for _, b := range buckets {
+		rep.Series = append(rep.Series, Bucket{Start: b.Start.Format(time.RFC3339), Label: bucketLabel(b.Start, step),
+			Success: b.Success, Failure: b.Failure, Other: b.Unknown})
 	}
-	defer rows.Close()
-	var all []SignIn
-	for rows.Next() {
-		v, err := rows.Values()
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, signInOf(v, loc))
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-
-	bucket, step := bucketFor(from, end)
-	rep.Bucket = bucket
-	index := map[int64]int{}
-	for b := bucketStart(from, bucket); b.Before(end); b = step(b) {
-		index[b.Unix()] = len(rep.Series)
-		rep.Series = append(rep.Series, Bucket{Start: b.Format(time.RFC3339), Label: bucketLabel(b, bucket)})
-	}
-	users, ips := map[string]bool{}, map[string]bool{}
-	principals := map[string]*Principal{}
+	ips := map[string]bool{}
 	sm := &rep.Summary
-	for _, si := range all {
+	for i := range events {
+		e := &events[i]
 		sm.SignIns++
-		key := si.ARN
-		if key == "" {
-			key = si.Type + ":" + si.User
+		switch e.Result {
+		case signin.Success:
+			sm.Successes++
+			if e.MFA == signin.MFANo {
+				sm.NoMFA++
+			}
+		case signin.Failure:
+			sm.Failures++
 		}
-		users[key] = true
-		if si.IP != "" {
-			ips[si.IP] = true
-		}
-		p := principals[key]
-		if p == nil {
-			p = &Principal{User: si.User, ARN: si.ARN, Type: si.Type, Account: si.Account, ips: map[string]bool{}}
-			principals[key] = p
-		}
-		p.SignIns++
-		p.Last = si.Local
-		if si.IP != "" {
-			p.ips[si.IP] = true
-		}
-		if si.Type == "Root" {
+		if strings.EqualFold(e.IdentityType, "Root") {
 			sm.Root++
 		}
-		i, ok := index[bucketStart(si.at.In(loc), bucket).Unix()]
-		switch si.Result {
-		case "Success":
-			sm.Successes++
-			if si.MFA == "No" {
-				sm.NoMFA++
-				p.NoMFA++
-			}
-			if ok {
-				rep.Series[i].Success++
-			}
-		case "Failure":
-			sm.Failures++
-			p.Failures++
-			if ok {
-				rep.Series[i].Failure++
-			}
-		default:
-			if ok {
-				rep.Series[i].Other++
-			}
+		if e.SourceIP != "" {
+			ips[e.SourceIP] = true
 		}
 	}
-	sm.Users, sm.IPs = len(users), len(ips)
-	for _, p := range principals {
-		p.IPs = len(p.ips)
-		rep.Principals = append(rep.Principals, *p)
+	sm.IPs = len(ips)
+	sums := signin.Summarize(events)
+	sm.Users = len(sums)
+	for i := range sums {
+		p := &sums[i]
+		rep.Principals = append(rep.Principals, Principal{Account: p.Account, Principal: p.Principal, IdentityType: p.IdentityType,
+			SignIns: p.SignIns, Failures: p.Failures, LastSuccess: localTime(p.LastSuccess, loc), FirstSeen: localTime(p.FirstSeen, loc),
+			LastSeen: localTime(p.LastSeen, loc), SourceIPs: p.SourceIPs, UserAgents: p.UserAgents, WithMFA: p.MFAShare()})
 	}
-	sort.Slice(rep.Principals, func(i, j int) bool {
-		a, b := rep.Principals[i], rep.Principals[j]
-		if a.SignIns != b.SignIns {
-			return a.SignIns > b.SignIns
-		}
-		return a.User+a.ARN < b.User+b.ARN
-	})
+	sort.SliceStable(rep.Principals, func(i, j int) bool { return rep.Principals[i].SignIns > rep.Principals[j].SignIns })
 	// Newest first in the table.
-	for i := len(all) - 1; i >= 0; i-- {
+	for i := len(events) - 1; i >= 0; i-- {
 		if len(rep.Rows) == maxSignInRows {
 			rep.Truncated = true
 			break
 		}
-		rep.Rows = append(rep.Rows, all[i])
+		rep.Rows = append(rep.Rows, signInRow(&events[i], loc))
 	}
 	return rep, nil
 }
 
-type identity struct {
-	Type        string `json:"type"`
-	PrincipalID string `json:"principalid"`
-	ARN         string `json:"arn"`
-	AccountID   string `json:"accountid"`
-	UserName    string `json:"username"`
+func signInRow(e *signin.Event, loc *time.Location) SignIn {
+	client := strings.TrimSpace(e.Browser + " " + e.OS)
+	if e.Browser != "" && e.OS != "" {
+		client = e.Browser + " on " + e.OS
+	}
+	return SignIn{
+		Time: signin.FormatTime(e.Time, loc), TimeUTC: signin.FormatTime(e.Time, time.UTC), Local: localTime(e.Time, loc),
+		Account: e.Account, Region: e.Region, Event: e.Name, Result: e.Result, FailureReason: e.Reason,
+		IdentityType: e.IdentityType, Principal: e.Principal, ARN: e.ARN, UserNameMasked: e.MaskedUser,
+		SourceIP: e.SourceIP, UserAgent: e.UserAgent, Client: client, MFA: e.MFA, MFAType: e.MFAType,
+		LoginTo: e.LoginTo, SAMLProvider: e.SAMLProvider, EventID: e.EventID,
+	}
 }
 
-func signInOf(v []any, loc *time.Location) SignIn {
-	str := func(i int) string {
-		s, _ := v[i].(string)
-		return s
+func localTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
 	}
-	si := SignIn{EventID: str(0), Time: str(1), IP: str(3), UserAgent: str(4), Error: str(7), Account: str(8), Region: str(9)}
-	if t, err := time.Parse(time.RFC3339Nano, si.Time); err == nil {
-		si.at = t
-		si.Local = t.In(loc).Format("2006-01-02 15:04:05")
-	} else {
-		si.Local = si.Time
-	}
-	var id identity
-	if raw, ok := v[2].(json.RawMessage); ok {
-		json.Unmarshal(raw, &id)
-	}
-	si.Type, si.ARN = id.Type, id.ARN
-	if si.Account == "" {
-		si.Account = id.AccountID
-	}
-	si.User = displayName(id)
-	var resp struct {
-		ConsoleLogin string `json:"ConsoleLogin"`
-	}
-	json.Unmarshal([]byte(str(5)), &resp)
-	si.Result = resp.ConsoleLogin
-	var extra struct {
-		MFAUsed string `json:"MFAUsed"`
-	}
-	json.Unmarshal([]byte(str(6)), &extra)
-	si.MFA = extra.MFAUsed
-	return si
+	return t.In(loc).Format("2006-01-02 15:04:05")
 }
 
-// displayName is a short readable name for a principal.
-func displayName(id identity) string {
-	switch {
-	case id.Type == "Root":
-		return "root"
-	case id.UserName != "":
-		return id.UserName
-	case id.ARN != "":
-		// arn:aws:sts::123:assumed-role/Role/session -> Role/session
-		if i := strings.Index(id.ARN, ":assumed-role/"); i >= 0 {
-			return id.ARN[i+len(":assumed-role/"):]
-		}
-		if i := strings.LastIndexByte(id.ARN, ':'); i >= 0 {
-			return id.ARN[i+1:]
-		}
-		return id.ARN
-	case id.PrincipalID != "":
-		return id.PrincipalID
-	}
-	return id.Type
-}
-
-// bucketFor picks the chart's bar width for a period so that it has at most a few hundred bars.
-func bucketFor(from, end time.Time) (string, func(time.Time) time.Time) {
-	d := end.Sub(from)
-	switch {
-	case d <= 3*24*time.Hour:
-		return "hour", func(t time.Time) time.Time { return t.Add(time.Hour) }
-	case d <= 190*24*time.Hour:
-		return "day", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }
-	case d <= 4*366*24*time.Hour:
-		return "week", func(t time.Time) time.Time { return t.AddDate(0, 0, 7) }
-	}
-	return "month", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
-}
-
-// bucketStart returns the start of the bucket holding t (weeks start on Monday).
-func bucketStart(t time.Time, bucket string) time.Time {
-	y, m, d := t.Date()
-	switch bucket {
-	case "hour":
-		return time.Date(y, m, d, t.Hour(), 0, 0, 0, t.Location())
-	case "week":
-		day := time.Date(y, m, d, 0, 0, 0, 0, t.Location())
-		return day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
-	case "month":
-		return time.Date(y, m, 1, 0, 0, 0, 0, t.Location())
-	}
-	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
-}
-
-func bucketLabel(t time.Time, bucket string) string {
-	switch bucket {
+func bucketLabel(t time.Time, step string) string {
+	switch step {
 	case "hour":
 		return t.Format("2006-01-02 15:00")
 	case "month":

@@ -59,6 +59,8 @@ async function api(path, opts = {}) {
 
 const fmtInt = (n) => (n === undefined || n === null) ? "–" : Number(n).toLocaleString("en-US");
 
+const count = (n, noun) => fmtInt(n) + " " + noun + (n === 1 ? "" : "s");
+
 function fmtBytes(n) {
   const u = ["B", "KiB", "MiB", "GiB", "TiB"];
   let i = 0;
@@ -106,7 +108,7 @@ function showPage() {
 
 const Dashboard = {
   data: null,
-  sort: { key: "time", dir: -1 },
+  sort: { key: "time_utc", dir: -1 },
   page: 0,
   pageSize: 50,
   inited: false,
@@ -131,14 +133,25 @@ const Dashboard = {
       });
     }
     $("period").addEventListener("submit", (ev) => { ev.preventDefault(); this.submit(); });
+    for (const k of this.flagNames) $("q-" + k).addEventListener("change", () => this.submit());
     $("f-result").addEventListener("change", () => { this.page = 0; this.renderRows(); });
     $("f-text").addEventListener("input", () => { this.page = 0; this.renderRows(); });
     this.inited = true;
   },
 
-  submit() {
+  filterNames: ["user", "account", "region", "ip"],
+  flagNames: ["failed", "root", "no_mfa", "all"],
+
+  // params are the period and the server-side filters (those of trailq signins).
+  params() {
     const q = new URLSearchParams({ from: $("from").value, to: $("to").value, tz: $("tz").value });
-    location.hash = "signins?" + q.toString();
+    for (const k of this.filterNames) if ($("q-" + k).value.trim()) q.set(k, $("q-" + k).value.trim());
+    for (const k of this.flagNames) if ($("q-" + k).checked) q.set(k, "true");
+    return q;
+  },
+
+  submit() {
+    location.hash = "signins?" + this.params().toString();
   },
 
   open(params) {
@@ -150,14 +163,15 @@ const Dashboard = {
       if (![...$("tz").options].some((o) => o.value === tz)) $("tz").append(el("option", { value: tz }, tz));
       $("tz").value = tz;
     }
+    for (const k of this.filterNames) $("q-" + k).value = params.get(k) || "";
+    for (const k of this.flagNames) $("q-" + k).checked = params.get(k) === "true";
     this.load();
   },
 
   async load() {
-    const q = new URLSearchParams({ from: $("from").value, to: $("to").value, tz: $("tz").value });
     document.body.dataset.signins = "loading";
     try {
-      const d = await api("/api/signins?" + q.toString());
+      const d = await api("/api/signins?" + this.params().toString());
       showError($("signins-error"), null);
       this.data = d;
       this.page = 0;
@@ -222,20 +236,22 @@ const Dashboard = {
       el("span", {}, el("i", { className: "other-bg" }), "no result recorded")));
   },
 
+  // The columns of trailq signins on a terminal.
   columns: [
-    ["time", "Time"], ["user", "User"], ["type", "Type"], ["account", "Account"], ["ip", "Source IP"],
-    ["result", "Result"], ["mfa", "MFA"], ["useragent", "User agent"], ["error", "Error"],
+    ["time_utc", "Time"], ["account", "Account"], ["region", "Region"], ["event", "Event"], ["result", "Result"],
+    ["principal", "Principal"], ["identity_type", "Type"], ["source_ip", "Source IP"], ["client", "Client"],
+    ["mfa", "MFA"], ["failure_reason", "Failure reason"],
   ],
 
   filtered() {
     const res = $("f-result").value, text = $("f-text").value.trim().toLowerCase();
     let rows = this.data.rows.filter((r) => (!res || r.result === res) &&
-      (!text || [r.user, r.arn, r.ip, r.useragent, r.account, r.error].some((v) => (v || "").toLowerCase().includes(text))));
+      (!text || [r.principal, r.arn, r.source_ip, r.user_agent, r.client, r.account, r.region, r.event, r.failure_reason]
+        .some((v) => (v || "").toLowerCase().includes(text))));
     const { key, dir } = this.sort;
-    const k = key === "time" ? "time" : key;
     rows = rows.slice().sort((a, b) => {
-      const x = a[k] || "", y = b[k] || "";
-      return (x < y ? -1 : x > y ? 1 : 0) * dir || (a.time < b.time ? 1 : -1);
+      const x = a[key] || "", y = b[key] || "";
+      return (x < y ? -1 : x > y ? 1 : 0) * dir || (a.time_utc < b.time_utc ? 1 : -1);
     });
     return rows;
   },
@@ -245,7 +261,7 @@ const Dashboard = {
     const table = clear($("signins-table"));
     const head = el("tr");
     for (const [key, name] of this.columns) {
-      const th = el("th", { className: "sortable", "data-key": key }, key === "time" ? name + " (" + this.data.tz + ")" : name);
+      const th = el("th", { className: "sortable", "data-key": key }, key === "time_utc" ? name + " (" + this.data.tz + ")" : name);
       if (this.sort.key === key) th.classList.add(this.sort.dir > 0 ? "sorted-asc" : "sorted-desc");
       th.addEventListener("click", () => {
         this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
@@ -259,17 +275,19 @@ const Dashboard = {
     this.page = Math.min(this.page, pages - 1);
     const body = el("tbody");
     for (const r of rows.slice(this.page * this.pageSize, (this.page + 1) * this.pageSize)) {
-      const tr = el("tr", { title: "click to see the event", "data-eventid": r.eventid },
+      const tr = el("tr", { title: "click to see the event", "data-eventid": r.event_id },
         el("td", { className: "nowrap" }, r.local),
-        el("td", { title: r.arn }, r.user),
-        el("td", {}, r.type),
         el("td", {}, r.account),
-        el("td", {}, r.ip),
+        el("td", {}, r.region),
+        el("td", {}, r.event),
         el("td", { className: "result-" + r.result }, r.result || "—"),
-        el("td", {}, r.mfa),
-        el("td", { className: "ua" }, r.useragent),
-        el("td", {}, r.error));
-      tr.addEventListener("click", () => showEvent(r.eventid));
+        el("td", { title: r.arn, className: "wrap" }, r.principal),
+        el("td", {}, r.identity_type),
+        el("td", {}, r.source_ip),
+        el("td", { title: r.user_agent, className: "wrap" }, r.client || r.user_agent),
+        el("td", {}, r.mfa + (r.mfa_type ? " (" + r.mfa_type + ")" : "")),
+        el("td", { className: "wrap" }, r.failure_reason));
+      tr.addEventListener("click", () => showEvent(r.event_id));
       body.append(tr);
     }
     if (rows.length === 0) body.append(el("tr", {}, el("td", { colSpan: this.columns.length, className: "empty" }, "No sign-ins in this period.")));
@@ -286,15 +304,18 @@ const Dashboard = {
 
   renderPrincipals() {
     const table = clear($("principals-table"));
-    table.append(el("thead", {}, el("tr", {}, ...["User", "Type", "Account", "Sign-ins", "Failures", "Without MFA", "IPs", "Last sign-in"].map((h) => el("th", {}, h)))));
+    const heads = ["Account", "Principal", "Type", "Sign-ins", "Failures", "Last success", "First seen", "Last seen", "IPs", "User agents", "With MFA"];
+    table.append(el("thead", {}, el("tr", {}, ...heads.map((h) => el("th", {}, h)))));
     const body = el("tbody");
     for (const p of this.data.principals) {
       body.append(el("tr", {},
-        el("td", { title: p.arn }, p.user), el("td", {}, p.type), el("td", {}, p.account),
-        el("td", { className: "num" }, fmtInt(p.signins)), el("td", { className: "num" }, fmtInt(p.failures)),
-        el("td", { className: "num" }, fmtInt(p.no_mfa)), el("td", { className: "num" }, fmtInt(p.ips)), el("td", {}, p.last)));
+        el("td", {}, p.account), el("td", { className: "wrap" }, p.principal), el("td", {}, p.identity_type),
+        el("td", { className: "num" }, fmtInt(p.sign_ins)), el("td", { className: "num" }, fmtInt(p.failures)),
+        el("td", {}, p.last_success), el("td", {}, p.first_seen), el("td", {}, p.last_seen),
+        el("td", { className: "num" }, fmtInt(p.source_ips)), el("td", { className: "num" }, fmtInt(p.user_agents)),
+        el("td", {}, p.with_mfa)));
     }
-    if (this.data.principals.length === 0) body.append(el("tr", {}, el("td", { colSpan: 8, className: "empty" }, "No sign-ins in this period.")));
+    if (this.data.principals.length === 0) body.append(el("tr", {}, el("td", { colSpan: heads.length, className: "empty" }, "No sign-ins in this period.")));
     table.append(body);
   },
 };
@@ -378,6 +399,8 @@ const Editor = {
         $("query-status").textContent = "cancelled";
       } else {
         $("query-status").textContent = "";
+        clear($("result"));
+        $("dl-csv").disabled = $("dl-json").disabled = true;
         showQueryError(err, q);
         addHistory({ sql: q, at: new Date().toISOString(), error: err.message });
       }
@@ -458,6 +481,7 @@ function renderCell(v, col) {
     return el("td", {}, pre);
   }
   if (typeof v === "number") return el("td", { className: "num" }, String(v));
+  if (typeof v === "string" && v.length <= 40) return el("td", { className: "nowrap" }, v);
   if (typeof v === "string" && v.length > 1 && (v[0] === "{" || v[0] === "[")) {
     // JSON text (requestparameters, responseelements, …): indent it when it parses.
     try {
@@ -576,8 +600,9 @@ const Data = {
       $("load-status").textContent = "the last load failed: " + st.error;
     } else if (st.report) {
       const r = st.report;
-      $("load-status").textContent = "last load: " + fmtInt(r.loaded) + " new objects, " + fmtInt(r.inserted) +
-        " records added, " + fmtInt(r.unchanged) + " unchanged" + (r.problems ? ", " + fmtInt(r.problems) + " files with problems" : "") +
+      $("load-status").textContent = "last load: " + count(r.loaded, "new object") + ", " + count(r.inserted, "record") +
+        " added, " + fmtInt(r.unchanged) + " unchanged" + (r.duplicates ? ", " + count(r.duplicates, "duplicate") + " not stored again" : "") +
+        (r.problems ? ", " + count(r.problems, "file") + " with problems" : "") +
         " (" + (st.elapsed_ms / 1000).toFixed(1) + " s)";
     }
     if (this.wasRunning) {
