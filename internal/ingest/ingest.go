@@ -168,6 +168,7 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 				return nil
 			}
 			jobs = append(jobs, job{obj: o, key: k, replaces: seen})
+			opts.Progress.Total.Add(1) // the bar counts what listing found so far
 			return nil
 		})
 		if err != nil {
