@@ -204,6 +204,11 @@ func dateParse(c *converter, pos int, args [][]node) []node {
 			c.fail(args[1][0].pos(), "%v", err)
 			return nil
 		}
+		if !strings.Contains(conv, "%Y") && !strings.Contains(conv, "%y") {
+			// Trino's dates default to 1970-01-01, DuckDB's to 1900-01-01.
+			s := append(gen(pos, "'1970 '", " ", "||", " "), group(pos, args[0]))
+			return call(pos, "strptime", s, gen(pos, sqlString("%Y "+conv)))
+		}
 		return call(pos, "strptime", args[0], gen(pos, sqlString(conv)))
 	}
 	return call(pos, "athena_date_parse", args...)

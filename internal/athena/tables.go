@@ -45,6 +45,20 @@ func ResolveTables(toks []Token, t Tables) []Token {
 			out = append(out, tok)
 			continue
 		}
+		if expectTable && tok.Kind == TokOp && tok.Text == "," {
+			out = append(out, tok) // FROM a x, b y: the next table follows
+			continue
+		}
+		if expectTable && tok.Text == "(" && tok.Kind == TokOp {
+			// FROM (cloudtrail_logs CROSS JOIN UNNEST(…) …): the table is inside the parentheses.
+			out = append(out, tok)
+			continue
+		}
+		if expectTable && (tok.IsKeyword("SELECT") || tok.IsKeyword("WITH") || tok.IsKeyword("VALUES")) {
+			expectTable = false
+			out = append(out, tok)
+			continue
+		}
 		if !expectTable || (tok.Kind != TokIdent && tok.Kind != TokQuoted) {
 			expectTable = false
 			out = append(out, tok)
