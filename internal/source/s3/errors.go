@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"strings"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
@@ -31,6 +32,8 @@ func (e *Error) Error() string {
 		what = fmt.Sprintf("%s (HTTP %d)", e.Code, e.Status)
 	case e.Status != 0:
 		what = fmt.Sprintf("HTTP %d", e.Status)
+	case e.Code != "" && e.Err != nil:
+		what = fmt.Sprintf("%s (%v)", e.Code, e.Err)
 	case e.Err != nil:
 		what = e.Err.Error()
 	}
@@ -71,7 +74,16 @@ func (s *Source) wrapErr(ctx context.Context, op, url string, err error) error {
 	if s.opts.Profile != "" {
 		who = fmt.Sprintf("profile %q", s.opts.Profile)
 	}
+	msg := err.Error()
 	switch {
+	case e.Status == 0 && (strings.Contains(msg, "get credentials") || strings.Contains(msg, "get identity")):
+		e.Code = "no credentials"
+		e.Fix = "run 'aws sso login' or 'aws configure', set AWS_PROFILE, or pick a profile with --profile"
+		if s.opts.Profile != "" {
+			e.Fix = fmt.Sprintf("profile %q gave none (or expired ones): run 'aws sso login --profile %s', or check it in ~/.aws/config", s.opts.Profile, s.opts.Profile)
+		}
+	case e.Status == 0:
+		e.Fix = "no answer from S3: check the network connection, a proxy (HTTPS_PROXY), or --endpoint-url"
 	case e.Code == "NoSuchBucket":
 		e.Fix = fmt.Sprintf("there is no bucket %q: check the name in --source s3://BUCKET/PREFIX", s.bucket)
 	case e.Code == "NoSuchKey" || e.Status == http.StatusNotFound && op == "get":
@@ -82,7 +94,7 @@ func (s *Source) wrapErr(ctx context.Context, op, url string, err error) error {
 		e.Fix = fmt.Sprintf("%s were refused: renew them (aws sso login, new keys) or pick others with --profile", who)
 	case e.Status == http.StatusMovedPermanently || e.Code == "PermanentRedirect" || e.Code == "AuthorizationHeaderMalformed" || e.Code == "IllegalLocationConstraintException":
 		if e.Region != "" {
-			e.Fix = fmt.Sprintf("the bucket is in %s, not %s: add --region %s", e.Region, s.region, e.Region)
+			e.Fix = fmt.Sprintf("the bucket is in %s, not %s: add --aws-region %s", e.Region, s.region, e.Region)
 		} else {
 			e.Fix = fmt.Sprintf("the bucket is not in %s: give its region with --region", s.region)
 		}

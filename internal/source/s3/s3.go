@@ -174,7 +174,10 @@ func (s *Source) setRegion(region string) {
 func (s *Source) findRegion(ctx context.Context) error {
 	url := "s3://" + s.bucket
 	for attempt := 0; ; attempt++ {
-		out, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)})
+		// Few attempts: a wrong --endpoint-url or no network should say so in seconds, not after minutes of backoff.
+		out, err := s.client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(s.bucket)}, func(o *s3.Options) {
+			o.RetryMaxAttempts = min(3, s.opts.MaxAttempts)
+		})
 		region := ""
 		if err == nil && out.BucketRegion != nil {
 			region = *out.BucketRegion

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -183,7 +184,7 @@ func TestErrorsNameBucketAndFix(t *testing.T) {
 		})
 		defer srv.setInject(nil)
 		err := src.List(t.Context(), "", func(source.Object) error { return nil })
-		assertErr(t, err, "s3://trail/AWSLogs/", "--region ap-south-1")
+		assertErr(t, err, "s3://trail/AWSLogs/", "--aws-region ap-south-1")
 	})
 }
 
@@ -249,4 +250,30 @@ func TestCancelledOpen(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Open = %v, want context.Canceled", err)
 	}
+}
+
+func TestNoCredentials(t *testing.T) {
+	srv := newServer(t, "trail")
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": "",
+	} {
+		t.Setenv(k, v)
+	}
+	opts := srv.options()
+	opts.Credentials = nil // the default chain, which finds nothing here
+	_, err := s3src.New(t.Context(), "s3://trail/AWSLogs", opts)
+	assertErr(t, err, "s3://trail", "no credentials", "aws sso login")
+}
+
+func TestNoAnswer(t *testing.T) {
+	srv := newServer(t, "trail")
+	opts := srv.options()
+	opts.EndpointURL = "http://127.0.0.1:1" // nothing listens there
+	opts.MaxAttempts = 1
+	_, err := s3src.New(t.Context(), "s3://trail", opts)
+	assertErr(t, err, "s3://trail", "--endpoint-url")
 }
