@@ -96,7 +96,7 @@ func (s *Source) wrapErr(ctx context.Context, op, url string, err error) error {
 		if e.Region != "" {
 			e.Fix = fmt.Sprintf("the bucket is in %s, not %s: add --aws-region %s", e.Region, s.region, e.Region)
 		} else {
-			e.Fix = fmt.Sprintf("the bucket is not in %s: give its region with --region", s.region)
+			e.Fix = fmt.Sprintf("the bucket is not in %s: give its region with --aws-region", s.region)
 		}
 	case e.Status == http.StatusForbidden:
 		switch op {
