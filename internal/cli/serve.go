@@ -56,7 +56,12 @@ EXIT STATUS
 		Example: `  trailq serve --source ./AWSLogs --open
   trailq serve --store ./audit.duckdb --addr 127.0.0.1:9000
   trailq serve --source ./AWSLogs --addr 0.0.0.0:8080     # prints http://HOST:8080/?token=…`,
-		Args: cobra.NoArgs,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("serve takes no arguments (got %q): give the logs with --source", args[0])
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.QueryTimeout <= 0 {
 				return usageErrorf("--query-timeout must be positive")
