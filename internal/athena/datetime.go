@@ -66,12 +66,27 @@ func javaToStrftime(p string) (string, error) {
 				i += 2
 				continue
 			}
-			end := strings.IndexByte(p[i+1:], '\'')
-			if end < 0 {
-				return "", fmt.Errorf("date pattern %q has an unterminated quote", p)
+			j := i + 1
+			for {
+				if j >= len(p) {
+					return "", fmt.Errorf("date pattern %q has an unterminated quote", p)
+				}
+				if p[j] == '\'' {
+					if j+1 < len(p) && p[j+1] == '\'' {
+						b.WriteByte('\'') // '' inside quotes
+						j += 2
+						continue
+					}
+					break
+				}
+				if p[j] == '%' {
+					b.WriteString("%%")
+				} else {
+					b.WriteByte(p[j])
+				}
+				j++
 			}
-			b.WriteString(strings.ReplaceAll(p[i+1:i+1+end], "%", "%%"))
-			i += end + 2
+			i = j + 1
 		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
 			n := 1
 			for i+n < len(p) && p[i+n] == c {
