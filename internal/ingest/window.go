@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
@@ -48,12 +49,14 @@ var (
 )
 
 // DiscoverTrails finds the account/region folders below prefix with folder listings only, whatever level the
-// source starts at (the bucket, AWSLogs/, an organization or an account folder). ok is false when prefix is not
-// laid out as CloudTrail lays out a bucket; then the caller lists everything.
+// source starts at (the bucket, AWSLogs/, an organization or an account folder). A trail's key prefix above
+// AWSLogs/ (up to two folders, e.g. "cloudtrail/prod/AWSLogs/") is found too, looking into at most
+// maxKeyPrefixDirs folders a level. ok is false when prefix is not laid out as CloudTrail lays out a bucket; then
+// the caller lists everything.
 func DiscoverTrails(ctx context.Context, dl source.DirLister, prefix string) (trails []Trail, ok bool, err error) {
-	var walk func(p, org, account string, depth int) error
-	walk = func(p, org, account string, depth int) error {
-		if depth > 4 {
+	var walk func(p, org, account string, depth, keyPrefix int) error
+	walk = func(p, org, account string, depth, keyPrefix int) error {
+		if depth > 6 {
 			return nil
 		}
 		dirs, err := dl.ListDirs(ctx, p)
@@ -72,26 +75,35 @@ func DiscoverTrails(ctx context.Context, dl source.DirLister, prefix string) (tr
 					trails = append(trails, Trail{Prefix: p + d + "/" + r + "/", OrgID: org, Account: account, Region: r})
 				}
 			case account == "" && d == "AWSLogs":
-				if err := walk(p+d+"/", org, "", depth+1); err != nil {
+				if err := walk(p+d+"/", org, "", depth+1, keyPrefix); err != nil {
 					return err
 				}
 			case account == "" && org == "" && orgRE.MatchString(d):
-				if err := walk(p+d+"/", d, "", depth+1); err != nil {
+				if err := walk(p+d+"/", d, "", depth+1, keyPrefix); err != nil {
 					return err
 				}
 			case account == "" && accountRE.MatchString(d):
-				if err := walk(p+d+"/", org, d, depth+1); err != nil {
+				if err := walk(p+d+"/", org, d, depth+1, keyPrefix); err != nil {
+					return err
+				}
+			case account == "" && org == "" && keyPrefix < 2 && len(dirs) <= maxKeyPrefixDirs && !strings.HasSuffix(p, "AWSLogs/"):
+				// Perhaps the trail's S3 key prefix.
+				if err := walk(p+d+"/", "", "", depth+1, keyPrefix+1); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	}
-	if err := walk(prefix, "", "", 0); err != nil {
+	if err := walk(prefix, "", "", 0, 0); err != nil {
 		return nil, false, err
 	}
 	return trails, ok, nil
 }
+
+// maxKeyPrefixDirs bounds the folders DiscoverTrails looks into for a key prefix, at each of two levels: at most
+// 16 + 16×16 folder listings in a bucket that holds other things too.
+const maxKeyPrefixDirs = 16
 
 // windowPrefixes returns the day folders to list for a window, or ok=false when the source cannot be listed by
 // folder (then everything is listed and filtered by key).

@@ -316,3 +316,34 @@ func TestPlanLoadReadsNothing(t *testing.T) {
 			p.Objects, p.Bytes, p.Unchanged, p.ScanObjects, p.ScanBytes, perDay, perDay, 2*perDay)
 	}
 }
+
+func TestLoadWindowFindsTheTrailKeyPrefix(t *testing.T) {
+	srv := newServer(t, "trail")
+	// A trail with the S3 key prefix "cloudtrail/prod", beside other data in the bucket.
+	for _, a := range orgAccounts {
+		for d := range 5 {
+			day := day0.AddDate(0, 0, d)
+			k := "cloudtrail/prod/" + trailKey(org, a, "us-east-1", day, 0)
+			srv.put(t, "trail", k, logObject(k, a, "us-east-1", day, 1))
+		}
+	}
+	for i := range 50 {
+		srv.put(t, "trail", fmt.Sprintf("backups/2024/%02d/db.dump", i), []byte("x"))
+	}
+	src := srv.open(t, "s3://trail")
+	st := openStore(t)
+	srv.resetCounts()
+	w := &ingest.Window{From: day0.AddDate(0, 0, 2), To: day0.AddDate(0, 0, 2)}
+	rep, err := ingest.Run(t.Context(), src, st, ingest.Options{Window: w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := srv.lists.Load(), int64(len(orgAccounts)); got != want || rep.Loaded != len(orgAccounts) {
+		t.Fatalf("%d object listings and %d objects loaded, want %d and %d (prefixes listed: %q)", got, rep.Loaded, want, len(orgAccounts), srv.listedPrefixes())
+	}
+	for _, p := range srv.listedPrefixes() {
+		if !strings.HasPrefix(p, "cloudtrail/prod/AWSLogs/") || !strings.HasSuffix(p, "/2024/09/03/") {
+			t.Errorf("listed %q", p)
+		}
+	}
+}
