@@ -438,6 +438,7 @@ func TestPagesAndHeaders(t *testing.T) {
 		{"GET", "/assets/app.js", 200, "text/javascript"},
 		{"GET", "/assets/style.css", 200, "text/css"},
 		{"GET", "/assets/nope.js", 404, ""},
+		{"GET", "/assets/", 404, ""},
 		{"GET", "/api/nope", 404, ""},
 		{"GET", "/api/query", 405, ""},
 		{"DELETE", "/api/load", 405, ""},

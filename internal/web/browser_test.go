@@ -13,6 +13,10 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/store"
 )
 
 // The browser tests drive the pages in a real headless Chromium (Debian's chromium package; TRAILQ_CHROMIUM
@@ -344,7 +348,19 @@ ORDER BY eventtime`
 func TestBrowserDataPage(t *testing.T) {
 	b := newBrowser(t)
 	extra := writeHostileLogs(t, "later")
-	ts := newTestServer(t, func(o *Options) { o.Load = loader(extra) })
+	gate := make(chan struct{})
+	ts := newTestServer(t, func(o *Options) {
+		load := loader(extra)
+		o.Load = func(ctx context.Context, st *store.Store, c *progress.Counter) (*ingest.Report, error) {
+			c.Total.Store(4)
+			c.Done.Store(1)
+			c.Records.Store(1234)
+			<-gate
+			c.Total.Store(0)
+			c.Done.Store(0)
+			return load(ctx, st, c)
+		}
+	})
 	b.do(t, chromedp.Navigate(ts.URL+"/#data"))
 	b.waitFor(t, `document.body.dataset.data === "ready" && document.getElementById("d-records").textContent !== "–"`)
 	var d DataReport
@@ -359,6 +375,11 @@ func TestBrowserDataPage(t *testing.T) {
 		t.Errorf("broken files %d, want %d", got, len(d.Broken))
 	}
 	b.do(t, chromedp.Click(chromedp.ID("load")))
+	// Live progress while the load runs.
+	b.waitFor(t, `!document.getElementById("load-progress").hidden && document.getElementById("load-progress").value === 1 &&
+		document.getElementById("load-status").textContent.includes("1 of 4 objects") && !document.getElementById("busy").hidden`)
+	b.screenshot(t, "data-loading")
+	close(gate)
 	b.waitFor(t, `document.getElementById("load-status").textContent.startsWith("last load:")`)
 	if got := b.text(t, "#load-status"); !strings.Contains(got, "1 new object, 0 records added") || !strings.Contains(got, "1 duplicate not stored again") {
 		t.Errorf("load status %q", got)

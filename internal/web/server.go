@@ -104,7 +104,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/load", s.handleLoadStatus)
 	s.mux.HandleFunc("POST /api/load", s.handleLoadStart)
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
-	s.mux.Handle("GET /assets/", http.StripPrefix("/assets/", s.files))
+	s.mux.HandleFunc("GET /assets/{file}", func(w http.ResponseWriter, r *http.Request) {
+		// Files only: no directory listings.
+		http.StripPrefix("/assets/", s.files).ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
