@@ -18,7 +18,7 @@ func init() {
 	functions = map[string]rewrite{
 		// JSON
 		"json_extract_scalar":          jsonPathCall("athena_json_extract_scalar"),
-		"json_extract":                 jsonPathCall("json_extract"),
+		"json_extract":                 jsonPathCall("athena_json_extract"),
 		"json_parse":                   rename("athena_json_parse", 1),
 		"json_format":                  rename("athena_json_format", 1),
 		"json_array_contains":          rename("athena_json_array_contains", 2),
@@ -481,7 +481,7 @@ func isJSONExpr(e []node) bool {
 		return false
 	}
 	switch strings.ToLower(e[0].tok.Text) {
-	case "json_extract", "athena_json_parse", "athena_json_array_get", "to_json":
+	case "json_extract", "athena_json_extract", "athena_json_parse", "athena_json_array_get", "to_json":
 		return true
 	}
 	return false

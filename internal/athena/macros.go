@@ -22,8 +22,10 @@ const mysqlKnown = `['%Y','%y','%m','%c','%d','%e','%H','%k','%h','%I','%l','%i'
 
 var macros = []string{
 	// JSON: Trino returns NULL where DuckDB returns JSON text or 0.
-	`athena_json_extract_scalar(j, p) AS (CASE WHEN json_type(json_extract(j, p)) IN ('OBJECT', 'ARRAY', 'NULL')
-		THEN NULL ELSE json_extract_string(j, p) END)`,
+	// Text that is not JSON gives NULL, as in Trino (DuckDB would fail the query).
+	`athena_json_extract_scalar(j, p) AS (CASE WHEN NOT json_valid(j) THEN NULL
+		WHEN json_type(json_extract(j, p)) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL ELSE json_extract_string(j, p) END)`,
+	`athena_json_extract(j, p) AS (CASE WHEN json_valid(j) THEN json_extract(j, p) END)`,
 	`athena_json_parse(s) AS CAST(s AS JSON)`,
 	`athena_json_format(j) AS CAST(json(j) AS VARCHAR)`,
 	`athena_json_to_varchar(j) AS (CASE WHEN json_type(j) IN ('OBJECT', 'ARRAY') THEN CAST(j AS VARCHAR)

@@ -40,7 +40,7 @@ func TestTranslate(t *testing.T) {
 			[]string{"regexp_matches(a, 'x')", "count(DISTINCT b)", "any_value(c)", "len(d)"}, nil},
 		{"nested calls and commas in brackets", "SELECT contains(ARRAY['a', 'b'], json_extract_scalar(p, '$.x')) FROM t",
 			[]string{"list_contains(ARRAY['a', 'b'], athena_json_extract_scalar(p, '$.x'))"}, nil},
-		{"json path brackets", `SELECT json_extract(p, '$["a b"].c[0]') FROM t`, []string{`json_extract(p, '$."a b".c[0]')`}, nil},
+		{"json path brackets", `SELECT json_extract(p, '$["a b"].c[0]') FROM t`, []string{`athena_json_extract(p, '$."a b".c[0]')`}, nil},
 		{"constant date format", "SELECT date_parse(eventtime, '%Y-%m-%dT%H:%i:%sZ') FROM t",
 			[]string{"strptime(eventtime, '%Y-%m-%dT%H:%M:%SZ')"}, nil},
 		{"run-time date format", "SELECT date_format(ts, f) FROM t", []string{"athena_date_format(ts, f)"}, nil},
