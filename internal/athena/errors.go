@@ -35,6 +35,9 @@ func (q *Query) MapError(err error) error {
 		}
 		msg = strings.TrimRight(msg[:m[0]], "\n ")
 	}
+	if pos < 0 && strings.Contains(msg, "at end of input") {
+		pos = len(strings.TrimRight(q.Athena, " \t\n;"))
+	}
 	msg = cleanMessage(msg)
 	if m := missingFunction.FindStringSubmatch(msg); m != nil {
 		name := strings.TrimPrefix(strings.ToLower(m[1]), "athena_")

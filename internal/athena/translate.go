@@ -128,6 +128,13 @@ func (c *converter) list(nodes []node) []node {
 				i = j
 				continue
 			}
+			if name == "unnest" && inFromClause(out) {
+				if repl, ok := c.unnest(n.tok, nodes, j); ok {
+					out = append(out, repl...)
+					i = j
+					continue
+				}
+			}
 			if f, ok := functions[name]; ok {
 				args := c.args(nodes[j])
 				if c.err != nil {
@@ -395,4 +402,48 @@ func isOperator(n node) bool {
 		}
 	}
 	return false
+}
+
+// inFromClause reports whether the next node stands where a table goes: after FROM, JOIN or a comma of a FROM list.
+func inFromClause(out []node) bool {
+	k := prevNode(out, len(out)-1)
+	return k >= 0 && (out[k].isKeyword("FROM") || out[k].isKeyword("JOIN") || out[k].isOp(","))
+}
+
+// unnest rewrites Trino's UNNEST forms DuckDB's table function lacks: several arrays side by side
+// (UNNEST(a, b) AS t(x, y), padded with NULLs) and an array of rows expanded into one column per field
+// (UNNEST(resources) AS t(arn, accountid, type)). The plain forms are left alone.
+func (c *converter) unnest(kw Token, nodes []node, g int) ([]node, bool) {
+	args := c.args(nodes[g])
+	k := nextNode(nodes, g+1)
+	if k >= 0 && nodes[k].isKeyword("WITH") {
+		return nil, false // WITH ORDINALITY: DuckDB has it for one array
+	}
+	if k >= 0 && nodes[k].isKeyword("AS") {
+		k = nextNode(nodes, k+1)
+	}
+	if k < 0 || !nodes[k].isName() {
+		return nil, false
+	}
+	cols := nextNode(nodes, k+1)
+	if cols < 0 || !nodes[cols].group {
+		return nil, false
+	}
+	names := len(splitTop(nodes[cols].kids))
+	pos := kw.Pos
+	var sel []node
+	switch {
+	case len(args) == 1 && names > 1:
+		sel = call(pos, "UNNEST", args[0], gen(pos, "max_depth", " ", ":=", " ", "2"))
+	case len(args) > 1:
+		for i, a := range args {
+			if i > 0 {
+				sel = append(sel, gen(pos, ",", " ")...)
+			}
+			sel = append(sel, call(pos, "UNNEST", a)...)
+		}
+	default:
+		return nil, false
+	}
+	return []node{group(pos, append(gen(pos, "SELECT", " "), sel...))}, true
 }

@@ -128,6 +128,12 @@ func TestMapError(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 
+	// A query cut short is reported at its end.
+	duck = errors.New("Parser Error: syntax error at end of input")
+	if got := q.MapError(duck).Error(); !strings.HasPrefix(got, "line 4:23: Parser Error: syntax error at end of input") {
+		t.Errorf("got %q", got)
+	}
+
 	// Unknown functions are named as the user wrote them.
 	duck = errors.New("Catalog Error: Scalar Function with name foo does not exist!\nDid you mean \"floor\"?")
 	if got := q.MapError(duck).Error(); got != "function foo is not supported by trailq (neither an Athena function trailq translates nor a DuckDB one)" {
