@@ -96,6 +96,23 @@ func init() {
 		"from_utf8":            rename("decode", 1),
 		"codepoint":            rename("unicode", 1),
 		"is_subnet_of":         cidrCall,
+		// Hashes return bytes in Trino (DuckDB: hex text); to_hex prints bytes as upper-case hex.
+		"md5":          hashCall("md5"),
+		"sha1":         hashCall("sha1"),
+		"sha256":       hashCall("sha256"),
+		"to_hex":       rename("hex", 1),
+		"from_hex":     rename("unhex", 1),
+		"millisecond":  rename("athena_millisecond", 1),
+		"day_of_month": rename("dayofmonth", 1),
+		"is_nan":       rename("isnan", 1),
+		"is_finite":    rename("isfinite", 1),
+		"is_infinite":  rename("isinf", 1),
+		"truncate":     rename("trunc", 1),
+		"rand":         rename("random", 0),
+		"current_timezone": func(c *converter, pos int, args [][]node) []node {
+			return call(pos, "current_setting", gen(pos, "'TimeZone'"))
+		},
+		"split_to_map": rename("athena_split_to_map", 3),
 	}
 }
 
@@ -115,8 +132,8 @@ var unsupported = map[string]string{
 	"regress": "", "make_set_digest": "", "merge_set_digest": "", "jaccard_index": "", "geometry_from_hadoop_shape": "",
 	"st_point": "", "st_geometryfromtext": "", "st_contains": "", "st_distance": "", "great_circle_distance": "",
 	"from_geojson_geometry": "", "to_geojson_geometry": "", "bing_tile": "", "listagg": " (use array_join(array_agg(x), ','))",
-	"sha256": "", "sha512": "", "sha1": "", "crc32": "", "to_hex": "", "from_hex": "",
-	"to_base64": "", "from_base64": "", "to_base64url": "", "from_base64url": "",
+	"sha512": "", "crc32": "",
+	"to_base64url": "", "from_base64url": "",
 }
 
 // rename calls another function with the same arguments; n is the expected argument count (-1: any).
@@ -620,5 +637,16 @@ func matchCall(cmp string) rewrite {
 			kids = append(kids, gen(pos, rest)...)
 		}
 		return []node{group(pos, kids)}
+	}
+}
+
+// hashCall turns DuckDB's hex digest back into bytes, as Trino's md5/sha1/sha256 return.
+func hashCall(name string) rewrite {
+	return func(c *converter, pos int, args [][]node) []node {
+		if len(args) != 1 {
+			c.fail(pos, "%s takes 1 argument, got %d", name, len(args))
+			return nil
+		}
+		return call(pos, "unhex", call(pos, name, args[0]))
 	}
 }

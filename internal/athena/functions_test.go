@@ -160,6 +160,13 @@ func TestFunctionEdgeCases(t *testing.T) {
 		{`contains('10.0.0.0/8', NULL)`, "NULL"},
 		{`TRY_CAST('300.1.1.1' AS IPADDRESS)`, "NULL"},
 		{`is_subnet_of(IPPREFIX '10.0.0.0/8', IPADDRESS '10.9.8.7')`, "true"},
+		// Bytes, hashes and odds and ends.
+		{`to_hex(sha256(to_utf8('abc')))`, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"},
+		{`to_hex(md5(to_utf8('abc')))`, "900150983CD24FB0D6963F7D28E17F72"},
+		{`from_utf8(from_base64(to_base64(to_utf8('hi'))))`, "hi"},
+		{`millisecond(TIMESTAMP '2024-01-01 00:00:05.250')`, "250"},
+		{`element_at(split_to_map('a=1&b=x=y', '&', '='), 'b')`, "x=y"},
+		{`current_timezone()`, "UTC"},
 		// Trino's integer division.
 		{`7 / 2`, "3"},
 		{`-7 / 2`, "-3"},

@@ -106,6 +106,10 @@ var macros = []string{
 	`athena_parse_datetime(s, f) AS CAST(athena__parse_tokens(s, athena__java_tokens(f)) AS TIMESTAMPTZ)`,
 	`athena_format_datetime(ts, f) AS athena__format_tokens(ts, athena__java_tokens(f))`,
 
+	`athena_millisecond(x) AS (millisecond(x) % 1000)`,
+	`athena_split_to_map(s, e, kv) AS map_from_entries(list_transform(string_split(s, e),
+		x -> {'k': split_part(x, kv, 1), 'v': substr(x, length(split_part(x, kv, 1)) + length(kv) + 1)}))`,
+
 	// Regular expressions: Trino returns NULL when nothing matches, and replaces every match.
 	`athena_regexp_extract(s, p, g) AS (CASE WHEN regexp_matches(s, p) THEN regexp_extract(s, p, g) END)`,
 	`athena_regexp_replace(s, p, r) AS regexp_replace(s, p,
