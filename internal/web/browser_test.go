@@ -218,6 +218,26 @@ func TestBrowserDashboard(t *testing.T) {
 	b.noDialogs(t)
 }
 
+// TestBrowserDashboardDefaults opens the landing page as a user does: the last 30 days in the browser's zone
+// (the sample has no sign-ins then), and a button that shows the whole span of the store.
+func TestBrowserDashboardDefaults(t *testing.T) {
+	b := newBrowser(t)
+	ts := newTestServer(t, nil)
+	b.do(t, chromedp.Navigate(ts.URL+"/"))
+	b.waitFor(t, `document.body.dataset.signins === "ready" && document.getElementById("whole-period") !== null`)
+	if got := eval[string](t, b, `document.getElementById("tz").value`); got != "UTC" {
+		t.Errorf("default zone %q, want the browser's (UTC)", got)
+	}
+	today := time.Now().UTC()
+	if got, want := b.text(t, "#chart-sub"), "per day, "+today.AddDate(0, 0, -29).Format(dateLayout)+" to "+today.Format(dateLayout)+" (UTC)"; got != want {
+		t.Errorf("default period %q, want %q", got, want)
+	}
+	b.screenshot(t, "dashboard-empty")
+	b.do(t, chromedp.Click(chromedp.ID("whole-period")))
+	b.waitFor(t, `location.hash.includes("from=2014-") && document.body.dataset.signins === "ready" && document.getElementById("n-signins").textContent !== "0"`)
+	b.noDialogs(t)
+}
+
 func TestBrowserHostileUserAgent(t *testing.T) {
 	b := newBrowser(t)
 	ts := newTestServer(t, nil)

@@ -290,7 +290,11 @@ const Dashboard = {
       tr.addEventListener("click", () => showEvent(r.event_id));
       body.append(tr);
     }
-    if (rows.length === 0) body.append(el("tr", {}, el("td", { colSpan: this.columns.length, className: "empty" }, "No sign-ins in this period.")));
+    if (rows.length === 0) {
+      const td = el("td", { colSpan: this.columns.length, className: "empty" }, "No sign-ins in this period. ");
+      if (this.data.rows.length === 0) this.offerWholePeriod(td);
+      body.append(el("tr", {}, td));
+    }
     table.append(body);
     $("rows-sub").textContent = fmtInt(rows.length) + " of " + fmtInt(this.data.rows.length) + " sign-ins" +
       (this.data.truncated ? " (the newest " + fmtInt(this.data.rows.length) + " are listed)" : "");
@@ -300,6 +304,19 @@ const Dashboard = {
         el("span", {}, "page " + (this.page + 1) + " of " + pages),
         el("button", { disabled: this.page >= pages - 1, onclick: () => { this.page++; this.renderRows(); } }, "next ›"));
     }
+  },
+
+  // offerWholePeriod adds a button that shows the whole time span of the store, when there is one.
+  async offerWholePeriod(td) {
+    let d;
+    try { d = await api("/api/data"); } catch (err) { return; }
+    if (!d.first || !d.last) { td.append("The store holds no events yet: see the Data page."); return; }
+    const first = d.first.slice(0, 10), last = d.last.slice(0, 10);
+    td.append(el("button", { id: "whole-period", className: "small", onclick: () => {
+      $("from").value = first;
+      $("to").value = last;
+      this.submit();
+    } }, "Show " + first + " to " + last + ", the events the store holds"));
   },
 
   renderPrincipals() {
