@@ -599,7 +599,8 @@ func (c *converter) typedLiteral(name string, kw, lit Token) ([]node, bool) {
 			c.fail(lit.Pos, "invalid IP address %s", lit.Text)
 			return nil, true
 		}
-		return gen(kw.Pos, sqlString(a.Unmap().String())), true
+		// A call, so that comparisons with other addresses can be recognised (see ipComparisons).
+		return call(kw.Pos, "athena_ipaddress", gen(kw.Pos, sqlString(a.Unmap().String()))), true
 	case "ipprefix":
 		p, err := netip.ParsePrefix(strings.TrimSpace(val))
 		if err != nil {

@@ -159,6 +159,12 @@ func TestFunctionEdgeCases(t *testing.T) {
 		{`contains('10.0.0.0/8', CAST('2001:db8::1' AS IPADDRESS))`, "false"},
 		{`contains('10.0.0.0/8', NULL)`, "NULL"},
 		{`TRY_CAST('300.1.1.1' AS IPADDRESS)`, "NULL"},
+		{`CAST('172.2.0.1' AS IPADDRESS) > IPADDRESS '172.16.0.0'`, "false"},
+		{`CAST('10.0.0.10' AS IPADDRESS) > IPADDRESS '10.0.0.9'`, "true"},
+		{`CAST('10.20.0.1' AS IPADDRESS) BETWEEN IPADDRESS '10.3.0.0' AND IPADDRESS '10.100.0.0'`, "true"},
+		{`CAST('2001:DB8:0:0::1' AS IPADDRESS) = IPADDRESS '2001:db8::1'`, "true"},
+		{`IPADDRESS '::1' < IPADDRESS '0.0.0.1'`, "true"},
+		{`CAST('10.1.2.3' AS IPADDRESS)`, "10.1.2.3"},
 		{`is_subnet_of(IPPREFIX '10.0.0.0/8', IPADDRESS '10.9.8.7')`, "true"},
 		// Bytes, hashes and odds and ends.
 		{`to_hex(sha256(to_utf8('abc')))`, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"},

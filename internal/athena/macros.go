@@ -162,6 +162,10 @@ var macros = []string{
 		ELSE string_split(s, ':') END)`,
 	`athena__ipv6_bits(s) AS array_to_string(list_transform(athena__ipv6_groups(lower(s)),
 		g -> lpad(bin(TRY_CAST('0x' || g AS INTEGER)), 16, '0')), '')`,
+	// A sortable, canonical form of an address for comparisons: the 16 bytes of its IPv6 form, in hex.
+	`athena_ip_key(s) AS (CASE WHEN athena__is_ipv4(s)
+		THEN '00000000000000000000ffff' || lpad(lower(hex(athena__ipv4_int(s))), 8, '0')
+		WHEN athena__is_ipv6(s) THEN array_to_string(list_transform(athena__ipv6_groups(lower(s)), g -> lpad(g, 4, '0')), '') END)`,
 	`athena_cidr_contains(net, ip) AS (CASE WHEN net IS NULL OR ip IS NULL THEN NULL
 		WHEN athena__is_ipv4(split_part(net, '/', 1)) AND athena__is_ipv4(athena_try_ipaddress(ip))
 		THEN athena__ipv4_int(athena_try_ipaddress(ip)) >> (32 - TRY_CAST(split_part(net, '/', 2) AS INTEGER))

@@ -108,6 +108,10 @@ func (c *converter) fail(pos int, format string, args ...any) {
 
 // list translates a sequence of sibling nodes (recursing into groups).
 func (c *converter) list(nodes []node) []node {
+	return ipComparisons(c.siblings(nodes))
+}
+
+func (c *converter) siblings(nodes []node) []node {
 	var out []node
 	for i := 0; i < len(nodes); i++ {
 		n := nodes[i]
@@ -446,4 +450,81 @@ func (c *converter) unnest(kw Token, nodes []node, g int) ([]node, bool) {
 		return nil, false
 	}
 	return []node{group(pos, append(gen(pos, "SELECT", " "), sel...))}, true
+}
+
+// ipCall returns the index of the function name of an IPADDRESS value (athena_ipaddress(…) or
+// athena_try_ipaddress(…)) whose argument group is nodes[g], or -1.
+func ipCall(nodes []node, g int) int {
+	if g < 0 || g >= len(nodes) || !nodes[g].group {
+		return -1
+	}
+	f := prevNode(nodes, g-1)
+	if f >= 0 && (nodes[f].isKeyword("athena_ipaddress") || nodes[f].isKeyword("athena_try_ipaddress")) {
+		return f
+	}
+	return -1
+}
+
+// ipAfter returns the span [start, end] of an IPADDRESS value starting at the next node after i, or -1, -1.
+func ipAfter(nodes []node, i int) (int, int) {
+	f := nextNode(nodes, i+1)
+	if f < 0 {
+		return -1, -1
+	}
+	g := nextNode(nodes, f+1)
+	if g < 0 || ipCall(nodes, g) != f {
+		return -1, -1
+	}
+	return f, g
+}
+
+var comparisons = map[string]bool{"=": true, "<>": true, "!=": true, "<": true, ">": true, "<=": true, ">=": true}
+
+// ipComparisons makes comparisons between IP addresses (kept as text) compare them as addresses: both sides of
+// a = b, a < b, a BETWEEN b AND c become athena_ip_key(…), a fixed-width hex form of the 16-byte address.
+func ipComparisons(nodes []node) []node {
+	wrap := map[int]int{} // start index -> end index of a value to wrap
+	for i, n := range nodes {
+		isCmp := !n.group && n.tok.Kind == TokOp && comparisons[n.tok.Text]
+		isBetween := n.isKeyword("BETWEEN")
+		if !isCmp && !isBetween {
+			continue
+		}
+		lg := prevNode(nodes, i-1)
+		ls := ipCall(nodes, lg)
+		if ls < 0 {
+			continue
+		}
+		rs, re := ipAfter(nodes, i)
+		if rs < 0 {
+			continue
+		}
+		if isBetween {
+			and := nextNode(nodes, re+1)
+			if and < 0 || !nodes[and].isKeyword("AND") {
+				continue
+			}
+			bs, be := ipAfter(nodes, and)
+			if bs < 0 {
+				continue
+			}
+			wrap[bs] = be
+		}
+		wrap[ls], wrap[rs] = lg, re
+	}
+	if len(wrap) == 0 {
+		return nodes
+	}
+	var out []node
+	for i := 0; i < len(nodes); i++ {
+		end, ok := wrap[i]
+		if !ok {
+			out = append(out, nodes[i])
+			continue
+		}
+		pos := nodes[i].pos()
+		out = append(out, call(pos, "athena_ip_key", nodes[i:end+1])...)
+		i = end
+	}
+	return out
 }
