@@ -189,7 +189,7 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	bar.Stop()
 	if rep != nil {
 		printReport(f.IO.ErrOut, rep, src, o.ReportFiles)
-		printRequests(f.IO.ErrOut, src)
+		printRequests(f.IO.ErrOut, src, rep)
 	}
 	if err != nil {
 		st.Close()

@@ -116,8 +116,8 @@ func (f *Factory) dryRun(ctx context.Context, o *SourceOptions, src source.Sourc
 		return err
 	}
 	var lists int64 = -1
-	if rc, ok := src.(interface{ Requests() s3src.Requests }); ok {
-		lists = rc.Requests().List
+	if s3, ok := src.(*s3src.Source); ok {
+		lists = s3.Requests().List
 	}
 	writePlan(f.IO.Out, src, p, lists)
 	return errDryRun
@@ -175,13 +175,16 @@ func usd(v float64) string {
 	return fmt.Sprintf("$%.2f", v)
 }
 
-// printRequests adds the S3 requests of a load to its summary.
-func printRequests(w io.Writer, src source.Source) {
-	rc, ok := src.(interface{ Requests() s3src.Requests })
+// printRequests adds the S3 requests of a load to its summary, and a warning when the prefix held nothing.
+func printRequests(w io.Writer, src source.Source, rep *ingest.Report) {
+	s3, ok := src.(*s3src.Source)
 	if !ok {
 		return
 	}
-	r := rc.Requests()
+	r := s3.Requests()
 	fmt.Fprintf(w, "S3: %d LIST and %d GET request%s (%s).\n", r.List, r.Get, plural(int(r.Get)),
 		usd(float64(r.List)/1000*s3ListPer1000+float64(r.Get)/1000*s3GetPer1000))
+	if rep.Listed == 0 && rep.ListedPrefixes == 0 && rep.Unchanged == 0 {
+		fmt.Fprintf(w, "Warning: no objects under %s: check the bucket and prefix (aws s3 ls s3://%s/).\n", src, s3.Bucket())
+	}
 }

@@ -116,6 +116,10 @@ func TestS3Errors(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.errOut, "s3://no-such-bucket") || !strings.Contains(r.errOut, "check the name") {
 		t.Fatalf("missing bucket: exit %d\n%s", r.code, r.errOut)
 	}
+	r = run(t, t.TempDir(), "", "load", "--source", "s3://trail/AWSLog", "--endpoint-url", url)
+	if r.code != 0 || !strings.Contains(r.errOut, "Warning: no objects under s3://trail/AWSLog/") {
+		t.Fatalf("empty prefix: exit %d\n%s", r.code, r.errOut)
+	}
 	r = run(t, t.TempDir(), "", "load", "--source", "s3://", "--endpoint-url", url)
 	if r.code == 0 || !strings.Contains(r.errOut, "names no bucket") {
 		t.Fatalf("s3:// without a bucket: exit %d\n%s", r.code, r.errOut)

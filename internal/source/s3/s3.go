@@ -118,6 +118,8 @@ func New(ctx context.Context, spec string, opts Options) (*Source, error) {
 	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = 2 * opts.Concurrency
 		t.MaxIdleConnsPerHost = 2 * opts.Concurrency
+		// A request that gets no answer is retried rather than waited on for ever.
+		t.ResponseHeaderTimeout = time.Minute
 	})
 	loadOpts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(httpClient),
