@@ -113,6 +113,9 @@ func init() {
 			return call(pos, "current_setting", gen(pos, "'TimeZone'"))
 		},
 		"split_to_map": rename("athena_split_to_map", 3),
+		"if":           ifCall,
+		"concat":       concatCall,
+		"strpos":       strposCall,
 	}
 }
 
@@ -650,4 +653,43 @@ func hashCall(name string) rewrite {
 		}
 		return call(pos, "unhex", call(pos, name, args[0]))
 	}
+}
+
+// ifCall adds the NULL Trino's two-argument if(condition, value) implies.
+func ifCall(c *converter, pos int, args [][]node) []node {
+	switch len(args) {
+	case 2:
+		return call(pos, "if", args[0], args[1], gen(pos, "NULL"))
+	case 3:
+		return call(pos, "if", args...)
+	}
+	c.fail(pos, "if takes 2 or 3 arguments, got %d", len(args))
+	return nil
+}
+
+// concatCall is a || b || …: NULL when any part is NULL, as in Trino (DuckDB's concat skips NULLs); arrays too.
+func concatCall(c *converter, pos int, args [][]node) []node {
+	if len(args) == 0 {
+		c.fail(pos, "concat needs arguments")
+		return nil
+	}
+	var kids []node
+	for i, a := range args {
+		if i > 0 {
+			kids = append(kids, gen(pos, " ", "||", " ")...)
+		}
+		kids = append(kids, group(pos, a))
+	}
+	return []node{group(pos, kids)}
+}
+
+func strposCall(c *converter, pos int, args [][]node) []node {
+	switch len(args) {
+	case 2:
+		return call(pos, "strpos", args...)
+	case 3:
+		return call(pos, "athena_strpos", args...)
+	}
+	c.fail(pos, "strpos takes 2 or 3 arguments, got %d", len(args))
+	return nil
 }

@@ -173,6 +173,13 @@ func TestFunctionEdgeCases(t *testing.T) {
 		{`millisecond(TIMESTAMP '2024-01-01 00:00:05.250')`, "250"},
 		{`element_at(split_to_map('a=1&b=x=y', '&', '='), 'b')`, "x=y"},
 		{`current_timezone()`, "UTC"},
+		{`if(1 > 2, 'x')`, "NULL"},
+		{`concat('a', NULL)`, "NULL"},
+		{`concat('a', 'b', 'c')`, "abc"},
+		{`concat(ARRAY[1], ARRAY[2, 3])`, "[1,2,3]"},
+		{`strpos('a.b.c', '.', 2)`, "4"},
+		{`strpos('a.b.c', '.', 3)`, "0"},
+		{`strpos('abc', 'c')`, "3"},
 		// Trino's integer division.
 		{`7 / 2`, "3"},
 		{`-7 / 2`, "-3"},

@@ -107,6 +107,10 @@ var macros = []string{
 	`athena_format_datetime(ts, f) AS athena__format_tokens(ts, athena__java_tokens(f))`,
 
 	`athena_millisecond(x) AS (millisecond(x) % 1000)`,
+	// The position of the n-th occurrence (n >= 1), 0 when there are fewer.
+	`athena_strpos(s, sub, n) AS (CASE WHEN n < 1 THEN error('strpos: instance must be positive')
+		WHEN len(string_split(s, sub)) > n THEN length(array_to_string(list_slice(string_split(s, sub), 1, n), sub)) + 1
+		ELSE 0 END)`,
 	`athena_split_to_map(s, e, kv) AS map_from_entries(list_transform(string_split(s, e),
 		x -> {'k': split_part(x, kv, 1), 'v': substr(x, length(split_part(x, kv, 1)) + length(kv) + 1)}))`,
 
