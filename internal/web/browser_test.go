@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/page"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/trailq/trailq/internal/ingest"
@@ -44,6 +45,7 @@ type browser struct {
 	ctx     context.Context
 	mu      sync.Mutex
 	dialogs []string
+	errors  []string // uncaught exceptions and console.error calls
 }
 
 func newBrowser(t *testing.T) *browser {
@@ -69,6 +71,34 @@ func newBrowser(t *testing.T) *browser {
 		cancelAlloc()
 	})
 	b := &browser{ctx: ctx}
+	exceptions := chromedp.Events(ctx, cdpruntime.ExceptionThrown)
+	console := chromedp.Events(ctx, cdpruntime.ConsoleAPICalled)
+	go func() {
+		for ev, err := range exceptions {
+			if err != nil {
+				return
+			}
+			msg := ev.ExceptionDetails.Text
+			if ev.ExceptionDetails.Exception != nil {
+				msg += " " + ev.ExceptionDetails.Exception.Description
+			}
+			b.mu.Lock()
+			b.errors = append(b.errors, "exception: "+msg)
+			b.mu.Unlock()
+		}
+	}()
+	go func() {
+		for ev, err := range console {
+			if err != nil {
+				return
+			}
+			if ev.Type == cdpruntime.ConsoleAPICalledTypeError {
+				b.mu.Lock()
+				b.errors = append(b.errors, fmt.Sprintf("console.error: %v", ev.Args))
+				b.mu.Unlock()
+			}
+		}
+	}()
 	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
 	go func() {
 		for ev, err := range dialogs {
@@ -145,6 +175,9 @@ func (b *browser) noDialogs(t *testing.T) {
 	defer b.mu.Unlock()
 	if len(b.dialogs) > 0 {
 		t.Errorf("the page opened JavaScript dialogs (a script from the logs ran?): %q", b.dialogs)
+	}
+	if len(b.errors) > 0 {
+		t.Errorf("the page had script errors: %q", b.errors)
 	}
 }
 
@@ -290,6 +323,19 @@ func TestBrowserHostileUserAgent(t *testing.T) {
 			t.Fatal("the dialog recorder did not see alert(\"probe\")")
 		}
 	}
+	// So does the script-error check.
+	b.do(t, chromedp.Evaluate[chromedp.Void](`setTimeout(() => { throw new Error("probe") }, 0)`))
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b.mu.Lock()
+		n := len(b.errors)
+		b.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the error recorder did not see a thrown Error(\"probe\")")
+		}
+	}
 }
 
 func TestBrowserQueryEditor(t *testing.T) {
@@ -338,6 +384,19 @@ ORDER BY eventtime`
 		t.Errorf("history lists %d queries", got)
 	}
 	b.screenshot(t, "query")
+
+	// Download CSV: the page fetches the whole result and saves it; capture the file it makes.
+	b.do(t, chromedp.Evaluate[chromedp.Void](`window.__blobs = []; const orig = URL.createObjectURL;
+		URL.createObjectURL = (blob) => { window.__blobs.push(blob); return orig(blob); };`),
+		chromedp.Click(chromedp.ID("dl-csv")))
+	b.waitFor(t, `window.__blobs.length === 1`)
+	csvText, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`window.__blobs[0].text()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(csvText), "\n"); lines[0] != "eventtime,eventname,useridentity,sourceipaddress,useragent,responseelements" || len(lines) < wantRows+1 {
+		t.Errorf("downloaded CSV: %d lines, header %q", len(lines), lines[0])
+	}
 
 	// An error is shown with its position, and the editor selects it.
 	b.do(t, chromedp.SetValue(chromedp.ID("sql"), "SELECT eventname\nFROM cloudtrail_logs\nWHERE eventname = 'x' ORDR BY 1"),
