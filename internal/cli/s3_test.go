@@ -72,7 +72,7 @@ func TestS3LoadQueryDryRun(t *testing.T) {
 	}
 
 	// --dry-run: lists, prints the estimate, creates no store.
-	r := run(t, cache, "", append([]string{"load", "--dry-run"}, src...)...)
+	r := run(t, cache, "", append([]string{"--log-level", "debug", "load", "--dry-run"}, src...)...)
 	noSecret(r)
 	if r.code != 0 || !strings.Contains(r.out, "Would read:") || !strings.Contains(r.out, "The same scan in Athena:") || !strings.Contains(r.out, "LIST request") {
 		t.Fatalf("load --dry-run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
