@@ -323,6 +323,9 @@ func isDateExpr(e []node) bool {
 	if len(e) == 2 && e[0].isKeyword("DATE") && !e[1].group && e[1].tok.Kind == TokString {
 		return true
 	}
+	if len(e) == 2 && e[0].isKeyword("athena_from_iso8601_date") && e[1].group {
+		return true
+	}
 	if len(e) == 2 && e[0].isKeyword("CAST") && e[1].group {
 		k := trimSpace(e[1].kids)
 		return len(k) > 0 && k[len(k)-1].isKeyword("DATE")

@@ -165,6 +165,8 @@ func TestFunctionEdgeCases(t *testing.T) {
 		{`CAST('2001:DB8:0:0::1' AS IPADDRESS) = IPADDRESS '2001:db8::1'`, "true"},
 		{`IPADDRESS '::1' < IPADDRESS '0.0.0.1'`, "true"},
 		{`CAST('10.1.2.3' AS IPADDRESS)`, "10.1.2.3"},
+		{`(SELECT array_agg(ip) FROM (SELECT ip FROM (VALUES ('10.0.0.10'), ('10.0.0.9'), ('::1')) AS t(ip) ORDER BY CAST(ip AS IPADDRESS) DESC, ip))`, `["10.0.0.10","10.0.0.9","::1"]`},
+		{`date_add('day', 1, from_iso8601_date('2024-02-28'))`, "2024-02-29"},
 		{`is_subnet_of(IPPREFIX '10.0.0.0/8', IPADDRESS '10.9.8.7')`, "true"},
 		// Bytes, hashes and odds and ends.
 		{`to_hex(sha256(to_utf8('abc')))`, "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"},

@@ -512,6 +512,26 @@ func ipComparisons(nodes []node) []node {
 		}
 		wrap[ls], wrap[rs] = lg, re
 	}
+	// ORDER BY CAST(ip AS IPADDRESS): order by the address.
+	for i := 0; i < len(nodes); i++ {
+		if !nodes[i].isKeyword("ORDER") {
+			continue
+		}
+		by := nextNode(nodes, i+1)
+		if by < 0 || !nodes[by].isKeyword("BY") {
+			continue
+		}
+		for k := by; k >= 0 && k < len(nodes); {
+			s, e := ipAfter(nodes, k)
+			if s >= 0 {
+				if after := nextNode(nodes, e+1); after < 0 || nodes[after].isOp(",") || isOrderEnd(nodes[after]) {
+					wrap[s] = e
+				}
+			}
+			// Move to the next item.
+			k = nextComma(nodes, k+1)
+		}
+	}
 	if len(wrap) == 0 {
 		return nodes
 	}
@@ -527,4 +547,27 @@ func ipComparisons(nodes []node) []node {
 		i = end
 	}
 	return out
+}
+
+// nextComma returns the index of the next top-level comma of an ORDER BY list, or -1 at its end.
+func nextComma(nodes []node, i int) int {
+	for ; i < len(nodes); i++ {
+		if nodes[i].isOp(",") {
+			return i
+		}
+		if nodes[i].isKeyword("LIMIT") || nodes[i].isKeyword("OFFSET") || nodes[i].isKeyword("FETCH") ||
+			nodes[i].isKeyword("UNION") || nodes[i].isKeyword("EXCEPT") || nodes[i].isKeyword("INTERSECT") {
+			return -1
+		}
+	}
+	return -1
+}
+
+func isOrderEnd(n node) bool {
+	for _, kw := range []string{"ASC", "DESC", "NULLS", "LIMIT", "OFFSET", "FETCH"} {
+		if n.isKeyword(kw) {
+			return true
+		}
+	}
+	return false
 }
