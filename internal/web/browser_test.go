@@ -271,6 +271,31 @@ func TestBrowserDashboardDefaults(t *testing.T) {
 	b.noDialogs(t)
 }
 
+// TestBrowserToken opens the page with the access token in the URL, as trailq serve prints it for --addr on a
+// non-loopback address: the page and its API calls work, and the token leaves the address bar.
+func TestBrowserToken(t *testing.T) {
+	b := newBrowser(t)
+	ts := newTestServer(t, func(o *Options) { o.Token = "t0ken-for-the-browser-test" })
+	b.do(t, chromedp.Navigate(ts.URL+"/?token=t0ken-for-the-browser-test#signins?from=2024-09-01&to=2024-09-30&tz=UTC"))
+	b.waitFor(t, `document.body.dataset.signins === "ready" && document.getElementById("n-signins").textContent === "1"`)
+	if got := eval[string](t, b, `location.search`); got != "" {
+		t.Errorf("the token is still in the URL: %q", got)
+	}
+	// A reload without the token in the URL works from the cookie; a fresh browser without it does not.
+	b.do(t, chromedp.Reload())
+	b.waitFor(t, `document.body.dataset.signins === "ready" && document.getElementById("n-signins").textContent === "1"`)
+	b.do(t, chromedp.Navigate(ts.URL+"/#query"))
+	b.waitFor(t, `document.getElementById("preset").options.length > 1`)
+	b.do(t, chromedp.SetValue(chromedp.ID("sql"), "SELECT 1 AS one"), chromedp.Click(chromedp.ID("run")))
+	b.waitFor(t, `document.body.dataset.query === "done" && document.querySelectorAll("#result tbody tr").length === 1`)
+	b2 := newBrowser(t)
+	b2.do(t, chromedp.Navigate(ts.URL+"/"))
+	if got := eval[string](t, b2, `document.body.textContent`); !strings.Contains(got, "access token") {
+		t.Errorf("without the token: %.200s", got)
+	}
+	b.noDialogs(t)
+}
+
 func TestBrowserHostileUserAgent(t *testing.T) {
 	b := newBrowser(t)
 	ts := newTestServer(t, nil)

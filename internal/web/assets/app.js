@@ -632,6 +632,11 @@ const Data = {
 // ---- start ------------------------------------------------------------------------------------------------
 
 document.addEventListener("DOMContentLoaded", () => {
+  // The access token came in the URL; the server has set it as a cookie, so take it out of the address bar
+  // (and of the history and bookmarks).
+  if (new URLSearchParams(location.search).has("token")) {
+    history.replaceState(null, "", location.pathname + location.hash);
+  }
   $("event-close").addEventListener("click", () => $("event-dialog").close());
   window.addEventListener("hashchange", showPage);
   showPage();
