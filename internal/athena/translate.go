@@ -139,6 +139,11 @@ func (c *converter) siblings(nodes []node) []node {
 					continue
 				}
 			}
+			if name == "filter" && isFilterClause(out, nodes[j]) {
+				// count(*) FILTER (WHERE …): the aggregate clause, not Trino's filter(array, lambda).
+				out = append(out, n)
+				continue
+			}
 			if f, ok := functions[name]; ok {
 				args := c.args(nodes[j])
 				if c.err != nil {
@@ -570,4 +575,13 @@ func isOrderEnd(n node) bool {
 		}
 	}
 	return false
+}
+
+// isFilterClause reports whether FILTER (…) follows an aggregate call rather than being a call itself.
+func isFilterClause(out []node, g node) bool {
+	if k := nextNode(g.kids, 0); k >= 0 && g.kids[k].isKeyword("WHERE") {
+		return true
+	}
+	p := prevNode(out, len(out)-1)
+	return p >= 0 && out[p].group
 }
