@@ -311,6 +311,25 @@ func TestQueryErrors(t *testing.T) {
 	}
 }
 
+// TestQueryErrorPositionLongLine checks the position of an error far into a long line, where DuckDB shows only
+// a window of the line, and after a table name that the translation changed.
+func TestQueryErrorPositionLongLine(t *testing.T) {
+	ts := newTestServer(t, nil)
+	cols := strings.Repeat("eventname, ", 30)
+	for _, table := range []string{"cloudtrail_logs", "cloudtrail_logs_mybucket", `"awsdatacatalog"."default"."cloudtrail_x"`} {
+		q := "SELECT " + cols + "eventsource FROM " + table + " WHERE eventname = 'ConsoleLogin' " + strings.Repeat("AND eventname <> 'x' ", 10) + "ORDR BY 1"
+		var e apiError
+		ts.call(t, "POST", "/api/query", queryBody(q, ""), 400, &e)
+		want := strings.Index(q, "ORDR")
+		if e.Offset == nil || *e.Offset != want || e.Line != 1 || e.Column != want+1 {
+			t.Errorf("%s: position %v line %d col %d, want offset %d (%s)", table, e.Offset, e.Line, e.Column, want, e.Error)
+		}
+		if strings.Contains(e.Error, "LINE 1") {
+			t.Errorf("DuckDB's excerpt (of the translated SQL) is in the message: %s", e.Error)
+		}
+	}
+}
+
 func TestQueryTimeout(t *testing.T) {
 	ts := newTestServer(t, func(o *Options) { o.QueryTimeout = 200 * time.Millisecond })
 	start := time.Now()

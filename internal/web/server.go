@@ -79,11 +79,11 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	db, err := openHandle(ctx, opts.Open, opts.Load, opts.Now)
+	sub, err := fs.Sub(assets, "assets")
 	if err != nil {
 		return nil, err
 	}
-	sub, err := fs.Sub(assets, "assets")
+	db, err := openHandle(ctx, opts.Open, opts.Load, opts.Now)
 	if err != nil {
 		return nil, err
 	}
