@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -178,6 +179,13 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 		return nil, nil, err
 	}
 	opts := ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{}}
+	if v := f.Getenv("TRAILQ_BATCH_RECORDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return nil, nil, usageErrorf("TRAILQ_BATCH_RECORDS=%q: want a positive number of records", v)
+		}
+		opts.BatchRecords = n
+	}
 	if hook != nil {
 		hook(&opts)
 	}

@@ -38,7 +38,7 @@ type Rows struct {
 }
 
 // ErrNotAQuery is returned by a sandboxed store for statements that are not queries.
-var ErrNotAQuery = errors.New("only queries (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN) can run on the store: it is read-only")
+var ErrNotAQuery = errors.New("only queries (SELECT, WITH, …) can run on the store: it is read-only")
 
 // Query runs one SQL statement on the store and returns its rows.
 func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
@@ -387,7 +387,8 @@ func (p *typeParser) eat(c byte) bool {
 	return false
 }
 
-// isQuery reports whether a statement starts like a query, after comments, white space and parentheses.
+// isQuery reports whether a statement does not start (after comments, white space and parentheses) with the
+// keyword of a statement that changes the database, its settings or files.
 func isQuery(q string) bool {
 	i := 0
 	for i < len(q) {
@@ -409,11 +410,17 @@ func isQuery(q string) bool {
 			for j < len(q) && (q[j] >= 'a' && q[j] <= 'z' || q[j] >= 'A' && q[j] <= 'Z') {
 				j++
 			}
+			// Statements that change something are refused by name; anything else goes to DuckDB, which runs
+			// queries and reports a syntax error for the rest (read-only mode and the locked configuration
+			// stop what gets past this).
 			switch strings.ToUpper(q[i:j]) {
-			case "SELECT", "WITH", "VALUES", "FROM", "TABLE", "DESCRIBE", "SHOW", "SUMMARIZE", "EXPLAIN":
-				return true
+			case "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "TRUNCATE", "CREATE", "DROP", "ALTER", "COPY",
+				"ATTACH", "DETACH", "USE", "INSTALL", "LOAD", "FORCE", "SET", "RESET", "PRAGMA", "CALL", "EXPORT",
+				"IMPORT", "CHECKPOINT", "VACUUM", "ANALYZE", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT",
+				"PREPARE", "EXECUTE", "DEALLOCATE", "COMMENT", "UPDATE_EXTENSIONS":
+				return false
 			}
-			return false
+			return true
 		}
 	}
 	return false

@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"strings"
+	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
@@ -113,7 +113,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-var setRE = regexp.MustCompile(`(?i)^\s*SET\s+([a-z_]+)\s*(?:=|TO)\s*('[^']*'|[a-z0-9_]+)\s*;?\s*$`)
+var setRE = regexp.MustCompile(`(?i)^\s*SET\s+(?:SESSION\s+|GLOBAL\s+|LOCAL\s+)?([a-z_]+)\s*(?:=|TO)\s*('[^']*'|[a-z0-9_]+)\s*;?\s*$`)
 
 func openErr(path string, err error) error {
 	msg := err.Error()

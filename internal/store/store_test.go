@@ -101,3 +101,32 @@ func TestQueryCancel(t *testing.T) {
 		t.Errorf("the query stopped %v after its deadline", d)
 	}
 }
+
+func TestInitSettingsApplyToEveryConnection(t *testing.T) {
+	p := newStore(t)
+	for _, sandbox := range []bool{false, true} {
+		st, err := Open(context.Background(), p, Options{ReadOnly: true, Sandbox: sandbox,
+			InitSQL: []string{"SET SESSION TimeZone = 'Asia/Tokyo'", "SET integer_division = true", "CREATE TEMP MACRO plus1(x) AS x + 1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Several connections at once (each result holds one), each must see the settings and the macro.
+		var open []*Rows
+		for range 4 {
+			rows, err := st.Query(context.Background(), "SELECT current_setting('TimeZone'), 7 / 2, plus1(1)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			open = append(open, rows)
+			rows.Next()
+			v, _ := rows.Values()
+			if v[0] != "Asia/Tokyo" || v[1] != int64(3) || v[2] != int64(2) {
+				t.Errorf("sandbox %v: settings %v, want Asia/Tokyo 3 2", sandbox, v)
+			}
+		}
+		for _, r := range open {
+			r.Close()
+		}
+		st.Close()
+	}
+}
