@@ -287,7 +287,9 @@ const Dashboard = {
         el("td", { title: r.user_agent, className: "wrap" }, r.client || r.user_agent),
         el("td", {}, r.mfa + (r.mfa_type ? " (" + r.mfa_type + ")" : "")),
         el("td", { className: "wrap" }, r.failure_reason));
+      tr.tabIndex = 0;
       tr.addEventListener("click", () => showEvent(r.event_id));
+      tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") showEvent(r.event_id); });
       body.append(tr);
     }
     if (rows.length === 0) {
