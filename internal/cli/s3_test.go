@@ -81,6 +81,13 @@ func TestS3LoadQueryDryRun(t *testing.T) {
 		t.Fatalf("--dry-run created %q", m)
 	}
 
+	// With a period, only its day folders are listed.
+	r = run(t, cache, "", append([]string{"signins", "--since", "2024-01-15", "--until", "2024-01-16", "--utc", "--dry-run"}, src...)...)
+	if r.code != 0 || !strings.Contains(r.out, " day folders") {
+		t.Fatalf("signins --dry-run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	t.Logf("signins --dry-run:\n%s", r.out)
+
 	// The load, then the same rows as from the folder.
 	r = run(t, cache, "", append([]string{"load"}, src...)...)
 	noSecret(r)

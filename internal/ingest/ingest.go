@@ -148,33 +148,49 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 		prefixes = []string{""}
 	}
 	var jobs []job
-	for _, prefix := range prefixes {
-		err := src.List(ctx, prefix, func(o source.Object) error {
-			rep.Listed++
-			k := cloudtrail.ParseKey(o.Key)
-			switch k.Kind {
-			case cloudtrail.KindDigest, cloudtrail.KindInsight, cloudtrail.KindConfig, cloudtrail.KindOther:
-				rep.Skipped[k.Kind.String()]++
-				return nil
-			}
-			if !opts.keep(k) || opts.Filter != nil && !opts.Filter(o.Key, k) {
-				rep.Outside++
-				return nil
-			}
-			v, seen := manifest[o.Key]
-			if seen && v == o.Version() {
-				rep.Unchanged++
-				rep.UnchangedBytes += o.Size
-				return nil
-			}
-			jobs = append(jobs, job{obj: o, key: k, replaces: seen})
-			opts.Progress.Total.Add(1) // the bar counts what listing found so far
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", describe(src, prefix), err)
+	var unlisted []FileReport
+	var firstErr error
+	// A folder that cannot be listed (access refused to one account's logs) is reported and the others loaded,
+	// unless it is the only one, or under --strict.
+	skip := func(prefix string, err error) bool {
+		if opts.Strict || len(prefixes) == 1 {
+			return false
 		}
+		unlisted = append(unlisted, FileReport{Key: prefix, Outcome: OutcomeNotListed, Detail: err.Error()})
+		if firstErr == nil {
+			firstErr = err
+		}
+		return true
 	}
+	err := listAll(ctx, src, prefixes, opts.Workers, func(o source.Object) error {
+		rep.Listed++
+		k := cloudtrail.ParseKey(o.Key)
+		switch k.Kind {
+		case cloudtrail.KindDigest, cloudtrail.KindInsight, cloudtrail.KindConfig, cloudtrail.KindOther:
+			rep.Skipped[k.Kind.String()]++
+			return nil
+		}
+		if !opts.keep(k) || opts.Filter != nil && !opts.Filter(o.Key, k) {
+			rep.Outside++
+			return nil
+		}
+		v, seen := manifest[o.Key]
+		if seen && v == o.Version() {
+			rep.Unchanged++
+			rep.UnchangedBytes += o.Size
+			return nil
+		}
+		jobs = append(jobs, job{obj: o, key: k, replaces: seen})
+		opts.Progress.Total.Add(1) // the bar counts what listing found so far
+		return nil
+	}, skip)
+	if err != nil {
+		return nil, err
+	}
+	if len(unlisted) > 0 && len(unlisted) == len(prefixes) {
+		return nil, firstErr // nothing could be listed: say why once
+	}
+	rep.Files = append(rep.Files, unlisted...)
 	return jobs, nil
 }
 

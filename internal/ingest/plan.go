@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/trailq/trailq/internal/progress"
@@ -25,6 +26,9 @@ type Plan struct {
 // PlanLoad lists src as Run would with opts and returns what Run would read. st may be nil (nothing loaded yet).
 func PlanLoad(ctx context.Context, src source.Source, st *store.Store, opts Options) (*Plan, error) {
 	start := time.Now()
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}

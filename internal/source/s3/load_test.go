@@ -347,3 +347,66 @@ func TestLoadWindowFindsTheTrailKeyPrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadWindowListsDayFoldersInParallel(t *testing.T) {
+	srv := orgBucket(t)
+	src := srv.open(t, "s3://trail")
+	var inFlight, most atomic.Int64
+	srv.setInject(func(r *http.Request) (int, string, http.Header) {
+		q := r.URL.Query()
+		if q.Get("list-type") == "2" && q.Get("delimiter") == "" {
+			n := inFlight.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			time.Sleep(20 * time.Millisecond)
+			inFlight.Add(-1)
+		}
+		return 0, "", nil
+	})
+	w := &ingest.Window{From: day0, To: day0.AddDate(0, 0, orgDays-1)}
+	p, err := ingest.PlanLoad(t.Context(), src, nil, ingest.Options{Window: w, Workers: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Objects != orgObjects || p.ListedPrefixes != 6*orgDays {
+		t.Fatalf("plan: %d objects in %d day folders, want %d in %d", p.Objects, p.ListedPrefixes, orgObjects, 6*orgDays)
+	}
+	if m := most.Load(); m < 2 || m > 8 {
+		t.Fatalf("at most %d day folders were listed at once, want 2 to 8", m)
+	}
+}
+
+func TestLoadWindowListingRefused(t *testing.T) {
+	srv := orgBucket(t)
+	src := srv.open(t, "s3://trail")
+	const refused = "AWSLogs/o-abcdefghij/111111111111/CloudTrail/eu-west-1/2024/09/05/"
+	srv.setInject(func(r *http.Request) (int, string, http.Header) {
+		if r.URL.Query().Get("prefix") == refused {
+			return http.StatusForbidden, "AccessDenied", nil
+		}
+		return 0, "", nil
+	})
+	w := &ingest.Window{From: day0, To: day0.AddDate(0, 0, orgDays-1)}
+	st := openStore(t)
+	rep, err := ingest.Run(t.Context(), src, st, ingest.Options{Window: w, Workers: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Loaded != orgObjects-filesPerDay || len(rep.Files) != 1 || rep.Files[0].Key != refused || rep.Files[0].Outcome != ingest.OutcomeNotListed {
+		t.Fatalf("loaded %d objects, problems %+v; want %d and the refused folder", rep.Loaded, rep.Files, orgObjects-filesPerDay)
+	}
+	assertErr(t, errors.New(rep.Files[0].Detail), "list s3://trail/"+refused+": AccessDenied", "s3:ListBucket")
+
+	// Under --strict, or when no folder can be listed, the load fails.
+	if _, err := ingest.Run(t.Context(), src, openStore(t), ingest.Options{Window: w, Workers: 8, Strict: true}); err == nil {
+		t.Fatal("a refused listing under Strict: no error")
+	}
+	srv.setInject(func(r *http.Request) (int, string, http.Header) {
+		if q := r.URL.Query(); q.Get("list-type") == "2" && q.Get("delimiter") == "" {
+			return http.StatusForbidden, "AccessDenied", nil
+		}
+		return 0, "", nil
+	})
+	_, err = ingest.Run(t.Context(), src, openStore(t), ingest.Options{Window: w, Workers: 8})
+	assertErr(t, err, "AccessDenied", "s3:ListBucket")
+}

@@ -1,0 +1,105 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/trailq/trailq/internal/source"
+)
+
+// listAll lists prefixes in their order and calls fn, in the caller's goroutine, for every object, prefix after
+// prefix. Up to n listings run at once, ahead of fn: a window over an organization's bucket is thousands of day
+// folders, and each S3 listing is a round trip. A listing that fails (the error names the prefix) is passed to
+// skip, which says whether to go on without it; else it is returned, as is fn's first error.
+func listAll(ctx context.Context, src source.Source, prefixes []string, n int, fn func(source.Object) error, skip func(prefix string, err error) bool) error {
+	if n <= 1 || len(prefixes) <= 1 {
+		for _, p := range prefixes {
+			var fnErr error
+			err := src.List(ctx, p, func(o source.Object) error {
+				fnErr = fn(o)
+				return fnErr
+			})
+			switch {
+			case err == nil:
+			case fnErr != nil:
+				return fnErr
+			case ctx.Err() != nil || !skip(p, listErr(src, p, err)):
+				return listErr(src, p, err)
+			}
+		}
+		return nil
+	}
+	type result struct {
+		objs []source.Object
+		err  error
+		done chan struct{}
+	}
+	results := make([]*result, len(prefixes))
+	for i := range results {
+		results[i] = &result{done: make(chan struct{})}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	// A slot is taken before a listing starts and given back once fn had its objects: at most n prefixes are
+	// being listed or waiting to be consumed.
+	slots := make(chan struct{}, n)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i, p := range prefixes {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			r := results[i]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer close(r.done)
+				r.err = src.List(ctx, p, func(o source.Object) error {
+					r.objs = append(r.objs, o)
+					return nil
+				})
+			}()
+		}
+	}()
+	for i, r := range results {
+		select {
+		case <-r.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		<-slots
+		if r.err != nil {
+			if err := listErr(src, prefixes[i], r.err); ctx.Err() != nil || !skip(prefixes[i], err) {
+				return err
+			}
+		}
+		for _, o := range r.objs {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+		results[i] = nil
+	}
+	return nil
+}
+
+// listErr names the prefix in a listing error, unless the source's error already does (S3's errors do).
+func listErr(src source.Source, prefix string, err error) error {
+	where := describe(src, prefix)
+	if strings.Contains(err.Error(), where) {
+		return err
+	}
+	return fmt.Errorf("list %s: %w", where, err)
+}
+
+// OutcomeNotListed is the outcome of a folder whose listing failed; its objects were not looked at.
+const OutcomeNotListed = "not listed"
