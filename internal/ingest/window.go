@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/source"
 )
@@ -51,55 +53,76 @@ var (
 // DiscoverTrails finds the account/region folders below prefix with folder listings only, whatever level the
 // source starts at (the bucket, AWSLogs/, an organization or an account folder). A trail's key prefix above
 // AWSLogs/ (up to two folders, e.g. "cloudtrail/prod/AWSLogs/") is found too, looking into at most
-// maxKeyPrefixDirs folders a level. ok is false when prefix is not laid out as CloudTrail lays out a bucket; then
+// maxKeyPrefixDirs folders a level. The folders of one level are looked into in parallel (an organization's
+// accounts: two round trips each). ok is false when prefix is not laid out as CloudTrail lays out a bucket; then
 // the caller lists everything.
 func DiscoverTrails(ctx context.Context, dl source.DirLister, prefix string) (trails []Trail, ok bool, err error) {
-	var walk func(p, org, account string, depth, keyPrefix int) error
-	walk = func(p, org, account string, depth, keyPrefix int) error {
+	var walk func(ctx context.Context, p, org, account string, depth, keyPrefix int) ([]Trail, bool, error)
+	walk = func(ctx context.Context, p, org, account string, depth, keyPrefix int) ([]Trail, bool, error) {
 		if depth > 6 {
-			return nil
+			return nil, false, nil
 		}
 		dirs, err := dl.ListDirs(ctx, p)
 		if err != nil {
-			return err
+			return nil, false, err
 		}
-		for _, d := range dirs {
+		// One slot per folder, filled in parallel and joined in folder order.
+		found := make([][]Trail, len(dirs))
+		oks := make([]bool, len(dirs))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(discoverWorkers)
+		descend := func(i int, p, org, account string, keyPrefix int) {
+			g.Go(func() error {
+				var err error
+				found[i], oks[i], err = walk(gctx, p, org, account, depth+1, keyPrefix)
+				return err
+			})
+		}
+		for i, d := range dirs {
 			switch {
 			case account != "" && d == "CloudTrail":
-				ok = true
-				regions, err := dl.ListDirs(ctx, p+d+"/")
-				if err != nil {
-					return err
-				}
-				for _, r := range regions {
-					trails = append(trails, Trail{Prefix: p + d + "/" + r + "/", OrgID: org, Account: account, Region: r})
-				}
+				g.Go(func() error {
+					regions, err := dl.ListDirs(gctx, p+d+"/")
+					if err != nil {
+						return err
+					}
+					oks[i] = true
+					for _, r := range regions {
+						found[i] = append(found[i], Trail{Prefix: p + d + "/" + r + "/", OrgID: org, Account: account, Region: r})
+					}
+					return nil
+				})
 			case account == "" && d == "AWSLogs":
-				if err := walk(p+d+"/", org, "", depth+1, keyPrefix); err != nil {
-					return err
-				}
+				descend(i, p+d+"/", org, "", keyPrefix)
 			case account == "" && org == "" && orgRE.MatchString(d):
-				if err := walk(p+d+"/", d, "", depth+1, keyPrefix); err != nil {
-					return err
-				}
+				descend(i, p+d+"/", d, "", keyPrefix)
 			case account == "" && accountRE.MatchString(d):
-				if err := walk(p+d+"/", org, d, depth+1, keyPrefix); err != nil {
-					return err
-				}
+				descend(i, p+d+"/", org, d, keyPrefix)
 			case account == "" && org == "" && keyPrefix < 2 && len(dirs) <= maxKeyPrefixDirs && !strings.HasSuffix(p, "AWSLogs/"):
 				// Perhaps the trail's S3 key prefix.
-				if err := walk(p+d+"/", "", "", depth+1, keyPrefix+1); err != nil {
-					return err
-				}
+				descend(i, p+d+"/", "", "", keyPrefix+1)
 			}
 		}
-		return nil
+		if err := g.Wait(); err != nil {
+			return nil, false, err
+		}
+		var trails []Trail
+		ok := false
+		for i := range dirs {
+			trails = append(trails, found[i]...)
+			ok = ok || oks[i]
+		}
+		return trails, ok, nil
 	}
-	if err := walk(prefix, "", "", 0, 0); err != nil {
+	trails, ok, err = walk(ctx, prefix, "", "", 0, 0)
+	if err != nil {
 		return nil, false, err
 	}
 	return trails, ok, nil
 }
+
+// discoverWorkers bounds the folder listings DiscoverTrails runs at once on one level.
+const discoverWorkers = 16
 
 // maxKeyPrefixDirs bounds the folders DiscoverTrails looks into for a key prefix, at each of two levels: at most
 // 16 + 16×16 folder listings in a bucket that holds other things too.

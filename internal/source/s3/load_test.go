@@ -351,15 +351,21 @@ func TestLoadWindowFindsTheTrailKeyPrefix(t *testing.T) {
 func TestLoadWindowListsDayFoldersInParallel(t *testing.T) {
 	srv := orgBucket(t)
 	src := srv.open(t, "s3://trail")
-	var inFlight, most atomic.Int64
+	// Most listings in flight at once: of objects (day folders), and of folders (finding the accounts' trails).
+	var inFlight, most, dirsInFlight, mostDirs atomic.Int64
+	track := func(in, most *atomic.Int64) {
+		n := in.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(20 * time.Millisecond)
+		in.Add(-1)
+	}
 	srv.setInject(func(r *http.Request) (int, string, http.Header) {
-		q := r.URL.Query()
-		if q.Get("list-type") == "2" && q.Get("delimiter") == "" {
-			n := inFlight.Add(1)
-			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
-			}
-			time.Sleep(20 * time.Millisecond)
-			inFlight.Add(-1)
+		switch q := r.URL.Query(); {
+		case q.Get("list-type") == "2" && q.Get("delimiter") == "":
+			track(&inFlight, &most)
+		case q.Get("list-type") == "2":
+			track(&dirsInFlight, &mostDirs)
 		}
 		return 0, "", nil
 	})
@@ -373,6 +379,9 @@ func TestLoadWindowListsDayFoldersInParallel(t *testing.T) {
 	}
 	if m := most.Load(); m < 2 || m > 8 {
 		t.Fatalf("at most %d day folders were listed at once, want 2 to 8", m)
+	}
+	if m := mostDirs.Load(); m < 2 {
+		t.Fatalf("at most %d folder listings ran at once while finding the trails, want the accounts looked into in parallel", m)
 	}
 }
 
