@@ -164,3 +164,33 @@ func TestMySQLAndJavaFormats(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTranslate checks that no input makes the translator panic, and that every position it reports lies in the
+// user's SQL.
+func FuzzTranslate(f *testing.F) {
+	for _, s := range []string{
+		"SELECT json_extract_scalar(requestparameters, '$.a') FROM cloudtrail_logs_x WHERE eventname = 'x'",
+		"SELECT DISTINCT (a, b), count(*) FILTER (WHERE c) FROM t CROSS JOIN UNNEST(r) AS u(x, y) ORDER BY 1",
+		"SELECT CAST(x AS ARRAY(ROW(a VARCHAR))), IPADDRESS '1.2.3.4' < CAST(ip AS IPADDRESS) FROM t",
+		"WITH a AS (SELECT date_add('day', -1, current_date) - INTERVAL '1' DAY) SELECT * FROM a",
+		"SELECT date_parse(x, '%Y'), format_datetime(y, 'yyyy''T'''), concat(), if(a), strpos(b)",
+	} {
+		f.Add(s)
+	}
+	tr := NewTranslator(testTables)
+	f.Fuzz(func(t *testing.T, sql string) {
+		q, err := tr.TranslateQuery(sql)
+		if err != nil {
+			var e *Error
+			if errors.As(err, &e) && (e.Pos < 0 || e.Pos > len(sql)) {
+				t.Fatalf("error position %d outside the %d-byte query: %v", e.Pos, len(sql), err)
+			}
+			return
+		}
+		for off := 0; off < len(q.SQL); off += 7 {
+			if p := q.Original(off); p < 0 || p > len(sql) {
+				t.Fatalf("offset %d maps to %d, outside the %d-byte query", off, p, len(sql))
+			}
+		}
+	})
+}
