@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -191,8 +192,16 @@ func signinEvents(t *testing.T, path string, from, to time.Time) []signin.Event 
 
 func TestEvent(t *testing.T) {
 	ts := newTestServer(t, nil)
+	var res EventsResult
+	ts.call(t, "GET", "/api/events?eventid=hostile-0001", "", 200, &res)
+	if res.Count != 1 || len(res.Events) != 1 {
+		t.Fatalf("hostile-0001: %d events", res.Count)
+	}
+	b := string(res.Events[0])
 	var ev map[string]any
-	b := ts.call(t, "GET", "/api/events/hostile-0001", "", 200, &ev)
+	if err := json.Unmarshal(res.Events[0], &ev); err != nil {
+		t.Fatal(err)
+	}
 	if ev["useragent"] != hostileUA || ev["eventid"] != "hostile-0001" {
 		t.Errorf("event %s", b)
 	}
@@ -203,15 +212,45 @@ func TestEvent(t *testing.T) {
 		t.Errorf("useridentity %#v", ev["useridentity"])
 	}
 	// Column order is the table's.
-	if i, j := strings.Index(string(b), `"eventversion"`), strings.Index(string(b), `"useridentity"`); i < 0 || j < i {
+	if i, j := strings.Index(b, `"eventversion"`), strings.Index(b, `"useridentity"`); i < 0 || j < i {
 		t.Errorf("keys out of order: %s", b)
 	}
-	if strings.Contains(string(b), "<img") {
-		t.Errorf("raw < in JSON body (want \\u003c): %s", b)
+	raw := ts.call(t, "GET", "/api/events?eventid=hostile-0001", "", 200, nil)
+	if strings.Contains(string(raw), "<img") {
+		t.Errorf("raw < in the JSON body (want \\u003c): %s", raw)
 	}
+
+	// Every row of the dashboard finds its record, also where records share an event ID or have none.
+	var rep SignInReport
+	ts.call(t, "GET", "/api/signins?from=2014-01-01&to=2025-12-31&tz=UTC&all=true", "", 200, &rep)
+	shared := 0
+	for _, row := range rep.Rows {
+		q := url.Values{"eventid": {row.EventID}, "time": {row.TimeUTC}, "ip": {row.SourceIP}, "arn": {row.ARN}}
+		var res EventsResult
+		ts.call(t, "GET", "/api/events?"+q.Encode(), "", 200, &res)
+		for _, e := range res.Events {
+			var ev map[string]any
+			json.Unmarshal(e, &ev)
+			id, _ := ev["eventid"].(string)
+			if id != row.EventID || ev["sourceipaddress"] != row.SourceIP || !strings.HasPrefix(ev["eventtime"].(string), row.TimeUTC[:19]) {
+				t.Errorf("row %+v found %s", row, e)
+			}
+		}
+		var byID EventsResult
+		ts.call(t, "GET", "/api/events?"+url.Values{"eventid": {row.EventID}}.Encode(), "", 200, &byID)
+		if byID.Count > res.Count {
+			shared++
+		}
+	}
+	if shared == 0 {
+		t.Error("no row shares its event ID with another record: the narrowing is not tested")
+	}
+
 	var e apiError
-	ts.call(t, "GET", "/api/events/no-such-event", "", http.StatusNotFound, &e)
-	ts.call(t, "GET", "/api/events/x'%20OR%20'1'='1", "", http.StatusNotFound, &e)
+	ts.call(t, "GET", "/api/events?eventid=no-such-event", "", http.StatusNotFound, &e)
+	ts.call(t, "GET", "/api/events?eventid="+url.QueryEscape("x' OR '1'='1"), "", http.StatusNotFound, &e)
+	ts.call(t, "GET", "/api/events", "", http.StatusBadRequest, &e)
+	ts.call(t, "GET", "/api/events?eventid=1&time=yesterday", "", http.StatusBadRequest, &e)
 }
 
 func queryBody(sql string, extra string) string {

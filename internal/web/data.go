@@ -1,9 +1,7 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -252,67 +250,3 @@ func (s *Server) handleLoadStart(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusAccepted, s.loadStatus())
 }
 
-// jsonTextColumns hold JSON documents as text; the event view shows them as JSON.
-var jsonTextColumns = map[string]bool{
-	"requestparameters": true, "responseelements": true, "additionaleventdata": true,
-	"serviceeventdetails": true, "edgedevicedetails": true,
-}
-
-func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	st, release, err := s.db.acquire()
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
-		return
-	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
-	defer cancel()
-	rows, err := st.Query(ctx, `SELECT * FROM `+store.LogsView+` WHERE eventid = ? LIMIT 1`, id)
-	if err != nil {
-		writeError(w, statusOf(ctx, err, http.StatusInternalServerError), "read event: "+err.Error())
-		return
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			writeError(w, statusOf(ctx, err, http.StatusInternalServerError), "read event: "+err.Error())
-			return
-		}
-		writeError(w, http.StatusNotFound, "no event with id "+id)
-		return
-	}
-	vals, err := rows.Values()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, "read event: "+err.Error())
-		return
-	}
-	// An object in the table's column order.
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, c := range rows.Columns() {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(c.Name)
-		b.Write(k)
-		b.WriteByte(':')
-		v := jsonValue(vals[i])
-		if s, ok := v.(string); ok && jsonTextColumns[c.Name] && json.Valid([]byte(s)) {
-			b.WriteString(s)
-			continue
-		}
-		enc, err := json.Marshal(v)
-		if err != nil {
-			enc, _ = json.Marshal(asString(v))
-		}
-		b.Write(enc)
-	}
-	b.WriteByte('}')
-	var out bytes.Buffer
-	if err := json.Compact(&out, b.Bytes()); err != nil {
-		writeError(w, http.StatusInternalServerError, "encode event: "+err.Error())
-		return
-	}
-	writeJSON(w, http.StatusOK, json.RawMessage(out.Bytes()))
-}

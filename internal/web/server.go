@@ -97,7 +97,7 @@ func (s *Server) Close() error { return s.db.close() }
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/signins", s.handleSignIns)
-	s.mux.HandleFunc("GET /api/events/{id}", s.handleEvent)
+	s.mux.HandleFunc("GET /api/events", s.handleEvent)
 	s.mux.HandleFunc("POST /api/query", s.handleQuery)
 	s.mux.HandleFunc("GET /api/presets", s.handlePresets)
 	s.mux.HandleFunc("GET /api/data", s.handleData)

@@ -288,8 +288,8 @@ const Dashboard = {
         el("td", {}, r.mfa + (r.mfa_type ? " (" + r.mfa_type + ")" : "")),
         el("td", { className: "wrap" }, r.failure_reason));
       tr.tabIndex = 0;
-      tr.addEventListener("click", () => showEvent(r.event_id));
-      tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") showEvent(r.event_id); });
+      tr.addEventListener("click", () => showEvent(r));
+      tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") showEvent(r); });
       body.append(tr);
     }
     if (rows.length === 0) {
@@ -339,14 +339,19 @@ const Dashboard = {
   },
 };
 
-async function showEvent(id) {
+// showEvent shows the stored record of a sign-in. Records can share an event ID (AWS's examples, test fixtures)
+// or have none, so the time, source IP and ARN pick it out too.
+async function showEvent(r) {
   const dlg = $("event-dialog");
-  $("event-title").textContent = "Event " + id;
+  $("event-title").textContent = "Event " + (r.event_id || "(no event ID)") + " at " + r.time_utc;
   $("event-json").textContent = "loading…";
   if (!dlg.open) dlg.showModal();
+  const q = new URLSearchParams({ eventid: r.event_id, time: r.time_utc, ip: r.source_ip, arn: r.arn });
   try {
-    const ev = await api("/api/events/" + encodeURIComponent(id));
-    $("event-json").textContent = JSON.stringify(ev, null, 2);
+    const res = await api("/api/events?" + q.toString());
+    const shown = res.events.length === 1 ? res.events[0] : res.events;
+    $("event-json").textContent = (res.count > 1 ? "// " + res.count + " stored records match this row\n" : "") +
+      JSON.stringify(shown, null, 2);
   } catch (err) {
     $("event-json").textContent = err.message;
   }
