@@ -249,4 +249,3 @@ func (s *Server) handleLoadStart(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusAccepted, s.loadStatus())
 }
-
