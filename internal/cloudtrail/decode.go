@@ -41,7 +41,9 @@ var ErrDigest = errors.New("a CloudTrail digest file, not a log file")
 const MaxRecordBytes = 64 << 20
 
 // Decoder reads {"Records":[…]} documents.
-type Decoder struct{}
+type Decoder struct {
+	buf []byte // the document being read, reused
+}
 
 // NewDecoder returns a Decoder. A Decoder is not safe for concurrent use; use one per goroutine.
 func NewDecoder() *Decoder { return &Decoder{} }
@@ -51,6 +53,91 @@ func NewDecoder() *Decoder { return &Decoder{} }
 // reported through problem and skipped. The error it returns (other than fn's) says why the rest of the document
 // could not be read; the records before that point have already been passed to fn.
 func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
+	// Most log files are small: read them whole, check them once, and walk them without copying. A large or
+	// broken file goes through the streaming decoder, which bounds memory and finds where a file breaks off.
+	d.buf = d.buf[:0]
+	if cap(d.buf) < 1<<20 {
+		d.buf = make([]byte, 0, 1<<20)
+	}
+	for {
+		if len(d.buf) == cap(d.buf) {
+			if len(d.buf) >= wholeFileLimit {
+				return d.decodeStream(io.MultiReader(bytes.NewReader(d.buf), r), fn, problem)
+			}
+			d.buf = append(d.buf, 0)[:len(d.buf)]
+		}
+		n, err := r.Read(d.buf[len(d.buf):cap(d.buf)])
+		d.buf = d.buf[:len(d.buf)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return d.decodeStream(io.MultiReader(bytes.NewReader(d.buf), errReader{err}), fn, problem)
+		}
+	}
+	if !json.Valid(d.buf) {
+		return d.decodeStream(bytes.NewReader(d.buf), fn, problem)
+	}
+	return d.decodeWhole(d.buf, fn, problem)
+}
+
+// wholeFileLimit is the largest file read whole (decompressed).
+const wholeFileLimit = 64 << 20
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// decodeWhole walks a valid document held in memory.
+func (d *Decoder) decodeWhole(b []byte, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return fmt.Errorf("document is not a JSON object: %w", ErrNoRecords)
+	}
+	var records []byte
+	sawRecords, digest := false, false
+	members(b[i:], func(k, v []byte) {
+		switch string(k) {
+		case "Records":
+			records, sawRecords = v, true
+		case "digestStartTime", "logFiles":
+			digest = true
+		}
+	})
+	switch {
+	case digest && !sawRecords:
+		return ErrDigest
+	case !sawRecords:
+		return ErrNoRecords
+	case records[0] == 'n':
+		return nil // "Records": null — an empty log
+	case records[0] != '[':
+		return fmt.Errorf("Records is %s, not an array", rawKind(records))
+	}
+	index := 0
+	var ferr error
+	elements(records, func(raw []byte) {
+		i := index
+		index++
+		if ferr != nil {
+			return
+		}
+		if len(raw) > MaxRecordBytes {
+			problem(Problem{Record: i, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", len(raw), MaxRecordBytes), Skipped: true})
+			return
+		}
+		rec, problems, err := d.decodeValid(raw, i)
+		if err != nil {
+			problem(Problem{Record: i, Msg: err.Error(), Skipped: true})
+			return
+		}
+		ferr = fn(i, rec, problems)
+	})
+	return ferr
+}
+
+// decodeStream is Decode for large or broken documents.
+func (d *Decoder) decodeStream(r io.Reader, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
 	dec := json.NewDecoder(r)
 	dec.UseNumber()
 	tok, err := dec.Token()

@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -233,14 +234,34 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte(`{"Records":[{"eventID":"1","tlsDetails":"x","resources":{}}, 7, null]}`))
 	f.Add([]byte(`{"Records":[`))
 	f.Fuzz(func(t *testing.T, doc []byte) {
-		n := 0
-		_ = NewDecoder().Decode(strings.NewReader(string(doc)), func(i int, r *Record, _ []Problem) error {
-			if r == nil {
-				t.Fatal("nil record")
-			}
-			n++
-			return nil
-		}, func(Problem) {})
+		// The in-memory and the streaming decoder must agree on every document.
+		type result struct {
+			ids      []string
+			problems int
+			err      bool
+		}
+		runOne := func(decode func(*Decoder, func(int, *Record, []Problem) error, func(Problem)) error) result {
+			var r result
+			err := decode(NewDecoder(), func(i int, rec *Record, p []Problem) error {
+				if rec == nil {
+					t.Fatal("nil record")
+				}
+				r.ids = append(r.ids, fmt.Sprint(i, rec.EventID, rec.EventName, rec.Hash))
+				r.problems += len(p)
+				return nil
+			}, func(Problem) { r.problems++ })
+			r.err = err != nil
+			return r
+		}
+		whole := runOne(func(d *Decoder, fn func(int, *Record, []Problem) error, p func(Problem)) error {
+			return d.Decode(strings.NewReader(string(doc)), fn, p)
+		})
+		stream := runOne(func(d *Decoder, fn func(int, *Record, []Problem) error, p func(Problem)) error {
+			return d.decodeStream(strings.NewReader(string(doc)), fn, p)
+		})
+		if fmt.Sprint(whole) != fmt.Sprint(stream) {
+			t.Errorf("whole-file decode %v, streaming decode %v", whole, stream)
+		}
 	})
 }
 
