@@ -91,6 +91,8 @@ type SourceOptions struct {
 	ReportFiles int
 	S3          S3Options
 	DryRun      bool
+	// Accounts and Regions limit the load (flags of the commands that have them, e.g. load --account).
+	Accounts, Regions []string
 }
 
 func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
@@ -178,7 +180,8 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 		st.Close()
 		return nil, nil, err
 	}
-	opts := ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{}}
+	opts := ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{},
+		Accounts: o.Accounts, Regions: o.Regions}
 	if v := f.Getenv("TRAILQ_BATCH_RECORDS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {

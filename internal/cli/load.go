@@ -27,6 +27,7 @@ EXIT STATUS
   2  a usage error
   130  interrupted: what was read before is kept`,
 		Example: `  trailq load --source ./AWSLogs
+  trailq load --source s3://my-trail-bucket/ --profile audit --account 111122223333 --region us-east-1
   trailq load --source ./AWSLogs --store ./audit.duckdb --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -39,6 +40,7 @@ EXIT STATUS
 		},
 	}
 	addSourceFlags(cmd, &opts.SourceOptions)
+	addTrailFilterFlags(cmd, &opts.SourceOptions)
 	cmd.Flags().Lookup("no-load").Hidden = true
 	return cmd
 }

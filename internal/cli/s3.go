@@ -39,6 +39,13 @@ func addS3Flags(cmd *cobra.Command, o *SourceOptions) {
 	fl.BoolVar(&o.DryRun, "dry-run", false, "list what would be read (objects, bytes) and what the same scan costs in Athena and S3, then stop")
 }
 
+// addTrailFilterFlags adds --account and --region, which limit a load to some trails: on S3 only their folders
+// are listed.
+func addTrailFilterFlags(cmd *cobra.Command, o *SourceOptions) {
+	cmd.Flags().StringSliceVar(&o.Accounts, "account", nil, "load only these account IDs' logs (repeatable)")
+	cmd.Flags().StringSliceVar(&o.Regions, "region", nil, "load only the logs of these regions (repeatable)")
+}
+
 // openSourceFor opens o.Source with the command's S3 flags when it is an s3:// address, else with OpenSource.
 // For S3 the worker count defaults to the S3 concurrency.
 func (f *Factory) openSourceFor(ctx context.Context, o *SourceOptions) (source.Source, error) {
@@ -107,7 +114,8 @@ func (f *Factory) dryRun(ctx context.Context, o *SourceOptions, src source.Sourc
 		}
 		defer st.Close()
 	}
-	opts := ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{}}
+	opts := ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{},
+		Accounts: o.Accounts, Regions: o.Regions}
 	if hook != nil {
 		hook(&opts)
 	}
@@ -129,7 +137,7 @@ func writePlan(w io.Writer, src source.Source, p *ingest.Plan, lists int64) {
 	fmt.Fprintf(tw, "Dry run of %s: nothing was fetched or loaded.\n", src)
 	listed := fmt.Sprintf("%d objects", p.Listed)
 	if p.ListedPrefixes > 0 {
-		listed += fmt.Sprintf(" in %d day folders", p.ListedPrefixes)
+		listed += fmt.Sprintf(" in %d folder%s", p.ListedPrefixes, plural(p.ListedPrefixes))
 	}
 	if lists >= 0 {
 		listed += fmt.Sprintf(", %d LIST request%s (%s)", lists, plural(int(lists)), usd(float64(lists)/1000*s3ListPer1000))

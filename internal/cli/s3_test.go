@@ -83,10 +83,16 @@ func TestS3LoadQueryDryRun(t *testing.T) {
 
 	// With a period, only its day folders are listed.
 	r = run(t, cache, "", append([]string{"signins", "--since", "2024-01-15", "--until", "2024-01-16", "--utc", "--dry-run"}, src...)...)
-	if r.code != 0 || !strings.Contains(r.out, " day folders") {
+	if r.code != 0 || !strings.Contains(r.out, " folders") {
 		t.Fatalf("signins --dry-run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 	t.Logf("signins --dry-run:\n%s", r.out)
+
+	// --account/--region: only those trails' folders.
+	r = run(t, cache, "", append([]string{"load", "--dry-run", "--account", "111111111111", "--region", "us-east-1"}, src...)...)
+	if r.code != 0 || !strings.Contains(r.out, " in 1 folder,") {
+		t.Fatalf("load --account --region --dry-run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
 
 	// The load, then the same rows as from the folder.
 	r = run(t, cache, "", append([]string{"load"}, src...)...)

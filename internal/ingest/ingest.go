@@ -61,7 +61,8 @@ type FileReport struct {
 // Report says what a load did.
 type Report struct {
 	Listed int // objects listed
-	// ListedPrefixes is the number of day folders listed under a window (0: the source was listed whole).
+	// ListedPrefixes is the number of folders listed: day folders under a window, else the trails' folders of the
+	// accounts and regions asked for (0: the source was listed whole).
 	ListedPrefixes int
 	Outside        int            // objects outside the window or the account/region filters
 	Unchanged      int            // already in the store, not read again
@@ -134,8 +135,8 @@ type job struct {
 func plan(ctx context.Context, src source.Source, manifest map[string]string, opts Options, rep *Report) ([]job, error) {
 	prefixes := opts.Prefixes
 	windowed := false
-	if len(prefixes) == 0 && opts.Window != nil {
-		wp, ok, err := windowPrefixes(ctx, src, *opts.Window, opts.Accounts, opts.Regions)
+	if len(prefixes) == 0 && (opts.Window != nil || len(opts.Accounts) > 0 || len(opts.Regions) > 0) {
+		wp, ok, err := windowPrefixes(ctx, src, opts.Window, opts.Accounts, opts.Regions)
 		if err != nil {
 			return nil, fmt.Errorf("list %s: %w", src, err)
 		}

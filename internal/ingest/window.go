@@ -128,9 +128,10 @@ const discoverWorkers = 16
 // 16 + 16×16 folder listings in a bucket that holds other things too.
 const maxKeyPrefixDirs = 16
 
-// windowPrefixes returns the day folders to list for a window, or ok=false when the source cannot be listed by
-// folder (then everything is listed and filtered by key).
-func windowPrefixes(ctx context.Context, src source.Source, w Window, accounts, regions []string) (prefixes []string, ok bool, err error) {
+// windowPrefixes returns the day folders to list for a window (w nil: the folders of the trails of the accounts
+// and regions asked for), or ok=false when the source cannot be listed by folder (then everything is listed and
+// filtered by key).
+func windowPrefixes(ctx context.Context, src source.Source, w *Window, accounts, regions []string) (prefixes []string, ok bool, err error) {
 	dl, isDL := src.(source.DirLister)
 	if !isDL {
 		return nil, false, nil
@@ -141,6 +142,10 @@ func windowPrefixes(ctx context.Context, src source.Source, w Window, accounts, 
 	}
 	for _, t := range trails {
 		if len(accounts) > 0 && !slices.Contains(accounts, t.Account) || len(regions) > 0 && !slices.Contains(regions, t.Region) {
+			continue
+		}
+		if w == nil {
+			prefixes = append(prefixes, t.Prefix)
 			continue
 		}
 		for _, d := range w.Days() {

@@ -419,3 +419,21 @@ func TestLoadWindowListingRefused(t *testing.T) {
 	_, err = ingest.Run(t.Context(), src, openStore(t), ingest.Options{Window: w, Workers: 8})
 	assertErr(t, err, "AccessDenied", "s3:ListBucket")
 }
+
+func TestLoadAccountRegionFilterListsOnlyThoseTrails(t *testing.T) {
+	srv := orgBucket(t)
+	src := srv.open(t, "s3://trail")
+	st := openStore(t)
+	srv.resetCounts()
+	rep, err := ingest.Run(t.Context(), src, st, ingest.Options{Accounts: []string{"333333333333"}, Regions: []string{"us-east-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "AWSLogs/o-abcdefghij/333333333333/CloudTrail/us-east-1/"
+	if got := srv.listedPrefixes(); len(got) != 1 || got[0] != want {
+		t.Fatalf("listed %q, want only %q", got, want)
+	}
+	if got, want := rep.Loaded, orgDays*filesPerDay; got != want || srv.gets.Load() != int64(want) {
+		t.Fatalf("loaded %d objects with %d GETs, want %d", got, srv.gets.Load(), want)
+	}
+}
