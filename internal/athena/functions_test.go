@@ -48,6 +48,8 @@ func TestFunctionEdgeCases(t *testing.T) {
 		{`json_extract_scalar('{"n":12}', '$.n')`, "12"},
 		{`json_extract_scalar('{"s":"a\"b"}', '$.s')`, `a"b`},
 		{`json_extract_scalar('not json', '$.a')`, "NULL"},
+		{`json_extract_scalar('{"s":"{not an object"}', '$.s')`, "{not an object"},
+		{`json_extract_scalar('{"s":"[1]"}', '$.s')`, "[1]"},
 		{`json_extract('{"a":', '$.a')`, "NULL"},
 		// json_extract and friends return JSON.
 		{`json_format(json_extract('{"a":[1,2]}', '$.a'))`, "[1,2]"},

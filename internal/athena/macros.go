@@ -23,9 +23,11 @@ const mysqlKnown = `['%Y','%y','%m','%c','%d','%e','%H','%k','%h','%I','%l','%i'
 var macros = []string{
 	// JSON: Trino returns NULL where DuckDB returns JSON text or 0.
 	// Text that is not JSON gives NULL, as in Trino (DuckDB would fail the query).
-	`athena_json_extract_scalar(j, p) AS (CASE WHEN NOT json_valid(j) THEN NULL
-		WHEN json_type(json_extract(j, p)) IN ('OBJECT', 'ARRAY', 'NULL') THEN NULL ELSE json_extract_string(j, p) END)`,
-	`athena_json_extract(j, p) AS (CASE WHEN json_valid(j) THEN json_extract(j, p) END)`,
+	// json_extract_string alone is the fast path; the type is checked only when the text could be an object or an
+	// array (a string value may start with { too). About 2x json_extract_string on a million rows.
+	`athena_json_extract_scalar(j, p) AS try(CASE WHEN left(json_extract_string(j, p), 1) IN ('{', '[')
+		AND json_type(json_extract(j, p)) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(j, p) END)`,
+	`athena_json_extract(j, p) AS try(json_extract(j, p))`,
 	`athena_json_parse(s) AS CAST(s AS JSON)`,
 	`athena_json_format(j) AS CAST(json(j) AS VARCHAR)`,
 	`athena_json_to_varchar(j) AS (CASE WHEN json_type(j) IN ('OBJECT', 'ARRAY') THEN CAST(j AS VARCHAR)
