@@ -143,6 +143,5 @@ AWS_MAX_ATTEMPTS (attempts per request, default 10), …
 
   AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
                     default for --endpoint-url: an S3-compatible store, reached with path-style requests`,
-		Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), cmd.Long) },
 	}
 }
