@@ -285,7 +285,7 @@ const Dashboard = {
         el("td", {}, r.identity_type),
         el("td", {}, r.source_ip),
         el("td", { title: r.user_agent, className: "wrap" }, r.client || r.user_agent),
-        el("td", {}, r.mfa + (r.mfa_type ? " (" + r.mfa_type + ")" : "")),
+        el("td", { className: "wrap" }, r.mfa + (r.mfa_type ? " (" + r.mfa_type + ")" : "")),
         el("td", { className: "wrap" }, r.failure_reason));
       tr.tabIndex = 0;
       tr.addEventListener("click", () => showEvent(r));
