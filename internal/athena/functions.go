@@ -112,10 +112,15 @@ func init() {
 		"current_timezone": func(c *converter, pos int, args [][]node) []node {
 			return call(pos, "current_setting", gen(pos, "'TimeZone'"))
 		},
-		"split_to_map": rename("athena_split_to_map", 3),
-		"if":           ifCall,
-		"concat":       concatCall,
-		"strpos":       strposCall,
+		"split_to_map":     rename("athena_split_to_map", 3),
+		"if":               ifCall,
+		"concat":           concatCall,
+		"strpos":           strposCall,
+		"replace":          replaceCall,
+		"hamming_distance": rename("hamming", 2),
+		"at_timezone":      swap("timezone"),
+		"greatest":         nullIfAnyNull("greatest"),
+		"least":            nullIfAnyNull("least"),
 	}
 }
 
@@ -127,7 +132,7 @@ var unsupported = map[string]string{
 	"transform_keys": "", "transform_values": "", "approx_set": "", "merge": "", "qdigest_agg": "", "tdigest_agg": "",
 	"numeric_histogram": "", "approx_most_frequent": "", "hmac_sha256": "", "hmac_sha1": "", "hmac_md5": "",
 	"hmac_sha512": "", "xxhash64": "", "spooky_hash_v2_32": "", "spooky_hash_v2_64": "", "murmur3": "",
-	"ip_prefix": "", "ip_subnet_min": "", "ip_subnet_max": "", "ip_subnet_range": "", "at_timezone": " (use AT TIME ZONE)",
+	"ip_prefix": "", "ip_subnet_min": "", "ip_subnet_max": "", "ip_subnet_range": "",
 	"timezone_hour": "", "timezone_minute": "", "parse_duration": "", "human_readable_seconds": "",
 	"to_milliseconds": "", "format": " (use concat or ||)", "word_stem": "", "normalize": "", "luhn_check": "",
 	"from_big_endian_32": "", "from_big_endian_64": "", "to_big_endian_32": "", "to_big_endian_64": "",
@@ -695,4 +700,38 @@ func strposCall(c *converter, pos int, args [][]node) []node {
 	}
 	c.fail(pos, "strpos takes 2 or 3 arguments, got %d", len(args))
 	return nil
+}
+
+// replaceCall: Trino's replace(s, search) removes search.
+func replaceCall(c *converter, pos int, args [][]node) []node {
+	switch len(args) {
+	case 2:
+		return call(pos, "replace", args[0], args[1], gen(pos, "''"))
+	case 3:
+		return call(pos, "replace", args...)
+	}
+	c.fail(pos, "replace takes 2 or 3 arguments, got %d", len(args))
+	return nil
+}
+
+// nullIfAnyNull gives Trino's greatest/least, which are NULL when any argument is (DuckDB's skip NULLs).
+func nullIfAnyNull(name string) rewrite {
+	return func(c *converter, pos int, args [][]node) []node {
+		if len(args) == 0 {
+			c.fail(pos, "%s needs arguments", name)
+			return nil
+		}
+		kids := gen(pos, "CASE", " ", "WHEN", " ")
+		for i, a := range args {
+			if i > 0 {
+				kids = append(kids, gen(pos, " ", "OR", " ")...)
+			}
+			kids = append(kids, group(pos, a))
+			kids = append(kids, gen(pos, " ", "IS", " ", "NULL")...)
+		}
+		kids = append(kids, gen(pos, " ", "THEN", " ", "NULL", " ", "ELSE", " ")...)
+		kids = append(kids, call(pos, name, args...)...)
+		kids = append(kids, gen(pos, " ", "END")...)
+		return []node{group(pos, kids)}
+	}
 }

@@ -184,6 +184,11 @@ func TestFunctionEdgeCases(t *testing.T) {
 		{`strpos('a.b.c', '.', 2)`, "4"},
 		{`strpos('a.b.c', '.', 3)`, "0"},
 		{`strpos('abc', 'c')`, "3"},
+		{`replace('a.b.c', '.')`, "abc"},
+		{`greatest(1, NULL, 3)`, "NULL"},
+		{`least(4, 2, 3)`, "2"},
+		{`hamming_distance('abc', 'abd')`, "1"},
+		{`at_timezone(from_iso8601_timestamp('2024-01-01T00:00:00Z'), 'Asia/Tokyo')`, "2024-01-01 09:00:00.000"},
 		// Trino's integer division.
 		{`7 / 2`, "3"},
 		{`-7 / 2`, "-3"},
