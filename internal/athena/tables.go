@@ -190,3 +190,56 @@ func Join(toks []Token) string {
 	}
 	return b.String()
 }
+
+// describeStatement translates DESCRIBE t, SHOW COLUMNS FROM t and SHOW PARTITIONS t for a CloudTrail table name
+// (DuckDB knows only its own names, and has no SHOW PARTITIONS). It reports false for other statements.
+func describeStatement(toks []Token, t Tables) ([]Token, bool) {
+	var sig []Token
+	for _, tok := range toks {
+		if tok.Kind != TokSpace && !(tok.Kind == TokOp && tok.Text == ";") {
+			sig = append(sig, tok)
+		}
+	}
+	if len(sig) < 2 {
+		return nil, false
+	}
+	var rest []Token
+	partitions := false
+	switch {
+	case sig[0].IsKeyword("DESCRIBE") || sig[0].IsKeyword("DESC"):
+		rest = sig[1:]
+	case len(sig) > 3 && sig[0].IsKeyword("SHOW") && sig[1].IsKeyword("COLUMNS") && (sig[2].IsKeyword("FROM") || sig[2].IsKeyword("IN")):
+		rest = sig[3:]
+	case len(sig) > 2 && sig[0].IsKeyword("SHOW") && sig[1].IsKeyword("PARTITIONS"):
+		rest, partitions = sig[2:], true
+	default:
+		return nil, false
+	}
+	// A name chain a.b.c and nothing else.
+	for i, tok := range rest {
+		if i%2 == 0 && tok.Kind != TokIdent && tok.Kind != TokQuoted || i%2 == 1 && tok.Text != "." {
+			return nil, false
+		}
+	}
+	if len(rest)%2 == 0 {
+		return nil, false
+	}
+	last := rest[len(rest)-1]
+	if !cloudtrailTable.MatchString(last.Name()) || last.Name() == "cloudtrail_events" {
+		return nil, false
+	}
+	pos := sig[0].Pos
+	sql := "DESCRIBE " + t.Logs
+	if partitions {
+		sql = "SELECT DISTINCT 'region=' || region || '/year=' || year || '/month=' || month || '/day=' || day AS partition FROM " +
+			t.Logs + " ORDER BY 1"
+	}
+	out, err := Lex(sql)
+	if err != nil {
+		return nil, false
+	}
+	for i := range out {
+		out[i].Pos = pos
+	}
+	return out, true
+}

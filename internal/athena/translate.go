@@ -38,6 +38,10 @@ func (t *Translator) TranslateQuery(sql string) (*Query, error) {
 	if err != nil {
 		return nil, locate(sql, err)
 	}
+	if stmt, ok := describeStatement(toks, t.tables); ok {
+		q := &Query{Athena: sql, SQL: Join(stmt), starts: []int{0}, origin: []int{stmt[0].Pos}}
+		return q, nil
+	}
 	toks = ResolveTables(toks, t.tables)
 	nodes, err := parseTree(toks)
 	if err != nil {

@@ -81,6 +81,21 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
+func TestDescribeStatements(t *testing.T) {
+	for in, want := range map[string]string{
+		`DESCRIBE "default"."cloudtrail_logs_x"`:   "DESCRIBE cloudtrail_logs",
+		"SHOW COLUMNS FROM cloudtrail_logs_x;":     "DESCRIBE cloudtrail_logs",
+		"SHOW COLUMNS IN db.cloudtrail":            "DESCRIBE cloudtrail_logs",
+		"SHOW PARTITIONS cloudtrail_logs_mybucket": "SELECT DISTINCT 'region=' || region",
+		"DESCRIBE other_table":                     "DESCRIBE other_table",
+	} {
+		got, err := NewTranslator(testTables).Translate(in)
+		if err != nil || !strings.HasPrefix(got, want) {
+			t.Errorf("%s: got %q, %v; want %q…", in, got, err, want)
+		}
+	}
+}
+
 func TestTranslateErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"SELECT hmac_sha256(a, 'k') FROM t", "line 1:8: Athena function hmac_sha256 is not supported by trailq"},
