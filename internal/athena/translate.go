@@ -177,6 +177,19 @@ func (c *converter) siblings(nodes []node) []node {
 				continue
 			}
 		}
+		if name == "tablesample" {
+			// Trino's TABLESAMPLE BERNOULLI (10) is 10 percent; DuckDB would read 10 rows.
+			m := nextNode(nodes, i+1)
+			g := nextNode(nodes, m+1)
+			if m > 0 && g > 0 && (nodes[m].isKeyword("BERNOULLI") || nodes[m].isKeyword("SYSTEM")) && nodes[g].group {
+				grp := nodes[g]
+				grp.kids = append(c.list(grp.kids), gen(grp.open.Pos, " ", "PERCENT")...)
+				out = append(out, nodes[i:g]...)
+				out = append(out, grp)
+				i = g
+				continue
+			}
+		}
 		if name == "current_date" {
 			if end, ok := dateArithmetic(nodes, i); ok {
 				out = append(out, castDate(n.tok.Pos, append([]node{n}, c.list(nodes[i+1:end+1])...))...)
