@@ -81,8 +81,9 @@ func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems [
 	return d.decodeWhole(d.buf, fn, problem)
 }
 
-// wholeFileLimit is the largest file read whole (decompressed).
-const wholeFileLimit = 64 << 20
+// wholeFileLimit is the largest file read whole (decompressed). It bounds a worker's buffer: a load over S3 runs
+// dozens of workers at once.
+const wholeFileLimit = 8 << 20
 
 type errReader struct{ err error }
 
