@@ -220,8 +220,10 @@ func location(src source.Source, key string) string {
 }
 
 // partRecords is the most records a worker hands to the writer at once: a large file goes in parts, so memory
-// stays bounded whatever the file's size.
-const partRecords = 20_000
+// partRecords is the most records a worker hands to the writer at once: a large file goes in parts, so memory
+// stays bounded whatever the file's size — (workers + queue) × partRecords records at most, even with the dozens
+// of workers of an S3 load.
+const partRecords = 2_000
 
 // load reads the jobs with a pool of workers and commits their records from one goroutine.
 func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, opts Options, rep *Report) error {
