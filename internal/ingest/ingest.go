@@ -220,7 +220,6 @@ func location(src source.Source, key string) string {
 }
 
 // partRecords is the most records a worker hands to the writer at once: a large file goes in parts, so memory
-// partRecords is the most records a worker hands to the writer at once: a large file goes in parts, so memory
 // stays bounded whatever the file's size — (workers + queue) × partRecords records at most, even with the dozens
 // of workers of an S3 load.
 const partRecords = 2_000
