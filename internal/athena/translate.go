@@ -280,6 +280,9 @@ func nameColumns(nodes []node) []node {
 	end := len(nodes)
 	for i := start; i < len(nodes); i++ {
 		if n := nodes[i]; !n.group && n.tok.Kind == TokIdent && selectEnd[strings.ToLower(n.tok.Text)] {
+			if p := prevNode(nodes, i-1); n.isKeyword("FROM") && p >= 0 && nodes[p].isKeyword("DISTINCT") {
+				continue // a IS DISTINCT FROM b
+			}
 			end = i
 			break
 		}
@@ -422,7 +425,7 @@ func isOperator(n node) bool {
 	}
 	if n.tok.Kind == TokIdent {
 		switch strings.ToLower(n.tok.Text) {
-		case "and", "or", "not", "is", "in", "like", "between", "then", "else", "when", "case", "end", "distinct",
+		case "and", "or", "not", "is", "in", "like", "between", "then", "else", "when", "case", "end", "distinct", "from",
 			"interval", "date", "timestamp", "null", "true", "false":
 			return true
 		}

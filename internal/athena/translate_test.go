@@ -57,6 +57,8 @@ func TestTranslate(t *testing.T) {
 			[]string{"TIMESTAMPTZ '2024-01-01 00:00:00 UTC'", "TIMESTAMP '2024-01-01 00:00:00'"}, nil},
 		{"aggregate filter clause", "SELECT count(*) FILTER (WHERE errorcode IS NOT NULL), filter(ARRAY[1], x -> x > 0) FROM t",
 			[]string{"count(*) FILTER (WHERE errorcode IS NOT NULL)", "list_filter(ARRAY[1], x -> x > 0)"}, nil},
+		{"is distinct from in the select list", "SELECT a IS DISTINCT FROM b, c FROM t",
+			[]string{"SELECT a IS DISTINCT FROM b AS _col0, c FROM t"}, nil},
 		{"tablesample percent", "SELECT count(*) FROM cloudtrail_logs TABLESAMPLE BERNOULLI (10)",
 			[]string{"TABLESAMPLE BERNOULLI (10 PERCENT)"}, nil},
 		{"field names are not functions", "SELECT t.date, x.contains FROM t", nil, []string{"CAST", "list_contains"}},
