@@ -59,7 +59,7 @@ func init() {
 		"approx_percentile": approxPercentile,
 		"arbitrary":         rename("any_value", 1),
 		// Arrays and maps
-		"cardinality":     rename("len", 1),
+		"cardinality":     cardinalityCall,
 		"element_at":      elementAt,
 		"array_join":      arrayJoin,
 		"contains":        containsCall,
@@ -734,4 +734,37 @@ func nullIfAnyNull(name string) rewrite {
 		kids = append(kids, gen(pos, " ", "END")...)
 		return []node{group(pos, kids)}
 	}
+}
+
+// cardinalityCall is len(list) for arrays and cardinality(map) for maps: DuckDB has no function for both, so maps
+// are recognised by their expression (a MAP constructor, map functions, the attributes map of the CloudTrail table).
+func cardinalityCall(c *converter, pos int, args [][]node) []node {
+	if len(args) != 1 {
+		c.fail(pos, "cardinality takes 1 argument, got %d", len(args))
+		return nil
+	}
+	if isMapExpr(args[0]) {
+		return call(pos, "cardinality", args[0])
+	}
+	return call(pos, "len", args[0])
+}
+
+func isMapExpr(e []node) bool {
+	e = trimSpace(e)
+	if len(e) == 0 {
+		return false
+	}
+	last := e[len(e)-1]
+	if last.isName() && strings.EqualFold(last.tok.Name(), "attributes") {
+		p := prevNode(e, len(e)-2)
+		q := prevNode(e, p-1)
+		return p > 0 && e[p].isOp(".") && q >= 0 && e[q].isName() && strings.EqualFold(e[q].tok.Name(), "webidfederationdata")
+	}
+	if len(e) == 2 && !e[0].group && e[1].group {
+		switch strings.ToLower(e[0].tok.Text) {
+		case "map", "map_from_entries", "map_concat", "histogram", "athena_split_to_map", "map_filter":
+			return true
+		}
+	}
+	return false
 }

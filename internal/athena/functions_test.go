@@ -123,6 +123,8 @@ func TestFunctionEdgeCases(t *testing.T) {
 		// Arrays and maps: 1-based, NULL out of range.
 		{`cardinality(ARRAY['a', 'b'])`, "2"},
 		{`cardinality(NULL)`, "NULL"},
+		{`cardinality(MAP(ARRAY['a', 'b'], ARRAY[1, 2]))`, "2"},
+		{`cardinality(split_to_map('a=1', '&', '='))`, "1"},
 		{`element_at(ARRAY['a', 'b'], 3)`, "NULL"},
 		{`element_at(ARRAY['a', 'b'], -2)`, "a"},
 		{`ARRAY['a', 'b'][2]`, "b"},

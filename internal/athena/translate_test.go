@@ -59,6 +59,8 @@ func TestTranslate(t *testing.T) {
 			[]string{"count(*) FILTER (WHERE errorcode IS NOT NULL)", "list_filter(ARRAY[1], x -> x > 0)"}, nil},
 		{"is distinct from in the select list", "SELECT a IS DISTINCT FROM b, c FROM t",
 			[]string{"SELECT a IS DISTINCT FROM b AS _col0, c FROM t"}, nil},
+		{"cardinality of lists and maps", "SELECT cardinality(resources), cardinality(useridentity.sessioncontext.webidfederationdata.attributes) FROM t",
+			[]string{"len(resources)", "cardinality(useridentity.sessioncontext.webidfederationdata.attributes)"}, nil},
 		{"tablesample percent", "SELECT count(*) FROM cloudtrail_logs TABLESAMPLE BERNOULLI (10)",
 			[]string{"TABLESAMPLE BERNOULLI (10 PERCENT)"}, nil},
 		{"field names are not functions", "SELECT t.date, x.contains FROM t", nil, []string{"CAST", "list_contains"}},
