@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -198,12 +200,19 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	}
 	rep, err := ingest.Run(ctx, src, st, opts)
 	bar.Stop()
-	if rep != nil {
+	if rep != nil && err == nil {
 		printReport(f.IO.ErrOut, rep, src, o.ReportFiles)
 		printRequests(f.IO.ErrOut, src, rep)
 	}
 	if err != nil {
 		st.Close()
+		if rep != nil && rep.Loaded > 0 {
+			fmt.Fprintf(f.IO.ErrOut, "Load stopped: %d of the %d objects read were committed (%d rows added); the rest was not kept and the next load reads it again.\n",
+				rep.Committed, rep.Loaded, rep.Inserted)
+		}
+		if errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), "No space left on device") {
+			err = withHint(err, "free space on the disk that holds "+path+", or give --store a file on another disk")
+		}
 		return nil, rep, err
 	}
 	// Answer from a read-only handle: user SQL cannot change the store, and the write lock is released.

@@ -67,7 +67,8 @@ type Report struct {
 	Outside        int            // objects outside the window or the account/region filters
 	Unchanged      int            // already in the store, not read again
 	UnchangedBytes int64          // their size
-	Loaded         int            // objects read and committed (including failed and skipped ones kept in the manifest)
+	Loaded         int            // objects read (including failed and skipped ones kept in the manifest)
+	Committed      int            // objects whose rows and manifest entry were committed
 	Records        int            // records read
 	Inserted       int            // rows added
 	Duplicates     int            // identical records already stored, not added again
@@ -284,6 +285,7 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 		}
 		rep.Inserted += cs.Inserted
 		rep.Duplicates += cs.Duplicates
+		rep.Committed += cs.Files
 		return nil
 	}
 	open := map[string]*FileReport{}
