@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/store"
@@ -97,7 +98,8 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	}
 	wopts := web.Options{
 		Open: func(ctx context.Context, readOnly bool) (*store.Store, error) {
-			return store.Open(ctx, path, store.Options{ReadOnly: readOnly})
+			// The Athena macros: the web UI's queries are translated like trailq query's.
+			return store.Open(ctx, path, store.Options{ReadOnly: readOnly, InitSQL: athena.InitSQL()})
 		},
 		Source:       opts.Source,
 		QueryTimeout: opts.QueryTimeout,
