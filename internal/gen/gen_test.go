@@ -324,3 +324,17 @@ func toInt(v any) int64 {
 	}
 	return -1
 }
+
+// TestEveryFileHoldsItsRecords builds every file of a plan with many small sign-in files (where a burst of
+// failed sign-ins can fill a whole file) and counts the records.
+func TestEveryFileHoldsItsRecords(t *testing.T) {
+	p, err := gen.NewPlan(gen.Options{Records: 50_000, Days: 1, Accounts: 5, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range p.Files {
+		if n := bytes.Count(p.Document(i), []byte(`{"eventVersion"`)); n != f.Records {
+			t.Fatalf("%s: %d records, want %d", f.Key, n, f.Records)
+		}
+	}
+}

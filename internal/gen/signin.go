@@ -37,7 +37,7 @@ const burstShare, burstLen = 0.2, 17.5
 // signins adds about budget sign-in records at random times of the file's window.
 func (g *fileGen) signins(budget int) {
 	region, mgmt := g.region, g.a.Management
-	for budget > 0 {
+	for budget > 0 && len(g.recs) < g.f.Records {
 		sum := 0.0
 		for _, p := range signinPatterns {
 			if (!p.global || region == "us-east-1") && (!p.mgmt || mgmt) {

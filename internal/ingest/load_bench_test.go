@@ -1,0 +1,64 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/trailq/trailq/internal/gen"
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/source/local"
+	"github.com/trailq/trailq/internal/store"
+)
+
+// BenchmarkLoad loads a generated tree of 50,000 records into a fresh store per iteration: "busy" has a few
+// hundred records per object (data set A's shape), "small" about ten (data set B's shape).
+func BenchmarkLoad(b *testing.B) {
+	for _, tc := range []struct {
+		name           string
+		days, accounts int
+	}{{"busy", 1, 1}, {"small", 1, 5}} {
+		b.Run(tc.name, func(b *testing.B) {
+			const records = 50_000
+			dir := b.TempDir()
+			p, err := gen.NewPlan(gen.Options{Records: records, Days: tc.days, Accounts: tc.accounts, Seed: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			sum, err := gen.Generate(ctx, p, dir, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			src, err := local.New(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(sum.Bytes)
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				b.StopTimer()
+				st, err := store.Open(ctx, filepath.Join(b.TempDir(), fmt.Sprintf("s%d.duckdb", n)), store.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				n++
+				b.StartTimer()
+				rep, err := ingest.Run(ctx, src, st, ingest.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := st.Close(); err != nil { // includes DuckDB's checkpoint
+					b.Fatal(err)
+				}
+				if rep.Records != records || rep.Problems() != 0 {
+					b.Fatalf("loaded %d records, %d problem files", rep.Records, rep.Problems())
+				}
+			}
+			b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+			b.ReportMetric(float64(sum.Objects), "objects")
+		})
+	}
+}
