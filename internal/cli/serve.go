@@ -99,7 +99,7 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	wopts := web.Options{
 		Open: func(ctx context.Context, readOnly bool) (*store.Store, error) {
 			// The Athena macros: the web UI's queries are translated like trailq query's.
-			return store.Open(ctx, path, store.Options{ReadOnly: readOnly, InitSQL: athena.InitSQL()})
+			return store.Open(ctx, path, store.Options{ReadOnly: readOnly, Sandbox: readOnly, InitSQL: athena.InitSQL()})
 		},
 		Source:       opts.Source,
 		QueryTimeout: opts.QueryTimeout,

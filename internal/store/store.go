@@ -81,6 +81,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		once.Do(func() {
 			for _, q := range global {
 				if _, err := ex.ExecContext(context.Background(), q, nil); err != nil {
+					if strings.Contains(err.Error(), "configuration has been locked") {
+						// Another sandboxed handle of this process shares the database and has set it up
+						// the same way (only this code locks it, after the same settings).
+						return
+					}
 					globalErr = fmt.Errorf("set up store: %w", err)
 					return
 				}

@@ -130,3 +130,28 @@ func TestInitSettingsApplyToEveryConnection(t *testing.T) {
 		st.Close()
 	}
 }
+
+func TestTwoSandboxedHandles(t *testing.T) {
+	p := newStore(t)
+	opts := Options{ReadOnly: true, Sandbox: true, InitSQL: []string{"SET TimeZone = 'UTC'", "CREATE TEMP MACRO plus1(x) AS x + 1"}}
+	a, err := Open(context.Background(), p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(context.Background(), p, opts)
+	if err != nil {
+		t.Fatalf("second sandboxed handle in the same process: %v", err)
+	}
+	defer b.Close()
+	for _, st := range []*Store{a, b} {
+		rows, err := st.Query(context.Background(), "SELECT plus1(1)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+		if _, err := st.Query(context.Background(), "SELECT * FROM read_text('/etc/passwd')"); err == nil {
+			t.Error("file access allowed")
+		}
+	}
+}

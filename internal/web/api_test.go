@@ -178,7 +178,7 @@ func signinEvents(t *testing.T, path string, from, to time.Time) []signin.Event 
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, path, store.Options{ReadOnly: true})
+	st, err := store.Open(ctx, path, store.Options{ReadOnly: true, Sandbox: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,6 +332,8 @@ func TestQueryErrors(t *testing.T) {
 		{"not json", `SELECT 1`, 400, 0, 0, "read request"},
 		{"too big", queryBody("SELECT '"+strings.Repeat("x", 2<<20)+"'", ""), 413, 0, 0, "too large"},
 		{"read-only", queryBody("CREATE TABLE evil AS SELECT 1", `,"dialect":"duckdb"`), 400, 0, 0, "read-only"},
+		{"no file access", queryBody("SELECT * FROM read_text('/etc/passwd')", `,"dialect":"duckdb"`), 400, 1, 15, "disabled"},
+		{"no settings", queryBody("SET threads = 1", `,"dialect":"duckdb"`), 400, 0, 0, "read-only"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var e apiError

@@ -131,7 +131,7 @@ func copySample(t *testing.T) string {
 
 func opener(path string) OpenFunc {
 	return func(ctx context.Context, readOnly bool) (*store.Store, error) {
-		return store.Open(ctx, path, store.Options{ReadOnly: readOnly})
+		return store.Open(ctx, path, store.Options{ReadOnly: readOnly, Sandbox: readOnly})
 	}
 }
 
