@@ -244,3 +244,10 @@ func TestQuerySandboxAndTimeout(t *testing.T) {
 		t.Errorf("the store changed or broke: %q %s", n.out, n.errOut)
 	}
 }
+
+func TestStoreInAPlaceThatCannotBeWritten(t *testing.T) {
+	r := run(t, t.TempDir(), "", "load", "--source", sampleDir, "--store", "/dev/null/sub/s.duckdb")
+	if r.code != ExitError || !strings.Contains(r.errOut, "create store folder") {
+		t.Errorf("exit %d, stderr %q; want 1 naming the store folder", r.code, r.errOut)
+	}
+}

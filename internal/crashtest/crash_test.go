@@ -159,9 +159,19 @@ func TestQueryDuringLoad(t *testing.T) {
 	if err != nil && !strings.Contains(errOut.String(), "in use by another trailq process") {
 		t.Errorf("query during a load: %v: %s; want an answer or a message that the store is in use", err, errOut.String())
 	}
+	// A second load at the same time is told the same (or, if the first has finished, finds nothing new).
+	var out2, errOut2 bytes.Buffer
+	ld2 := child(ctx, "load", "--source", dir, "--store", storePath)
+	ld2.Stdout, ld2.Stderr = &out2, &errOut2
+	err2 := ld2.Run()
+	if ctx.Err() != nil {
+		t.Fatal("the second load hung")
+	}
+	if err2 != nil && !strings.Contains(errOut2.String(), "in use by another trailq process") {
+		t.Errorf("second load during a load: %v: %s", err2, errOut2.String())
+	}
 	if err := ld.Wait(); err != nil {
 		t.Fatalf("load: %v", err)
 	}
-	// A second load at the same time as another is told the same.
 	check(t, storePath)
 }
