@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // Problem is something wrong with one record of a file that did not stop the record from being loaded
@@ -43,6 +44,12 @@ const MaxRecordBytes = 64 << 20
 // Decoder reads {"Records":[…]} documents.
 type Decoder struct {
 	buf []byte // the document being read, reused
+	// What scanning a document found at its top level: the elements of its Records array, with their hashes.
+	records            []span
+	sawRecords, digest bool
+	recordsAt          int // where the last Records value starts
+	strs               stringArena
+	compact            bytes.Buffer
 }
 
 // NewDecoder returns a Decoder. A Decoder is not safe for concurrent use; use one per goroutine.
@@ -75,10 +82,71 @@ func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems [
 			return d.decodeStream(io.MultiReader(bytes.NewReader(d.buf), errReader{err}), fn, problem)
 		}
 	}
-	if !json.Valid(d.buf) {
+	if !d.scanDocument(d.buf) {
 		return d.decodeStream(bytes.NewReader(d.buf), fn, problem)
 	}
 	return d.decodeWhole(d.buf, fn, problem)
+}
+
+// scanDocument checks b as json.Valid does, in the same pass hashing the records and noting where they are
+// (the elements of the last top-level Records array) and whether the document is a digest.
+func (d *Decoder) scanDocument(b []byte) bool {
+	d.records, d.sawRecords, d.digest = d.records[:0], false, false
+	i := skipWS(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		_, ok := valid(b)
+		return ok
+	}
+	// The top-level object, as scanObject checks it.
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return skipWS(b, i+1) == len(b)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return false
+		}
+		kend, _, ok := scanString(b, i)
+		if !ok {
+			return false
+		}
+		key := b[i+1 : kend-1]
+		i = skipWS(b, kend)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		i = skipWS(b, i+1)
+		var vend int
+		switch string(key) {
+		case "Records":
+			d.records, d.sawRecords, d.recordsAt = d.records[:0], true, i
+			if i < len(b) && b[i] == '[' {
+				vend, _, ok = scanArray(b, i, 2, &d.records)
+				break
+			}
+			vend, _, ok = scanValue(b, i, 1)
+		case "digestStartTime", "logFiles":
+			d.digest = true
+			fallthrough
+		default:
+			vend, _, ok = scanValue(b, i, 1)
+		}
+		if !ok {
+			return false
+		}
+		i = skipWS(b, vend)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case '}':
+			return skipWS(b, i+1) == len(b)
+		default:
+			return false
+		}
+	}
 }
 
 // wholeFileLimit is the largest file read whole (decompressed). It bounds a worker's buffer: a load over S3 runs
@@ -91,50 +159,37 @@ func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // decodeWhole walks a valid document held in memory.
 func (d *Decoder) decodeWhole(b []byte, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
+	// scanDocument has checked b and found its records.
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return fmt.Errorf("document is not a JSON object: %w", ErrNoRecords)
 	}
-	var records []byte
-	sawRecords, digest := false, false
-	members(b[i:], func(k, v []byte) {
-		switch string(k) {
-		case "Records":
-			records, sawRecords = v, true
-		case "digestStartTime", "logFiles":
-			digest = true
-		}
-	})
 	switch {
-	case digest && !sawRecords:
+	case d.digest && !d.sawRecords:
 		return ErrDigest
-	case !sawRecords:
+	case !d.sawRecords:
 		return ErrNoRecords
-	case records[0] == 'n':
+	case b[d.recordsAt] == 'n':
 		return nil // "Records": null — an empty log
-	case records[0] != '[':
-		return fmt.Errorf("Records is %s, not an array", rawKind(records))
+	case b[d.recordsAt] != '[':
+		return fmt.Errorf("Records is %s, not an array", rawKind(b[d.recordsAt:]))
 	}
-	index := 0
-	var ferr error
-	elements(records, func(raw []byte) {
-		i := index
-		index++
-		if ferr != nil {
-			return
-		}
+	for i, sp := range d.records {
+		raw := b[sp.start:sp.end]
 		if len(raw) > MaxRecordBytes {
 			problem(Problem{Record: i, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", len(raw), MaxRecordBytes), Skipped: true})
-			return
+			continue
 		}
-		rec, problems, err := d.decodeValid(raw, i)
+		rec, problems, err := d.decodeValid(raw, i, sp.hash)
 		if err != nil {
 			problem(Problem{Record: i, Msg: err.Error(), Skipped: true})
-			return
+			continue
 		}
-		ferr = fn(i, rec, problems)
-	})
-	return ferr
+		if err := fn(i, rec, problems); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decodeStream is Decode for large or broken documents.
@@ -185,7 +240,9 @@ func (d *Decoder) decodeStream(r io.Reader, fn func(index int, rec *Record, prob
 				problem(Problem{Record: i, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", len(raw), MaxRecordBytes), Skipped: true})
 				continue
 			}
-			rec, problems, err := d.decodeValid(bytes.TrimSpace(raw), i)
+			raw = bytes.TrimSpace(raw)
+			h, _ := valid(raw)
+			rec, problems, err := d.decodeValid(raw, i, h)
 			if err != nil {
 				problem(Problem{Record: i, Msg: err.Error(), Skipped: true})
 				continue
@@ -236,6 +293,8 @@ func jsonKind(tok json.Token) string {
 
 // fieldReader converts raw JSON values and collects the problems found on the way.
 type fieldReader struct {
+	d        *Decoder
+	blk      *recordBlock
 	index    int
 	problems []Problem
 	kbuf     [64]byte
@@ -258,8 +317,11 @@ func (f *fieldReader) str(field string, raw []byte) String {
 	}
 	switch raw[0] {
 	case '"':
-		if inner := raw[1 : len(raw)-1]; !utf8.Valid(inner) {
+		inner := raw[1 : len(raw)-1]
+		if !utf8.Valid(inner) {
 			f.add(field, "invalid UTF-8 replaced")
+		} else if bytes.IndexByte(inner, '\\') < 0 {
+			return Str(f.d.strs.copy(inner)) // the common case: nothing to decode
 		}
 		s, ok := unquote(raw)
 		if !ok {
@@ -271,7 +333,7 @@ func (f *fieldReader) str(field string, raw []byte) String {
 		f.add(field, "expected a string, got "+rawKind(raw)+"; kept as JSON text")
 		return f.jsonText(field, raw)
 	default:
-		return Str(string(raw))
+		return Str(f.d.strs.copy(raw))
 	}
 }
 
@@ -289,9 +351,13 @@ func (f *fieldReader) jsonText(field string, raw []byte) String {
 		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 	}
 	if _, ws := skipValue(raw, 0); ws {
-		return Str(compactString(raw))
+		c := &f.d.compact
+		c.Reset()
+		if err := json.Compact(c, raw); err == nil {
+			return Str(f.d.strs.copy(c.Bytes()))
+		}
 	}
-	return Str(string(raw))
+	return Str(f.d.strs.copy(raw))
 }
 
 // object reports whether raw is an object; a value of another type (not null) is reported and stored as NULL.
@@ -325,30 +391,24 @@ func rawKind(raw []byte) string {
 	return "a number"
 }
 
-func compactString(raw []byte) string {
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return string(raw)
-	}
-	return b.String()
-}
-
 // DecodeRecord converts one record's JSON. It fails only when raw is not a JSON object; fields of the wrong type
 // become NULL (or keep their JSON text) and are listed in problems. index is used in the problems.
 func (d *Decoder) DecodeRecord(raw []byte, index int) (*Record, []Problem, error) {
-	if !json.Valid(raw) {
+	h, ok := valid(raw)
+	if !ok {
 		return nil, nil, fmt.Errorf("record is not valid JSON")
 	}
-	return d.decodeValid(bytes.TrimSpace(raw), index)
+	return d.decodeValid(bytes.TrimSpace(raw), index, h)
 }
 
-// decodeValid is DecodeRecord for raw that is known to be valid JSON.
-func (d *Decoder) decodeValid(raw []byte, index int) (*Record, []Problem, error) {
+// decodeValid is DecodeRecord for raw that is known to be valid JSON, whose content hash is hash.
+func (d *Decoder) decodeValid(raw []byte, index int, hash uint64) (*Record, []Problem, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, nil, fmt.Errorf("record is %s, not an object", rawKind(raw))
 	}
-	f := &fieldReader{index: index}
-	rec := &Record{}
+	blk := &recordBlock{}
+	f := &fieldReader{d: d, index: index, blk: blk}
+	rec := &blk.rec
 	members(raw, func(k, v []byte) {
 		switch string(f.key(k)) {
 		case "eventversion":
@@ -419,7 +479,7 @@ func (d *Decoder) decodeValid(raw []byte, index int) (*Record, []Problem, error)
 	if !rec.EventID.Valid {
 		f.add("eventID", "missing")
 	}
-	rec.Hash = contentHash(raw)
+	rec.Hash = hash
 	return rec, f.problems, nil
 }
 
@@ -427,7 +487,7 @@ func (f *fieldReader) userIdentity(raw []byte) *UserIdentity {
 	if !f.object("userIdentity", raw) {
 		return nil
 	}
-	u := &UserIdentity{}
+	u := &f.blk.ui
 	members(raw, func(k, v []byte) {
 		switch string(f.key(k)) {
 		case "type":
@@ -468,12 +528,12 @@ func (f *fieldReader) sessionContext(raw []byte) *SessionContext {
 	if !f.object("userIdentity.sessionContext", raw) {
 		return nil
 	}
-	c := &SessionContext{}
+	c := &f.blk.sc
 	members(raw, func(k, v []byte) {
 		switch string(f.key(k)) {
 		case "attributes":
 			if f.object("userIdentity.sessionContext.attributes", v) {
-				a := &SessionAttributes{}
+				a := &f.blk.sa
 				members(v, func(k, v []byte) {
 					switch string(f.key(k)) {
 					case "mfaauthenticated":
@@ -486,7 +546,7 @@ func (f *fieldReader) sessionContext(raw []byte) *SessionContext {
 			}
 		case "sessionissuer":
 			if f.object("userIdentity.sessionContext.sessionIssuer", v) {
-				is := &SessionIssuer{}
+				is := &f.blk.si
 				members(v, func(k, v []byte) {
 					switch string(f.key(k)) {
 					case "type":
@@ -547,25 +607,46 @@ func (f *fieldReader) resources(raw []byte) []Resource {
 	out := []Resource{}
 	i := 0
 	elements(raw, func(item []byte) {
-		field := "resources[" + strconv.Itoa(i) + "]"
+		names := resourceFields(i)
 		i++
-		if !f.object(field, item) {
+		if !f.object(names[0], item) {
 			return
 		}
 		var r Resource
 		members(item, func(k, v []byte) {
 			switch string(f.key(k)) {
 			case "arn":
-				r.ARN = f.str(field+".ARN", v)
+				r.ARN = f.str(names[1], v)
 			case "accountid":
-				r.AccountID = f.str(field+".accountId", v)
+				r.AccountID = f.str(names[2], v)
 			case "type":
-				r.Type = f.str(field+".type", v)
+				r.Type = f.str(names[3], v)
 			}
 		})
 		out = append(out, r)
 	})
 	return out
+}
+
+// resourceFields returns the names of resources[i] and its fields as problems give them, without building them
+// for every record.
+func resourceFields(i int) *[4]string {
+	if i < len(resourceFieldNames) {
+		return &resourceFieldNames[i]
+	}
+	return newResourceFields(i)
+}
+
+var resourceFieldNames = func() (t [16][4]string) {
+	for i := range t {
+		t[i] = *newResourceFields(i)
+	}
+	return t
+}()
+
+func newResourceFields(i int) *[4]string {
+	e := "resources[" + strconv.Itoa(i) + "]"
+	return &[4]string{e, e + ".ARN", e + ".accountId", e + ".type"}
 }
 
 func (f *fieldReader) addendum(raw []byte) *Addendum {
@@ -604,4 +685,35 @@ func (f *fieldReader) tlsDetails(raw []byte) *TLSDetails {
 		}
 	})
 	return t
+}
+
+// stringArena copies strings into shared blocks, so that the thirty-odd strings of a record cost a share of one
+// allocation rather than one each (and the garbage collector has fewer objects to follow). Bytes of a block are
+// never written again once a string points at them: a full block is left to the strings that use it.
+type stringArena struct{ block []byte }
+
+const arenaBlock = 32 << 10
+
+func (a *stringArena) copy(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(a.block)-len(a.block) {
+		if len(b) > arenaBlock/8 {
+			return string(b) // a large string gets its own allocation
+		}
+		a.block = make([]byte, 0, arenaBlock)
+	}
+	n := len(a.block)
+	a.block = append(a.block, b...)
+	return unsafe.String(&a.block[n], len(b))
+}
+
+// recordBlock holds a record and the nested objects most records have, so that they are allocated together.
+type recordBlock struct {
+	rec Record
+	ui  UserIdentity
+	sc  SessionContext
+	si  SessionIssuer
+	sa  SessionAttributes
 }
