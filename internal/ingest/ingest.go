@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -387,7 +388,15 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	}
 	defer rc.Close()
 	sr := &sourceReader{r: rc}
-	r, err := decompress(sr, opts.MaxUncompressed)
+	// The read buffer is reused from object to object: a load of millions of small objects would otherwise
+	// allocate (and collect) 256 KiB for each.
+	br := readBuffers.Get().(*bufio.Reader)
+	br.Reset(sr)
+	defer func() {
+		br.Reset(nil)
+		readBuffers.Put(br)
+	}()
+	r, err := decompress(br, opts.MaxUncompressed)
 	if err != nil {
 		f.Err, f.Final = err, true
 		return send(f)
@@ -465,10 +474,15 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// readBuffers holds the read buffers of decompress, which uses a *bufio.Reader of that size as it is.
+var readBuffers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+
+const readBufferSize = 256 << 10
+
 // decompress returns a reader of the object's content, gunzipping it when it starts with the gzip magic bytes
 // (whatever its name says).
 func decompress(r io.Reader, limit int64) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, 256<<10)
+	br := bufio.NewReaderSize(r, readBufferSize) // r itself when it is a large enough *bufio.Reader
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("read: %w", err)
