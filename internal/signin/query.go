@@ -59,8 +59,15 @@ func quoteList(ss []string) string {
 	return strings.Join(q, ", ")
 }
 
-// sqlTime renders t as eventtime text: ISO-8601 UTC strings compare in time order.
-func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+// sqlTime renders a window bound as the first 19 characters of an eventtime (2024-09-01T00:00:00), to the second.
+func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
+
+// eventSecond is the eventtime to the second, as text that compares in time order with sqlTime's. Comparing
+// whole eventtimes is wrong at the bounds: '2024-09-01T00:00:00.5Z' < '2024-09-01T00:00:00Z' ('.' sorts before
+// 'Z'), and a space-separated '2024-09-01 12:00:00' sorts before every time of that day written with 'T'. To the
+// second, t >= start and t < end are exact for whole-second bounds (ParseTime gives only those) and any fraction
+// of a second in eventtime. Athena (Trino) and trailq query run it alike.
+const eventSecond = "replace(substr(eventtime, 1, 19), ' ', 'T')"
 
 // SQL returns the query over cloudtrail_logs, written for Athena (and run as is by trailq query).
 func (q *Query) SQL() string {
@@ -73,10 +80,16 @@ WHERE (lower(eventtype) = 'awsconsolesignin'
     OR eventsource = 'signin.amazonaws.com'
     OR eventsource = 'sso.amazonaws.com' AND eventname IN (` + quoteList(EventNames) + `))`)
 	if !q.Window.Start.IsZero() {
-		b.WriteString("\n  AND eventtime >= " + quote(sqlTime(q.Window.Start)))
+		b.WriteString("\n  AND " + eventSecond + " >= " + quote(sqlTime(q.Window.Start)))
 	}
 	if !q.Window.End.IsZero() {
-		b.WriteString("\n  AND eventtime < " + quote(sqlTime(q.Window.End)))
+		// Bounds within a second (not from ParseTime) are widened to whole seconds (sqlTime drops a start's
+		// fraction): the query never leaves out an event of the window.
+		end := q.Window.End
+		if end.Truncate(time.Second) != end {
+			end = end.Truncate(time.Second).Add(time.Second)
+		}
+		b.WriteString("\n  AND " + eventSecond + " < " + quote(sqlTime(end)))
 	}
 	if kinds := q.kinds(); kinds != nil {
 		lower := make([]string, len(kinds))

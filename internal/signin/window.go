@@ -34,9 +34,12 @@ var dateTimeLayouts = []string{
 //   - an RFC 3339 time with its own offset, 2024-09-01T00:00:00Z;
 //   - a relative form, 7d, 24h, 30m, 2w, 90s: that long before now;
 //   - now, today, yesterday.
+//
+// Times are whole seconds (a fraction is dropped; for --until its whole second is included), so that the
+// sign-in query's window is exact when compared to the second (see Query.SQL).
 func ParseTime(s string, now time.Time, loc *time.Location, end bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	now = now.In(loc)
+	now = now.In(loc).Truncate(time.Second)
 	midnight := func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc) }
 	dayBound := func(t time.Time) time.Time {
 		if end {
@@ -78,21 +81,22 @@ func ParseTime(s string, now time.Time, loc *time.Location, end bool) (time.Time
 		return t, nil
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return inclusiveSecond(t, end), nil
+		return wholeSecond(t, end), nil
 	}
 	for _, layout := range dateTimeLayouts {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return inclusiveSecond(t, end), nil
+			return wholeSecond(t, end), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("read time %q: use a date (2024-09-01), a date-time (2024-09-01T09:30), "+
 		"an RFC 3339 time (2024-09-01T00:00:00Z) or a relative time (7d, 24h)", s)
 }
 
-// inclusiveSecond makes an --until date-time include its whole second (eventTime has whole seconds).
-func inclusiveSecond(t time.Time, end bool) time.Time {
+// wholeSecond drops a date-time's fraction of a second; an --until date-time includes its whole second.
+func wholeSecond(t time.Time, end bool) time.Time {
+	t = t.Truncate(time.Second)
 	if end {
-		return t.Truncate(time.Second).Add(time.Second)
+		return t.Add(time.Second)
 	}
 	return t
 }

@@ -224,3 +224,78 @@ func TestTimeZoneWindow(t *testing.T) {
 		})
 	}
 }
+
+// The window is exact for eventTimes with a fraction of a second, and for the space-separated form some exports
+// write: compared as whole strings, '2024-09-01T00:00:00.5Z' sorts before '2024-09-01T00:00:00Z' ('.' < 'Z')
+// and '2024-09-01 12:00:00' before '2024-09-01T00:00:00'.
+func TestWindowFractionalSeconds(t *testing.T) {
+	tests := []struct{ id, at string }{
+		{"before-frac", "2024-08-31T23:59:59.999Z"},
+		{"start-frac", "2024-09-01T00:00:00.5Z"},
+		{"start", "2024-09-01T00:00:00Z"},
+		{"start-millis", "2024-09-01T00:00:00.000Z"},
+		{"space", "2024-09-01 12:00:00"},
+		{"space-frac", "2024-09-01 23:59:59.25"},
+		{"last-frac", "2024-09-01T23:59:59.999999Z"},
+		{"end", "2024-09-02T00:00:00Z"},
+		{"end-frac", "2024-09-02T00:00:00.5Z"},
+		{"space-end", "2024-09-02 00:00:00.1"},
+	}
+	var recs []map[string]any
+	for _, e := range tests {
+		recs = append(recs, signinRecord("111122223333", "us-east-1", e.id, e.at))
+	}
+	dir := t.TempDir()
+	b, err := json.Marshal(map[string]any{"Records": recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "frac.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := loadStoreLenient(t, dir)
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var w signin.Window
+	if w.Start, err = signin.ParseTime("2024-09-01", now, time.UTC, false); err != nil {
+		t.Fatal(err)
+	}
+	if w.End, err = signin.ParseTime("2024-09-01", now, time.UTC, true); err != nil {
+		t.Fatal(err)
+	}
+	q := &signin.Query{Window: w}
+	var ids []string
+	for _, e := range fetch(t, st, q) {
+		if !e.Time.IsZero() && (e.Time.Before(w.Start) || !e.Time.Before(w.End)) {
+			t.Errorf("%s at %s is outside the window", e.EventID, e.Time.Format(time.RFC3339Nano))
+		}
+		ids = append(ids, e.EventID)
+	}
+	sort.Strings(ids)
+	want := []string{"last-frac", "space", "space-frac", "start", "start-frac", "start-millis"}
+	if diff := cmp.Diff(want, ids); diff != "" {
+		t.Errorf("events (-want +got):\n%s\nSQL:\n%s", diff, q.SQL())
+	}
+}
+
+// Relative times and "now" are whole seconds, as the window's SQL compares to the second.
+func TestParseTimeWholeSeconds(t *testing.T) {
+	now := time.Date(2024, 9, 10, 3, 30, 0, 700_000_000, time.UTC)
+	for _, tt := range []struct {
+		in   string
+		end  bool
+		want time.Time
+	}{
+		{"now", true, time.Date(2024, 9, 10, 3, 30, 0, 0, time.UTC)},
+		{"24h", false, time.Date(2024, 9, 9, 3, 30, 0, 0, time.UTC)},
+		{"2024-09-01T00:00:00.5Z", false, time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)},
+		{"2024-09-01T00:00:00.5Z", true, time.Date(2024, 9, 1, 0, 0, 1, 0, time.UTC)},
+	} {
+		got, err := signin.ParseTime(tt.in, now, time.UTC, tt.end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(tt.want) {
+			t.Errorf("ParseTime(%q, end=%v) = %s, want %s", tt.in, tt.end, got.Format(time.RFC3339Nano), tt.want)
+		}
+	}
+}
