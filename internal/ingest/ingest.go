@@ -388,15 +388,14 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	}
 	defer rc.Close()
 	sr := &sourceReader{r: rc}
-	// The read buffer is reused from object to object: a load of millions of small objects would otherwise
-	// allocate (and collect) 256 KiB for each.
-	br := readBuffers.Get().(*bufio.Reader)
-	br.Reset(sr)
+	// The read buffer and gunzip state are reused from object to object: a load of millions of small objects would
+	// otherwise allocate (and collect) about 300 KiB for each.
+	rs := readStates.Get().(*readState)
 	defer func() {
-		br.Reset(nil)
-		readBuffers.Put(br)
+		rs.br.Reset(nil)
+		readStates.Put(rs)
 	}()
-	r, err := decompress(br, opts.MaxUncompressed)
+	r, err := decompress(rs, sr, opts.MaxUncompressed)
 	if err != nil {
 		f.Err, f.Final = err, true
 		return send(f)
@@ -474,15 +473,19 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// readBuffers holds the read buffers of decompress, which uses a *bufio.Reader of that size as it is.
-var readBuffers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+// readState is what decompress needs to read one object, kept in readStates between objects.
+type readState struct {
+	br *bufio.Reader
+	zr *gzip.Reader // nil until the first gzipped object
+}
 
-const readBufferSize = 256 << 10
+var readStates = sync.Pool{New: func() any { return &readState{br: bufio.NewReaderSize(nil, 256<<10)} }}
 
 // decompress returns a reader of the object's content, gunzipping it when it starts with the gzip magic bytes
 // (whatever its name says).
-func decompress(r io.Reader, limit int64) (io.Reader, error) {
-	br := bufio.NewReaderSize(r, readBufferSize) // r itself when it is a large enough *bufio.Reader
+func decompress(rs *readState, r io.Reader, limit int64) (io.Reader, error) {
+	br := rs.br
+	br.Reset(r)
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("read: %w", err)
@@ -491,11 +494,13 @@ func decompress(r io.Reader, limit int64) (io.Reader, error) {
 		return nil, errors.New("empty file")
 	}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
+		if rs.zr == nil {
+			rs.zr = new(gzip.Reader)
+		}
+		if err := rs.zr.Reset(br); err != nil {
 			return nil, fmt.Errorf("gunzip: %w", err)
 		}
-		return &limitedReader{r: &gzipErrReader{zr}, n: limit}, nil
+		return &limitedReader{r: &gzipErrReader{rs.zr}, n: limit}, nil
 	}
 	return &limitedReader{r: br, n: limit}, nil
 }
