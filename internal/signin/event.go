@@ -22,6 +22,9 @@ const (
 	MFAAtIdP = "IdP/unknown"
 )
 
+// IdentityCenterUser is the identity type of IAM Identity Center users.
+const IdentityCenterUser = "IdentityCenterUser"
+
 // Masked is the user name AWS logs when the name typed in did not exist (it may be a password).
 const Masked = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
@@ -37,11 +40,18 @@ type Event struct {
 	// "" when the record does not say.
 	Result string
 	// Reason is why it failed: errorMessage, else errorCode.
-	Reason       string
-	IdentityType string // userIdentity.type as recorded
-	Principal    string // readable: "root (111122223333)", "anaya", "tester@domain.tld (role okta)", …
-	ARN          string
-	UserName     string // userIdentity.userName as recorded
+	Reason string
+	// IdentityType is userIdentity.type, except for IAM Identity Center sign-in steps, which AWS logs with type
+	// "Unknown" or none: IdentityCenterUser (see identityType).
+	IdentityType string
+	// RecordedIdentityType is userIdentity.type as recorded.
+	RecordedIdentityType string
+	Principal            string // readable: "root (111122223333)", "anaya", "tester@domain.tld (role okta)", …
+	ARN                  string
+	UserName             string // userIdentity.userName as recorded
+	// UserID is userIdentity.onBehalfOf.userId: the IAM Identity Center user, which names a person better than a
+	// user name does.
+	UserID string
 	// MaskedUser is true when AWS hid the user name (HIDDEN_DUE_TO_SECURITY_REASONS): an unknown user name.
 	MaskedUser   bool
 	SourceIP     string
@@ -115,7 +125,7 @@ func normalize(r *raw) Event {
 		Name:         r.EventName,
 		Type:         r.EventType,
 		Reason:       first(r.ErrorMessage, r.ErrorCode),
-		IdentityType: id.Type,
+		IdentityType: identityType(r),
 		ARN:          id.ARN,
 		UserName:     id.UserName,
 		SourceIP:     r.SourceIPAddress,
@@ -126,10 +136,15 @@ func normalize(r *raw) Event {
 
 		AuthWorkflowID: str(r.AdditionalEventData["AuthWorkflowID"]),
 		CredentialType: str(r.AdditionalEventData["CredentialType"]),
+
+		RecordedIdentityType: id.Type,
+	}
+	if id.OnBehalfOf != nil {
+		e.UserID = id.OnBehalfOf.UserID
 	}
 	e.Result = result(r)
 	e.MaskedUser = strings.EqualFold(id.UserName, Masked) || strings.EqualFold(str(r.AdditionalEventData["UserName"]), Masked)
-	e.Principal = principal(r, e.Account, e.MaskedUser)
+	e.Principal = principal(r, e.IdentityType, e.Account, e.MaskedUser)
 	e.Browser, e.OS = ParseUserAgent(r.UserAgent)
 	e.MFA, e.MFAType = mfa(r)
 	return e
@@ -195,8 +210,39 @@ func canonResult(s string) string {
 // identityCenterSteps are the sign-in events of IAM Identity Center's sign-in flow.
 var identityCenterSteps = map[string]bool{"credentialchallenge": true, "credentialverification": true, "userauthentication": true}
 
-// principal names who signed in, per identity type.
-func principal(r *raw, account string, masked bool) string {
+// identityType is userIdentity.type, or IdentityCenterUser for the steps of an IAM Identity Center sign-in
+// (CredentialChallenge, CredentialVerification, UserAuthentication of signin.amazonaws.com or sso.amazonaws.com),
+// which AWS logs with type "Unknown" or none and the user in userIdentity.onBehalfOf (userId, identityStoreArn),
+// additionalEventData.UserName or, in older logs, userIdentity.userName.
+func identityType(r *raw) string {
+	id := &r.UserIdentity
+	if id.Type != "" && !strings.EqualFold(id.Type, "Unknown") {
+		return id.Type
+	}
+	if !identityCenterSteps[strings.ToLower(r.EventName)] || !identityCenterSource(r.EventSource) {
+		return id.Type
+	}
+	if (id.OnBehalfOf != nil && (id.OnBehalfOf.UserID != "" || id.OnBehalfOf.IdentityStoreARN != "")) ||
+		str(r.AdditionalEventData["UserName"]) != "" || id.UserName != "" {
+		return IdentityCenterUser
+	}
+	return id.Type
+}
+
+// identityCenterSource reports whether an event source is one IAM Identity Center sign-ins are logged under:
+// signin.amazonaws.com, sso.amazonaws.com or a regional or portal form of them.
+func identityCenterSource(s string) bool {
+	s = strings.ToLower(s)
+	for _, src := range []string{"signin.amazonaws.com", "sso.amazonaws.com"} {
+		if s == src || strings.HasSuffix(s, "."+src) {
+			return true
+		}
+	}
+	return false
+}
+
+// principal names who signed in, per identity type (typ: the Event's IdentityType).
+func principal(r *raw, typ, account string, masked bool) string {
 	id := &r.UserIdentity
 	if masked {
 		return "(hidden user name)"
@@ -208,7 +254,7 @@ func principal(r *raw, account string, masked bool) string {
 		}
 		return strings.Split(id.ARN[i+len(kind)+2:], "/")
 	}
-	switch strings.ToLower(id.Type) {
+	switch strings.ToLower(typ) {
 	case "root":
 		return "root (" + first(id.AccountID, account) + ")"
 	case "iamuser":
@@ -243,23 +289,26 @@ func principal(r *raw, account string, masked bool) string {
 		}
 		return first(id.UserName, afterColon(id.PrincipalID)) + " (federated)"
 	case "samluser":
-		return first(id.UserName, id.PrincipalID) + " (SAML)"
+		// userName is the assertion's saml:sub; principalId is saml:namequalifier:saml:sub.
+		_, sub, _ := strings.Cut(id.PrincipalID, ":")
+		return first(id.UserName, sub, id.PrincipalID) + " (SAML)"
 	case "webidentityuser":
-		return first(id.UserName, id.PrincipalID) + " (web identity)"
+		// userName is the provider's user ID; principalId is issuer:application ID:user ID.
+		return first(id.UserName, afterColon(id.PrincipalID)) + " (web identity)"
 	case "identitycenteruser":
-		name := id.UserName
+		name := first(id.UserName, str(r.AdditionalEventData["UserName"]))
 		if name == "" && id.OnBehalfOf != nil {
 			name = id.OnBehalfOf.UserID
 		}
-		return first(name, id.PrincipalID) + " (Identity Center)"
+		if name == "" && !identityCenterSteps[strings.ToLower(r.EventName)] {
+			// The sign-in steps log the account ID as principalId: it does not name the user.
+			name = id.PrincipalID
+		}
+		return first(name, "(unknown)") + " (Identity Center)"
 	case "awsservice":
 		return first(id.InvokedBy, id.PrincipalID)
 	case "awsaccount":
 		return "account " + first(id.AccountID, id.PrincipalID)
-	}
-	if identityCenterSteps[strings.ToLower(r.EventName)] && id.UserName != "" {
-		// IAM Identity Center sign-in steps log the user with type "Unknown" and the user name typed in.
-		return id.UserName + " (Identity Center)"
 	}
 	return first(id.UserName, id.ARN, id.PrincipalID)
 }

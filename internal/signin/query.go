@@ -41,7 +41,7 @@ type Query struct {
 	Root bool
 
 	// Users are globs (* and ?, case-insensitive) matched against the user name, the readable principal, the
-	// ARN, the role and the session name.
+	// ARN, the role and the session name, and the IAM Identity Center user ID.
 	Users []string
 	// IPs are addresses or CIDR prefixes.
 	IPs []netip.Prefix
@@ -118,7 +118,7 @@ func (q *Query) Notes() []string {
 		n = append(n, "CredentialVerification rows are kept only when serviceeventdetails says Failure")
 	}
 	if len(q.Users) > 0 {
-		n = append(n, "--user "+strings.Join(q.Users, ",")+": matched against user name, principal, ARN, role and session")
+		n = append(n, "--user "+strings.Join(q.Users, ",")+": matched against user name, principal, ARN, role and session, Identity Center user ID")
 	}
 	if len(q.IPs) > 0 {
 		var s []string
@@ -170,7 +170,7 @@ func (q *Query) Match(e *Event) bool {
 }
 
 func (q *Query) matchUser(e *Event) bool {
-	cands := []string{e.UserName, e.Principal, e.ARN}
+	cands := []string{e.UserName, e.Principal, e.ARN, e.UserID}
 	if i := strings.Index(e.ARN, ":assumed-role/"); i >= 0 {
 		cands = append(cands, strings.Split(e.ARN[i+len(":assumed-role/"):], "/")...)
 	}

@@ -7,11 +7,12 @@ import (
 	"time"
 )
 
-// Columns are the columns of the sign-in list, in order (CSV, TSV, JSON).
+// Columns are the columns of the sign-in list, in order (CSV, TSV, JSON). identity_type_recorded, the
+// userIdentity.type AWS logged, is last so that the others keep their places.
 var Columns = []string{
 	"time", "time_utc", "account", "region", "event", "result", "failure_reason", "identity_type", "principal",
 	"arn", "user_name_masked", "source_ip", "user_agent", "browser", "os", "mfa", "mfa_type", "login_to",
-	"saml_provider", "event_id",
+	"saml_provider", "event_id", "identity_type_recorded",
 }
 
 // TableColumns are the columns of the sign-in list on a terminal.
@@ -33,7 +34,7 @@ func (e *Event) Row(loc *time.Location) []any {
 	return []any{
 		FormatTime(e.Time, loc), FormatTime(e.Time, time.UTC), e.Account, e.Region, e.Name, e.Result, e.Reason,
 		e.IdentityType, e.Principal, e.ARN, e.MaskedUser, e.SourceIP, e.UserAgent, e.Browser, e.OS, e.MFA,
-		e.MFAType, e.LoginTo, e.SAMLProvider, e.EventID,
+		e.MFAType, e.LoginTo, e.SAMLProvider, e.EventID, e.RecordedIdentityType,
 	}
 }
 

@@ -74,21 +74,21 @@ var expected = map[string]want{
 	// eventType spelled AwsConsoleSignin; unknown user name, masked.
 	fIAM + "#6": {"ConsoleLogin", "Failure", noUser, "IAMUser", "(hidden user name)", true, "No", "", true},
 
-	fIDC + "#0":  {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "", false},
-	fIDC + "#1":  {"CredentialVerification", "Success", "", "Unknown", idcUser, false, "", "", false},
-	fIDC + "#2":  {"UserAuthentication", "Success", "", "Unknown", idcUser, false, "No", "", true},
-	fIDC + "#3":  {"UserAuthentication", "Success", "", "Unknown", idcUser, false, "IdP/unknown", "", true},
-	fIDC + "#4":  {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "", false},
-	fIDC + "#5":  {"CredentialVerification", "Success", "", "Unknown", idcUser, false, "", "", false},
-	fIDC + "#6":  {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "TOTP", false},
-	fIDC + "#7":  {"CredentialVerification", "Success", "", "Unknown", idcUser, false, "", "TOTP", false},
-	fIDC + "#8":  {"UserAuthentication", "Success", "", "Unknown", idcUser, false, "Yes", "TOTP", true},
-	fIDC + "#9":  {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "", false},
-	fIDC + "#10": {"CredentialVerification", "Success", "", "Unknown", idcUser, false, "", "", false},
-	fIDC + "#11": {"UserAuthentication", "Success", "", "Unknown", idcUser, false, "No", "", true},
-	fIDC + "#12": {"CredentialChallenge", "Success", "", "Unknown", idcUser, false, "", "", false},
+	fIDC + "#0":  {"CredentialChallenge", "Success", "", "IdentityCenterUser", idcUser, false, "", "", false},
+	fIDC + "#1":  {"CredentialVerification", "Success", "", "IdentityCenterUser", idcUser, false, "", "", false},
+	fIDC + "#2":  {"UserAuthentication", "Success", "", "IdentityCenterUser", idcUser, false, "No", "", true},
+	fIDC + "#3":  {"UserAuthentication", "Success", "", "IdentityCenterUser", idcUser, false, "IdP/unknown", "", true},
+	fIDC + "#4":  {"CredentialChallenge", "Success", "", "IdentityCenterUser", idcUser, false, "", "", false},
+	fIDC + "#5":  {"CredentialVerification", "Success", "", "IdentityCenterUser", idcUser, false, "", "", false},
+	fIDC + "#6":  {"CredentialChallenge", "Success", "", "IdentityCenterUser", idcUser, false, "", "TOTP", false},
+	fIDC + "#7":  {"CredentialVerification", "Success", "", "IdentityCenterUser", idcUser, false, "", "TOTP", false},
+	fIDC + "#8":  {"UserAuthentication", "Success", "", "IdentityCenterUser", idcUser, false, "Yes", "TOTP", true},
+	fIDC + "#9":  {"CredentialChallenge", "Success", "", "IdentityCenterUser", idcUser, false, "", "", false},
+	fIDC + "#10": {"CredentialVerification", "Success", "", "IdentityCenterUser", idcUser, false, "", "", false},
+	fIDC + "#11": {"UserAuthentication", "Success", "", "IdentityCenterUser", idcUser, false, "No", "", true},
+	fIDC + "#12": {"CredentialChallenge", "Success", "", "IdentityCenterUser", idcUser, false, "", "", false},
 	// A failed password: no UserAuthentication follows, so the failed verification is an attempt.
-	fIDC + "#13": {"CredentialVerification", "Failure", "", "Unknown", idcUser, false, "", "", true},
+	fIDC + "#13": {"CredentialVerification", "Failure", "", "IdentityCenterUser", idcUser, false, "", "", true},
 
 	fPanther + "#0": {"ConsoleLogin", "Success", "", "IAMUser", "anaya", false, "Yes", "U2F security key", true},
 	fPanther + "#1": {"ConsoleLogin", "Failure", failedAuth, "IAMUser", "anaya", false, "Yes", "", true},
@@ -327,4 +327,118 @@ func loadStoreLenient(t *testing.T, src string) (*store.Store, *ingest.Report) {
 		t.Fatal(err)
 	}
 	return st, rep
+}
+
+// Identity types, from the CloudTrail userIdentity reference and the IAM Identity Center sign-in reference:
+// Identity Center sign-in steps are logged with type "Unknown" or none and the user in onBehalfOf or
+// additionalEventData.UserName; they are IdentityCenterUser, and the recorded type is kept. SAMLUser and
+// WebIdentityUser (logged for AssumeRoleWithSAML / AssumeRoleWithWebIdentity, given to sign-in events here)
+// are named by userName, else by the end of principalId; FederatedUser (GetFederationToken) by its ARN.
+func TestIdentityTypes(t *testing.T) {
+	const (
+		userID = "906757e3-a0c1-70e4-2ba4-1a3b3c4d5e6f"
+		store  = "arn:aws:identitystore::111122223333:identitystore/d-1234567890"
+	)
+	rec := func(id, source, name string, ui map[string]any, extra map[string]any) map[string]any {
+		r := map[string]any{"eventVersion": "1.08", "eventTime": "2024-09-01T10:00:00Z", "eventSource": source,
+			"eventName": name, "eventType": "AwsConsoleSignIn", "awsRegion": "us-east-1", "eventID": id,
+			"recipientAccountId": "111122223333", "sourceIPAddress": "198.51.100.7", "userIdentity": ui}
+		for k, v := range extra {
+			r[k] = v
+		}
+		return r
+	}
+	ok := func(name string) map[string]any {
+		return map[string]any{"serviceEventDetails": map[string]any{name: "Success"},
+			"additionalEventData": map[string]any{"CredentialType": "PASSWORD"}}
+	}
+	recs := []map[string]any{
+		// Newer Identity Center logs: no type at all, the user in onBehalfOf and additionalEventData.UserName.
+		rec("idc-no-type", "signin.amazonaws.com", "UserAuthentication",
+			map[string]any{"accountId": "111122223333", "onBehalfOf": map[string]any{"userId": userID, "identityStoreArn": store}},
+			map[string]any{"serviceEventDetails": map[string]any{"UserAuthentication": "Success"},
+				"additionalEventData": map[string]any{"UserName": "alice", "CredentialType": "PASSWORD,TOTP"}}),
+		// Type "Unknown", only the user ID.
+		rec("idc-user-id", "sso.amazonaws.com", "CredentialVerification",
+			map[string]any{"type": "Unknown", "principalId": "111122223333", "accountId": "111122223333",
+				"onBehalfOf": map[string]any{"userId": userID, "identityStoreArn": store}},
+			map[string]any{"serviceEventDetails": map[string]any{"CredentialVerification": "Failure"},
+				"additionalEventData": map[string]any{"CredentialType": "PASSWORD"}}),
+		// Only the identity store.
+		rec("idc-store", "signin.amazonaws.com", "CredentialChallenge",
+			map[string]any{"type": "Unknown", "principalId": "111122223333", "onBehalfOf": map[string]any{"identityStoreArn": store}},
+			ok("CredentialChallenge")),
+		// An unknown user name, masked.
+		rec("idc-masked", "signin.amazonaws.com", "CredentialVerification",
+			map[string]any{"type": "Unknown", "principalId": "111122223333"},
+			map[string]any{"serviceEventDetails": map[string]any{"CredentialVerification": "Failure"},
+				"additionalEventData": map[string]any{"UserName": signin.Masked, "CredentialType": "PASSWORD"}}),
+		// Recorded as IdentityCenterUser (requests made on behalf of a user).
+		rec("idc-recorded", "signin.amazonaws.com", "UserAuthentication",
+			map[string]any{"type": "IdentityCenterUser", "accountId": "111122223333",
+				"onBehalfOf": map[string]any{"userId": userID, "identityStoreArn": store}}, ok("UserAuthentication")),
+		// "Unknown" on another event, or with nothing naming a user: left as recorded.
+		rec("unknown-console", "signin.amazonaws.com", "ConsoleLogin",
+			map[string]any{"type": "Unknown", "userName": "bob"},
+			map[string]any{"responseElements": map[string]any{"ConsoleLogin": "Failure"}}),
+		rec("unknown-nobody", "signin.amazonaws.com", "CredentialChallenge",
+			map[string]any{"type": "Unknown", "principalId": "111122223333"}, ok("CredentialChallenge")),
+		rec("saml", "signin.amazonaws.com", "ConsoleLogin",
+			map[string]any{"type": "SAMLUser", "principalId": "SampleUkh1i4+ExamplexL/jEvs=:SamlExample", "userName": "SamlExample"},
+			map[string]any{"responseElements": map[string]any{"ConsoleLogin": "Success"}}),
+		rec("saml-no-name", "signin.amazonaws.com", "ConsoleLogin",
+			map[string]any{"type": "SAMLUser", "principalId": "SampleUkh1i4+ExamplexL/jEvs=:SamlExample"},
+			map[string]any{"responseElements": map[string]any{"ConsoleLogin": "Success"}}),
+		rec("web", "signin.amazonaws.com", "ConsoleLogin",
+			map[string]any{"type": "WebIdentityUser", "principalId": "accounts.google.com:app.apps.googleusercontent.com:user-id"},
+			map[string]any{"responseElements": map[string]any{"ConsoleLogin": "Success"}}),
+		rec("federated", "signin.amazonaws.com", "ConsoleLogin",
+			map[string]any{"type": "FederatedUser", "principalId": "111122223333:Bob", "accountId": "111122223333",
+				"arn": "arn:aws:sts::111122223333:federated-user/Bob",
+				"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "IAMUser", "userName": "broker",
+					"arn": "arn:aws:iam::111122223333:user/broker"}}},
+			map[string]any{"responseElements": map[string]any{"ConsoleLogin": "Success"}}),
+	}
+	dir := t.TempDir()
+	b, err := json.Marshal(map[string]any{"Records": recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "types.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := loadStore(t, dir, ingest.Options{})
+	type row struct {
+		Type, Recorded, Principal, UserID, Result string
+		Masked                                    bool
+	}
+	got := map[string]row{}
+	for _, e := range fetch(t, st, &signin.Query{All: true}) {
+		got[e.EventID] = row{e.IdentityType, e.RecordedIdentityType, e.Principal, e.UserID, e.Result, e.MaskedUser}
+	}
+	want := map[string]row{
+		"idc-no-type":     {"IdentityCenterUser", "", "alice (Identity Center)", userID, "Success", false},
+		"idc-user-id":     {"IdentityCenterUser", "Unknown", userID + " (Identity Center)", userID, "Failure", false},
+		"idc-store":       {"IdentityCenterUser", "Unknown", "(unknown) (Identity Center)", "", "Success", false},
+		"idc-masked":      {"IdentityCenterUser", "Unknown", "(hidden user name)", "", "Failure", true},
+		"idc-recorded":    {"IdentityCenterUser", "IdentityCenterUser", userID + " (Identity Center)", userID, "Success", false},
+		"unknown-console": {"Unknown", "Unknown", "bob", "", "Failure", false},
+		"unknown-nobody":  {"Unknown", "Unknown", "111122223333", "", "Success", false},
+		"saml":            {"SAMLUser", "SAMLUser", "SamlExample (SAML)", "", "Success", false},
+		"saml-no-name":    {"SAMLUser", "SAMLUser", "SamlExample (SAML)", "", "Success", false},
+		"web":             {"WebIdentityUser", "WebIdentityUser", "user-id (web identity)", "", "Success", false},
+		"federated":       {"FederatedUser", "FederatedUser", "Bob (federated)", "", "Success", false},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// The Identity Center user ID finds the user's sign-ins.
+	var ids []string
+	for _, e := range fetch(t, st, &signin.Query{All: true, Users: []string{userID}}) {
+		ids = append(ids, e.EventID)
+	}
+	sort.Strings(ids)
+	if diff := cmp.Diff([]string{"idc-no-type", "idc-recorded", "idc-user-id"}, ids); diff != "" {
+		t.Errorf("--user %s (-want +got):\n%s", userID, diff)
+	}
 }
