@@ -1,7 +1,7 @@
 # trailq build targets. The README gives the two commands a new user needs; these are the rest.
 GO ?= go
 
-.PHONY: build test demo bench fuzz lint clean
+.PHONY: build test demo bench bench-go fuzz lint clean
 
 build:
 	$(GO) build -o bin/trailq ./cmd/trailq
@@ -13,8 +13,13 @@ test:
 demo: build
 	./bin/trailq signins --source testdata/sample/AWSLogs --store bin/sample.duckdb --since 2010-01-01 --utc --format table
 
+# Side by side with DuckDB and jq on generated data (BENCH_SCALE=0.01 for a quick run); results in docs/BENCHMARKS.md.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	scripts/bench.sh
+
+# Go benchmarks (decoder, key parser, load path, generator), for benchstat.
+bench-go:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/cloudtrail ./internal/ingest ./internal/gen
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/cloudtrail
