@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -82,6 +84,7 @@ EXIT STATUS
   # One person, from one network, as JSON Lines; a chart of the month:
   trailq signins --source ./AWSLogs --user 'alice*' --ip 203.0.113.0/24 --format jsonl
   trailq signins --source ./AWSLogs --since 2024-09-01 --until 2024-09-30 --chart signins.svg
+  trailq signins --source ./AWSLogs --since 7d --chart signins.png
 
   # The SQL it runs:
   trailq signins --since 2024-09-01 --until 2024-09-30 --utc --sql`,
@@ -120,7 +123,7 @@ EXIT STATUS
 	fl.BoolVar(&opts.NoMFA, "no-mfa", false, "sign-ins without MFA only (federated sign-ins, where MFA is up to the IdP, are left out)")
 	fl.BoolVar(&opts.Summary, "summary", false, "one row per principal; failures with a hidden user name are grouped by source IP")
 	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
-	fl.StringVar(&opts.Chart, "chart", "", "also draw the sign-ins over time, by result, as an SVG `FILE`")
+	fl.StringVar(&opts.Chart, "chart", "", "also draw the sign-ins over time, by result, as an SVG or PNG `FILE` (by its extension)")
 	fl.BoolVar(&opts.SQL, "sql", false, "print the SQL that selects the events, and do not run it")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
 	return cmd
@@ -211,8 +214,8 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 			return &UsageError{Err: err}
 		}
 	}
-	if opts.Chart != "" && !strings.HasSuffix(strings.ToLower(opts.Chart), ".svg") {
-		return &UsageError{Err: withHint(fmt.Errorf("write chart %s: only SVG charts are drawn", opts.Chart), "--chart FILE.svg")}
+	if opts.Chart != "" && chartWriter(opts.Chart) == nil {
+		return &UsageError{Err: withHint(fmt.Errorf("write chart %s: charts are drawn as SVG or PNG", opts.Chart), "--chart FILE.svg or --chart FILE.png")}
 	}
 	loc, err := opts.zone(f)
 	if err != nil {
@@ -307,13 +310,24 @@ func writeSignins(w output.Writer, format output.Format, events []signin.Event, 
 	return w.Close()
 }
 
+// chartWriter returns the chart writer for path's extension (.svg or .png), or nil.
+func chartWriter(path string) func(io.Writer, string, []signin.Event, signin.Window, *time.Location) error {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".svg":
+		return signin.WriteChart
+	case ".png":
+		return signin.WriteChartPNG
+	}
+	return nil
+}
+
 func writeChart(path string, events []signin.Event, win signin.Window, loc *time.Location) error {
 	file, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write chart: %w", err)
 	}
 	title := "AWS console sign-ins " + describeWindow(win, loc)
-	if err := signin.WriteChart(file, title, events, win, loc); err != nil {
+	if err := chartWriter(path)(file, title, events, win, loc); err != nil {
 		file.Close()
 		return fmt.Errorf("write chart %s: %w", path, err)
 	}

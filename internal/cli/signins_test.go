@@ -9,6 +9,9 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"sort"
@@ -399,9 +402,102 @@ func TestSigninsChart(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("series (-want +got):\n%s", diff)
 	}
-	r = signinsRun(t, nil, "signins", "--store", filepath.Join(t.TempDir(), "s.duckdb"), "--chart", "x.png")
+	r = signinsRun(t, nil, "signins", "--store", filepath.Join(t.TempDir(), "s.duckdb"), "--chart", "x.jpg")
 	if r.code != ExitUsage {
-		t.Errorf("--chart x.png: exit %d", r.code)
+		t.Errorf("--chart x.jpg: exit %d", r.code)
+	}
+}
+
+// The PNG chart is the SVG's, drawn: 960×360, a plot area from x 56 to 944 and y 52 to 304, 24 hour bars of
+// 37 pixels for the Tokyo day, a y axis up to 4 (62 pixels a sign-in); Success #2e7d32, Failure #c62828.
+func TestSigninsChartPNG(t *testing.T) {
+	src := writeSigninTree(t, tokyoDayFiles)
+	chart := filepath.Join(t.TempDir(), "signins.PNG")
+	r := signinsRun(t, nil, "signins", "--source", src, "--store", filepath.Join(t.TempDir(), "s.duckdb"),
+		"--since", "2024-09-01", "--until", "2024-09-01", "--tz", "Asia/Tokyo", "--chart", chart)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	f, err := os.Open(chart)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("not a PNG: %v", err)
+	}
+	if got, want := img.Bounds(), image.Rect(0, 0, 960, 360); got != want {
+		t.Fatalf("size %v, want %v", got, want)
+	}
+	var (
+		white   = color.RGBA{0xff, 0xff, 0xff, 0xff}
+		success = color.RGBA{0x2e, 0x7d, 0x32, 0xff}
+		failure = color.RGBA{0xc6, 0x28, 0x28, 0xff}
+	)
+	at := func(x, y int) color.RGBA { return color.RGBAModel.Convert(img.At(x, y)).(color.RGBA) }
+	// Bar centres: 56 + 37*(hour+0.5).
+	for _, p := range []struct {
+		what string
+		x, y int
+		want color.RGBA
+	}{
+		{"00:00, one success", 74, 280, success},
+		{"above it", 74, 230, white},
+		{"08:00, one failure", 370, 280, failure},
+		{"above it", 370, 230, white},
+		{"23:00, two successes", 925, 200, success},
+		{"above them", 925, 170, white},
+		{"04:00, nothing", 222, 280, white},
+	} {
+		if got := at(p.x, p.y); got != p.want {
+			t.Errorf("%s: pixel (%d,%d) is %v, want %v", p.what, p.x, p.y, got, p.want)
+		}
+	}
+	// Each series' colour is in its bars only (and its legend square, above the plot).
+	count := func(c color.RGBA, r image.Rectangle) int {
+		n := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if at(x, y) == c {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	plot := image.Rect(56, 52, 944, 304)
+	bars := count(success, image.Rect(56, 52, 56+37, 304)) + count(success, image.Rect(56+23*37, 52, 944, 304))
+	if all := count(success, plot); all == 0 || all != bars {
+		t.Errorf("success pixels: %d in the plot, %d in the 00:00 and 23:00 bars", all, bars)
+	}
+	if all, bar := count(failure, plot), count(failure, image.Rect(56+8*37, 52, 56+9*37, 304)); all == 0 || all != bar {
+		t.Errorf("failure pixels: %d in the plot, %d in the 08:00 bar", all, bar)
+	}
+	// Text: the counts left of the y axis, the hours under the time axis, the title.
+	dark := func(r image.Rectangle) int {
+		n := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if c := at(x, y); int(c.R)+int(c.G)+int(c.B) < 3*0x60 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	for _, a := range []struct {
+		what string
+		r    image.Rectangle
+	}{
+		{"y axis labels", image.Rect(0, 45, 54, 310)},
+		{"time axis labels", image.Rect(56, 306, 944, 326)},
+		{"axis caption", image.Rect(0, 335, 960, 360)},
+		{"title", image.Rect(0, 0, 960, 24)},
+	} {
+		if n := dark(a.r); n < 20 {
+			t.Errorf("%s: %d text pixels", a.what, n)
+		}
 	}
 }
 

@@ -76,28 +76,53 @@ func Buckets(events []Event, w Window, loc *time.Location) (step string, buckets
 	return step, buckets
 }
 
-// WriteChart draws the sign-ins over time as an SVG bar chart, stacked by result: one <g> per series
-// (class "series", data-series Success, Failure or Unknown) holding one <rect> per non-empty bucket, with a
-// <title> giving its period and count.
-func WriteChart(w io.Writer, title string, events []Event, win Window, loc *time.Location) error {
+// The chart's geometry, in pixels, shared by the SVG and PNG forms: a plot area inside margins, bars stacked
+// Success, Failure, Unknown from the bottom.
+const (
+	chartWidth, chartHeight                      = 960, 360
+	chartLeft, chartRight, chartTop, chartBottom = 56, 16, 52, 56
+	plotW, plotH                                 = chartWidth - chartLeft - chartRight, chartHeight - chartTop - chartBottom
+)
+
+// Series colours (SVG form).
+const colSuccess, colFail, colU = "#2e7d32", "#c62828", "#9e9e9e"
+
+// chartData is what both chart forms draw.
+type chartData struct {
+	step    string
+	buckets []Bucket
+	yMax    int     // the top of the y axis
+	bw      float64 // the width of one bucket
+	layout  string  // time layout of bucket labels
+}
+
+func newChartData(events []Event, win Window, loc *time.Location) *chartData {
 	step, buckets := Buckets(events, win, loc)
-	const (
-		width, height             = 960, 360
-		left, right, top, bottom  = 56, 16, 52, 56
-		plotW, plotH              = width - left - right, height - top - bottom
-		colSuccess, colFail, colU = "#2e7d32", "#c62828", "#9e9e9e"
-	)
 	maxN := 0
 	for _, b := range buckets {
 		maxN = max(maxN, b.Success+b.Failure+b.Unknown)
 	}
-	yMax := niceCeil(maxN)
-	bw := float64(plotW)
+	c := &chartData{step: step, buckets: buckets, yMax: niceCeil(maxN), bw: float64(plotW),
+		layout: map[string]string{"hour": "2006-01-02 15:00", "day": "2006-01-02", "month": "2006-01"}[step]}
 	if len(buckets) > 0 {
-		bw = float64(plotW) / float64(len(buckets))
+		c.bw = float64(plotW) / float64(len(buckets))
 	}
-	y := func(n int) float64 { return float64(plotH) * float64(n) / float64(yMax) }
-	layout := map[string]string{"hour": "2006-01-02 15:00", "day": "2006-01-02", "month": "2006-01"}[step]
+	return c
+}
+
+// y is the height of n sign-ins.
+func (c *chartData) y(n int) float64 { return float64(plotH) * float64(n) / float64(c.yMax) }
+
+// WriteChart draws the sign-ins over time as an SVG bar chart, stacked by result: one <g> per series
+// (class "series", data-series Success, Failure or Unknown) holding one <rect> per non-empty bucket, with a
+// <title> giving its period and count.
+func WriteChart(w io.Writer, title string, events []Event, win Window, loc *time.Location) error {
+	c := newChartData(events, win, loc)
+	const (
+		width, height            = chartWidth, chartHeight
+		left, right, top, bottom = chartLeft, chartRight, chartTop, chartBottom
+	)
+	step, buckets, yMax, bw, y, layout := c.step, c.buckets, c.yMax, c.bw, c.y, c.layout
 
 	bw2 := bufio.NewWriter(w)
 	p := func(format string, a ...any) { fmt.Fprintf(bw2, format, a...) }
