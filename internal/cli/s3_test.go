@@ -87,6 +87,10 @@ func TestS3LoadQueryDryRun(t *testing.T) {
 		t.Fatalf("signins --dry-run: exit %d\n%s\n%s", r.code, r.out, r.errOut)
 	}
 	t.Logf("signins --dry-run:\n%s", r.out)
+	r = run(t, t.TempDir(), "", append([]string{"signins", "--since", "2024-01-15", "--until", "2024-01-16", "--utc", "--format", "csv"}, src...)...)
+	if r.code != 0 || !strings.Contains(r.errOut, "GET requests") || !strings.Contains(r.out, "ConsoleLogin") {
+		t.Fatalf("signins over S3: exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
 
 	// --account/--region: only those trails' folders.
 	r = run(t, cache, "", append([]string{"load", "--dry-run", "--account", "111111111111", "--region", "us-east-1"}, src...)...)
