@@ -86,7 +86,7 @@ WHERE (lower(eventtype) = 'awsconsolesignin'
 		// Bounds within a second (not from ParseTime) are widened to whole seconds (sqlTime drops a start's
 		// fraction): the query never leaves out an event of the window.
 		end := q.Window.End
-		if end.Truncate(time.Second) != end {
+		if end.Nanosecond() != 0 {
 			end = end.Truncate(time.Second).Add(time.Second)
 		}
 		b.WriteString("\n  AND " + eventSecond + " < " + quote(sqlTime(end)))

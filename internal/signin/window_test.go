@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -297,5 +298,23 @@ func TestParseTimeWholeSeconds(t *testing.T) {
 		if !got.Equal(tt.want) {
 			t.Errorf("ParseTime(%q, end=%v) = %s, want %s", tt.in, tt.end, got.Format(time.RFC3339Nano), tt.want)
 		}
+	}
+}
+
+// A window bound within a second (given to Query directly, not by ParseTime) is widened to whole seconds.
+func TestSQLWidensFractionalBounds(t *testing.T) {
+	q := &signin.Query{Window: signin.Window{
+		Start: time.Date(2024, 9, 1, 0, 0, 0, 500_000_000, time.UTC),
+		End:   time.Date(2024, 9, 2, 0, 0, 0, 500_000_000, time.UTC),
+	}}
+	sql := q.SQL()
+	for _, want := range []string{">= '2024-09-01T00:00:00'", "< '2024-09-02T00:00:01'"} {
+		if !strings.Contains(sql, want) {
+			t.Errorf("SQL lacks %q:\n%s", want, sql)
+		}
+	}
+	q.Window.End = time.Date(2024, 9, 2, 0, 0, 0, 0, time.UTC)
+	if sql := q.SQL(); !strings.Contains(sql, "< '2024-09-02T00:00:00'") {
+		t.Errorf("whole-second end changed:\n%s", sql)
 	}
 }
