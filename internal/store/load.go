@@ -106,6 +106,7 @@ type Load struct {
 	stored  []uint64
 	added   map[uint64]struct{}
 	removed map[uint64]struct{}
+	rows    *rowBuffer
 }
 
 // openFile tracks one object across its parts.
@@ -136,7 +137,8 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
-	l := &Load{conn: conn, open: map[string]*openFile{}, added: map[uint64]struct{}{}, removed: map[uint64]struct{}{}}
+	l := &Load{conn: conn, open: map[string]*openFile{}, added: map[uint64]struct{}{}, removed: map[uint64]struct{}{},
+		rows: newRowBuffer()}
 	if err := l.begin(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -195,7 +197,7 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 		if l.has(r.Hash) {
 			continue
 		}
-		if err := l.app.AppendRow(rowValues(r, of.f, of.id)...); err != nil {
+		if err := l.app.AppendRow(l.rows.values(r, of)...); err != nil {
 			return fmt.Errorf("load %s: %w", f.Key, err)
 		}
 		l.added[r.Hash] = struct{}{}
@@ -379,37 +381,74 @@ func (l *Load) Close() error {
 
 func s(v cloudtrail.String) driver.Value { return v.Value() }
 
-// rowValues returns one row of the events table for r.
-func rowValues(r *cloudtrail.Record, f *File, fileID int64) []driver.Value {
-	region, year, month, day := f.Parsed.Partition()
-	account := f.Parsed.Account
-	if f.Parsed.Kind != cloudtrail.KindLog || f.Parsed.Date.IsZero() {
-		// A file not named as CloudTrail names them: take the partition values from the record itself.
-		region = r.AWSRegion.S
-		if t, ok := r.Time(); ok {
-			year, month, day = t.Format("2006"), t.Format("01"), t.Format("02")
-		} else {
-			year, month, day = "", "", ""
-		}
+// rowBuffer builds rows of the events table. One row and its nested values (STRUCTs are maps for the appender)
+// are reused from record to record: AppendRow copies the values into DuckDB's vectors before it returns.
+type rowBuffer struct {
+	row                               []driver.Value
+	ui, onBehalfOf, sc, attrs, issuer map[string]any
+	webID, addendum, tls              map[string]any
+	resources                         []any
+	resourceMaps                      []map[string]any
+	file                              *openFile // whose per-file values are in fileVals
+	fileVals                          [7]driver.Value
+	partitionFromKey                  bool
+}
+
+func newRowBuffer() *rowBuffer {
+	return &rowBuffer{
+		row:        make([]driver.Value, len(athenaColumns)+len(partitionColumns)+len(internalColumns)),
+		ui:         map[string]any{},
+		onBehalfOf: map[string]any{},
+		sc:         map[string]any{},
+		attrs:      map[string]any{},
+		issuer:     map[string]any{},
+		webID:      map[string]any{},
+		addendum:   map[string]any{},
+		tls:        map[string]any{},
 	}
-	if account == "" {
-		account = r.RecipientAccountID.S
+}
+
+// values returns the row of the events table for r, which came from the object of. The row is valid until the
+// next call.
+func (b *rowBuffer) values(r *cloudtrail.Record, of *openFile) []driver.Value {
+	if b.file != of {
+		// Values that are the same for every record of the object, boxed once.
+		f := of.f
+		b.file = of
+		region, year, month, day := f.Parsed.Partition()
+		b.partitionFromKey = f.Parsed.Kind == cloudtrail.KindLog && !f.Parsed.Date.IsZero()
+		b.fileVals = [7]driver.Value{nullIfEmpty(region), nullIfEmpty(year), nullIfEmpty(month), nullIfEmpty(day),
+			nullIfEmpty(f.Parsed.Account), f.Path, of.id}
 	}
-	return []driver.Value{
+	v := b.row[:0]
+	v = append(v,
 		s(r.EventVersion),
-		userIdentityValue(r.UserIdentity),
+		b.userIdentity(r.UserIdentity),
 		s(r.EventTime), s(r.EventSource), s(r.EventName), s(r.AWSRegion), s(r.SourceIPAddress), s(r.UserAgent),
 		s(r.ErrorCode), s(r.ErrorMessage), s(r.RequestParameters), s(r.ResponseElements), s(r.AdditionalEventData),
 		s(r.RequestID), s(r.EventID),
-		resourcesValue(r.Resources),
+		b.resourcesValue(r.Resources),
 		s(r.EventType), s(r.APIVersion), s(r.ReadOnly), s(r.RecipientAccountID), s(r.ServiceEventDetails),
 		s(r.SharedEventID), s(r.VPCEndpointID), s(r.VPCEndpointAccountID), s(r.EventCategory),
-		addendumValue(r.Addendum),
+		b.addendumValue(r.Addendum),
 		s(r.SessionCredentialFromConsole), s(r.EdgeDeviceDetails),
-		tlsValue(r.TLSDetails),
-		nullIfEmpty(region), nullIfEmpty(year), nullIfEmpty(month), nullIfEmpty(day),
-		nullIfEmpty(account), f.Path, fileID, r.Hash,
+		b.tlsValue(r.TLSDetails),
+	)
+	v = append(v, b.fileVals[:]...)
+	if !b.partitionFromKey {
+		// A file not named as CloudTrail names them: take the partition values from the record itself.
+		p := v[len(athenaColumns):]
+		p[0] = nullIfEmpty(r.AWSRegion.S)
+		if t, ok := r.Time(); ok {
+			p[1], p[2], p[3] = t.Format("2006"), t.Format("01"), t.Format("02")
+		} else {
+			p[1], p[2], p[3] = nil, nil, nil
+		}
 	}
+	if b.fileVals[4] == nil {
+		v[len(athenaColumns)+4] = nullIfEmpty(r.RecipientAccountID.S)
+	}
+	return append(v, r.Hash)
 }
 
 func nullIfEmpty(v string) driver.Value {
@@ -419,26 +458,30 @@ func nullIfEmpty(v string) driver.Value {
 	return v
 }
 
-func userIdentityValue(u *cloudtrail.UserIdentity) driver.Value {
+func (b *rowBuffer) userIdentity(u *cloudtrail.UserIdentity) driver.Value {
 	if u == nil {
 		return nil
 	}
-	m := map[string]any{
-		"type": s(u.Type), "principalid": s(u.PrincipalID), "arn": s(u.ARN), "accountid": s(u.AccountID),
-		"invokedby": s(u.InvokedBy), "accesskeyid": s(u.AccessKeyID), "username": s(u.UserName),
-		"onbehalfof": nil, "sessioncontext": nil,
-	}
+	m := b.ui
+	m["type"], m["principalid"], m["arn"], m["accountid"] = s(u.Type), s(u.PrincipalID), s(u.ARN), s(u.AccountID)
+	m["invokedby"], m["accesskeyid"], m["username"] = s(u.InvokedBy), s(u.AccessKeyID), s(u.UserName)
+	m["onbehalfof"], m["sessioncontext"] = nil, nil
 	if o := u.OnBehalfOf; o != nil {
-		m["onbehalfof"] = map[string]any{"userid": s(o.UserID), "identitystorearn": s(o.IdentityStoreARN)}
+		b.onBehalfOf["userid"], b.onBehalfOf["identitystorearn"] = s(o.UserID), s(o.IdentityStoreARN)
+		m["onbehalfof"] = b.onBehalfOf
 	}
 	if c := u.SessionContext; c != nil {
-		sc := map[string]any{"attributes": nil, "sessionissuer": nil, "ec2roledelivery": s(c.EC2RoleDelivery), "webidfederationdata": nil}
+		sc := b.sc
+		sc["attributes"], sc["sessionissuer"], sc["ec2roledelivery"], sc["webidfederationdata"] = nil, nil, s(c.EC2RoleDelivery), nil
 		if a := c.Attributes; a != nil {
-			sc["attributes"] = map[string]any{"mfaauthenticated": s(a.MFAAuthenticated), "creationdate": s(a.CreationDate)}
+			b.attrs["mfaauthenticated"], b.attrs["creationdate"] = s(a.MFAAuthenticated), s(a.CreationDate)
+			sc["attributes"] = b.attrs
 		}
 		if i := c.SessionIssuer; i != nil {
-			sc["sessionissuer"] = map[string]any{"type": s(i.Type), "principalid": s(i.PrincipalID), "arn": s(i.ARN),
-				"accountid": s(i.AccountID), "username": s(i.UserName)}
+			is := b.issuer
+			is["type"], is["principalid"], is["arn"], is["accountid"], is["username"] =
+				s(i.Type), s(i.PrincipalID), s(i.ARN), s(i.AccountID), s(i.UserName)
+			sc["sessionissuer"] = is
 		}
 		if w := c.WebIDFederationData; w != nil {
 			var attrs any
@@ -449,36 +492,49 @@ func userIdentityValue(u *cloudtrail.UserIdentity) driver.Value {
 				}
 				attrs = om
 			}
-			sc["webidfederationdata"] = map[string]any{"federatedprovider": s(w.FederatedProvider), "attributes": attrs}
+			b.webID["federatedprovider"], b.webID["attributes"] = s(w.FederatedProvider), attrs
+			sc["webidfederationdata"] = b.webID
 		}
 		m["sessioncontext"] = sc
 	}
 	return m
 }
 
-func resourcesValue(rs []cloudtrail.Resource) driver.Value {
+func (b *rowBuffer) resourcesValue(rs []cloudtrail.Resource) driver.Value {
 	if rs == nil {
 		return nil
 	}
-	out := make([]any, len(rs))
-	for i, r := range rs {
-		out[i] = map[string]any{"arn": s(r.ARN), "accountid": s(r.AccountID), "type": s(r.Type)}
+	for len(b.resourceMaps) < len(rs) {
+		b.resourceMaps = append(b.resourceMaps, map[string]any{})
 	}
+	out := b.resources[:0]
+	for i, r := range rs {
+		m := b.resourceMaps[i]
+		m["arn"], m["accountid"], m["type"] = s(r.ARN), s(r.AccountID), s(r.Type)
+		out = append(out, m)
+	}
+	if out == nil {
+		out = []any{} // an empty list, not NULL
+	}
+	b.resources = out
 	return out
 }
 
-func addendumValue(a *cloudtrail.Addendum) driver.Value {
+func (b *rowBuffer) addendumValue(a *cloudtrail.Addendum) driver.Value {
 	if a == nil {
 		return nil
 	}
-	return map[string]any{"reason": s(a.Reason), "updatedfields": s(a.UpdatedFields),
-		"originalrequestid": s(a.OriginalRequestID), "originaleventid": s(a.OriginalEventID)}
+	m := b.addendum
+	m["reason"], m["updatedfields"], m["originalrequestid"], m["originaleventid"] =
+		s(a.Reason), s(a.UpdatedFields), s(a.OriginalRequestID), s(a.OriginalEventID)
+	return m
 }
 
-func tlsValue(t *cloudtrail.TLSDetails) driver.Value {
+func (b *rowBuffer) tlsValue(t *cloudtrail.TLSDetails) driver.Value {
 	if t == nil {
 		return nil
 	}
-	return map[string]any{"tlsversion": s(t.TLSVersion), "ciphersuite": s(t.CipherSuite),
-		"clientprovidedhostheader": s(t.ClientProvidedHostHeader)}
+	m := b.tls
+	m["tlsversion"], m["ciphersuite"], m["clientprovidedhostheader"] = s(t.TLSVersion), s(t.CipherSuite), s(t.ClientProvidedHostHeader)
+	return m
 }
