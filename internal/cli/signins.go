@@ -53,7 +53,9 @@ event's response, not from whether an ARN is present), failure reason, identity 
 (root, IAM user, role and session, federated or IAM Identity Center user), ARN, whether AWS hid the user name
 (an unknown user name, which may be a mistyped password), source IP, user agent with its browser and OS,
 MFA (Yes, No, or IdP/unknown for federated sign-ins, where AWS cannot tell), MFA type, LoginTo, SAML
-provider and event ID.
+provider and event ID. IAM Identity Center sign-in steps, which AWS logs with identity type "Unknown", are
+shown as IdentityCenterUser; CSV, TSV and JSON also give the type as recorded (identity_type_recorded).
+--chart draws the sign-ins over time by result, as SVG or PNG (by the file's extension).
 
 By default the list holds sign-in attempts: ConsoleLogin, IAM Identity Center UserAuthentication, and failed
 Identity Center CredentialVerification (a failed Identity Center sign-in has no UserAuthentication).
