@@ -291,8 +291,8 @@ func (s *Source) ListDirs(ctx context.Context, prefix string) ([]string, error) 
 	return dirs, nil
 }
 
-// Open starts a GET of the object at key and returns its body as it arrives. A missing key gives an error
-// matching fs.ErrNotExist.
+// Open starts a GET of the object at key and returns its body as it arrives; when the connection breaks off,
+// the rest is asked for again (up to 3 times). A missing key gives an error matching fs.ErrNotExist.
 func (s *Source) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -302,5 +302,5 @@ func (s *Source) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, s.wrapErr(ctx, "get", s.Location(key), err)
 	}
-	return out.Body, nil
+	return &resumingBody{ctx: ctx, s: s, key: key, etag: aws.ToString(out.ETag), body: out.Body}, nil
 }

@@ -1,6 +1,7 @@
 package s3src_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -276,4 +278,66 @@ func TestNoAnswer(t *testing.T) {
 	opts.MaxAttempts = 1
 	_, err := s3src.New(t.Context(), "s3://trail", opts)
 	assertErr(t, err, "s3://trail", "--endpoint-url")
+}
+
+func TestBrokenBodyIsResumed(t *testing.T) {
+	srv := newServer(t, "trail")
+	body := make([]byte, 300_000)
+	for i := range body {
+		body[i] = byte(i * 7 % 251)
+	}
+	srv.put(t, "trail", "big.json.gz", body)
+	src := srv.open(t, "s3://trail")
+
+	var gets atomic.Int64
+	var ranges []string
+	var mu sync.Mutex
+	srv.mu.Lock()
+	srv.cut = func(r *http.Request) int {
+		if r.Method != http.MethodGet || r.URL.Query().Get("list-type") != "" {
+			return 0
+		}
+		mu.Lock()
+		ranges = append(ranges, r.Header.Get("Range"))
+		mu.Unlock()
+		if gets.Add(1) <= 2 {
+			return 100_000 // the first two connections break off
+		}
+		return 0
+	}
+	srv.mu.Unlock()
+	rc, err := src.Open(t.Context(), "big.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatalf("read after two broken connections: %v", err)
+	}
+	if !bytes.Equal(got, body) {
+		t.Fatalf("read %d bytes, not the object's %d", len(got), len(body))
+	}
+	if len(ranges) != 3 || ranges[0] != "" || !strings.HasPrefix(ranges[1], "bytes=") || !strings.HasPrefix(ranges[2], "bytes=") {
+		t.Fatalf("GETs with ranges %q, want a whole GET and two ranged ones", ranges)
+	}
+
+	// A connection that always breaks: the read fails after the last attempt, it does not loop.
+	srv.mu.Lock()
+	srv.cut = func(r *http.Request) int {
+		if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "" {
+			return 50_000
+		}
+		return 0
+	}
+	srv.mu.Unlock()
+	rc, err = src.Open(t.Context(), "big.json.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(rc)
+	rc.Close()
+	if err == nil {
+		t.Fatal("a connection that always breaks: read without error")
+	}
 }

@@ -37,6 +37,24 @@ type server struct {
 	mu       sync.Mutex
 	prefixes []string // prefixes of the object (non-delimiter) listings, in order
 	inject   func(r *http.Request) (status int, code string, header http.Header)
+	// cut, when it returns n > 0, breaks the connection after n bytes of the response body.
+	cut func(r *http.Request) int
+}
+
+// cutWriter breaks the connection once n bytes were written.
+type cutWriter struct {
+	http.ResponseWriter
+	n int
+}
+
+func (c *cutWriter) Write(p []byte) (int, error) {
+	if len(p) >= c.n {
+		c.ResponseWriter.Write(p[:c.n])
+		c.ResponseWriter.(http.Flusher).Flush()
+		panic(http.ErrAbortHandler) // net/http closes the connection without a word
+	}
+	c.n -= len(p)
+	return c.ResponseWriter.Write(p)
 }
 
 func newServer(tb testing.TB, buckets ...string) *server {
@@ -60,8 +78,13 @@ func newServer(tb testing.TB, buckets ...string) *server {
 			s.heads.Add(1)
 		}
 		s.mu.Lock()
-		inject := s.inject
+		inject, cut := s.inject, s.cut
 		s.mu.Unlock()
+		if cut != nil {
+			if n := cut(r); n > 0 {
+				w = &cutWriter{ResponseWriter: w, n: n}
+			}
+		}
 		if inject != nil {
 			if status, code, header := inject(r); status != 0 {
 				for k, v := range header {
