@@ -155,6 +155,13 @@ func writePlan(w io.Writer, src source.Source, p *ingest.Plan, lists int64) {
 		}
 		fmt.Fprintf(tw, "Not trail logs (skipped):\t%s\n", strings.Join(parts, ", "))
 	}
+	for i, fr := range p.Files {
+		if i == 3 {
+			fmt.Fprintf(tw, "\t… and %d more folders that could not be listed\n", len(p.Files)-3)
+			break
+		}
+		fmt.Fprintf(tw, "Could not list:\t%s\n", fr.Detail)
+	}
 	fmt.Fprintf(tw, "Already in the store:\t%d objects, %s\n", p.Unchanged, progress.HumanBytes(p.UnchangedBytes))
 	read := fmt.Sprintf("%d objects, %s", p.Objects, progress.HumanBytes(p.Bytes))
 	if lists >= 0 {

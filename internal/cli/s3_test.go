@@ -10,6 +10,9 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/source/local"
 )
 
 const (
@@ -140,5 +143,22 @@ func TestS3Errors(t *testing.T) {
 	r = run(t, t.TempDir(), "", "load", "--source", "s3://", "--endpoint-url", url)
 	if r.code == 0 || !strings.Contains(r.errOut, "names no bucket") {
 		t.Fatalf("s3:// without a bucket: exit %d\n%s", r.code, r.errOut)
+	}
+}
+
+func TestWritePlanShowsFoldersNotListed(t *testing.T) {
+	p := &ingest.Plan{Report: ingest.Report{Listed: 3, ListedPrefixes: 2, Skipped: map[string]int{},
+		Files: []ingest.FileReport{{Key: "AWSLogs/1/CloudTrail/us-east-1/2024/09/05/", Outcome: ingest.OutcomeNotListed, Detail: "list s3://b/AWSLogs/…: AccessDenied (HTTP 403); fix"}}},
+		Objects: 3, Bytes: 3 << 20, ScanObjects: 3, ScanBytes: 3 << 20}
+	var b bytes.Buffer
+	src, err := local.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePlan(&b, src, p, 4)
+	for _, want := range []string{"Could not list:", "AccessDenied", "in 2 folders, 4 LIST requests", "3 objects, 3.0 MiB, 3 GET requests", "$0.000048 per query"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("plan output does not say %q:\n%s", want, b.String())
+		}
 	}
 }
