@@ -2,10 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/johannesboyne/gofakes3"
@@ -23,6 +26,12 @@ const (
 // s3Sample serves the sample logs from an in-process S3 server (gofakes3) on loopback, as s3://trail/AWSLogs/…,
 // and points the AWS SDK at test credentials only.
 func s3Sample(t *testing.T) string {
+	t.Helper()
+	return s3SampleWith(t, nil)
+}
+
+// s3SampleWith is s3Sample with a middleware in front of the server.
+func s3SampleWith(t *testing.T, wrap func(http.Handler) http.Handler) string {
 	t.Helper()
 	backend := s3mem.New()
 	if err := backend.CreateBucket("trail"); err != nil {
@@ -45,7 +54,11 @@ func s3Sample(t *testing.T) string {
 	if err != nil || n == 0 {
 		t.Fatalf("upload the sample: %d files, %v", n, err)
 	}
-	ts := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	h := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	dir := t.TempDir()
 	for k, v := range map[string]string{
@@ -161,4 +174,42 @@ func TestWritePlanShowsFoldersNotListed(t *testing.T) {
 			t.Errorf("plan output does not say %q:\n%s", want, b.String())
 		}
 	}
+}
+
+func TestS3LoadInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var gets atomic.Int64
+	url := s3SampleWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "" && gets.Add(1) == 60 {
+				cancel() // Ctrl-C while the 60th object is fetched
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	cache := t.TempDir()
+	src := []string{"--source", "s3://trail/AWSLogs", "--endpoint-url", url, "--concurrency", "4"}
+	var out, errOut bytes.Buffer
+	f := NewFactory(strings.NewReader(""), &out, &errOut, func(k string) string {
+		if k == "TRAILQ_CACHE_DIR" {
+			return cache
+		}
+		return ""
+	})
+	if code := Run(ctx, f, append([]string{"load"}, src...)); code != ExitCancelled || !strings.Contains(errOut.String(), "Cancelled.") {
+		t.Fatalf("interrupted load: exit %d\n%s", code, errOut.String())
+	}
+	r := run(t, cache, "", append([]string{"query", "--no-load", "--format", "csv", "SELECT count(DISTINCT \"$path\") FROM cloudtrail_logs"}, src...)...)
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	if r.code != 0 || len(lines) != 2 || lines[1] == "0" {
+		t.Fatalf("after the interrupted load the store holds: exit %d %q %s", r.code, r.out, r.errOut)
+	}
+	// The next load reads the rest only.
+	before := gets.Load()
+	r = run(t, cache, "", append([]string{"load"}, src...)...)
+	if r.code != 0 || gets.Load()-before >= 217 || !strings.Contains(r.errOut, " unchanged") {
+		t.Fatalf("load after the interruption: exit %d, %d GETs\n%s", r.code, gets.Load()-before, r.errOut)
+	}
+	t.Logf("%s objects loaded before the interruption; the next load: %s", lines[1], strings.SplitN(r.errOut, "\n", 2)[0])
 }
