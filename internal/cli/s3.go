@@ -53,7 +53,7 @@ func (f *Factory) openSourceFor(ctx context.Context, o *SourceOptions) (source.S
 		return f.OpenSource(ctx, o.Source)
 	}
 	if o.S3.Concurrency < 0 {
-		return nil, usageErrorf("--concurrency must be positive")
+		return nil, usageErrorf("--concurrency must not be negative")
 	}
 	if o.Workers == 0 {
 		o.Workers = o.S3.Concurrency
