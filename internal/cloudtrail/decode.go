@@ -44,8 +44,10 @@ const MaxRecordBytes = 64 << 20
 // Decoder reads {"Records":[…]} documents.
 type Decoder struct {
 	buf []byte // the document being read, reused
-	// What scanning a document found at its top level: the elements of its Records array, with their hashes.
+	// What scanning a document found at its top level: the elements of its Records array, with their hashes
+	// and, for objects, their members (in fields).
 	records            []span
+	fields             []field
 	sawRecords, digest bool
 	recordsAt          int // where the last Records value starts
 	strs               stringArena
@@ -119,9 +121,9 @@ func (d *Decoder) scanDocument(b []byte) bool {
 		var vend int
 		switch string(key) {
 		case "Records":
-			d.records, d.sawRecords, d.recordsAt = d.records[:0], true, i
+			d.records, d.fields, d.sawRecords, d.recordsAt = d.records[:0], d.fields[:0], true, i
 			if i < len(b) && b[i] == '[' {
-				vend, _, ok = scanArray(b, i, 2, &d.records)
+				vend, ok = d.scanRecords(b, i)
 				break
 			}
 			vend, _, ok = scanValue(b, i, 1)
@@ -157,6 +159,49 @@ type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
+// span is where one element of the Records array is, its content hash and, for an object, where its members are
+// in Decoder.fields.
+type span struct {
+	start, end       int
+	hash             uint64
+	fields0, fields1 int
+}
+
+// scanRecords checks the Records array that starts at b[i] == '[' as scanArray does (at depth 2), noting where
+// each record and its members are.
+func (d *Decoder) scanRecords(b []byte, i int) (end int, ok bool) {
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1, true
+	}
+	for {
+		var vend int
+		var h uint64
+		f0 := len(d.fields)
+		if i < len(b) && b[i] == '{' {
+			vend, h, ok = scanObject(b, i, 3, &d.fields)
+		} else {
+			vend, h, ok = scanValue(b, i, 2)
+		}
+		if !ok {
+			return vend, false
+		}
+		d.records = append(d.records, span{i, vend, h, f0, len(d.fields)})
+		i = skipWS(b, vend)
+		if i >= len(b) {
+			return i, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipWS(b, i+1)
+		case ']':
+			return i + 1, true
+		default:
+			return i, false
+		}
+	}
+}
+
 // decodeWhole walks a valid document held in memory.
 func (d *Decoder) decodeWhole(b []byte, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
 	// scanDocument has checked b and found its records.
@@ -180,7 +225,7 @@ func (d *Decoder) decodeWhole(b []byte, fn func(index int, rec *Record, problems
 			problem(Problem{Record: i, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", len(raw), MaxRecordBytes), Skipped: true})
 			continue
 		}
-		rec, problems, err := d.decodeValid(raw, i, sp.hash)
+		rec, problems, err := d.decodeValid(raw, i, sp.hash, d.fields[sp.fields0:sp.fields1])
 		if err != nil {
 			problem(Problem{Record: i, Msg: err.Error(), Skipped: true})
 			continue
@@ -240,9 +285,7 @@ func (d *Decoder) decodeStream(r io.Reader, fn func(index int, rec *Record, prob
 				problem(Problem{Record: i, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", len(raw), MaxRecordBytes), Skipped: true})
 				continue
 			}
-			raw = bytes.TrimSpace(raw)
-			h, _ := valid(raw)
-			rec, problems, err := d.decodeValid(raw, i, h)
+			rec, problems, err := d.decodeChecked(bytes.TrimSpace(raw), i)
 			if err != nil {
 				problem(Problem{Record: i, Msg: err.Error(), Skipped: true})
 				continue
@@ -394,23 +437,35 @@ func rawKind(raw []byte) string {
 // DecodeRecord converts one record's JSON. It fails only when raw is not a JSON object; fields of the wrong type
 // become NULL (or keep their JSON text) and are listed in problems. index is used in the problems.
 func (d *Decoder) DecodeRecord(raw []byte, index int) (*Record, []Problem, error) {
-	h, ok := valid(raw)
-	if !ok {
+	if _, ok := valid(raw); !ok {
 		return nil, nil, fmt.Errorf("record is not valid JSON")
 	}
-	return d.decodeValid(bytes.TrimSpace(raw), index, h)
+	return d.decodeChecked(bytes.TrimSpace(raw), index)
 }
 
-// decodeValid is DecodeRecord for raw that is known to be valid JSON, whose content hash is hash.
-func (d *Decoder) decodeValid(raw []byte, index int, hash uint64) (*Record, []Problem, error) {
+// decodeChecked is DecodeRecord for raw that is known to be valid JSON, without white space around it.
+func (d *Decoder) decodeChecked(raw []byte, index int) (*Record, []Problem, error) {
+	d.fields = d.fields[:0]
+	var h uint64
+	if len(raw) > 0 && raw[0] == '{' {
+		_, h, _ = scanObject(raw, 0, 1, &d.fields)
+	} else {
+		h, _ = valid(raw)
+	}
+	return d.decodeValid(raw, index, h, d.fields)
+}
+
+// decodeValid converts the valid JSON record raw, whose content hash is hash and whose members are fields.
+func (d *Decoder) decodeValid(raw []byte, index int, hash uint64, fields []field) (*Record, []Problem, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, nil, fmt.Errorf("record is %s, not an object", rawKind(raw))
 	}
 	blk := &recordBlock{}
 	f := &fieldReader{d: d, index: index, blk: blk}
 	rec := &blk.rec
-	members(raw, func(k, v []byte) {
-		switch string(f.key(k)) {
+	for _, fl := range fields {
+		v := raw[fl.v0:fl.v1]
+		switch string(f.key(raw[fl.k0:fl.k1])) {
 		case "eventversion":
 			rec.EventVersion = f.str("eventVersion", v)
 		case "useridentity":
@@ -470,7 +525,7 @@ func (d *Decoder) decodeValid(raw []byte, index int, hash uint64) (*Record, []Pr
 		case "tlsdetails":
 			rec.TLSDetails = f.tlsDetails(v)
 		}
-	})
+	}
 	if !rec.EventTime.Valid {
 		f.add("eventTime", "missing")
 	} else if _, ok := rec.Time(); !ok {

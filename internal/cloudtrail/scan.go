@@ -47,9 +47,9 @@ func scanValue(b []byte, i, depth int) (end int, h uint64, ok bool) {
 		}
 		return end, mix(innerHash(b[i+1:end-1], esc), hashString), true
 	case '{':
-		return scanObject(b, i, depth+1)
+		return scanObject(b, i, depth+1, nil)
 	case '[':
-		return scanArray(b, i, depth+1, nil)
+		return scanArray(b, i, depth+1)
 	case 't':
 		return scanLiteral(b, i, "true")
 	case 'f':
@@ -76,11 +76,16 @@ func scanLiteral(b []byte, i int, lit string) (end int, h uint64, ok bool) {
 	return end, mix(xxh3.Hash(b[i:end]), hashLiteral), true
 }
 
-// scanObject checks the object that starts at b[i] == '{'.
-func scanObject(b []byte, i, depth int) (end int, h uint64, ok bool) {
+// field is where one member of an object is, from the object's first byte: its key (without the quotes) and its
+// value.
+type field struct{ k0, k1, v0, v1 int }
+
+// scanObject checks the object that starts at b[i] == '{'. When fields is not nil, the members are appended to it.
+func scanObject(b []byte, i, depth int, fields *[]field) (end int, h uint64, ok bool) {
 	if depth > maxDepth {
 		return i, 0, false
 	}
+	start := i
 	i = skipWS(b, i+1)
 	var sum, n uint64
 	if i < len(b) && b[i] == '}' {
@@ -90,6 +95,7 @@ func scanObject(b []byte, i, depth int) (end int, h uint64, ok bool) {
 		if i >= len(b) || b[i] != '"' {
 			return i, 0, false
 		}
+		kstart := i
 		kend, esc, ok := scanString(b, i)
 		if !ok {
 			return kend, 0, false
@@ -99,9 +105,13 @@ func scanObject(b []byte, i, depth int) (end int, h uint64, ok bool) {
 		if i >= len(b) || b[i] != ':' {
 			return i, 0, false
 		}
-		vend, vh, ok := scanValue(b, skipWS(b, i+1), depth)
+		vstart := skipWS(b, i+1)
+		vend, vh, ok := scanValue(b, vstart, depth)
 		if !ok {
 			return vend, 0, false
+		}
+		if fields != nil {
+			*fields = append(*fields, field{kstart + 1 - start, kend - 1 - start, vstart - start, vend - start})
 		}
 		sum += mix(kh, vh)
 		n++
@@ -120,14 +130,8 @@ func scanObject(b []byte, i, depth int) (end int, h uint64, ok bool) {
 	}
 }
 
-// span is where one element of an array is, and its content hash.
-type span struct {
-	start, end int
-	hash       uint64
-}
-
-// scanArray checks the array that starts at b[i] == '['. When elems is not nil, the elements are appended to it.
-func scanArray(b []byte, i, depth int, elems *[]span) (end int, h uint64, ok bool) {
+// scanArray checks the array that starts at b[i] == '['.
+func scanArray(b []byte, i, depth int) (end int, h uint64, ok bool) {
 	if depth > maxDepth {
 		return i, 0, false
 	}
@@ -140,9 +144,6 @@ func scanArray(b []byte, i, depth int, elems *[]span) (end int, h uint64, ok boo
 		vend, vh, ok := scanValue(b, i, depth)
 		if !ok {
 			return vend, 0, false
-		}
-		if elems != nil {
-			*elems = append(*elems, span{i, vend, vh})
 		}
 		h = mix(h, vh)
 		i = skipWS(b, vend)

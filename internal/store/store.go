@@ -6,9 +6,11 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -47,9 +49,45 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create store folder: %w", err)
 		}
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			if err := create(ctx, path); err != nil {
+				return nil, err
+			}
+		}
 	} else if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	return open(ctx, path, opts)
+}
+
+// create makes a new store file with its schema under another name and then links it in place, so that a process
+// killed while creating it leaves no file rather than one without tables (that other commands would take for a
+// broken store).
+func create(ctx context.Context, path string) error {
+	tmp := path + ".new-" + strconv.Itoa(os.Getpid())
+	os.Remove(tmp)
+	os.Remove(tmp + ".wal")
+	s, err := open(ctx, tmp, Options{})
+	if err != nil {
+		return err
+	}
+	err = s.Close()
+	defer os.Remove(tmp)
+	defer os.Remove(tmp + ".wal")
+	if err != nil {
+		return fmt.Errorf("create store %s: %w", path, err)
+	}
+	if err := os.Link(tmp, path); err != nil && !errors.Is(err, fs.ErrExist) {
+		// No hard links here: rename (only another process creating the store at the same moment could lose).
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("create store %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// open opens the store file at path, creating its schema when it has none.
+func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	params := []string{
 		"autoinstall_known_extensions=false",
 		"autoload_known_extensions=false",
