@@ -425,12 +425,15 @@ func elements(b []byte, fn func(val []byte)) {
 
 // lowerKey folds an ASCII key to lower case into buf (keys of CloudTrail records are ASCII).
 func lowerKey(buf []byte, key []byte) []byte {
-	buf = buf[:0]
-	for _, c := range key {
-		if 'A' <= c && c <= 'Z' {
+	if len(key) > cap(buf) {
+		buf = make([]byte, len(key))
+	}
+	buf = buf[:len(key)]
+	for i, c := range key {
+		if c-'A' < 26 {
 			c += 'a' - 'A'
 		}
-		buf = append(buf, c)
+		buf[i] = c
 	}
 	return buf
 }
