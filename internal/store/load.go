@@ -111,7 +111,7 @@ type Load struct {
 
 // openFile tracks one object across its parts.
 type openFile struct {
-	f         *File // the first part (key, version, …)
+	f         *File // the first part's key, version, … (without its records)
 	id        int64
 	records   int
 	problems  int
@@ -186,7 +186,11 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 				return err
 			}
 		}
-		of = &openFile{f: f, id: l.nextID}
+		// Keep what the manifest needs of the object, not its records: they are in DuckDB's hands after this call,
+		// and a commit's worth of them would otherwise stay in memory until the commit.
+		hdr := *f
+		hdr.Records, hdr.Problems = nil, nil
+		of = &openFile{f: &hdr, id: l.nextID}
 		l.nextID++
 		l.open[f.Key] = of
 		l.pending = append(l.pending, of)
