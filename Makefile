@@ -24,6 +24,7 @@ bench-go:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/cloudtrail
 	$(GO) test -run '^$$' -fuzz FuzzParseKey -fuzztime 30s ./internal/cloudtrail
+	$(GO) test -run '^$$' -fuzz FuzzValid -fuzztime 30s ./internal/cloudtrail
 
 lint:
 	$(GO) vet ./...
