@@ -222,6 +222,7 @@ func identityCenterStep(g *fileGen, t time.Time, u *idcUser, ip, ua, flow, name,
 	c.console = true
 	a := c.additional()
 	a.str("AuthWorkflowID", flow)
+	a.str("UserName", u.name)
 	if name == "UserAuthentication" {
 		a.str("LoginTo", "https://"+g.plan.idcPortal+".awsapps.com/start/")
 	}
