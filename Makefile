@@ -17,9 +17,9 @@ demo: build
 bench:
 	scripts/bench.sh
 
-# Go benchmarks (decoder, key parser, load path, generator), for benchstat.
+# Go benchmarks (decoder, key parser, load path, generator, S3 source, …), for benchstat.
 bench-go:
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/cloudtrail ./internal/ingest ./internal/gen
+	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/cloudtrail
