@@ -21,6 +21,7 @@ import (
 
 	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/output"
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/source/local"
@@ -80,6 +81,21 @@ func (f *Factory) openSource(ctx context.Context, spec string) (source.Source, e
 		return nil, withHint(err, "--source takes a folder of CloudTrail logs, one log file, or s3://bucket/prefix")
 	}
 	return src, nil
+}
+
+// OutputFormat returns the --format a user asked for, or the default: a table on a terminal, CSV when piped.
+func (f *Factory) OutputFormat(flag string) (output.Format, error) {
+	if flag == "" {
+		if f.IO.OutTTY {
+			return output.Table, nil
+		}
+		return output.CSV, nil
+	}
+	format, err := output.ParseFormat(flag)
+	if err != nil {
+		return "", &UsageError{Err: err}
+	}
+	return format, nil
 }
 
 // SourceOptions are the flags of every command that reads logs.

@@ -95,15 +95,9 @@ func (o *QueryOptions) readSQL(in io.Reader) (string, error) {
 }
 
 func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
-	format := output.Table
-	if !f.IO.OutTTY {
-		format = output.CSV
-	}
-	if opts.Format != "" {
-		var err error
-		if format, err = output.ParseFormat(opts.Format); err != nil {
-			return &UsageError{Err: err}
-		}
+	format, err := f.OutputFormat(opts.Format)
+	if err != nil {
+		return err
 	}
 	if opts.Dialect != "athena" && opts.Dialect != "duckdb" {
 		return usageErrorf("unknown --dialect %q: use athena or duckdb", opts.Dialect)

@@ -206,15 +206,9 @@ func canonKinds(kinds []string) []string {
 }
 
 func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
-	format := output.Table
-	if !f.IO.OutTTY {
-		format = output.CSV
-	}
-	if opts.Format != "" {
-		var err error
-		if format, err = output.ParseFormat(opts.Format); err != nil {
-			return &UsageError{Err: err}
-		}
+	format, err := f.OutputFormat(opts.Format)
+	if err != nil {
+		return err
 	}
 	if opts.Chart != "" && chartWriter(opts.Chart) == nil {
 		return &UsageError{Err: withHint(fmt.Errorf("write chart %s: charts are drawn as SVG or PNG", opts.Chart), "--chart FILE.svg or --chart FILE.png")}
