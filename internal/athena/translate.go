@@ -43,6 +43,7 @@ func (t *Translator) TranslateQuery(sql string) (*Query, error) {
 		return q, nil
 	}
 	toks = ResolveTables(toks, t.tables)
+	toks = quoteImplicitAliases(toks)
 	nodes, err := parseTree(toks)
 	if err != nil {
 		return nil, locate(sql, err)
