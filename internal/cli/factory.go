@@ -143,8 +143,11 @@ func (f *Factory) DefaultStorePath(src source.Source) (string, error) {
 		dir = filepath.Join(base, "trailq")
 	}
 	id := src.String()
-	sum := sha256.Sum256([]byte(id))
 	name := safeName.ReplaceAllString(filepath.Base(strings.TrimSuffix(id, "/")), "_")
+	if ider, ok := src.(source.Identifier); ok {
+		id = ider.Identity()
+	}
+	sum := sha256.Sum256([]byte(id))
 	if len(name) > 40 {
 		name = name[:40]
 	}

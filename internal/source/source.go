@@ -49,3 +49,9 @@ type DirLister interface {
 	// "/", in lexical order. A missing prefix gives none and no error.
 	ListDirs(ctx context.Context, prefix string) ([]string, error)
 }
+
+// Identifier is implemented by sources whose String() does not tell them apart from every other source (an S3
+// bucket name on another endpoint). Identity is used to choose the source's store.
+type Identifier interface {
+	Identity() string
+}

@@ -213,6 +213,15 @@ func (s *Source) findRegion(ctx context.Context) error {
 // String returns s3://bucket/prefix.
 func (s *Source) String() string { return "s3://" + s.bucket + "/" + s.prefix }
 
+// Identity names the source for choosing its store: the same bucket name on another S3-compatible endpoint is
+// another source.
+func (s *Source) Identity() string {
+	if s.opts.EndpointURL == "" {
+		return s.String()
+	}
+	return s.opts.EndpointURL + " " + s.String()
+}
+
 // Bucket returns the bucket name.
 func (s *Source) Bucket() string { return s.bucket }
 

@@ -341,3 +341,16 @@ func TestBrokenBodyIsResumed(t *testing.T) {
 		t.Fatal("a connection that always breaks: read without error")
 	}
 }
+
+// TestIdentityNamesTheEndpoint: the same bucket on two S3-compatible endpoints is two sources (two stores).
+func TestIdentityNamesTheEndpoint(t *testing.T) {
+	a, b := newServer(t, "trail"), newServer(t, "trail")
+	sa, sb := a.open(t, "s3://trail/AWSLogs/"), b.open(t, "s3://trail/AWSLogs/")
+	if sa.String() != sb.String() {
+		t.Fatalf("String() differs: %q, %q", sa.String(), sb.String())
+	}
+	if sa.Identity() == sb.Identity() {
+		t.Errorf("Identity() = %q for both endpoints", sa.Identity())
+	}
+	var _ source.Identifier = sa
+}
