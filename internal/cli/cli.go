@@ -114,6 +114,7 @@ in Amazon Athena against them.`,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
 	root.PersistentFlags().StringVar(&f.LogLevel, "log-level", "warn", "diagnostic messages on stderr: debug, info, warn or error")
+	addProfileFlags(root)
 	root.AddCommand(NewCmdLoad(f, nil))
 	root.AddCommand(NewCmdQuery(f, nil))
 	root.AddCommand(NewCmdGen(f, nil))

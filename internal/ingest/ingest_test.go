@@ -136,6 +136,7 @@ func TestLoadRealRecords(t *testing.T) {
 		t.Errorf("skipped %d non-CloudTrail JSON files, want the 2 digest files", got)
 	}
 	st := openStore(t, storePath, true)
+	checkSignIns(t, st, 50)
 	if got := queryStrings(t, st, `SELECT count(*) FROM cloudtrail_logs`)[0][0]; got != fmt.Sprint(len(distinct)) {
 		t.Errorf("count(*) = %s, want %d", got, len(distinct))
 	}
@@ -340,6 +341,46 @@ func TestIncrementalAndDuplicates(t *testing.T) {
 	if n := queryStrings(t, st, `SELECT count(*) FROM trailq_objects`)[0][0]; n != "4" {
 		t.Errorf("manifest has %s objects, want 4", n)
 	}
+	checkSignIns(t, st, 4)
+}
+
+// checkSignIns checks that the sign-in table holds exactly the candidate rows of the events table, at least min
+// of them.
+func checkSignIns(t *testing.T, st *store.Store, min int) {
+	t.Helper()
+	if got := st.SignInsTable(context.Background()); got != store.SignInsView {
+		t.Fatalf("sign-in table = %s, want %s", got, store.SignInsView)
+	}
+	all := `SELECT * FROM ` + store.LogsView + ` WHERE ` + store.SignInCandidateSQL
+	n := queryStrings(t, st, `SELECT (SELECT count(*) FROM `+store.SignInsView+`), (SELECT count(*) FROM (`+all+`)),
+		(SELECT count(*) FROM (SELECT * FROM `+store.SignInsView+` EXCEPT ALL `+all+`)),
+		(SELECT count(*) FROM (`+all+` EXCEPT ALL SELECT * FROM `+store.SignInsView+`))`)[0]
+	if n[0] != n[1] || n[2] != "0" || n[3] != "0" || atoi(n[0]) < min {
+		t.Errorf("sign-in table: %s rows, events table: %s candidates, %s only in the sign-in table, %s missing from it; want equal, at least %d", n[0], n[1], n[2], n[3], min)
+	}
+}
+
+// A store made before the sign-in table existed gets it, filled, when it is next opened for writing.
+func TestSignInTableAddedToOlderStore(t *testing.T) {
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	load(t, realDir, storePath, ingest.Options{})
+	st, err := store.Open(context.Background(), storePath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP VIEW trailq_signins`, `DROP TABLE trailq_signin_events`} {
+		if err := st.Exec(context.Background(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	ro := openStore(t, storePath, true)
+	if got := ro.SignInsTable(context.Background()); got != store.LogsView {
+		t.Errorf("read-only older store: sign-in table = %s, want %s", got, store.LogsView)
+	}
+	ro.Close()
+	openStore(t, storePath, false).Close()
+	checkSignIns(t, openStore(t, storePath, true), 50)
 }
 
 func TestPartitionColumnsFromKey(t *testing.T) {

@@ -145,7 +145,6 @@ func normalize(r *raw) Event {
 	e.Result = result(r)
 	e.MaskedUser = strings.EqualFold(id.UserName, Masked) || strings.EqualFold(str(r.AdditionalEventData["UserName"]), Masked)
 	e.Principal = principal(r, e.IdentityType, e.Account, e.MaskedUser)
-	e.Browser, e.OS = ParseUserAgent(r.UserAgent)
 	e.MFA, e.MFAType = mfa(r)
 	return e
 }

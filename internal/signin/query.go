@@ -226,7 +226,8 @@ func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event,
 		return nil, err
 	}
 	defer rows.Close()
-	var events []Event
+	var found []*Event     // pointers: an Event is large, and growing or sorting a slice of them copies each
+	agents := userAgents{} // a few distinct user agents sign in many times
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -240,16 +241,17 @@ func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event,
 			return nil, err
 		}
 		e := normalize(r)
+		e.Browser, e.OS = agents.parse(r.UserAgent)
 		if q.Match(&e) {
-			events = append(events, e)
+			found = append(found, &e)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	// Records may share eventTime and eventID (AWS examples, test fixtures): order them fully.
-	sort.SliceStable(events, func(i, j int) bool {
-		a, b := &events[i], &events[j]
+	sort.SliceStable(found, func(i, j int) bool {
+		a, b := found[i], found[j]
 		if !a.Time.Equal(b.Time) {
 			return a.Time.Before(b.Time)
 		}
@@ -258,7 +260,26 @@ func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event,
 		}
 		return fmt.Sprint(*a) < fmt.Sprint(*b)
 	})
+	if len(found) == 0 {
+		return nil, nil
+	}
+	events := make([]Event, len(found))
+	for i, e := range found {
+		events[i] = *e
+	}
 	return events, nil
+}
+
+// userAgents remembers ParseUserAgent's answers.
+type userAgents map[string][2]string
+
+func (m userAgents) parse(ua string) (browser, os string) {
+	if v, ok := m[ua]; ok {
+		return v[0], v[1]
+	}
+	browser, os = ParseUserAgent(ua)
+	m[ua] = [2]string{browser, os}
+	return browser, os
 }
 
 // scan reads one row of the SQL's columns.

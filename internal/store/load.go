@@ -88,26 +88,32 @@ func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-// Load is a series of load transactions on one connection. Each Commit writes the staged rows and the manifest
-// entries of the files they came from in one transaction, so a crash leaves every file loaded once or not at all
-// (a large file committed in parts is marked loading until its last part, and read again by the next load).
+// Load is a series of load transactions on one connection. Each Commit writes the staged
+// rows and the manifest entries of the files they came from in one transaction, so a crash leaves every file
+// loaded once or not at all (a large file committed in parts is marked loading until its last part, and read again
+// by the next load).
 type Load struct {
 	conn     *sql.Conn
-	app      *duckdb.Appender // staging rows
-	objects  *duckdb.Appender // manifest
-	problems *duckdb.Appender // load report
-	nextID   int64
+	app      *duckdb.Appender     // staging rows
+	signIns  *duckdb.Appender     // the rows that can be sign-in events, again
+	objects  *duckdb.Appender     // manifest
+	problems *duckdb.Appender     // load report
 	open     map[string]*openFile // files whose last part has not come yet
 	pending  []*openFile          // files with rows or manifest changes since the last commit
 	staged   int                  // records added since the last commit
 	inserted int                  // rows appended since the last commit
-	// stored holds the content hash of every row the store has (sorted) and added holds those appended by this
-	// load, so that an identical record is stored once; removed holds the hashes of rows deleted by this load.
-	stored  []uint64
-	added   map[uint64]struct{}
-	removed map[uint64]struct{}
-	rows    *rowBuffer
+	mine     []uint64             // hashes of the rows appended since the last commit
+	hashBuf  []uint64
+	keep     []bool
+	rows     *rowBuffer
+	nextID   int64 // next file id
+	// hashes holds the content hash of every row the store has, so that an identical record is stored once.
+	hashes      *hashSet
+	resetMemory bool // the memory limit was set for the load
 }
+
+// loadMemoryLimit bounds DuckDB's buffer memory during a load.
+const loadMemoryLimit = "512MB"
 
 // openFile tracks one object across its parts.
 type openFile struct {
@@ -137,8 +143,7 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
-	l := &Load{conn: conn, open: map[string]*openFile{}, added: map[uint64]struct{}{}, removed: map[uint64]struct{}{},
-		rows: newRowBuffer()}
+	l := &Load{conn: conn, open: map[string]*openFile{}, rows: newRowBuffer()}
 	if err := l.begin(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -147,18 +152,29 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 }
 
 func (l *Load) begin(ctx context.Context) error {
-	if err := l.readHashes(ctx); err != nil {
+	stored, err := l.readHashes(ctx)
+	if err != nil {
 		return err
 	}
-	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
+	l.hashes = newHashSet(stored)
+	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(file_id), 0) + 1 FROM `+objectsTable).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
-	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(file_id), 0) + 1 FROM `+objectsTable).Scan(&l.nextID); err != nil {
+	// DuckDB keeps the blocks it writes cached up to its memory limit (80 % of RAM by default): a load of
+	// millions of records would hold gigabytes it never reads again. The limit is lifted when the load ends.
+	if _, err := l.conn.ExecContext(ctx, `SET memory_limit = '`+loadMemoryLimit+`'`); err != nil {
+		return fmt.Errorf("begin load: %w", err)
+	}
+	l.resetMemory = true
+	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
 	return l.conn.Raw(func(dc any) error {
 		var err error
 		if l.app, err = duckdb.NewAppender(dc.(driver.Conn), "", "", EventsTable); err != nil {
+			return fmt.Errorf("begin load: %w", err)
+		}
+		if l.signIns, err = duckdb.NewAppender(dc.(driver.Conn), "", "", signInsTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
 		if l.objects, err = duckdb.NewAppender(dc.(driver.Conn), "", "", objectsTable); err != nil {
@@ -197,14 +213,26 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 	} else if !slices.Contains(l.pending, of) {
 		l.pending = append(l.pending, of)
 	}
+	l.hashBuf = l.hashBuf[:0]
 	for _, r := range f.Records {
-		if l.has(r.Hash) {
+		l.hashBuf = append(l.hashBuf, r.Hash)
+	}
+	l.keep = slices.Grow(l.keep[:0], len(f.Records))[:len(f.Records)]
+	l.hashes.claim(l.hashBuf, l.keep)
+	for i, r := range f.Records {
+		if !l.keep[i] {
 			continue
 		}
-		if err := l.app.AppendRow(l.rows.values(r, of)...); err != nil {
+		row := l.rows.values(r, of)
+		if err := l.app.AppendRow(row...); err != nil {
 			return fmt.Errorf("load %s: %w", f.Key, err)
 		}
-		l.added[r.Hash] = struct{}{}
+		if IsSignInCandidate(r.EventSource.S, r.EventType.S) {
+			if err := l.signIns.AppendRow(row...); err != nil {
+				return fmt.Errorf("load %s: %w", f.Key, err)
+			}
+		}
+		l.mine = append(l.mine, r.Hash)
 		l.inserted++
 	}
 	for _, p := range f.Problems {
@@ -243,8 +271,10 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 // transaction on the same load.
 func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 	st := CommitStats{Records: l.staged, Inserted: l.inserted, Duplicates: l.staged - l.inserted}
-	if err := l.app.Flush(); err != nil {
-		return st, fmt.Errorf("commit load: %w", err)
+	for _, a := range []*duckdb.Appender{l.app, l.signIns} {
+		if err := a.Flush(); err != nil {
+			return st, fmt.Errorf("commit load: %w", err)
+		}
 	}
 	if err := l.writeManifest(ctx, &st); err != nil {
 		return st, err
@@ -257,43 +287,33 @@ func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 			of.committed = true
 		}
 	}
-	l.pending, l.staged, l.inserted = nil, 0, 0
+	l.hashes.committed(l.mine)
+	l.pending, l.staged, l.inserted, l.mine = nil, 0, 0, nil
 	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return st, fmt.Errorf("commit load: %w", err)
 	}
 	return st, nil
 }
 
-// readHashes reads the content hashes of the rows the store has.
-func (l *Load) readHashes(ctx context.Context) error {
+// readHashes reads the content hashes of the rows the store has, sorted.
+func (l *Load) readHashes(ctx context.Context) ([]uint64, error) {
 	rows, err := l.conn.QueryContext(ctx, `SELECT _hash FROM `+EventsTable+` ORDER BY _hash`)
 	if err != nil {
-		return fmt.Errorf("begin load: %w", err)
+		return nil, fmt.Errorf("begin load: %w", err)
 	}
 	defer rows.Close()
+	var stored []uint64
 	for rows.Next() {
 		var h uint64
 		if err := rows.Scan(&h); err != nil {
-			return fmt.Errorf("begin load: %w", err)
+			return nil, fmt.Errorf("begin load: %w", err)
 		}
-		l.stored = append(l.stored, h)
+		stored = append(stored, h)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("begin load: %w", err)
+		return nil, fmt.Errorf("begin load: %w", err)
 	}
-	return nil
-}
-
-// has reports whether a row with this content hash is stored.
-func (l *Load) has(h uint64) bool {
-	if _, ok := l.added[h]; ok {
-		return true
-	}
-	if _, ok := l.removed[h]; ok {
-		return false
-	}
-	_, found := slices.BinarySearch(l.stored, h)
-	return found
+	return stored, nil
 }
 
 // dropKey removes what the store holds of an earlier (or unfinished) version of an object.
@@ -303,20 +323,22 @@ func (l *Load) dropKey(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
+	var gone []uint64
 	for rows.Next() {
 		var h uint64
 		if err := rows.Scan(&h); err != nil {
 			rows.Close()
 			return fmt.Errorf("replace %s: %w", key, err)
 		}
-		l.removed[h] = struct{}{}
-		delete(l.added, h)
+		gone = append(gone, h)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
+	l.hashes.drop(gone)
 	for _, q := range []string{
+		`DELETE FROM ` + signInsTable + ` WHERE _file_id IN (` + old + `)`,
 		`DELETE FROM ` + problemsTable + ` WHERE file_id IN (` + old + `)`,
 		`DELETE FROM ` + objectsTable + ` WHERE key = ?`,
 	} {
@@ -366,7 +388,7 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 // Close ends the load, rolling back what was not committed.
 func (l *Load) Close() error {
 	var first error
-	for _, a := range []*duckdb.Appender{l.app, l.objects, l.problems} {
+	for _, a := range []*duckdb.Appender{l.app, l.signIns, l.objects, l.problems} {
 		if a == nil {
 			continue
 		}
@@ -376,6 +398,9 @@ func (l *Load) Close() error {
 	}
 	if _, err := l.conn.ExecContext(context.WithoutCancel(context.Background()), `ROLLBACK`); err != nil && first == nil {
 		_ = err // no open transaction is fine
+	}
+	if l.resetMemory {
+		_, _ = l.conn.ExecContext(context.WithoutCancel(context.Background()), `RESET memory_limit`)
 	}
 	if err := l.conn.Close(); err != nil && first == nil {
 		first = err

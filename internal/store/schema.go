@@ -13,7 +13,11 @@ const (
 	LogsView = "cloudtrail_logs"
 	// LogsExtView adds the columns other Athena table definitions have: "$path", "timestamp" (partition projection),
 	// account, account_partition, region_partition and date_partition (AWS Security Analytics Bootstrap).
-	LogsExtView   = "cloudtrail_logs_ext"
+	LogsExtView = "cloudtrail_logs_ext"
+	// SignInsView has LogsView's columns over the rows that can be sign-in events (IsSignInCandidate), kept in
+	// a table of their own at load time so that a sign-in report does not scan every event.
+	SignInsView   = "trailq_signins"
+	signInsTable  = "trailq_signin_events"
 	objectsTable  = "trailq_objects"
 	problemsTable = "trailq_problems"
 	metaTable     = "trailq_meta"
@@ -137,6 +141,8 @@ func schemaDDL() []string {
 		`CREATE TABLE IF NOT EXISTS ` + EventsTable + ` (
 	` + columnDefs(athenaColumns, partitionColumns, internalColumns) + `)`,
 		`CREATE OR REPLACE VIEW ` + LogsView + ` AS SELECT ` + columnList(athenaColumns, partitionColumns) + ` FROM ` + EventsTable,
+		signInsDDL,
+		signInsViewDDL,
 		`CREATE OR REPLACE VIEW ` + LogsExtView + ` AS SELECT ` + columnList(athenaColumns, partitionColumns) + `,
 	year || '/' || month || '/' || day AS "timestamp",
 	account,
@@ -146,4 +152,23 @@ func schemaDDL() []string {
 	year || '/' || month || '/' || day AS date_partition
 	FROM ` + EventsTable,
 	}
+}
+
+// Sign-in rows: a copy of the rows of the events table that can be sign-in events, in the same transaction.
+var (
+	signInsDDL     = `CREATE TABLE IF NOT EXISTS ` + signInsTable + ` (` + columnDefs(athenaColumns, partitionColumns, internalColumns) + `)`
+	signInsViewDDL = `CREATE OR REPLACE VIEW ` + SignInsView + ` AS SELECT ` + columnList(athenaColumns, partitionColumns) + ` FROM ` + signInsTable
+	// signInsFill copies the candidates of a store made before the sign-in table existed.
+	signInsFill = `INSERT INTO ` + signInsTable + ` SELECT * FROM ` + EventsTable + ` WHERE ` + SignInCandidateSQL
+)
+
+// SignInCandidateSQL is IsSignInCandidate in SQL over the events' columns. Every sign-in query trailq runs
+// selects a subset of these rows.
+const SignInCandidateSQL = `(eventsource IN ('signin.amazonaws.com', 'sso.amazonaws.com') OR lower(eventtype) = 'awsconsolesignin')`
+
+// IsSignInCandidate reports whether a record goes to the sign-in table too: the console's sign-in service, IAM
+// Identity Center's, and any event typed AwsConsoleSignIn.
+func IsSignInCandidate(eventSource, eventType string) bool {
+	return eventSource == "signin.amazonaws.com" || eventSource == "sso.amazonaws.com" ||
+		strings.EqualFold(eventType, "AwsConsoleSignIn")
 }

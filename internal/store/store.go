@@ -189,7 +189,7 @@ func (s *Store) init(ctx context.Context) error {
 	case err == nil && v != SchemaVersion:
 		return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and load again", s.path, v, SchemaVersion)
 	case err == nil:
-		return nil // already set up
+		return s.addSignIns(ctx, tx)
 	}
 	for _, ddl := range schemaDDL() {
 		if _, err := tx.ExecContext(ctx, ddl); err != nil {
@@ -203,6 +203,36 @@ func (s *Store) init(ctx context.Context) error {
 		return fmt.Errorf("create schema: %w", err)
 	}
 	return nil
+}
+
+// addSignIns adds the sign-in table to a store made before it existed, filled from the events it holds.
+func (s *Store) addSignIns(ctx context.Context, tx *sql.Tx) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+signInsTable+`'`).Scan(&n); err != nil {
+		return fmt.Errorf("upgrade store: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, q := range []string{signInsDDL, signInsViewDDL, signInsFill} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("upgrade store: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("upgrade store: %w", err)
+	}
+	return nil
+}
+
+// SignInsTable returns the view a sign-in query should read: SignInsView, or LogsView for a store made before
+// the sign-in table existed and opened read-only.
+func (s *Store) SignInsTable(ctx context.Context) string {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_views() WHERE view_name = '`+SignInsView+`'`).Scan(&n); err != nil || n == 0 {
+		return LogsView
+	}
+	return SignInsView
 }
 
 // Path returns the store's file path.

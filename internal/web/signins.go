@@ -197,7 +197,7 @@ func (s *Server) handleSignIns(w http.ResponseWriter, r *http.Request) {
 
 // signIns builds the dashboard for the dates from..to (inclusive) in loc.
 func signIns(ctx context.Context, st *store.Store, sq *signin.Query, from, to time.Time, loc *time.Location) (*SignInReport, error) {
-	sql, err := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView}).Translate(sq.SQL())
+	sql, err := athena.NewTranslator(athena.Tables{Logs: st.SignInsTable(ctx), LogsExt: store.LogsExtView}).Translate(sq.SQL())
 	if err != nil {
 		return nil, err
 	}
