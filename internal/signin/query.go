@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	fastjson "github.com/goccy/go-json"
+
 	"github.com/trailq/trailq/internal/store"
 )
 
@@ -304,7 +306,7 @@ func scan(v []any) (*raw, error) {
 			return nil
 		}
 		var m map[string]any
-		if json.Unmarshal([]byte(s), &m) != nil {
+		if fastjson.Unmarshal([]byte(s), &m) != nil {
 			return nil
 		}
 		return m
@@ -326,7 +328,7 @@ func scan(v []any) (*raw, error) {
 		EventID:             text(v[14]),
 	}
 	if s := text(v[6]); s != "" {
-		if err := json.Unmarshal([]byte(s), &r.UserIdentity); err != nil {
+		if err := fastjson.Unmarshal([]byte(s), &r.UserIdentity); err != nil {
 			return nil, fmt.Errorf("read useridentity of event %s: %w", r.EventID, err)
 		}
 	}

@@ -226,8 +226,18 @@ func writeJSON(b *bytes.Buffer, v any, t *typeNode) {
 }
 
 func writeString(b *bytes.Buffer, s string) {
-	enc, _ := json.Marshal(s)
-	b.Write(enc)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			// What encoding/json escapes (control characters, quotes, HTML characters, non-ASCII line
+			// separators, invalid UTF-8): let it, so that the text stays exactly as before.
+			enc, _ := json.Marshal(s)
+			b.Write(enc)
+			return
+		}
+	}
+	b.WriteByte('"')
+	b.WriteString(s)
+	b.WriteByte('"')
 }
 
 type typeKind int
