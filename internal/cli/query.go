@@ -12,7 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/output"
+	"github.com/trailq/trailq/internal/pushdown"
+	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/store"
 )
 
@@ -26,6 +29,8 @@ type QueryOptions struct {
 	Explain bool
 	Wide    bool
 	Timeout time.Duration
+	Lag     time.Duration
+	AllLogs bool
 }
 
 // NewCmdQuery builds "trailq query".
@@ -38,7 +43,10 @@ func NewCmdQuery(f *Factory, runF func(context.Context, *QueryOptions) error) *c
 CloudTrail table has in Athena works (cloudtrail_logs, cloudtrail_logs_mybucket, default.cloudtrail_logs_x,
 "awsdatacatalog"."default"."cloudtrail_logs_x"), with Athena's columns (useridentity is a struct,
 eventtime an ISO-8601 string, requestparameters JSON text, …) and the partition columns region, year, month,
-day, and "$path". With --source, new logs are loaded first.
+day, and "$path". With --source, new logs are loaded first: when the query is one SELECT whose WHERE
+clause bounds eventtime from below (eventtime >= '2024-09-01T00:00:00Z', BETWEEN …), only the log files
+filed under the days it can read are loaded, plus a margin (--lag) for late delivery; --all-logs loads
+every file.
 
 The SQL comes from the argument, from -f FILE, or from standard input.
 
@@ -71,6 +79,8 @@ EXIT STATUS
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "print the DuckDB SQL the query is translated to, and do not run it")
 	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop the query after this long (0: no limit)")
+	cmd.Flags().DurationVar(&opts.Lag, "lag", signin.DefaultLag, "with eventtime bounds, also load log files delivered this long after the last day")
+	cmd.Flags().BoolVar(&opts.AllLogs, "all-logs", false, "load every log file, not only the days the query's eventtime bounds allow")
 	return cmd
 }
 
@@ -127,7 +137,13 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 		fmt.Fprintln(f.IO.Out, translated)
 		return nil
 	}
-	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, nil)
+	var hook LoadHook
+	if opts.Source != "" || f.Getenv("TRAILQ_SOURCE") != "" {
+		if hook, err = queryWindow(ctx, f, opts, translated); err != nil {
+			return err
+		}
+	}
+	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, hook)
 	if err != nil {
 		return err
 	}
@@ -152,6 +168,53 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%d row%s in %s\n", n, plural(n), time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// maxWindowDays bounds the days a load lists one by one; a longer window lists everything.
+const maxWindowDays = 400
+
+// queryWindow returns the load hook that limits the load to the days the query can read, or nil.
+func queryWindow(ctx context.Context, f *Factory, opts *QueryOptions, sql string) (LoadHook, error) {
+	if opts.AllLogs || opts.NoLoad {
+		return nil, nil
+	}
+	if opts.Lag < 0 {
+		return nil, usageErrorf("--lag must not be negative")
+	}
+	tree, err := store.SyntaxTree(ctx, sql)
+	if err != nil {
+		return nil, err
+	}
+	days, ok, err := pushdown.EventTimeDays(tree, store.LogsView, store.LogsExtView)
+	if err != nil || !ok {
+		return nil, err
+	}
+	// The days as a window of time: from the first day's start to the last day's end (or now).
+	w := signin.Window{Start: days.From}
+	if !days.To.IsZero() {
+		w.End = days.To.AddDate(0, 0, 1)
+	}
+	lw, ok := signin.LoadWindow(w, f.Now(), opts.Lag)
+	if !ok || len(lw.Days()) > maxWindowDays {
+		return nil, nil
+	}
+	return func(lo *ingest.Options) {
+		lo.Window = &lw
+		fmt.Fprintf(f.IO.ErrOut, "The query reads eventtime %s: loading the log files of %s to %s (--lag %s; --all-logs loads every file).\n",
+			days, lw.From.Format(time.DateOnly), lw.To.Format(time.DateOnly), shortDuration(opts.Lag))
+	}, nil
+}
+
+// shortDuration writes 3h for 3h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func maxWidth(f *Factory, wide bool, format output.Format) int {

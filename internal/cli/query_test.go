@@ -251,3 +251,55 @@ func TestStoreInAPlaceThatCannotBeWritten(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want 1 naming the store folder", r.code, r.errOut)
 	}
 }
+
+// A query with eventtime bounds loads only the files of the days it can read (and the delivery margin).
+func TestQueryLoadsOnlyItsDays(t *testing.T) {
+	src := writeSigninTree(t, tokyoDayFiles)
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	cache := t.TempDir()
+	r := run(t, cache, "", "query", "--source", src, "--store", storePath, "--format", "csv",
+		"SELECT eventid FROM cloudtrail_logs_mybucket WHERE eventtime >= '2024-09-01T00:00:00Z' AND eventtime < '2024-09-02' ORDER BY eventtime")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	if want := "eventid\nlate\njst-0901-2359\njst-0902-0000\n"; r.out != want {
+		t.Errorf("rows:\n%s\nwant:\n%s", r.out, want)
+	}
+	if !strings.Contains(r.errOut, "loading the log files of 2024-09-01 to 2024-09-02") {
+		t.Errorf("no word of the days loaded:\n%s", r.errOut)
+	}
+	// The files of 2024-09-01 and 2024-09-02 (the margin) are in the store; those of 08-30, 08-31 and 09-03 are not.
+	count := func() string {
+		r := run(t, cache, "", "query", "--store", storePath, "--no-load", "--format", "csv", "SELECT count(*) FROM cloudtrail_logs")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.errOut)
+		}
+		return strings.TrimSpace(strings.TrimPrefix(r.out, "_col0\n"))
+	}
+	if n := count(); n != "5" {
+		t.Errorf("store has %s records after the windowed query, want 5 (4 files)", n)
+	}
+	// A query without a lower bound loads the rest.
+	r = run(t, cache, "", "query", "--source", src, "--store", storePath, "--format", "csv",
+		"SELECT count(*) FROM cloudtrail_logs WHERE eventtime < '2024-09-02'")
+	if r.code != 0 || strings.Contains(r.errOut, "loading the log files of") {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	if n := count(); n != "9" {
+		t.Errorf("store has %s records after a query without a lower bound, want all 9", n)
+	}
+}
+
+// --all-logs loads every file whatever the bounds.
+func TestQueryAllLogs(t *testing.T) {
+	src := writeSigninTree(t, tokyoDayFiles)
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	r := run(t, t.TempDir(), "", "query", "--source", src, "--store", storePath, "--format", "csv", "--all-logs",
+		"SELECT count(*) FROM cloudtrail_logs WHERE eventtime >= '2024-09-03'")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.errOut, "Loaded 7 new objects") {
+		t.Errorf("--all-logs should load all 7 files:\n%s", r.errOut)
+	}
+}

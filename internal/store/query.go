@@ -435,3 +435,19 @@ func isQuery(q string) bool {
 	}
 	return false
 }
+
+// SyntaxTree returns DuckDB's syntax tree of a query as JSON (json_serialize_sql), without running it: it is
+// parsed in a throwaway in-memory database, no store needed.
+func SyntaxTree(ctx context.Context, query string) ([]byte, error) {
+	connector, err := duckdb.NewConnector("?autoinstall_known_extensions=false&autoload_known_extensions=false&enable_external_access=false", nil)
+	if err != nil {
+		return nil, fmt.Errorf("parse query: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	var tree string
+	if err := db.QueryRowContext(ctx, `SELECT CAST(json_serialize_sql(CAST(? AS VARCHAR)) AS VARCHAR)`, query).Scan(&tree); err != nil {
+		return nil, fmt.Errorf("parse query: %w", err)
+	}
+	return []byte(tree), nil
+}

@@ -1,0 +1,80 @@
+package pushdown_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/trailq/trailq/internal/pushdown"
+	"github.com/trailq/trailq/internal/store"
+)
+
+func TestEventTimeDays(t *testing.T) {
+	tables := []string{"cloudtrail_logs", "cloudtrail_logs_ext"}
+	cases := []struct {
+		sql  string
+		want string // "" when the query must read everything
+	}{
+		// The README's seed query (as translated: the table name is trailq's).
+		{`SELECT eventtime, eventname, useridentity FROM cloudtrail_logs WHERE eventtype = 'AwsConsoleSignIn'
+		  AND eventtime >= '2024-09-01T00:00:00Z' AND eventtime <= '2024-09-30T23:59:59Z'`, "2024-09-01 to 2024-09-30"},
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime BETWEEN '2024-09-01' AND '2024-09-02T10:00:00Z'`, "2024-09-01 to 2024-09-02"},
+		{`SELECT * FROM cloudtrail_logs WHERE '2024-09-05' <= eventtime`, "from 2024-09-05"},
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime > '2024-09-05T23:59:59Z' AND eventtime < '2024-09-07'`, "2024-09-05 to 2024-09-06"},
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime > '2024-09-05' AND eventtime < '2024-09-07T00:00:00Z'`, "2024-09-05 to 2024-09-07"},
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime >= '2024-09-05' AND eventtime <= '2024-09-07'`, "2024-09-05 to 2024-09-07"},
+		{`SELECT * FROM cloudtrail_logs t WHERE t.EventTime >= '2024-09-05' AND (eventname = 'A' OR eventname = 'B')`, "from 2024-09-05"},
+		{`SELECT * FROM main.cloudtrail_logs WHERE cloudtrail_logs.eventtime = '2024-09-05T01:02:03Z'`, "2024-09-05 to 2024-09-05"},
+		// Several lower bounds: the latest counts.
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime >= '2024-01-01' AND eventtime >= '2024-09-05'`, "from 2024-09-05"},
+		{`SELECT eventname, count(*) FROM cloudtrail_logs WHERE eventtime >= '2024-09-01' GROUP BY 1 HAVING count(*) > 1 ORDER BY 2 DESC LIMIT 3`, "from 2024-09-01"},
+
+		// Everything.
+		{`SELECT * FROM cloudtrail_logs`, ""},
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime <= '2024-09-30'`, ""}, // no lower bound
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime >= '2024-09-01' OR eventname = 'x'`, ""},
+		// DuckDB's parser turns this into eventtime >= '2024-09-01', which it is.
+		{`SELECT * FROM cloudtrail_logs WHERE NOT (eventtime < '2024-09-01')`, "from 2024-09-01"},
+		{`SELECT * FROM cloudtrail_logs WHERE NOT (eventtime < '2024-09-01' AND eventname = 'x')`, ""},
+		{`SELECT * FROM cloudtrail_logs WHERE substr(eventtime, 1, 10) >= '2024-09-01'`, ""},
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime >= '2024-9-1'`, ""},       // not a date
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime >= '2024-09'`, ""},        // too short to name a day
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime >= 20240901`, ""},         // not text
+		{`SELECT * FROM other_table WHERE eventtime >= '2024-09-01'`, ""},         // not the logs
+		{`SELECT * FROM cloudtrail_logs t WHERE x.eventtime >= '2024-09-01'`, ""}, // another table's column
+		{`SELECT *, (SELECT count(*) FROM cloudtrail_logs) FROM cloudtrail_logs WHERE eventtime >= '2024-09-01'`, ""},
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime >= '2024-09-01' AND eventid IN (SELECT eventid FROM cloudtrail_logs)`, ""},
+		{`SELECT * FROM cloudtrail_logs a JOIN cloudtrail_logs b USING (eventid) WHERE a.eventtime >= '2024-09-01'`, ""},
+		{`WITH x AS (SELECT * FROM cloudtrail_logs) SELECT * FROM x WHERE eventtime >= '2024-09-01'`, ""},
+		{`SELECT * FROM cloudtrail_logs WHERE eventtime >= '2024-09-01' UNION ALL SELECT * FROM cloudtrail_logs`, ""},
+		{`SELECT * FROM (SELECT * FROM cloudtrail_logs) WHERE eventtime >= '2024-09-01'`, ""},
+		{`SELECT 1; SELECT * FROM cloudtrail_logs WHERE eventtime >= '2024-09-01'`, ""},
+	}
+	for _, c := range cases {
+		tree, err := store.SyntaxTree(context.Background(), c.sql)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		d, ok, err := pushdown.EventTimeDays(tree, tables...)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		got := ""
+		if ok {
+			got = d.String()
+		}
+		if got != c.want {
+			t.Errorf("%s\n  days = %q, want %q", c.sql, got, c.want)
+		}
+	}
+}
+
+// A query DuckDB cannot parse reads everything (the query itself then reports the error).
+func TestEventTimeDaysOfBadSQL(t *testing.T) {
+	tree, err := store.SyntaxTree(context.Background(), "SELEC * FORM x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := pushdown.EventTimeDays(tree, "cloudtrail_logs"); ok || err != nil {
+		t.Errorf("bad SQL: ok=%v err=%v, want false, nil", ok, err)
+	}
+}
