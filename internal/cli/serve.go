@@ -107,7 +107,8 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 		Log:          f.Logger(),
 	}
 	if opts.Source != "" {
-		src, err := f.OpenSource(ctx, opts.Source)
+		// The same source as the first load: S3 profile, endpoint and concurrency included.
+		src, err := f.openSourceFor(ctx, &opts.SourceOptions)
 		if err != nil {
 			return err
 		}

@@ -166,3 +166,62 @@ func TestServeAddressInUse(t *testing.T) {
 		t.Errorf("exit %d: %s", r.code, r.errOut)
 	}
 }
+
+// "Load new logs" reads the source the way the first load did: here an S3 bucket on another endpoint, which the
+// default client would not reach.
+func TestServeLoadsFromTheSameS3Endpoint(t *testing.T) {
+	url := s3Sample(t)
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	f := NewFactory(strings.NewReader(""), out, errOut, func(string) string { return "" })
+	ready := make(chan string, 1)
+	opts := &ServeOptions{
+		SourceOptions: SourceOptions{Source: "s3://trail/AWSLogs", Store: filepath.Join(t.TempDir(), "s.duckdb"),
+			S3: S3Options{EndpointURL: url}},
+		Addr:         "127.0.0.1:0",
+		QueryTimeout: time.Minute,
+		ready:        func(u string) { ready <- u },
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runServe(ctx, f, opts) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	var u string
+	select {
+	case u = <-ready:
+	case err := <-done:
+		t.Fatalf("serve: %v\n%s", err, errOut.String())
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	req, _ := http.NewRequest("POST", u+"api/load", nil)
+	req.Header.Set("X-Trailq-Request", "1")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST /api/load: %d", res.StatusCode)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, st := getJSON(t, u+"api/load", nil)
+		if code == 200 && st["running"] == false && st["finished"] != nil {
+			if st["error"] != nil {
+				t.Fatalf("load new logs: %v", st["error"])
+			}
+			rep, _ := st["report"].(map[string]any)
+			if rep["unchanged"].(float64) == 0 {
+				t.Errorf("the second load found nothing unchanged: %v", rep)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the load did not finish: %d %v", code, st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
