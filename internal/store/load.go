@@ -92,14 +92,9 @@ func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
 // rows and the manifest entries of the files they came from in one transaction, so a crash leaves every file
 // loaded once or not at all (a large file committed in parts is marked loading until its last part, and read again
 // by the next load).
-//
-// Rows reach the events table through an INSERT that reads them from a table function (stream.go): DuckDB's
-// threads convert and compress them in parallel while the writer goes on. The other tables are written with
-// appenders once that INSERT has ended, before the commit.
 type Load struct {
 	conn     *sql.Conn
-	src      *streamSource        // the rows function of this connection
-	ins      *insertStream        // the running INSERT of this transaction, if any
+	app      *duckdb.Appender     // staging rows
 	signIns  *duckdb.Appender     // the rows that can be sign-in events, again
 	objects  *duckdb.Appender     // manifest
 	problems *duckdb.Appender     // load report
@@ -111,11 +106,7 @@ type Load struct {
 	hashBuf  []uint64
 	keep     []bool
 	rows     *rowBuffer
-	// Rows for the other tables, written at the commit: sign-in candidates, problems, finished files' manifest rows.
-	signInRows   []streamPart
-	problemRows  [][]driver.Value
-	manifestRows [][]driver.Value
-	nextID       int64 // next file id
+	nextID   int64 // next file id
 	// hashes holds the content hash of every row the store has, so that an identical record is stored once.
 	hashes      *hashSet
 	resetMemory bool // the memory limit was set for the load
@@ -152,12 +143,7 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
-	l := &Load{conn: conn, src: &s.loadRows, open: map[string]*openFile{}, rows: newRowBuffer()}
-	s.loadRowsOnce.Do(func() { s.loadRowsErr = s.loadRows.register(conn) })
-	if s.loadRowsErr != nil {
-		conn.Close()
-		return nil, fmt.Errorf("begin load: %w", s.loadRowsErr)
-	}
+	l := &Load{conn: conn, open: map[string]*openFile{}, rows: newRowBuffer()}
 	if err := l.begin(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -180,15 +166,14 @@ func (l *Load) begin(ctx context.Context) error {
 		return fmt.Errorf("begin load: %w", err)
 	}
 	l.resetMemory = true
-	// Rows go in in no particular order, so that DuckDB's threads insert them in parallel.
-	if _, err := l.conn.ExecContext(ctx, `SET preserve_insertion_order = false`); err != nil {
-		return fmt.Errorf("begin load: %w", err)
-	}
 	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
 	return l.conn.Raw(func(dc any) error {
 		var err error
+		if l.app, err = duckdb.NewAppender(dc.(driver.Conn), "", "", EventsTable); err != nil {
+			return fmt.Errorf("begin load: %w", err)
+		}
 		if l.signIns, err = duckdb.NewAppender(dc.(driver.Conn), "", "", signInsTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
@@ -213,10 +198,6 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 	of := l.open[f.Key]
 	if of == nil {
 		if f.Replaces {
-			// The connection is needed: end the running INSERT (the next records start another one).
-			if err := l.endInsert(); err != nil {
-				return fmt.Errorf("load %s: %w", f.Key, err)
-			}
 			if err := l.dropKey(ctx, f.Key); err != nil {
 				return err
 			}
@@ -238,35 +219,30 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 	}
 	l.keep = slices.Grow(l.keep[:0], len(f.Records))[:len(f.Records)]
 	l.hashes.claim(l.hashBuf, l.keep)
-	var kept, signIns []*cloudtrail.Record
 	for i, r := range f.Records {
 		if !l.keep[i] {
 			continue
 		}
-		kept = append(kept, r)
-		if IsSignInCandidate(r.EventSource.S, r.EventType.S) {
-			signIns = append(signIns, r)
-		}
-		l.mine = append(l.mine, r.Hash)
-	}
-	if len(kept) > 0 {
-		if l.ins == nil {
-			l.ins = startInsert(context.WithoutCancel(ctx), l.conn, l.src)
-		}
-		if err := l.ins.send(streamPart{of: of, records: kept}); err != nil {
+		row := l.rows.values(r, of)
+		if err := l.app.AppendRow(row...); err != nil {
 			return fmt.Errorf("load %s: %w", f.Key, err)
 		}
-		l.inserted += len(kept)
-	}
-	if len(signIns) > 0 {
-		l.signInRows = append(l.signInRows, streamPart{of: of, records: signIns})
+		if IsSignInCandidate(r.EventSource.S, r.EventType.S) {
+			if err := l.signIns.AppendRow(row...); err != nil {
+				return fmt.Errorf("load %s: %w", f.Key, err)
+			}
+		}
+		l.mine = append(l.mine, r.Hash)
+		l.inserted++
 	}
 	for _, p := range f.Problems {
 		if of.kept == maxProblemsKept {
 			break
 		}
 		of.kept++
-		l.problemRows = append(l.problemRows, []driver.Value{of.id, int32(p.Record), p.Field, p.Msg, p.Skipped})
+		if err := l.problems.AppendRow(of.id, int32(p.Record), p.Field, p.Msg, p.Skipped); err != nil {
+			return fmt.Errorf("load %s: %w", f.Key, err)
+		}
 	}
 	of.records += len(f.Records)
 	of.problems += len(f.Problems)
@@ -282,8 +258,10 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 		detail = f.Err.Error()
 	}
 	outcome := Outcome(f.Skip, f.Err, of.records, of.problems)
-	l.manifestRows = append(l.manifestRows, []driver.Value{of.id, of.f.Key, of.f.Parsed.Kind.String(), of.f.Size, of.f.Version,
-		int64(of.records), int64(of.problems), outcome, detail, time.Now().UTC()})
+	if err := l.objects.AppendRow(of.id, of.f.Key, of.f.Parsed.Kind.String(), of.f.Size, of.f.Version,
+		int64(of.records), int64(of.problems), outcome, detail, time.Now().UTC()); err != nil {
+		return fmt.Errorf("load %s: %w", f.Key, err)
+	}
 	of.done = true
 	delete(l.open, f.Key)
 	return nil
@@ -293,23 +271,10 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 // transaction on the same load.
 func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 	st := CommitStats{Records: l.staged, Inserted: l.inserted, Duplicates: l.staged - l.inserted}
-	if err := l.endInsert(); err != nil {
-		return st, fmt.Errorf("commit load: %w", err)
-	}
-	for _, p := range l.signInRows {
-		for _, r := range p.records {
-			if err := l.signIns.AppendRow(l.rows.values(r, p.of)...); err != nil {
-				return st, fmt.Errorf("commit load: %w", err)
-			}
-		}
-	}
-	for _, r := range l.problemRows {
-		if err := l.problems.AppendRow(r...); err != nil {
+	for _, a := range []*duckdb.Appender{l.app, l.signIns} {
+		if err := a.Flush(); err != nil {
 			return st, fmt.Errorf("commit load: %w", err)
 		}
-	}
-	if err := l.signIns.Flush(); err != nil {
-		return st, fmt.Errorf("commit load: %w", err)
 	}
 	if err := l.writeManifest(ctx, &st); err != nil {
 		return st, err
@@ -324,21 +289,10 @@ func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 	}
 	l.hashes.committed(l.mine)
 	l.pending, l.staged, l.inserted, l.mine = nil, 0, 0, nil
-	l.signInRows, l.problemRows, l.manifestRows = nil, nil, nil
 	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return st, fmt.Errorf("commit load: %w", err)
 	}
 	return st, nil
-}
-
-// endInsert ends the running INSERT, if any, and returns its error.
-func (l *Load) endInsert() error {
-	if l.ins == nil {
-		return nil
-	}
-	err := l.ins.close()
-	l.ins = nil
-	return err
 }
 
 // readHashes reads the content hashes of the rows the store has, sorted.
@@ -396,7 +350,7 @@ func (l *Load) dropKey(ctx context.Context, key string) error {
 }
 
 // writeManifest finishes the manifest for this commit: files still being read get a "loading" row (once);
-// finished files that had one get it replaced by their final row.
+// finished files that had one get it replaced by their final row, which Add appended.
 func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 	var ids []any
 	for _, of := range l.pending {
@@ -410,12 +364,6 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 	if len(ids) > 0 {
 		in := "?" + strings.Repeat(", ?", len(ids)-1)
 		if _, err := l.conn.ExecContext(ctx, `DELETE FROM `+objectsTable+` WHERE outcome = '`+OutcomeLoading+`' AND file_id IN (`+in+`)`, ids...); err != nil {
-			return fmt.Errorf("write manifest: %w", err)
-		}
-	}
-	// The finished files' rows, after their "loading" rows are gone (file_id is the key).
-	for _, r := range l.manifestRows {
-		if err := l.objects.AppendRow(r...); err != nil {
 			return fmt.Errorf("write manifest: %w", err)
 		}
 	}
@@ -440,10 +388,7 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 // Close ends the load, rolling back what was not committed.
 func (l *Load) Close() error {
 	var first error
-	if err := l.endInsert(); err != nil {
-		first = err
-	}
-	for _, a := range []*duckdb.Appender{l.signIns, l.objects, l.problems} {
+	for _, a := range []*duckdb.Appender{l.app, l.signIns, l.objects, l.problems} {
 		if a == nil {
 			continue
 		}
@@ -455,9 +400,7 @@ func (l *Load) Close() error {
 		_ = err // no open transaction is fine
 	}
 	if l.resetMemory {
-		for _, q := range []string{`RESET memory_limit`, `RESET preserve_insertion_order`} {
-			_, _ = l.conn.ExecContext(context.WithoutCancel(context.Background()), q)
-		}
+		_, _ = l.conn.ExecContext(context.WithoutCancel(context.Background()), `RESET memory_limit`)
 	}
 	if err := l.conn.Close(); err != nil && first == nil {
 		first = err

@@ -38,11 +38,6 @@ type Store struct {
 	path     string
 	readOnly bool
 	sandbox  bool
-	// loadRows is the rows function of the loads: DuckDB keeps a table function for the whole database, so it
-	// is registered once, by the first load, and each load hands it its rows.
-	loadRows     streamSource
-	loadRowsOnce sync.Once
-	loadRowsErr  error
 }
 
 // ErrLocked is returned when another process holds the store open for writing.
