@@ -570,3 +570,28 @@ func TestLargeFileInParts(t *testing.T) {
 		t.Errorf("manifest = %v, want both files loaded, the big one with %d records", got, n)
 	}
 }
+
+// A large file committed as "loading" and finished in a commit with thousands of other files: its final manifest
+// row replaces the "loading" one whatever the appender flushes first (the manifest's key is the file id).
+func TestLoadingFileFinishedAmongManyFiles(t *testing.T) {
+	dir := t.TempDir()
+	recs := make([]string, 3000)
+	for i := range recs {
+		recs[i] = rec(fmt.Sprintf("big-%04d", i), "2024-09-01T00:00:00Z", "GetObject")
+	}
+	// Keys in this order: the big file first, then many empty files (manifest rows without records).
+	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0000Z", "0big"), recs...)
+	for i := range 2100 {
+		writeRaw(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0005Z", fmt.Sprintf("e%04d", i)), gz(`{"Records":[]}`))
+	}
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	rep := load(t, dir, storePath, ingest.Options{BatchRecords: 1500, Workers: 1})
+	if rep.Loaded != 2101 || rep.Records != 3000 {
+		t.Errorf("loaded %d files, %d records; want 2101, 3000", rep.Loaded, rep.Records)
+	}
+	ro := openStore(t, storePath, true)
+	got := queryStrings(t, ro, `SELECT count(*), count(*) FILTER (WHERE outcome = 'loaded') FROM trailq_objects`)
+	if fmt.Sprint(got) != "[[2101 2101]]" {
+		t.Errorf("manifest rows, loaded = %v, want 2101 and 2101", got)
+	}
+}
