@@ -303,3 +303,18 @@ func TestQueryAllLogs(t *testing.T) {
 		t.Errorf("--all-logs should load all 7 files:\n%s", r.errOut)
 	}
 }
+
+// Log files outside the trail folders (an Event history download next to AWSLogs/) are read by a query with
+// eventtime bounds too.
+func TestQueryWindowReadsLooseFiles(t *testing.T) {
+	src := writeSigninTree(t, tokyoDayFiles)
+	loose := `{"Records":[{"eventVersion":"1.08","eventID":"loose-1","eventTime":"2024-09-01T10:00:00Z","eventName":"ConsoleLogin","eventSource":"signin.amazonaws.com","eventType":"AwsConsoleSignIn","awsRegion":"us-east-1"}]}`
+	if err := os.WriteFile(filepath.Join(filepath.Dir(src), "event_history.json"), []byte(loose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, t.TempDir(), "", "query", "--source", filepath.Dir(src), "--store", filepath.Join(t.TempDir(), "s.duckdb"),
+		"--format", "csv", "SELECT eventid FROM cloudtrail_logs WHERE eventtime BETWEEN '2024-09-01' AND '2024-09-01T23:59:59Z' AND eventid LIKE 'loose%'")
+	if r.code != 0 || r.out != "eventid\nloose-1\n" {
+		t.Fatalf("exit %d, rows %q, want loose-1\n%s", r.code, r.out, r.errOut)
+	}
+}

@@ -136,6 +136,9 @@ func windowPrefixes(ctx context.Context, src source.Source, w *Window, accounts,
 	if !isDL {
 		return nil, false, nil
 	}
+	if ll, ok := src.(source.LocalLister); ok && ll.ListsLocally() {
+		return nil, false, nil // listed whole and filtered by key: cheap, and nothing outside the trails is missed
+	}
 	trails, ok, err := DiscoverTrails(ctx, dl, "")
 	if err != nil || !ok {
 		return nil, false, err

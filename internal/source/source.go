@@ -50,6 +50,13 @@ type DirLister interface {
 	ListDirs(ctx context.Context, prefix string) ([]string, error)
 }
 
+// LocalLister is implemented by sources on a local disk, where listing everything costs little: a load with a
+// time window then lists them whole and filters by key instead of listing day folders, so that log files outside
+// the trail folders (an Event history download next to AWSLogs/) are read too.
+type LocalLister interface {
+	ListsLocally() bool
+}
+
 // Identifier is implemented by sources whose String() does not tell them apart from every other source (an S3
 // bucket name on another endpoint). Identity is used to choose the source's store.
 type Identifier interface {

@@ -155,6 +155,9 @@ func (l *Local) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 
 var _ source.DirLister = (*Local)(nil)
 
+// ListsLocally reports that listing the whole folder is cheap (source.LocalLister).
+func (l *Local) ListsLocally() bool { return true }
+
 // ListDirs returns the sub-folders of prefix.
 func (l *Local) ListDirs(ctx context.Context, prefix string) ([]string, error) {
 	if err := ctx.Err(); err != nil {
