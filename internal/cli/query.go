@@ -45,8 +45,9 @@ CloudTrail table has in Athena works (cloudtrail_logs, cloudtrail_logs_mybucket,
 eventtime an ISO-8601 string, requestparameters JSON text, …) and the partition columns region, year, month,
 day, and "$path". With --source, new logs are loaded first: when the query is one SELECT whose WHERE
 clause bounds eventtime from below (eventtime >= '2024-09-01T00:00:00Z', BETWEEN …), only the log files
-filed under the days it can read are loaded, plus a margin (--lag) for late delivery; --all-logs loads
-every file.
+filed under the days it can read are loaded, plus a margin (--lag) for late delivery; partition conditions
+(year = '2024' AND month = '09', "timestamp" >= '2024/09/01', region = …, account IN (…)) narrow the load
+to those files exactly. --all-logs loads every file.
 
 The SQL comes from the argument, from -f FILE, or from standard input.
 
@@ -173,7 +174,8 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 // maxWindowDays bounds the days a load lists one by one; a longer window lists everything.
 const maxWindowDays = 400
 
-// queryWindow returns the load hook that limits the load to the days the query can read, or nil.
+// queryWindow returns the load hook that limits the load to what the query can read (its eventtime bounds and
+// partition columns), or nil.
 func queryWindow(ctx context.Context, f *Factory, opts *QueryOptions, sql string) (LoadHook, error) {
 	if opts.AllLogs || opts.NoLoad {
 		return nil, nil
@@ -185,23 +187,65 @@ func queryWindow(ctx context.Context, f *Factory, opts *QueryOptions, sql string
 	if err != nil {
 		return nil, err
 	}
-	days, ok, err := pushdown.EventTimeDays(tree, store.LogsView, store.LogsExtView)
+	sc, ok, err := pushdown.Analyze(tree, store.LogsView, store.LogsExtView)
 	if err != nil || !ok {
 		return nil, err
 	}
-	// The days as a window of time: from the first day's start to the last day's end (or now).
-	w := signin.Window{Start: days.From}
-	if !days.To.IsZero() {
-		w.End = days.To.AddDate(0, 0, 1)
+	now := f.Now()
+	var win *ingest.Window
+	var why []string
+	if !sc.Event.From.IsZero() {
+		// The days as a window of time: from the first day's start to the last day's end (or now), then the
+		// delivery margin.
+		w := signin.Window{Start: sc.Event.From}
+		if !sc.Event.To.IsZero() {
+			w.End = sc.Event.To.AddDate(0, 0, 1)
+		}
+		if lw, ok := signin.LoadWindow(w, now, opts.Lag); ok {
+			win = &lw
+			why = append(why, "eventtime "+sc.Event.String())
+		}
 	}
-	lw, ok := signin.LoadWindow(w, f.Now(), opts.Lag)
-	if !ok || len(lw.Days()) > maxWindowDays {
+	if !sc.Key.From.IsZero() {
+		kw := ingest.Window{From: sc.Key.From, To: sc.Key.To}
+		if kw.To.IsZero() || kw.To.After(now) {
+			kw.To = now.UTC()
+		}
+		if win != nil {
+			if win.From.Before(kw.From) {
+				win.From = kw.From
+			}
+			if win.To.After(kw.To) {
+				win.To = kw.To
+			}
+		} else {
+			win = &kw
+		}
+		why = append(why, "partition dates "+sc.Key.String())
+	}
+	if win != nil && len(win.Days()) > maxWindowDays {
+		win = nil
+	}
+	if win == nil && sc.Regions == nil && sc.Accounts == nil {
 		return nil, nil
 	}
+	var what []string
+	if win != nil {
+		what = append(what, win.From.Format(time.DateOnly)+" to "+win.To.Format(time.DateOnly))
+	}
+	if sc.Regions != nil {
+		what = append(what, "region "+strings.Join(sc.Regions, ", "))
+		why = append(why, "region")
+	}
+	if sc.Accounts != nil {
+		what = append(what, "account "+strings.Join(sc.Accounts, ", "))
+		why = append(why, "account")
+	}
 	return func(lo *ingest.Options) {
-		lo.Window = &lw
-		fmt.Fprintf(f.IO.ErrOut, "The query reads eventtime %s: loading the log files of %s to %s (--lag %s; --all-logs loads every file).\n",
-			days, lw.From.Format(time.DateOnly), lw.To.Format(time.DateOnly), shortDuration(opts.Lag))
+		lo.Window = win
+		lo.Regions, lo.Accounts = sc.Regions, sc.Accounts
+		fmt.Fprintf(f.IO.ErrOut, "The query reads %s: loading the log files of %s only (--lag %s; --all-logs loads every file).\n",
+			strings.Join(why, ", "), strings.Join(what, ", "), shortDuration(opts.Lag))
 	}, nil
 }
 

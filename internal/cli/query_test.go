@@ -318,3 +318,25 @@ func TestQueryWindowReadsLooseFiles(t *testing.T) {
 		t.Fatalf("exit %d, rows %q, want loose-1\n%s", r.code, r.out, r.errOut)
 	}
 }
+
+// Partition columns (year, month, day, region) limit the load as the key says, without a margin.
+func TestQueryLoadsOnlyItsPartitions(t *testing.T) {
+	src := writeSigninTree(t, tokyoDayFiles)
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	cache := t.TempDir()
+	r := run(t, cache, "", "query", "--source", src, "--store", storePath, "--format", "csv",
+		"SELECT eventid FROM cloudtrail_logs WHERE year = '2024' AND month = '09' AND day = '01' AND region = 'eu-north-1' ORDER BY eventtime")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	if want := "eventid\nlate\njst-0901-2359\njst-0902-0000\n"; r.out != want {
+		t.Errorf("rows:\n%s\nwant:\n%s", r.out, want)
+	}
+	if !strings.Contains(r.errOut, "loading the log files of 2024-09-01 to 2024-09-01, region eu-north-1 only") {
+		t.Errorf("no word of what was loaded:\n%s", r.errOut)
+	}
+	r = run(t, cache, "", "query", "--store", storePath, "--no-load", "--format", "csv", "SELECT count(*) FROM trailq_objects")
+	if r.code != 0 || strings.TrimSpace(strings.TrimPrefix(r.out, "_col0\n")) != "2" {
+		t.Errorf("manifest: exit %d, %q; want the 2 files of eu-north-1 on 2024-09-01\n%s", r.code, r.out, r.errOut)
+	}
+}

@@ -3,6 +3,7 @@ package pushdown
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,61 +22,185 @@ func (d Days) String() string {
 	return d.From.Format(time.DateOnly) + " to " + d.To.Format(time.DateOnly)
 }
 
-// EventTimeDays reads a query's syntax tree, as DuckDB's json_serialize_sql writes it, and returns the UTC dates
-// its eventtime bounds allow. ok is false unless the query is one SELECT over one of tables (no join, subquery,
-// CTE or set operation) whose WHERE clause has, among the conditions joined by AND, a lower bound on eventtime
-// compared with a text constant ('2024-09-01T00:00:00Z', '2024-09-01', …).
+// Scope is what a query can read, as far as its WHERE clause says.
+type Scope struct {
+	// Event is the range of UTC dates its eventtime bounds allow (From zero: no lower bound). A record is filed
+	// under its delivery time, at or after its eventtime, so a load adds a margin after Event.To.
+	Event Days
+	// Key is the range of key dates its partition columns allow (year, month, day, "timestamp",
+	// date_partition), exact: they come from the object key. From zero: no bound.
+	Key Days
+	// Regions and Accounts are the key regions and accounts its region/region_partition and
+	// account/account_partition conditions allow (nil: any).
+	Regions, Accounts []string
+}
+
+// Analyze reads a query's syntax tree, as DuckDB's json_serialize_sql writes it, and returns what the query can
+// read. ok is false unless the query is one SELECT over one of tables (no join, subquery, CTE or set operation);
+// only conditions joined by AND at the top of its WHERE clause count, each a column of the table compared with
+// a constant.
 //
 // Bounds are read on the date their constant starts with: eventtime >= '2024-09-01T12:00:00Z' needs a date of
 // 2024-09-01 or later, since eventtimes compare as text and start with their date.
-func EventTimeDays(tree []byte, tables ...string) (Days, bool, error) {
+func Analyze(tree []byte, tables ...string) (Scope, bool, error) {
 	var doc struct {
 		Error      bool              `json:"error"`
 		Statements []json.RawMessage `json:"statements"`
 	}
 	if err := json.Unmarshal(tree, &doc); err != nil {
-		return Days{}, false, fmt.Errorf("read syntax tree: %w", err)
+		return Scope{}, false, fmt.Errorf("read syntax tree: %w", err)
 	}
 	if doc.Error || len(doc.Statements) != 1 {
-		return Days{}, false, nil
+		return Scope{}, false, nil
 	}
 	var stmt struct {
 		Node map[string]any `json:"node"`
 	}
 	if err := json.Unmarshal(doc.Statements[0], &stmt); err != nil {
-		return Days{}, false, fmt.Errorf("read syntax tree: %w", err)
+		return Scope{}, false, fmt.Errorf("read syntax tree: %w", err)
 	}
 	n := stmt.Node
 	if str(n["type"]) != "SELECT_NODE" || !emptyCTEs(n["cte_map"]) {
-		return Days{}, false, nil
+		return Scope{}, false, nil
 	}
 	from, _ := n["from_table"].(map[string]any)
 	if str(from["type"]) != "BASE_TABLE" || !oneOf(str(from["table_name"]), tables) {
-		return Days{}, false, nil
+		return Scope{}, false, nil
 	}
 	if base, unsafe := scan(n); base != 1 || unsafe {
-		return Days{}, false, nil
+		return Scope{}, false, nil
 	}
 	names := []string{strings.ToLower(str(from["table_name"]))}
 	if a := str(from["alias"]); a != "" {
 		names = []string{strings.ToLower(a)} // once aliased, the table is known by its alias only
 	}
-	var d Days
-	var to time.Time
+	var sc Scope
+	var ymd [3]string // year, month, day equalities
 	for _, c := range conjuncts(n["where_clause"]) {
-		lo, hi := bounds(c, names)
-		if !lo.IsZero() && lo.After(d.From) {
-			d.From = lo
+		lo, hi := bounds(c, names, "eventtime", time.DateOnly)
+		sc.Event.narrow(lo, hi)
+		for _, col := range []string{"timestamp", "date_partition"} {
+			lo, hi := bounds(c, names, col, "2006/01/02")
+			sc.Key.narrow(lo, hi)
 		}
-		if !hi.IsZero() && (to.IsZero() || hi.Before(to)) {
-			to = hi
+		for i, col := range []string{"year", "month", "day"} {
+			if v, ok := equals(c, names, col); ok {
+				ymd[i] = v
+			}
+		}
+		for _, col := range []string{"region", "region_partition"} {
+			if vs, ok := oneOfValues(c, names, col); ok {
+				sc.Regions = intersect(sc.Regions, vs)
+			}
+		}
+		for _, col := range []string{"account", "account_partition"} {
+			if vs, ok := oneOfValues(c, names, col); ok {
+				sc.Accounts = intersect(sc.Accounts, vs)
+			}
 		}
 	}
-	if d.From.IsZero() {
-		return Days{}, false, nil
+	if lo, hi, ok := partitionDays(ymd); ok {
+		sc.Key.narrow(lo, hi)
 	}
-	d.To = to
-	return d, true, nil
+	return sc, true, nil
+}
+
+// narrow keeps the later lower bound and the earlier upper bound.
+func (d *Days) narrow(lo, hi time.Time) {
+	if !lo.IsZero() && lo.After(d.From) {
+		d.From = lo
+	}
+	if !hi.IsZero() && (d.To.IsZero() || hi.Before(d.To)) {
+		d.To = hi
+	}
+}
+
+// EventTimeDays returns the UTC dates a query's eventtime bounds allow; ok is false without a lower bound (see
+// Analyze).
+func EventTimeDays(tree []byte, tables ...string) (Days, bool, error) {
+	sc, ok, err := Analyze(tree, tables...)
+	if err != nil || !ok || sc.Event.From.IsZero() {
+		return Days{}, false, err
+	}
+	return sc.Event, true, nil
+}
+
+// partitionDays turns year, month and day equalities into a range of dates: a year, a month of a year, or a day.
+func partitionDays(ymd [3]string) (lo, hi time.Time, ok bool) {
+	y, err := strconv.Atoi(ymd[0])
+	if err != nil || len(ymd[0]) != 4 {
+		return
+	}
+	if ymd[1] == "" {
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC), true
+	}
+	m, err := strconv.Atoi(ymd[1])
+	if err != nil || m < 1 || m > 12 {
+		return
+	}
+	first := time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC)
+	if ymd[2] == "" {
+		return first, first.AddDate(0, 1, -1), true
+	}
+	d, err := strconv.Atoi(ymd[2])
+	if err != nil || d < 1 || d > first.AddDate(0, 1, -1).Day() {
+		return
+	}
+	day := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	return day, day, true
+}
+
+// equals returns the constant a condition "col = constant" compares col with, as text (numbers too: month = 9
+// matches '09' in DuckDB, which compares them as numbers).
+func equals(c map[string]any, tables []string, col string) (string, bool) {
+	if str(c["type"]) != "COMPARE_EQUAL" {
+		return "", false
+	}
+	l, r := c["left"], c["right"]
+	if !isColumn(l, tables, col) {
+		l, r = r, l
+	}
+	if !isColumn(l, tables, col) {
+		return "", false
+	}
+	return constValue(r)
+}
+
+// oneOfValues returns the text constants of "col = 'a'" or "col IN ('a', 'b')".
+func oneOfValues(c map[string]any, tables []string, col string) ([]string, bool) {
+	if v, ok := equals(c, tables, col); ok {
+		return []string{v}, true
+	}
+	if str(c["type"]) != "COMPARE_IN" {
+		return nil, false
+	}
+	kids, _ := c["children"].([]any)
+	if len(kids) < 2 || !isColumn(kids[0], tables, col) {
+		return nil, false
+	}
+	var vs []string
+	for _, k := range kids[1:] {
+		v, ok := constValue(k)
+		if !ok {
+			return nil, false
+		}
+		vs = append(vs, v)
+	}
+	return vs, true
+}
+
+// intersect returns the values in both sets; a nil set means any value.
+func intersect(a, b []string) []string {
+	if a == nil {
+		return b
+	}
+	out := []string{}
+	for _, v := range a {
+		if oneOf(v, b) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // scan counts the base tables anywhere in the tree and reports any node that could read rows other than the
@@ -129,12 +254,13 @@ func conjuncts(v any) []map[string]any {
 	return out
 }
 
-// bounds returns the dates one condition sets on eventtime: lo for a lower bound, hi for an upper one.
-func bounds(c map[string]any, tables []string) (lo, hi time.Time) {
+// bounds returns the dates one condition sets on col, whose values start with a date in layout: lo for a lower
+// bound, hi for an upper one.
+func bounds(c map[string]any, tables []string, col, layout string) (lo, hi time.Time) {
 	switch str(c["type"]) {
 	case "COMPARE_BETWEEN":
-		if isEventTime(c["input"], tables) {
-			return constDate(c["lower"]), constDate(c["upper"])
+		if isColumn(c["input"], tables, col) {
+			return constDate(c["lower"], layout), constDate(c["upper"], layout)
 		}
 		return
 	}
@@ -142,21 +268,21 @@ func bounds(c map[string]any, tables []string) (lo, hi time.Time) {
 		return
 	}
 	op := str(c["type"])
-	col, val := c["left"], c["right"]
-	if !isEventTime(col, tables) {
-		col, val = val, col
+	left, val := c["left"], c["right"]
+	if !isColumn(left, tables, col) {
+		left, val = val, left
 		op = flip[op]
 	}
-	if !isEventTime(col, tables) {
+	if !isColumn(left, tables, col) {
 		return
 	}
-	d := constDate(val)
+	d := constDate(val, layout)
 	switch op {
 	case "COMPARE_GREATERTHAN", "COMPARE_GREATERTHANOREQUALTO":
 		return d, time.Time{}
 	case "COMPARE_LESSTHAN":
 		// eventtime < '2024-09-02' leaves out every time of that day (they are longer, so greater).
-		if !d.IsZero() && len(constText(val)) == len(time.DateOnly) {
+		if !d.IsZero() && len(constText(val)) == len(layout) {
 			d = d.AddDate(0, 0, -1)
 		}
 		return time.Time{}, d
@@ -176,8 +302,8 @@ var flip = map[string]string{
 	"COMPARE_EQUAL":                "COMPARE_EQUAL",
 }
 
-// isEventTime reports whether v is the eventtime column, bare or qualified with the table's name.
-func isEventTime(v any, tables []string) bool {
+// isColumn reports whether v is the column col, bare or qualified with the table's name.
+func isColumn(v any, tables []string, col string) bool {
 	m, ok := v.(map[string]any)
 	if !ok || str(m["class"]) != "COLUMN_REF" {
 		return false
@@ -185,9 +311,9 @@ func isEventTime(v any, tables []string) bool {
 	names, _ := m["column_names"].([]any)
 	switch len(names) {
 	case 1:
-		return strings.EqualFold(str(names[0]), "eventtime")
+		return strings.EqualFold(str(names[0]), col)
 	case 2:
-		return strings.EqualFold(str(names[1]), "eventtime") && oneOf(str(names[0]), tables)
+		return strings.EqualFold(str(names[1]), col) && oneOf(str(names[0]), tables)
 	}
 	return false
 }
@@ -206,13 +332,33 @@ func constText(v any) string {
 	return str(val["value"])
 }
 
-// constDate returns the UTC date a text constant starts with, or the zero time.
-func constDate(v any) time.Time {
+// constValue returns a text or integer constant as text.
+func constValue(v any) (string, bool) {
+	if s := constText(v); s != "" {
+		return s, true
+	}
+	m, ok := v.(map[string]any)
+	if !ok || str(m["class"]) != "CONSTANT" {
+		return "", false
+	}
+	val, _ := m["value"].(map[string]any)
+	typ, _ := val["type"].(map[string]any)
+	switch str(typ["id"]) {
+	case "INTEGER", "BIGINT", "SMALLINT", "TINYINT":
+		if f, ok := val["value"].(float64); ok && val["is_null"] != true {
+			return fmt.Sprintf("%02d", int64(f)), true
+		}
+	}
+	return "", false
+}
+
+// constDate returns the UTC date a text constant starts with (in layout), or the zero time.
+func constDate(v any, layout string) time.Time {
 	s := constText(v)
-	if len(s) < 10 {
+	if len(s) < len(layout) {
 		return time.Time{}
 	}
-	d, err := time.Parse(time.DateOnly, s[:10])
+	d, err := time.Parse(layout, s[:len(layout)])
 	if err != nil {
 		return time.Time{}
 	}

@@ -2,6 +2,8 @@ package pushdown_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/trailq/trailq/internal/pushdown"
@@ -76,5 +78,53 @@ func TestEventTimeDaysOfBadSQL(t *testing.T) {
 	}
 	if _, ok, err := pushdown.EventTimeDays(tree, "cloudtrail_logs"); ok || err != nil {
 		t.Errorf("bad SQL: ok=%v err=%v, want false, nil", ok, err)
+	}
+}
+
+func TestAnalyzePartitions(t *testing.T) {
+	tables := []string{"cloudtrail_logs", "cloudtrail_logs_ext"}
+	cases := []struct {
+		sql  string
+		want string
+	}{
+		{`SELECT * FROM cloudtrail_logs WHERE year = '2024' AND month = '09' AND day = '01'`, "key 2024-09-01 to 2024-09-01"},
+		{`SELECT * FROM cloudtrail_logs WHERE year = '2024' AND month = '02'`, "key 2024-02-01 to 2024-02-29"},
+		{`SELECT * FROM cloudtrail_logs WHERE year = 2024 AND month = 9`, "key 2024-09-01 to 2024-09-30"},
+		{`SELECT * FROM cloudtrail_logs WHERE year = '2024'`, "key 2024-01-01 to 2024-12-31"},
+		{`SELECT * FROM cloudtrail_logs WHERE month = '09' AND day = '01'`, ""}, // no year
+		{`SELECT * FROM cloudtrail_logs WHERE year = '2024' AND month = '13'`, ""},
+		{`SELECT * FROM cloudtrail_logs_ext AS "cloudtrail_logs_pp" WHERE "timestamp" >= '2024/09/01' AND "timestamp" < '2024/09/08'`, "key 2024-09-01 to 2024-09-07"},
+		{`SELECT * FROM cloudtrail_logs_ext WHERE date_partition BETWEEN '2024/09/01' AND '2024/09/03'`, "key 2024-09-01 to 2024-09-03"},
+		{`SELECT * FROM cloudtrail_logs WHERE region = 'us-east-1' AND eventtime >= '2024-09-01'`, "event from 2024-09-01; regions [us-east-1]"},
+		{`SELECT * FROM cloudtrail_logs_ext WHERE region_partition IN ('eu-west-1', 'us-east-1') AND region = 'us-east-1'`, "regions [us-east-1]"},
+		{`SELECT * FROM cloudtrail_logs_ext WHERE account IN ('111122223333', '444455556666')`, "accounts [111122223333 444455556666]"},
+		{`SELECT * FROM cloudtrail_logs WHERE region = 'us-east-1' OR region = 'eu-west-1'`, ""},
+		{`SELECT * FROM cloudtrail_logs WHERE year = '2024' AND month = '09' AND eventtime >= '2024-09-10'`, "event from 2024-09-10; key 2024-09-01 to 2024-09-30"},
+	}
+	for _, c := range cases {
+		tree, err := store.SyntaxTree(context.Background(), c.sql)
+		if err != nil {
+			t.Fatalf("%s: %v", c.sql, err)
+		}
+		sc, ok, err := pushdown.Analyze(tree, tables...)
+		if err != nil || !ok {
+			t.Fatalf("%s: ok=%v err=%v", c.sql, ok, err)
+		}
+		var parts []string
+		if !sc.Event.From.IsZero() {
+			parts = append(parts, "event "+sc.Event.String())
+		}
+		if !sc.Key.From.IsZero() {
+			parts = append(parts, "key "+sc.Key.String())
+		}
+		if sc.Regions != nil {
+			parts = append(parts, fmt.Sprintf("regions %v", sc.Regions))
+		}
+		if sc.Accounts != nil {
+			parts = append(parts, fmt.Sprintf("accounts %v", sc.Accounts))
+		}
+		if got := strings.Join(parts, "; "); got != c.want {
+			t.Errorf("%s\n  scope = %q, want %q", c.sql, got, c.want)
+		}
 	}
 }
