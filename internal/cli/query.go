@@ -241,11 +241,15 @@ func queryWindow(ctx context.Context, f *Factory, opts *QueryOptions, sql string
 		what = append(what, "account "+strings.Join(sc.Accounts, ", "))
 		why = append(why, "account")
 	}
+	lag := ""
+	if !sc.Event.From.IsZero() {
+		lag = "--lag " + shortDuration(opts.Lag) + "; "
+	}
 	return func(lo *ingest.Options) {
 		lo.Window = win
 		lo.Regions, lo.Accounts = sc.Regions, sc.Accounts
-		fmt.Fprintf(f.IO.ErrOut, "The query reads %s: loading the log files of %s only (--lag %s; --all-logs loads every file).\n",
-			strings.Join(why, ", "), strings.Join(what, ", "), shortDuration(opts.Lag))
+		fmt.Fprintf(f.IO.ErrOut, "The query reads %s: loading the log files of %s only (%s--all-logs loads every file).\n",
+			strings.Join(why, ", "), strings.Join(what, ", "), lag)
 	}, nil
 }
 
