@@ -226,6 +226,8 @@ func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event,
 	// DuckDB writes the useridentity struct as JSON text itself: much cheaper than the driver building a map per
 	// row and the store writing it out again. (The SQL shown to users keeps Athena's plain column.)
 	sql = strings.Replace(sql, "recipientaccountid, useridentity,", "recipientaccountid, CAST(to_json(useridentity) AS VARCHAR) AS useridentity,", 1)
+	// The rows are ordered here, fully; DuckDB need not sort them first.
+	sql = strings.TrimSuffix(strings.TrimSpace(sql), "\nORDER BY eventtime, eventid")
 	rows, err := st.Query(ctx, sql)
 	if err != nil {
 		return nil, err
