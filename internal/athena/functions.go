@@ -218,74 +218,49 @@ func convertJSONPath(p string) (string, error) {
 	}), nil
 }
 
-func dateParse(c *converter, pos int, args [][]node) []node {
-	if len(args) != 2 {
-		c.fail(pos, "date_parse takes 2 arguments, got %d", len(args))
-		return nil
-	}
-	if f, ok := stringLit(args[1]); ok {
-		conv, err := mysqlToStrftime(f, true)
+// withFormat translates name(value, format): a constant format is converted by conv and handed to build, which
+// makes DuckDB's call; any other format goes to the athena_<name> macro, which converts it at run time.
+func withFormat(name string, conv func(string) (string, error), build func(c *converter, pos int, value []node, format string) []node) func(c *converter, pos int, args [][]node) []node {
+	return func(c *converter, pos int, args [][]node) []node {
+		if len(args) != 2 {
+			c.fail(pos, "%s takes 2 arguments, got %d", name, len(args))
+			return nil
+		}
+		f, ok := stringLit(args[1])
+		if !ok {
+			return call(pos, "athena_"+name, args...)
+		}
+		format, err := conv(f)
 		if err != nil {
 			c.fail(args[1][0].pos(), "%v", err)
 			return nil
 		}
-		if !strings.Contains(conv, "%Y") && !strings.Contains(conv, "%y") {
+		return build(c, pos, args[0], format)
+	}
+}
+
+func mysqlParse(f string) (string, error)  { return mysqlToStrftime(f, true) }
+func mysqlFormat(f string) (string, error) { return mysqlToStrftime(f, false) }
+
+var (
+	dateParse = withFormat("date_parse", mysqlParse, func(_ *converter, pos int, value []node, format string) []node {
+		if !strings.Contains(format, "%Y") && !strings.Contains(format, "%y") {
 			// Trino's dates default to 1970-01-01, DuckDB's to 1900-01-01.
-			s := append(gen(pos, "'1970 '", " ", "||", " "), group(pos, args[0]))
-			return call(pos, "strptime", s, gen(pos, sqlString("%Y "+conv)))
+			s := append(gen(pos, "'1970 '", " ", "||", " "), group(pos, value))
+			return call(pos, "strptime", s, gen(pos, sqlString("%Y "+format)))
 		}
-		return call(pos, "strptime", args[0], gen(pos, sqlString(conv)))
-	}
-	return call(pos, "athena_date_parse", args...)
-}
-
-func dateFormat(c *converter, pos int, args [][]node) []node {
-	if len(args) != 2 {
-		c.fail(pos, "date_format takes 2 arguments, got %d", len(args))
-		return nil
-	}
-	if f, ok := stringLit(args[1]); ok {
-		conv, err := mysqlToStrftime(f, false)
-		if err != nil {
-			c.fail(args[1][0].pos(), "%v", err)
-			return nil
-		}
-		return call(pos, "strftime", args[0], gen(pos, sqlString(conv)))
-	}
-	return call(pos, "athena_date_format", args...)
-}
-
-func parseDatetime(c *converter, pos int, args [][]node) []node {
-	if len(args) != 2 {
-		c.fail(pos, "parse_datetime takes 2 arguments, got %d", len(args))
-		return nil
-	}
-	if f, ok := stringLit(args[1]); ok {
-		conv, err := javaToStrftime(f)
-		if err != nil {
-			c.fail(args[1][0].pos(), "%v", err)
-			return nil
-		}
-		parsed := call(pos, "strptime", args[0], gen(pos, sqlString(conv)))
+		return call(pos, "strptime", value, gen(pos, sqlString(format)))
+	})
+	dateFormat     = withFormat("date_format", mysqlFormat, strftimeCall)
+	formatDatetime = withFormat("format_datetime", javaToStrftime, strftimeCall)
+	parseDatetime  = withFormat("parse_datetime", javaToStrftime, func(c *converter, pos int, value []node, format string) []node {
+		parsed := call(pos, "strptime", value, gen(pos, sqlString(format)))
 		return castTo("TIMESTAMPTZ")(c, pos, [][]node{parsed})
-	}
-	return call(pos, "athena_parse_datetime", args...)
-}
+	})
+)
 
-func formatDatetime(c *converter, pos int, args [][]node) []node {
-	if len(args) != 2 {
-		c.fail(pos, "format_datetime takes 2 arguments, got %d", len(args))
-		return nil
-	}
-	if f, ok := stringLit(args[1]); ok {
-		conv, err := javaToStrftime(f)
-		if err != nil {
-			c.fail(args[1][0].pos(), "%v", err)
-			return nil
-		}
-		return call(pos, "strftime", args[0], gen(pos, sqlString(conv)))
-	}
-	return call(pos, "athena_format_datetime", args...)
+func strftimeCall(_ *converter, pos int, value []node, format string) []node {
+	return call(pos, "strftime", value, gen(pos, sqlString(format)))
 }
 
 // dateAdd keeps dates dates when the unit is a day or longer (DuckDB would make a timestamp).
