@@ -2,13 +2,22 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/signin"
 )
 
 // LoadOptions are the flags of trailq load.
 type LoadOptions struct {
 	SourceOptions
+	Since, Until string
+	TZ           string
+	UTC          bool
+	Lag          time.Duration
 }
 
 // NewCmdLoad builds "trailq load".
@@ -21,6 +30,9 @@ func NewCmdLoad(f *Factory, runF func(context.Context, *LoadOptions) error) *cob
 objects) and adds their records. Files that are not trail logs (digest, Insights and AWS Config files) are
 skipped and counted. A broken file is named with the reason and every good record in it is still loaded.
 
+With --since (and --until), only the log files of that period are read: the UTC dates it spans, plus a
+margin (--lag) for files delivered after its end; over S3 only those day folders are listed.
+
 EXIT STATUS
   0  the load finished (files with problems are listed, not fatal)
   1  an error, or a problem under --strict
@@ -28,7 +40,8 @@ EXIT STATUS
   130  interrupted: what was read before is kept`,
 		Example: `  trailq load --source ./AWSLogs
   trailq load --source s3://my-trail-bucket/ --profile audit --account 111122223333 --region us-east-1
-  trailq load --source ./AWSLogs --store ./audit.duckdb --strict`,
+  trailq load --source ./AWSLogs --store ./audit.duckdb --strict
+  trailq load --source s3://my-trail-bucket/ --since 90d          # the last 90 days only`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.NoLoad = false
@@ -42,6 +55,12 @@ EXIT STATUS
 	addSourceFlags(cmd, &opts.SourceOptions)
 	addTrailFilterFlags(cmd, &opts.SourceOptions)
 	cmd.Flags().Lookup("no-load").Hidden = true
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Since, "since", "", "load only the logs from this time on: a date, date-time, RFC 3339 time or relative time (90d, 24h)")
+	fl.StringVar(&opts.Until, "until", "", "with --since: end of the period (a date includes the whole day; default: now)")
+	fl.StringVar(&opts.TZ, "tz", "", "IANA time zone that --since/--until are read in (default: local)")
+	fl.BoolVar(&opts.UTC, "utc", false, "read --since/--until in UTC")
+	fl.DurationVar(&opts.Lag, "lag", signin.DefaultLag, "with --since: also read log files delivered this long after the period's end")
 	return cmd
 }
 
@@ -50,9 +69,46 @@ func runLoad(ctx context.Context, f *Factory, opts *LoadOptions) error {
 	if opts.Source == "" {
 		return usageErrorf("load needs --source (a folder, a file, or s3://bucket/prefix)")
 	}
-	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, nil)
+	hook, err := opts.window(f)
+	if err != nil {
+		return err
+	}
+	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, hook)
 	if err != nil {
 		return err
 	}
 	return st.Close()
+}
+
+// window returns the load hook of --since/--until, or nil.
+func (o *LoadOptions) window(f *Factory) (LoadHook, error) {
+	switch {
+	case o.Since == "" && o.Until == "":
+		return nil, nil
+	case o.Since == "":
+		return nil, usageErrorf("--until needs --since")
+	case o.UTC && o.TZ != "":
+		return nil, usageErrorf("give --tz or --utc, not both")
+	case o.Lag < 0:
+		return nil, usageErrorf("--lag must not be negative")
+	}
+	loc, err := zoneOf(f, o.TZ, o.UTC)
+	if err != nil {
+		return nil, err
+	}
+	now := f.Now()
+	var w signin.Window
+	if w.Start, err = signin.ParseTime(o.Since, now, loc, false); err != nil {
+		return nil, &UsageError{Err: fmt.Errorf("--since: %w", err)}
+	}
+	if o.Until != "" {
+		if w.End, err = signin.ParseTime(o.Until, now, loc, true); err != nil {
+			return nil, &UsageError{Err: fmt.Errorf("--until: %w", err)}
+		}
+	}
+	lw, ok := signin.LoadWindow(w, now, o.Lag)
+	if !ok {
+		return nil, nil
+	}
+	return func(lo *ingest.Options) { lo.Window = &lw }, nil
 }

@@ -340,3 +340,22 @@ func TestQueryLoadsOnlyItsPartitions(t *testing.T) {
 		t.Errorf("manifest: exit %d, %q; want the 2 files of eu-north-1 on 2024-09-01\n%s", r.code, r.out, r.errOut)
 	}
 }
+
+// trailq load --since/--until reads the files of that period (and the delivery margin) only.
+func TestLoadSinceUntil(t *testing.T) {
+	src := writeSigninTree(t, tokyoDayFiles)
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	cache := t.TempDir()
+	r := run(t, cache, "", "load", "--source", src, "--store", storePath, "--since", "2024-09-01", "--until", "2024-09-01", "--utc")
+	if r.code != 0 || !strings.Contains(r.errOut, "Loaded 4 new objects") {
+		t.Fatalf("exit %d, want the 4 files of 2024-09-01 and 2024-09-02 (the margin):\n%s", r.code, r.errOut)
+	}
+	r = run(t, cache, "", "load", "--source", src, "--store", storePath, "--until", "2024-09-01")
+	if r.code != ExitUsage || !strings.Contains(r.errOut, "--until needs --since") {
+		t.Errorf("--until alone: exit %d\n%s", r.code, r.errOut)
+	}
+	r = run(t, cache, "", "load", "--source", src, "--store", storePath)
+	if r.code != 0 || !strings.Contains(r.errOut, "Loaded 3 new objects") {
+		t.Errorf("a load without a period reads the other 3 files: exit %d\n%s", r.code, r.errOut)
+	}
+}

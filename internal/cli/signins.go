@@ -132,11 +132,14 @@ EXIT STATUS
 }
 
 // zone returns the --tz/--utc zone, else $TZ, else the local zone.
-func (o *SigninsOptions) zone(f *Factory) (*time.Location, error) {
-	if o.UTC {
+func (o *SigninsOptions) zone(f *Factory) (*time.Location, error) { return zoneOf(f, o.TZ, o.UTC) }
+
+// zoneOf returns the zone of --tz (tz) or --utc, else $TZ, else the local zone.
+func zoneOf(f *Factory, tz string, utc bool) (*time.Location, error) {
+	if utc {
 		return time.UTC, nil
 	}
-	name := o.TZ
+	name := tz
 	if name == "" {
 		// $TZ as the C library reads it; a value Go cannot load (a POSIX rule such as JST-9) leaves the
 		// local zone, which the Go runtime derived from the same variable.
