@@ -88,10 +88,9 @@ func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-// Load is a series of load transactions on one connection. Each Commit writes the staged
-// rows and the manifest entries of the files they came from in one transaction, so a crash leaves every file
-// loaded once or not at all (a large file committed in parts is marked loading until its last part, and read again
-// by the next load).
+// Load is a series of load transactions on one connection. Each Commit writes the staged rows and the manifest
+// entries of the files they came from in one transaction, so a crash leaves every file loaded once or not at all
+// (a large file committed in parts is marked loading until its last part, and read again by the next load).
 type Load struct {
 	conn     *sql.Conn
 	app      *duckdb.Appender     // staging rows
@@ -108,8 +107,7 @@ type Load struct {
 	rows     *rowBuffer
 	nextID   int64 // next file id
 	// hashes holds the content hash of every row the store has, so that an identical record is stored once.
-	hashes      *hashSet
-	resetMemory bool // the memory limit was set for the load
+	hashes *hashSet
 }
 
 // loadMemoryLimit bounds DuckDB's buffer memory during a load.
@@ -165,7 +163,6 @@ func (l *Load) begin(ctx context.Context) error {
 	if _, err := l.conn.ExecContext(ctx, `SET memory_limit = '`+loadMemoryLimit+`'`); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
-	l.resetMemory = true
 	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
@@ -399,9 +396,7 @@ func (l *Load) Close() error {
 	if _, err := l.conn.ExecContext(context.WithoutCancel(context.Background()), `ROLLBACK`); err != nil && first == nil {
 		_ = err // no open transaction is fine
 	}
-	if l.resetMemory {
-		_, _ = l.conn.ExecContext(context.WithoutCancel(context.Background()), `RESET memory_limit`)
-	}
+	_, _ = l.conn.ExecContext(context.WithoutCancel(context.Background()), `RESET memory_limit`)
 	if err := l.conn.Close(); err != nil && first == nil {
 		first = err
 	}
