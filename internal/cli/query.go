@@ -81,7 +81,7 @@ EXIT STATUS
 	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop the query after this long (0: no limit)")
 	cmd.Flags().DurationVar(&opts.Lag, "lag", signin.DefaultLag, "with eventtime bounds, also load log files delivered this long after the last day")
-	cmd.Flags().BoolVar(&opts.AllLogs, "all-logs", false, "load every log file, not only the days the query's eventtime bounds allow")
+	cmd.Flags().BoolVar(&opts.AllLogs, "all-logs", false, "load every log file, not only those the query's WHERE clause allows (eventtime bounds, partitions)")
 	return cmd
 }
 
