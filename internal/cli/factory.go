@@ -190,7 +190,8 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 			return nil, nil, withHint(fmt.Errorf("open store %s: %w", path, err), "load logs first with --source")
 		}
 	}
-	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly, Sandbox: readOnly, InitSQL: athena.InitSQL()})
+	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly, Sandbox: readOnly, InitSQL: athena.InitSQL(),
+		Notify: func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -379,7 +379,15 @@ func TestSignInTableAddedToOlderStore(t *testing.T) {
 		t.Errorf("read-only older store: sign-in table = %s, want %s", got, store.LogsView)
 	}
 	ro.Close()
-	openStore(t, storePath, false).Close()
+	var told []string
+	up, err := store.Open(context.Background(), storePath, store.Options{Notify: func(m string) { told = append(told, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Close()
+	if len(told) != 1 || !strings.Contains(told[0], "Upgrading the store") {
+		t.Errorf("upgrade messages %q, want one", told)
+	}
 	checkSignIns(t, openStore(t, storePath, true), 50)
 }
 

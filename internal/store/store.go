@@ -30,6 +30,8 @@ type Options struct {
 	// InitSQL runs on every new connection (e.g. CREATE TEMP MACRO for Athena functions); it must not write to
 	// the database, so that it works on read-only stores too.
 	InitSQL []string
+	// Notify, when set, is told of slow one-time work when the store is opened (an upgrade of an older store).
+	Notify func(msg string)
 }
 
 // Store is an open DuckDB store file.
@@ -149,7 +151,7 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, openErr(path, err)
 	}
 	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, sandbox: opts.Sandbox}
-	if err := s.init(ctx); err != nil {
+	if err := s.init(ctx, opts.Notify); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -166,7 +168,7 @@ func openErr(path string, err error) error {
 	return fmt.Errorf("open store %s: %w", path, err)
 }
 
-func (s *Store) init(ctx context.Context) error {
+func (s *Store) init(ctx context.Context, notify func(string)) error {
 	if s.readOnly {
 		var v string
 		err := s.db.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'schema'`).Scan(&v)
@@ -189,7 +191,7 @@ func (s *Store) init(ctx context.Context) error {
 	case err == nil && v != SchemaVersion:
 		return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and load again", s.path, v, SchemaVersion)
 	case err == nil:
-		return s.addSignIns(ctx, tx)
+		return s.addSignIns(ctx, tx, notify)
 	}
 	for _, ddl := range schemaDDL() {
 		if _, err := tx.ExecContext(ctx, ddl); err != nil {
@@ -206,13 +208,16 @@ func (s *Store) init(ctx context.Context) error {
 }
 
 // addSignIns adds the sign-in table to a store made before it existed, filled from the events it holds.
-func (s *Store) addSignIns(ctx context.Context, tx *sql.Tx) error {
+func (s *Store) addSignIns(ctx context.Context, tx *sql.Tx, notify func(string)) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+signInsTable+`'`).Scan(&n); err != nil {
 		return fmt.Errorf("upgrade store: %w", err)
 	}
 	if n > 0 {
 		return nil
+	}
+	if notify != nil {
+		notify("Upgrading the store " + s.path + ": copying its sign-in events into a table of their own (once; a minute for tens of millions of events).")
 	}
 	for _, q := range []string{signInsDDL, signInsViewDDL, signInsFill} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
