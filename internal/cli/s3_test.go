@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -212,4 +213,22 @@ func TestS3LoadInterrupted(t *testing.T) {
 		t.Fatalf("load after the interruption: exit %d, %d GETs\n%s", r.code, gets.Load()-before, r.errOut)
 	}
 	t.Logf("%s objects loaded before the interruption; the next load: %s", lines[1], strings.SplitN(r.errOut, "\n", 2)[0])
+}
+
+// A query with eventtime bounds over S3 lists and fetches only its days, and answers as the folder does.
+func TestS3QueryWithBoundsReadsItsDays(t *testing.T) {
+	url := s3Sample(t)
+	const q = `SELECT count(*), min(eventtime), max(eventtime) FROM cloudtrail_logs WHERE eventtime BETWEEN '2024-01-15' AND '2024-01-16T23:59:59Z'`
+	r := run(t, t.TempDir(), "", "query", "--source", "s3://trail/AWSLogs", "--endpoint-url", url, "--format", "csv", q)
+	if r.code != 0 || !strings.Contains(r.errOut, "loading the log files of 2024-01-15 to 2024-01-17 only") {
+		t.Fatalf("exit %d\n%s", r.code, r.errOut)
+	}
+	var loaded int
+	if _, err := fmt.Sscanf(r.errOut[strings.Index(r.errOut, "Loaded "):], "Loaded %d new objects", &loaded); err != nil || loaded == 0 || loaded >= 200 {
+		t.Errorf("loaded %d objects (%v), want a few: the sample has about 217\n%s", loaded, err, r.errOut)
+	}
+	fromDir := run(t, t.TempDir(), "", "query", "--source", sampleDir, "--all-logs", "--format", "csv", q)
+	if fromDir.code != 0 || fromDir.out != r.out {
+		t.Errorf("from S3:\n%s\nfrom the whole folder:\n%s%s", r.out, fromDir.out, fromDir.errOut)
+	}
 }
