@@ -171,9 +171,6 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 	return nil
 }
 
-// maxWindowDays bounds the days a load lists one by one; a longer window lists everything.
-const maxWindowDays = 400
-
 // queryWindow returns the load hook that limits the load to what the query can read (its eventtime bounds and
 // partition columns), or nil.
 func queryWindow(ctx context.Context, f *Factory, opts *QueryOptions, sql string) (LoadHook, error) {
@@ -222,9 +219,6 @@ func queryWindow(ctx context.Context, f *Factory, opts *QueryOptions, sql string
 			win = &kw
 		}
 		why = append(why, "partition dates "+sc.Key.String())
-	}
-	if win != nil && len(win.Days()) > maxWindowDays {
-		win = nil
 	}
 	if win == nil && sc.Regions == nil && sc.Accounts == nil {
 		return nil, nil

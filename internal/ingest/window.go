@@ -139,6 +139,9 @@ func windowPrefixes(ctx context.Context, src source.Source, w *Window, accounts,
 	if ll, ok := src.(source.LocalLister); ok && ll.ListsLocally() {
 		return nil, false, nil // listed whole and filtered by key: cheap, and nothing outside the trails is missed
 	}
+	if w != nil && len(w.Days()) > maxListedDays {
+		return nil, false, nil // so many day folders cost more than listing everything once
+	}
 	trails, ok, err := DiscoverTrails(ctx, dl, "")
 	if err != nil || !ok {
 		return nil, false, err
@@ -157,6 +160,10 @@ func windowPrefixes(ctx context.Context, src source.Source, w *Window, accounts,
 	}
 	return prefixes, true, nil
 }
+
+// maxListedDays bounds the day folders a windowed load lists one by one for each trail; a longer window lists
+// everything and filters by key.
+const maxListedDays = 400
 
 // keep reports whether an object with key k belongs to the load under the options' window and filters.
 func (o *Options) keep(k cloudtrail.Key) bool {
