@@ -252,22 +252,31 @@ func TestStoreInAPlaceThatCannotBeWritten(t *testing.T) {
 	}
 }
 
-// A query with eventtime bounds loads only the files of the days it can read (and the delivery margin).
-func TestQueryLoadsOnlyItsDays(t *testing.T) {
-	src := writeSigninTree(t, tokyoDayFiles)
-	storePath := filepath.Join(t.TempDir(), "s.duckdb")
-	cache := t.TempDir()
-	r := run(t, cache, "", "query", "--source", src, "--store", storePath, "--format", "csv",
-		"SELECT eventid FROM cloudtrail_logs_mybucket WHERE eventtime >= '2024-09-01T00:00:00Z' AND eventtime < '2024-09-02' ORDER BY eventtime")
+// windowedQuery runs sql over the Tokyo-day tree into a new store, checks its rows (the three events of
+// 2024-09-01 UTC in eu-north-1) and that stderr says what it loaded.
+func windowedQuery(t *testing.T, sql, loading string) (src, storePath, cache string) {
+	t.Helper()
+	src = writeSigninTree(t, tokyoDayFiles)
+	storePath = filepath.Join(t.TempDir(), "s.duckdb")
+	cache = t.TempDir()
+	r := run(t, cache, "", "query", "--source", src, "--store", storePath, "--format", "csv", sql)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
 	}
 	if want := "eventid\nlate\njst-0901-2359\njst-0902-0000\n"; r.out != want {
 		t.Errorf("rows:\n%s\nwant:\n%s", r.out, want)
 	}
-	if !strings.Contains(r.errOut, "loading the log files of 2024-09-01 to 2024-09-02") {
-		t.Errorf("no word of the days loaded:\n%s", r.errOut)
+	if !strings.Contains(r.errOut, loading) {
+		t.Errorf("no word of what was loaded (%q):\n%s", loading, r.errOut)
 	}
+	return src, storePath, cache
+}
+
+// A query with eventtime bounds loads only the files of the days it can read (and the delivery margin).
+func TestQueryLoadsOnlyItsDays(t *testing.T) {
+	src, storePath, cache := windowedQuery(t,
+		"SELECT eventid FROM cloudtrail_logs_mybucket WHERE eventtime >= '2024-09-01T00:00:00Z' AND eventtime < '2024-09-02' ORDER BY eventtime",
+		"loading the log files of 2024-09-01 to 2024-09-02")
 	// The files of 2024-09-01 and 2024-09-02 (the margin) are in the store; those of 08-30, 08-31 and 09-03 are not.
 	count := func() string {
 		r := run(t, cache, "", "query", "--store", storePath, "--no-load", "--format", "csv", "SELECT count(*) FROM cloudtrail_logs")
@@ -280,7 +289,7 @@ func TestQueryLoadsOnlyItsDays(t *testing.T) {
 		t.Errorf("store has %s records after the windowed query, want 5 (4 files)", n)
 	}
 	// A query without a lower bound loads the rest.
-	r = run(t, cache, "", "query", "--source", src, "--store", storePath, "--format", "csv",
+	r := run(t, cache, "", "query", "--source", src, "--store", storePath, "--format", "csv",
 		"SELECT count(*) FROM cloudtrail_logs WHERE eventtime < '2024-09-02'")
 	if r.code != 0 || strings.Contains(r.errOut, "loading the log files of") {
 		t.Fatalf("exit %d: %s", r.code, r.errOut)
@@ -321,21 +330,10 @@ func TestQueryWindowReadsLooseFiles(t *testing.T) {
 
 // Partition columns (year, month, day, region) limit the load as the key says, without a margin.
 func TestQueryLoadsOnlyItsPartitions(t *testing.T) {
-	src := writeSigninTree(t, tokyoDayFiles)
-	storePath := filepath.Join(t.TempDir(), "s.duckdb")
-	cache := t.TempDir()
-	r := run(t, cache, "", "query", "--source", src, "--store", storePath, "--format", "csv",
-		"SELECT eventid FROM cloudtrail_logs WHERE year = '2024' AND month = '09' AND day = '01' AND region = 'eu-north-1' ORDER BY eventtime")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.errOut)
-	}
-	if want := "eventid\nlate\njst-0901-2359\njst-0902-0000\n"; r.out != want {
-		t.Errorf("rows:\n%s\nwant:\n%s", r.out, want)
-	}
-	if !strings.Contains(r.errOut, "loading the log files of 2024-09-01 to 2024-09-01, region eu-north-1 only") {
-		t.Errorf("no word of what was loaded:\n%s", r.errOut)
-	}
-	r = run(t, cache, "", "query", "--store", storePath, "--no-load", "--format", "csv", "SELECT count(*) FROM trailq_objects")
+	_, storePath, cache := windowedQuery(t,
+		"SELECT eventid FROM cloudtrail_logs WHERE year = '2024' AND month = '09' AND day = '01' AND region = 'eu-north-1' ORDER BY eventtime",
+		"loading the log files of 2024-09-01 to 2024-09-01, region eu-north-1 only")
+	r := run(t, cache, "", "query", "--store", storePath, "--no-load", "--format", "csv", "SELECT count(*) FROM trailq_objects")
 	if r.code != 0 || strings.TrimSpace(strings.TrimPrefix(r.out, "_col0\n")) != "2" {
 		t.Errorf("manifest: exit %d, %q; want the 2 files of eu-north-1 on 2024-09-01\n%s", r.code, r.out, r.errOut)
 	}
