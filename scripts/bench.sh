@@ -65,7 +65,7 @@ DUCKDB_VERSION=$(node -p "require('$NODE_DIR/node_modules/@duckdb/node-api/packa
 # or run SQL on a DuckDB file. It prints the number of result rows on stdout and its in-process time on stderr.
 cat >"$NODE_DIR/duck.mjs" <<'EOF'
 import { DuckDBInstance } from '@duckdb/node-api';
-const [mode, a, b] = process.argv.slice(2);
+const [mode, a, b, c] = process.argv.slice(2);
 // CloudTrail's fields with Athena's types (JSON text for the free-form objects).
 const spec = `STRUCT(eventVersion VARCHAR, userIdentity STRUCT("type" VARCHAR, principalId VARCHAR, arn VARCHAR,
  accountId VARCHAR, invokedBy VARCHAR, accessKeyId VARCHAR, userName VARCHAR, onBehalfOf STRUCT(userId VARCHAR,
@@ -90,12 +90,12 @@ if (mode === 'load') {
   sql = `CREATE TABLE cloudtrail AS SELECT unnest(r) FROM (SELECT unnest(Records) AS r
     FROM read_json(${q(a)}, format='unstructured', columns={Records: ${q(spec)}}))`;
 } else if (mode === 'scan') {
-  // The seed sign-in query straight on the .gz files, reading only the fields it needs.
+  // The seed sign-in query straight on the .gz files, reading only the fields it needs (optionally another period).
   inst = await DuckDBInstance.create(':memory:');
   sql = `SELECT r.eventTime, r.eventName, r.userIdentity, r.sourceIPAddress, r.userAgent, r.responseElements
     FROM (SELECT unnest(Records) AS r FROM read_json(${q(a)}, format='unstructured', columns={Records:
       'STRUCT(eventTime VARCHAR, eventName VARCHAR, eventType VARCHAR, userIdentity JSON, sourceIPAddress VARCHAR, userAgent VARCHAR, responseElements JSON)[]'}))
-    WHERE r.eventType = 'AwsConsoleSignIn' AND r.eventTime >= '2024-09-01T00:00:00Z' AND r.eventTime <= '2024-09-30T23:59:59Z'`;
+    WHERE r.eventType = 'AwsConsoleSignIn' AND r.eventTime >= ${q(b || '2024-09-01T00:00:00Z')} AND r.eventTime <= ${q(c || '2024-09-30T23:59:59Z')}`;
 } else {
   inst = await DuckDBInstance.create(a, { access_mode: 'READ_ONLY' });
   sql = b;
@@ -173,6 +173,7 @@ dataset() {
 shq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 
 SEED_SQL="SELECT eventtime, eventname, useridentity, sourceipaddress, useragent, responseelements FROM cloudtrail_logs_mybucket WHERE eventtype = 'AwsConsoleSignIn' AND eventtime >= '2024-09-01T00:00:00Z' AND eventtime <= '2024-09-30T23:59:59Z'"
+DAY_SQL="SELECT eventtime, eventname, useridentity, sourceipaddress, useragent, responseelements FROM cloudtrail_logs_mybucket WHERE eventtype = 'AwsConsoleSignIn' AND eventtime >= '2024-09-03T00:00:00Z' AND eventtime <= '2024-09-03T23:59:59Z'"
 JQ_SEED='.Records[] | select(.eventType == "AwsConsoleSignIn" and .eventTime >= "2024-09-01T00:00:00Z" and .eventTime <= "2024-09-30T23:59:59Z") | [.eventTime, .eventName, .userIdentity, .sourceIPAddress, .userAgent, .responseElements]'
 ZCAT="find AWSLogs -name '*.json.gz' -print0 | xargs -0 zcat"
 
@@ -205,6 +206,11 @@ for s in $SETS; do
 	measure "first-$s-trailq" "$RUNS" "rm -f $DIR/$s-first.duckdb*" "$TRAILQ query --source $d/AWSLogs --store $DIR/$s-first.duckdb --format csv $(shq "$SEED_SQL")"
 	measure "first-$s-duckdb" "$RUNS" "" "node $NODE_DIR/duck.mjs scan '$d/AWSLogs/**/*.json.gz'"
 	measure "first-$s-jq" "$RUNS" "" "cd $d && $ZCAT | jq -c $(shq "$JQ_SEED")"
+	if [ "$s" = B ]; then
+		# A question about one day of the ten: trailq loads that day's files (and the delivery margin) only.
+		measure "day-$s-trailq" "$RUNS" "rm -f $DIR/$s-day.duckdb*" "$TRAILQ query --source $d/AWSLogs --store $DIR/$s-day.duckdb --format csv $(shq "$DAY_SQL")"
+		measure "day-$s-duckdb" "$RUNS" "" "node $NODE_DIR/duck.mjs scan '$d/AWSLogs/**/*.json.gz' 2024-09-03T00:00:00Z 2024-09-03T23:59:59Z"
+	fi
 	rows_t=$(($(wc -l <"$TIMES/first-$s-trailq.out") - 1))
 	rows_d=$(cat "$TIMES/first-$s-duckdb.out")
 	rows_j=$(wc -l <"$TIMES/first-$s-jq.out" | tr -d ' ')
@@ -219,6 +225,10 @@ for s in $SETS; do
 	row "seed sign-in query, never loaded" "trailq query (fresh store)" "first-$s-trailq" "$n" "first-$s-trailq"
 	row "seed sign-in query, never loaded" "DuckDB read_json on .gz" "first-$s-duckdb" "$n" "first-$s-trailq"
 	row "seed sign-in query, never loaded" "zcat \\| jq" "first-$s-jq" "$n" "first-$s-trailq"
+	if [ "$s" = B ]; then
+		row "one-day sign-in query, never loaded" "trailq query (fresh store)" "day-$s-trailq" "$n" "day-$s-trailq"
+		row "one-day sign-in query, never loaded" "DuckDB read_json on .gz" "day-$s-duckdb" "$n" "day-$s-trailq"
+	fi
 	out ""
 	out "Rows of the seed query: trailq $rows_t, DuckDB $rows_d, jq $rows_j."
 	out "Store size: trailq $(mib "$(filesize "$DIR/$s-trailq.duckdb")") MiB ($(awk -v a="$(filesize "$DIR/$s-trailq.duckdb")" -v b="${GZ[$s]}" 'BEGIN {printf "%.2f", a/b}')× the gzip input),"
