@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,10 +13,7 @@ import (
 // LoadOptions are the flags of trailq load.
 type LoadOptions struct {
 	SourceOptions
-	Since, Until string
-	TZ           string
-	UTC          bool
-	Lag          time.Duration
+	PeriodOptions
 }
 
 // NewCmdLoad builds "trailq load".
@@ -55,12 +51,7 @@ EXIT STATUS
 	addSourceFlags(cmd, &opts.SourceOptions)
 	addTrailFilterFlags(cmd, &opts.SourceOptions)
 	cmd.Flags().Lookup("no-load").Hidden = true
-	fl := cmd.Flags()
-	fl.StringVar(&opts.Since, "since", "", "load only the logs from this time on: a date, date-time, RFC 3339 time or relative time (90d, 24h)")
-	fl.StringVar(&opts.Until, "until", "", "with --since: end of the period (a date includes the whole day; default: now)")
-	fl.StringVar(&opts.TZ, "tz", "", "IANA time zone that --since/--until are read in (default: local)")
-	fl.BoolVar(&opts.UTC, "utc", false, "read --since/--until in UTC")
-	fl.DurationVar(&opts.Lag, "lag", signin.DefaultLag, "with --since: also read log files delivered this long after the period's end")
+	opts.addFlags(cmd.Flags(), "", "", "read --since/--until in UTC")
 	return cmd
 }
 
@@ -92,7 +83,7 @@ func (o *LoadOptions) window(f *Factory) (LoadHook, error) {
 	case o.Lag < 0:
 		return nil, usageErrorf("--lag must not be negative")
 	}
-	loc, err := zoneOf(f, o.TZ, o.UTC)
+	loc, err := o.zone(f)
 	if err != nil {
 		return nil, err
 	}

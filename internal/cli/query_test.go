@@ -357,3 +357,21 @@ func TestLoadSinceUntil(t *testing.T) {
 		t.Errorf("a load without a period reads the other 3 files: exit %d\n%s", r.code, r.errOut)
 	}
 }
+
+// --cpuprofile and --memprofile write profiles that go tool pprof reads.
+func TestProfileFlags(t *testing.T) {
+	dir := t.TempDir()
+	cpu, mem := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "mem.prof")
+	r := run(t, t.TempDir(), "", "--cpuprofile", cpu, "--memprofile", mem, "query", "--source", sampleDir,
+		"--store", filepath.Join(dir, "s.duckdb"), "--format", "csv", "SELECT count(*) FROM cloudtrail_logs")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	for _, p := range []string{cpu, mem} {
+		b, err := os.ReadFile(p)
+		// pprof files are gzipped protocol buffers.
+		if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+			t.Errorf("%s: %d bytes, %v; want a gzipped profile", p, len(b), err)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/ingest"
@@ -21,24 +22,21 @@ import (
 // SigninsOptions are the flags of trailq signins.
 type SigninsOptions struct {
 	SourceOptions
-	Since, Until string
-	TZ           string
-	UTC          bool
-	Lag          time.Duration
-	Kinds        []string
-	All          bool
-	Users        []string
-	Accounts     []string
-	Regions      []string
-	IPs          []string
-	Failed       bool
-	Root         bool
-	NoMFA        bool
-	Summary      bool
-	Format       string
-	Chart        string
-	SQL          bool
-	Wide         bool
+	PeriodOptions
+	Kinds    []string
+	All      bool
+	Users    []string
+	Accounts []string
+	Regions  []string
+	IPs      []string
+	Failed   bool
+	Root     bool
+	NoMFA    bool
+	Summary  bool
+	Format   string
+	Chart    string
+	SQL      bool
+	Wide     bool
 }
 
 // NewCmdSignins builds "trailq signins".
@@ -109,11 +107,7 @@ EXIT STATUS
 	}
 	addSourceFlags(cmd, &opts.SourceOptions)
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Since, "since", "30d", "start of the period: a date, date-time, RFC 3339 time or relative time (7d, 24h)")
-	fl.StringVar(&opts.Until, "until", "", "end of the period (a date includes the whole day; default: now)")
-	fl.StringVar(&opts.TZ, "tz", "", "IANA time zone that --since/--until are read in and times are shown in (default: local)")
-	fl.BoolVar(&opts.UTC, "utc", false, "read and show times in UTC")
-	fl.DurationVar(&opts.Lag, "lag", signin.DefaultLag, "also read log files delivered this long after the period's end")
+	opts.addFlags(fl, "30d", " and times are shown in", "read and show times in UTC")
 	fl.StringSliceVar(&opts.Kinds, "kind", nil, "event names to list, e.g. ConsoleLogin,CheckMfa,SwitchRole (case-insensitive)")
 	fl.BoolVar(&opts.All, "all", false, "list every sign-in step, not only sign-in attempts")
 	fl.StringSliceVar(&opts.Users, "user", nil, "user name, principal or ARN; * and ? match anything (repeatable)")
@@ -131,8 +125,25 @@ EXIT STATUS
 	return cmd
 }
 
+// PeriodOptions are the flags that name a period: --since, --until, --tz/--utc and the delivery margin --lag.
+type PeriodOptions struct {
+	Since, Until string
+	TZ           string
+	UTC          bool
+	Lag          time.Duration
+}
+
+// addFlags adds the period flags; shown says what else the zone is for, utcHelp is --utc's help.
+func (o *PeriodOptions) addFlags(fl *pflag.FlagSet, since, shown, utcHelp string) {
+	fl.StringVar(&o.Since, "since", since, "start of the period: a date, date-time, RFC 3339 time or relative time (7d, 24h)")
+	fl.StringVar(&o.Until, "until", "", "end of the period (a date includes the whole day; default: now)")
+	fl.StringVar(&o.TZ, "tz", "", "IANA time zone that --since/--until are read in"+shown+" (default: local)")
+	fl.BoolVar(&o.UTC, "utc", false, utcHelp)
+	fl.DurationVar(&o.Lag, "lag", signin.DefaultLag, "also read log files delivered this long after the period's end")
+}
+
 // zone returns the --tz/--utc zone, else $TZ, else the local zone.
-func (o *SigninsOptions) zone(f *Factory) (*time.Location, error) { return zoneOf(f, o.TZ, o.UTC) }
+func (o *PeriodOptions) zone(f *Factory) (*time.Location, error) { return zoneOf(f, o.TZ, o.UTC) }
 
 // zoneOf returns the zone of --tz (tz) or --utc, else $TZ, else the local zone.
 func zoneOf(f *Factory, tz string, utc bool) (*time.Location, error) {
