@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -88,12 +90,15 @@ func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-// Load is a series of load transactions on one connection. Each Commit writes the staged rows and the manifest
-// entries of the files they came from in one transaction, so a crash leaves every file loaded once or not at all
-// (a large file committed in parts is marked loading until its last part, and read again by the next load).
+// Load is a series of load transactions on one connection. The rows of a transaction go to a new part file; each
+// Commit finishes that file and, in one transaction, lists it and writes the manifest entries of the files its
+// rows came from, so a crash leaves every file loaded once or not at all (a large file committed in parts is
+// marked loading until its last part, and read again by the next load).
 type Load struct {
+	st       *Store
 	conn     *sql.Conn
-	app      *duckdb.Appender     // staging rows
+	part     *partWriter          // this transaction's rows; nil until it has one
+	dropped  []int64              // files whose rows this transaction removes (replaced objects)
 	signIns  *duckdb.Appender     // the rows that can be sign-in events, again
 	objects  *duckdb.Appender     // manifest
 	problems *duckdb.Appender     // load report
@@ -122,6 +127,27 @@ type openFile struct {
 	kept      int  // problems appended to the problems table
 	committed bool // a "loading" manifest row was committed for it
 	done      bool // its final row is appended
+	part      partValues
+}
+
+// partValues are the partition and file columns, the same for every record of an object.
+type partValues struct {
+	region, year, month, day, account, path *string
+	fromKey                                 bool // the key gave the date; else it comes from each record
+}
+
+func newPartValues(f *File) partValues {
+	region, year, month, day := f.Parsed.Partition()
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	path := f.Path
+	return partValues{region: opt(region), year: opt(year), month: opt(month), day: opt(day),
+		account: opt(f.Parsed.Account), path: &path,
+		fromKey: f.Parsed.Kind == cloudtrail.KindLog && !f.Parsed.Date.IsZero()}
 }
 
 // CommitStats says what a commit did.
@@ -141,7 +167,7 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
-	l := &Load{conn: conn, open: map[string]*openFile{}, rows: newRowBuffer()}
+	l := &Load{st: s, conn: conn, open: map[string]*openFile{}, rows: newRowBuffer()}
 	if err := l.begin(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -150,6 +176,12 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 }
 
 func (l *Load) begin(ctx context.Context) error {
+	if err := l.st.removeOrphans(ctx, l.conn); err != nil {
+		return fmt.Errorf("begin load: %w", err)
+	}
+	if err := os.MkdirAll(l.st.partsDir, 0o700); err != nil {
+		return fmt.Errorf("begin load: create parts folder: %w", err)
+	}
 	stored, err := l.readHashes(ctx)
 	if err != nil {
 		return err
@@ -168,9 +200,6 @@ func (l *Load) begin(ctx context.Context) error {
 	}
 	return l.conn.Raw(func(dc any) error {
 		var err error
-		if l.app, err = duckdb.NewAppender(dc.(driver.Conn), "", "", EventsTable); err != nil {
-			return fmt.Errorf("begin load: %w", err)
-		}
 		if l.signIns, err = duckdb.NewAppender(dc.(driver.Conn), "", "", signInsTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
@@ -203,7 +232,7 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 		// and a commit's worth of them would otherwise stay in memory until the commit.
 		hdr := *f
 		hdr.Records, hdr.Problems = nil, nil
-		of = &openFile{f: &hdr, id: l.nextID}
+		of = &openFile{f: &hdr, id: l.nextID, part: newPartValues(f)}
 		l.nextID++
 		l.open[f.Key] = of
 		l.pending = append(l.pending, of)
@@ -220,12 +249,18 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 		if !l.keep[i] {
 			continue
 		}
-		row := l.rows.values(r, of)
-		if err := l.app.AppendRow(row...); err != nil {
+		if l.part == nil {
+			p, err := newPartWriter(l.st.partsDir, newPartName())
+			if err != nil {
+				return fmt.Errorf("load %s: %w", f.Key, err)
+			}
+			l.part = p
+		}
+		if err := l.part.add(r, of); err != nil {
 			return fmt.Errorf("load %s: %w", f.Key, err)
 		}
 		if IsSignInCandidate(r.EventSource.S, r.EventType.S) {
-			if err := l.signIns.AppendRow(row...); err != nil {
+			if err := l.signIns.AppendRow(l.rows.values(r, of)...); err != nil {
 				return fmt.Errorf("load %s: %w", f.Key, err)
 			}
 		}
@@ -268,16 +303,29 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 // transaction on the same load.
 func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 	st := CommitStats{Records: l.staged, Inserted: l.inserted, Duplicates: l.staged - l.inserted}
-	for _, a := range []*duckdb.Appender{l.app, l.signIns} {
-		if err := a.Flush(); err != nil {
-			return st, fmt.Errorf("commit load: %w", err)
+	if err := l.signIns.Flush(); err != nil {
+		return st, fmt.Errorf("commit load: %w", err)
+	}
+	created, retired, err := l.commitParts(ctx)
+	if err != nil {
+		return st, err
+	}
+	removeCreated := func() {
+		for _, n := range created {
+			os.Remove(filepath.Join(l.st.partsDir, n))
 		}
 	}
 	if err := l.writeManifest(ctx, &st); err != nil {
+		removeCreated()
 		return st, err
 	}
 	if _, err := l.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		removeCreated()
 		return st, fmt.Errorf("commit load: %w", err)
+	}
+	for _, n := range retired {
+		// A reader that has the file open keeps reading it; a later load removes what is left (removeOrphans).
+		os.Remove(filepath.Join(l.st.partsDir, n))
 	}
 	for _, of := range l.pending {
 		if !of.done {
@@ -290,6 +338,46 @@ func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 		return st, fmt.Errorf("commit load: %w", err)
 	}
 	return st, nil
+}
+
+// commitParts finishes this transaction's part file and rewrites the parts that hold rows of replaced objects,
+// lists them in the transaction and points the events view at them. It returns the files the commit adds and
+// those it replaces; a failed commit must remove the first.
+func (l *Load) commitParts(ctx context.Context) (created, retired []string, err error) {
+	if l.part == nil && len(l.dropped) == 0 {
+		return nil, nil, nil
+	}
+	defer func() {
+		if err != nil {
+			for _, n := range created {
+				os.Remove(filepath.Join(l.st.partsDir, n))
+			}
+		}
+	}()
+	if p := l.part; p != nil {
+		l.part = nil
+		if err := p.finish(); err != nil {
+			p.discard()
+			return nil, nil, fmt.Errorf("commit load: %w", err)
+		}
+		created = append(created, p.name)
+		if _, err := l.conn.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, p.name, p.rows, time.Now().UTC()); err != nil {
+			return created, nil, fmt.Errorf("commit load: %w", err)
+		}
+	}
+	if len(l.dropped) > 0 {
+		c, r, err := l.st.rewriteWithout(ctx, l.conn, l.dropped)
+		created = append(created, c...)
+		if err != nil {
+			return created, nil, fmt.Errorf("commit load: %w", err)
+		}
+		retired = r
+		l.dropped = nil
+	}
+	if err := l.st.writeEventsView(ctx, l.conn); err != nil {
+		return created, nil, fmt.Errorf("commit load: %w", err)
+	}
+	return created, retired, nil
 }
 
 // readHashes reads the content hashes of the rows the store has, sorted.
@@ -316,7 +404,24 @@ func (l *Load) readHashes(ctx context.Context) ([]uint64, error) {
 // dropKey removes what the store holds of an earlier (or unfinished) version of an object.
 func (l *Load) dropKey(ctx context.Context, key string) error {
 	old := `SELECT file_id FROM ` + objectsTable + ` WHERE key = ?`
-	rows, err := l.conn.QueryContext(ctx, `DELETE FROM `+EventsTable+` WHERE _file_id IN (`+old+`) RETURNING _hash`, key)
+	ids, err := l.conn.QueryContext(ctx, old, key)
+	if err != nil {
+		return fmt.Errorf("replace %s: %w", key, err)
+	}
+	for ids.Next() {
+		var id int64
+		if err := ids.Scan(&id); err != nil {
+			ids.Close()
+			return fmt.Errorf("replace %s: %w", key, err)
+		}
+		l.dropped = append(l.dropped, id)
+	}
+	ids.Close()
+	if err := ids.Err(); err != nil {
+		return fmt.Errorf("replace %s: %w", key, err)
+	}
+	// The rows go: from the native table now, from the part files at the commit (rewriteWithout).
+	rows, err := l.conn.QueryContext(ctx, `SELECT _hash FROM `+EventsTable+` WHERE _file_id IN (`+old+`)`, key)
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
@@ -335,6 +440,7 @@ func (l *Load) dropKey(ctx context.Context, key string) error {
 	}
 	l.hashes.drop(gone)
 	for _, q := range []string{
+		`DELETE FROM ` + nativeTable + ` WHERE _file_id IN (` + old + `)`,
 		`DELETE FROM ` + signInsTable + ` WHERE _file_id IN (` + old + `)`,
 		`DELETE FROM ` + problemsTable + ` WHERE file_id IN (` + old + `)`,
 		`DELETE FROM ` + objectsTable + ` WHERE key = ?`,
@@ -385,7 +491,11 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 // Close ends the load, rolling back what was not committed.
 func (l *Load) Close() error {
 	var first error
-	for _, a := range []*duckdb.Appender{l.app, l.signIns, l.objects, l.problems} {
+	if l.part != nil {
+		l.part.discard() // rows of a transaction that is rolled back
+		l.part = nil
+	}
+	for _, a := range []*duckdb.Appender{l.signIns, l.objects, l.problems} {
 		if a == nil {
 			continue
 		}

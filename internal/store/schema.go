@@ -5,8 +5,9 @@ import "strings"
 // SchemaVersion is bumped when the tables change shape; an older store is rebuilt from its sources.
 const SchemaVersion = "1"
 
-// Table names. EventsTable holds the rows; the views give Athena's shapes.
+// Table names. EventsTable has every row; the views over it give Athena's shapes.
 const (
+	// EventsTable is a view over the part files and the native table (see parts.go), with the internal columns.
 	EventsTable = "cloudtrail_events"
 	// LogsView has exactly Athena's CloudTrail columns plus the partition columns region, year, month and day,
 	// like the table of Athena's "manual partitioning" guide.
@@ -138,8 +139,10 @@ func schemaDDL() []string {
 	field VARCHAR,
 	message VARCHAR,
 	skipped BOOLEAN)`,
-		`CREATE TABLE IF NOT EXISTS ` + EventsTable + ` (
+		`CREATE TABLE IF NOT EXISTS ` + nativeTable + ` (
 	` + columnDefs(athenaColumns, partitionColumns, internalColumns) + `)`,
+		partsDDL,
+		eventsViewSQL("", nil, false),
 		`CREATE OR REPLACE VIEW ` + LogsView + ` AS SELECT ` + columnList(athenaColumns, partitionColumns) + ` FROM ` + EventsTable,
 		signInsDDL,
 		signInsViewDDL,

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,12 +33,15 @@ type Options struct {
 	InitSQL []string
 	// Notify, when set, is told of slow one-time work when the store is opened (an upgrade of an older store).
 	Notify func(msg string)
+
+	moved bool // InitSQL has the events view of a moved store
 }
 
 // Store is an open DuckDB store file.
 type Store struct {
 	db       *sql.DB
 	path     string
+	partsDir string
 	readOnly bool
 	sandbox  bool
 }
@@ -110,9 +114,18 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		perConn = append(perConn, q)
 	}
+	dir := PartsDir(path)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	// Part files are opened once per query; their footers are kept.
+	global = append(global, "SET GLOBAL parquet_metadata_cache = true")
 	if opts.Sandbox {
-		params = append(params, "enable_external_access=false")
-		global = append(global, "SET GLOBAL lock_configuration = true")
+		// No file access from SQL, except to the store's own part files (which the events view reads).
+		global = append(global,
+			"SET GLOBAL allowed_directories = ["+sqlString(dir+string(filepath.Separator))+"]",
+			"SET GLOBAL enable_external_access = false",
+			"SET GLOBAL lock_configuration = true")
 	}
 	var once sync.Once
 	var globalErr error // sticky: no connection is handed out unlocked after a failed set-up
@@ -150,10 +163,25 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, openErr(path, err)
 	}
-	s := &Store{db: db, path: path, readOnly: opts.ReadOnly, sandbox: opts.Sandbox}
+	s := &Store{db: db, path: path, partsDir: dir, readOnly: opts.ReadOnly, sandbox: opts.Sandbox}
 	if err := s.init(ctx, opts.Notify); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if s.readOnly && !opts.moved {
+		// A store moved since its last load: its events view names the part files where they were. Read-only,
+		// it cannot be rewritten; every connection gets a temporary view of the same name over the files here.
+		view, err := s.movedView(ctx)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if view != "" {
+			db.Close()
+			opts.moved = true
+			opts.InitSQL = append(slices.Clone(opts.InitSQL), view)
+			return open(ctx, path, opts)
+		}
 	}
 	return s, nil
 }
@@ -191,12 +219,15 @@ func (s *Store) init(ctx context.Context, notify func(string)) error {
 	case err == nil && v != SchemaVersion:
 		return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and load again", s.path, v, SchemaVersion)
 	case err == nil:
-		return s.addSignIns(ctx, tx, notify)
+		return s.upgrade(ctx, tx, notify)
 	}
 	for _, ddl := range schemaDDL() {
 		if _, err := tx.ExecContext(ctx, ddl); err != nil {
 			return fmt.Errorf("create schema: %w", err)
 		}
+	}
+	if err := s.writeEventsView(ctx, tx); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO `+metaTable+` VALUES ('schema', ?)`, SchemaVersion); err != nil {
 		return fmt.Errorf("create schema: %w", err)
@@ -207,27 +238,75 @@ func (s *Store) init(ctx context.Context, notify func(string)) error {
 	return nil
 }
 
-// addSignIns adds the sign-in table to a store made before it existed, filled from the events it holds.
-func (s *Store) addSignIns(ctx context.Context, tx *sql.Tx, notify func(string)) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+signInsTable+`'`).Scan(&n); err != nil {
+// upgrade brings a store opened for writing up to date, in one transaction: part files (upgradeToParts), the
+// sign-in table (addSignIns), and an events view that names the part files where they are now.
+func (s *Store) upgrade(ctx context.Context, tx *sql.Tx, notify func(string)) error {
+	changed, err := s.upgradeToParts(ctx, tx)
+	if err != nil {
+		return err
+	}
+	added, err := s.addSignIns(ctx, tx, notify)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		var dir string
+		err := tx.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = ?`, partsDirMeta).Scan(&dir)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("open store: %w", err)
+		}
+		if dir != s.partsDir {
+			if err := s.writeEventsView(ctx, tx); err != nil {
+				return err
+			}
+			changed = true
+		}
+	}
+	if !changed && !added {
+		return nil
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("upgrade store: %w", err)
 	}
+	return nil
+}
+
+// movedView returns the temporary events view a read-only store needs when its part files are not where its
+// events view names them, or "".
+func (s *Store) movedView(ctx context.Context) (string, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+partsTable+`'`).Scan(&n); err != nil || n == 0 {
+		return "", err
+	}
+	dir, err := s.Meta(ctx, partsDirMeta)
+	if err != nil || dir == s.partsDir {
+		return "", err
+	}
+	names, err := partNames(ctx, s.db)
+	if err != nil || len(names) == 0 {
+		return "", err
+	}
+	return eventsViewSQL(s.partsDir, names, true), nil
+}
+
+// addSignIns adds the sign-in table to a store made before it existed, filled from the events it holds.
+func (s *Store) addSignIns(ctx context.Context, tx *sql.Tx, notify func(string)) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+signInsTable+`'`).Scan(&n); err != nil {
+		return false, fmt.Errorf("upgrade store: %w", err)
+	}
 	if n > 0 {
-		return nil
+		return false, nil
 	}
 	if notify != nil {
 		notify("Upgrading the store " + s.path + ": copying its sign-in events into a table of their own (once; a minute for tens of millions of events).")
 	}
 	for _, q := range []string{signInsDDL, signInsViewDDL, signInsFill} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("upgrade store: %w", err)
+			return false, fmt.Errorf("upgrade store: %w", err)
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("upgrade store: %w", err)
-	}
-	return nil
+	return true, nil
 }
 
 // SignInsTable returns the view a sign-in query should read: SignInsView, or LogsView for a store made before

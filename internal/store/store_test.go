@@ -32,7 +32,17 @@ func TestSandbox(t *testing.T) {
 	secret := filepath.Join(t.TempDir(), "secret.csv")
 	os.WriteFile(secret, []byte("a,b\n1,2\n"), 0o600)
 	out := filepath.Join(t.TempDir(), "out.csv")
+	// The part files' folder is the one place SQL may read; nothing beside it.
+	os.MkdirAll(PartsDir(p), 0o700)
+	beside := filepath.Join(filepath.Dir(p), "beside.csv")
+	os.WriteFile(beside, []byte("a,b\n1,2\n"), 0o600)
 	attacks := []string{
+		"SELECT * FROM read_csv('" + PartsDir(p) + "/../beside.csv')",
+		"SELECT * FROM read_csv('" + PartsDir(p) + "/../../" + filepath.Base(filepath.Dir(p)) + "/beside.csv')",
+		"COPY (SELECT 1) TO '" + PartsDir(p) + "/x.parquet'",
+		"SET allowed_directories = ['/']",
+		"SET GLOBAL allowed_paths = ['" + secret + "']",
+		"SET file_search_path = '/'",
 		"SELECT * FROM read_csv('" + secret + "')",
 		"SELECT * FROM read_text('/etc/passwd')",
 		"SELECT * FROM glob('/etc/*')",

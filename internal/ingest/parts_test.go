@@ -1,0 +1,169 @@
+package ingest_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/store"
+)
+
+// partFiles returns the part files on disk and those the store lists.
+func partFiles(t *testing.T, storePath string) (onDisk, listed []string) {
+	t.Helper()
+	entries, _ := os.ReadDir(store.PartsDir(storePath))
+	for _, e := range entries {
+		onDisk = append(onDisk, e.Name())
+	}
+	st, err := store.Open(context.Background(), storePath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for _, r := range queryStrings(t, st, `SELECT name FROM trailq_parts ORDER BY name`) {
+		listed = append(listed, r[0])
+	}
+	return onDisk, listed
+}
+
+// Every part file on disk is listed by the store and the other way round, after loads, a replaced file, and a
+// stray file left by a load killed before its commit.
+func TestPartFilesMatchTheList(t *testing.T) {
+	dir := t.TempDir()
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	key := logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0005Z", "a")
+	writeLog(t, dir, key, rec("e1", "2024-09-01T00:01:00Z", "ConsoleLogin"), rec("e2", "2024-09-01T00:02:00Z", "GetObject"))
+	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0010Z", "b"), rec("e3", "2024-09-01T00:06:00Z", "GetObject"))
+	load(t, dir, storePath, ingest.Options{})
+	onDisk, listed := partFiles(t, storePath)
+	if len(listed) != 1 || !slices.Equal(onDisk, listed) {
+		t.Fatalf("after the first load: files %v, listed %v; want the same one", onDisk, listed)
+	}
+	first := listed[0]
+
+	// A stray file, as a killed load leaves it; and a changed object, whose rows live in the first part.
+	os.WriteFile(filepath.Join(store.PartsDir(storePath), "part-stray.parquet"), []byte("PAR1"), 0o600)
+	writeLog(t, dir, key, rec("e1", "2024-09-01T00:01:00Z", "ConsoleLogin"), rec("e2b", "2024-09-01T00:02:00Z", "GetObject"))
+	load(t, dir, storePath, ingest.Options{})
+	onDisk, listed = partFiles(t, storePath)
+	if !slices.Equal(onDisk, listed) || slices.Contains(listed, first) || len(listed) != 2 {
+		t.Errorf("after a replacement: files %v, listed %v; want the same two, without %s (rewritten) and the stray file", onDisk, listed, first)
+	}
+	st := openStore(t, storePath, true)
+	got := queryStrings(t, st, `SELECT string_agg(eventid, ',' ORDER BY eventid) FROM cloudtrail_logs`)[0][0]
+	if got != "e1,e2b,e3" {
+		t.Errorf("events after the replacement: %s, want e1,e2b,e3", got)
+	}
+	checkSignIns(t, st, 1)
+}
+
+// The part files have exactly the native table's column types, so that the events view is one table to DuckDB.
+func TestPartFilesHaveTheTableTypes(t *testing.T) {
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	load(t, realDir, storePath, ingest.Options{})
+	_, listed := partFiles(t, storePath)
+	if len(listed) == 0 {
+		t.Fatal("no part file")
+	}
+	st := openStore(t, storePath, true)
+	types := func(q string) string {
+		var b strings.Builder
+		for _, r := range queryStrings(t, st, `SELECT column_name, column_type FROM (DESCRIBE `+q+`)`) {
+			b.WriteString(r[0] + " " + r[1] + "\n")
+		}
+		return b.String()
+	}
+	part := types(`SELECT * FROM read_parquet('` + filepath.Join(store.PartsDir(storePath), listed[0]) + `')`)
+	native := types(`SELECT * FROM trailq_native_events`)
+	if part != native {
+		t.Errorf("part file columns:\n%s\nnative table columns:\n%s", part, native)
+	}
+}
+
+// A store and its parts folder moved elsewhere still answer: read-only through a temporary view, and its view is
+// rewritten when it is next opened for writing.
+func TestMovedStore(t *testing.T) {
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	load(t, realDir, storePath, ingest.Options{})
+	count := func(path string, sandbox bool) string {
+		st, err := store.Open(context.Background(), path, store.Options{ReadOnly: true, Sandbox: sandbox})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		return queryStrings(t, st, `SELECT count(*) FROM cloudtrail_logs`)[0][0]
+	}
+	want := count(storePath, true)
+	moved := filepath.Join(t.TempDir(), "moved.duckdb")
+	if err := os.Rename(storePath, moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(store.PartsDir(storePath), store.PartsDir(moved)); err != nil {
+		t.Fatal(err)
+	}
+	for _, sandbox := range []bool{false, true} {
+		if got := count(moved, sandbox); got != want {
+			t.Errorf("moved store, read-only (sandbox %v): %s rows, want %s", sandbox, got, want)
+		}
+	}
+	rep := load(t, realDir, moved, ingest.Options{})
+	if rep.Loaded != 0 {
+		t.Errorf("the moved store read %d files again", rep.Loaded)
+	}
+	if got := count(moved, true); got != want {
+		t.Errorf("moved store after a load: %s rows, want %s", got, want)
+	}
+}
+
+// A store written before part files (events in a table of the store file) keeps its rows, and takes new ones in
+// part files, once it is opened for writing.
+func TestOlderStoreWithoutParts(t *testing.T) {
+	dir := t.TempDir()
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0005Z", "a"),
+		rec("e1", "2024-09-01T00:01:00Z", "ConsoleLogin"), rec("e2", "2024-09-01T00:02:00Z", "GetObject"))
+	load(t, dir, storePath, ingest.Options{})
+	// Turn it into the earlier layout: the rows in a table named cloudtrail_events, no part list.
+	st, err := store.Open(context.Background(), storePath, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE old_events AS SELECT * FROM cloudtrail_events`,
+		`DROP VIEW cloudtrail_events`,
+		`DROP TABLE trailq_native_events`,
+		`ALTER TABLE old_events RENAME TO cloudtrail_events`,
+		`DROP TABLE trailq_parts`,
+	} {
+		if err := st.Exec(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st.Close()
+	os.RemoveAll(store.PartsDir(storePath))
+	ro := openStore(t, storePath, true)
+	if got := queryStrings(t, ro, `SELECT count(*) FROM cloudtrail_logs`)[0][0]; got != "2" {
+		t.Errorf("older store, read-only: %s rows, want 2", got)
+	}
+	ro.Close()
+
+	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0010Z", "b"), rec("e3", "2024-09-01T00:06:00Z", "ConsoleLogin"))
+	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0005Z", "a"), rec("e1", "2024-09-01T00:01:00Z", "ConsoleLogin"))
+	rep := load(t, dir, storePath, ingest.Options{})
+	if rep.Loaded != 2 {
+		t.Errorf("loaded %d files, want 2 (a new one, a changed one)", rep.Loaded)
+	}
+	st2 := openStore(t, storePath, true)
+	got := queryStrings(t, st2, `SELECT string_agg(eventid, ',' ORDER BY eventid) FROM cloudtrail_logs`)[0][0]
+	if got != "e1,e3" {
+		t.Errorf("events after upgrade and load: %s, want e1,e3", got)
+	}
+	if n := queryStrings(t, st2, `SELECT count(*) FROM trailq_native_events`)[0][0]; n != "0" {
+		t.Errorf("the replaced file's rows are still in the native table (%s rows)", n)
+	}
+	checkSignIns(t, st2, 2)
+}

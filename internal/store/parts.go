@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The events are kept in part files: Parquet files written by the load (in Go, in parallel with decoding) into
+// the folder next to the store file, one per commit. The store file lists them (partsTable) in the same
+// transaction as the manifest entries of their records, and the events view reads the listed files: a file that
+// is not listed (a load killed before its commit) is never read, and is removed by the next load. Stores written
+// before part files keep their rows in nativeTable, which the view reads too.
+const (
+	nativeTable = "trailq_native_events"
+	partsTable  = "trailq_parts"
+	// partsDirMeta is the meta key of the parts folder the events view was written for (a moved store's view is
+	// rewritten, or shadowed by a temporary view when the store is opened read-only).
+	partsDirMeta = "parts_dir"
+)
+
+const partsDDL = `CREATE TABLE IF NOT EXISTS ` + partsTable + ` (name VARCHAR PRIMARY KEY, rows BIGINT, created TIMESTAMPTZ)`
+
+// PartsDir returns the folder of the part files of the store at path. Deleting a store means deleting both.
+func PartsDir(path string) string { return path + ".parts" }
+
+// eventsViewSQL defines the events view over the native table and the part files named.
+func eventsViewSQL(dir string, names []string, temp bool) string {
+	cols := columnList(athenaColumns, partitionColumns, internalColumns)
+	kind := "VIEW"
+	if temp {
+		kind = "TEMP VIEW"
+	}
+	q := `CREATE OR REPLACE ` + kind + ` ` + EventsTable + ` AS SELECT ` + cols + ` FROM ` + nativeTable
+	if len(names) == 0 {
+		return q
+	}
+	return q + ` UNION ALL SELECT ` + cols + ` FROM read_parquet(` + partsList(dir, names) + `)`
+}
+
+func partsList(dir string, names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = sqlString(filepath.Join(dir, n))
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// partNames returns the part files the store lists, oldest first.
+func partNames(ctx context.Context, q querier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM `+partsTable+` ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("read part list: %w", err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("read part list: %w", err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read part list: %w", err)
+	}
+	return names, nil
+}
+
+// writeEventsView rewrites the events view for the parts the transaction lists, and records the parts folder.
+func (s *Store) writeEventsView(ctx context.Context, q querier) error {
+	names, err := partNames(ctx, q)
+	if err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, eventsViewSQL(s.partsDir, names, false)); err != nil {
+		return fmt.Errorf("write events view: %w (are the files of %s intact?)", err, s.partsDir)
+	}
+	if _, err := q.ExecContext(ctx, `INSERT OR REPLACE INTO `+metaTable+` VALUES (?, ?)`, partsDirMeta, s.partsDir); err != nil {
+		return fmt.Errorf("write events view: %w", err)
+	}
+	return nil
+}
+
+// upgradeToParts turns a store written before part files into one that has them: its events table becomes the
+// native table, read by the events view with the parts. It runs in the caller's transaction.
+func (s *Store) upgradeToParts(ctx context.Context, tx *sql.Tx) (bool, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+partsTable+`'`).Scan(&n); err != nil {
+		return false, fmt.Errorf("upgrade store: %w", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	for _, q := range []string{`ALTER TABLE ` + EventsTable + ` RENAME TO ` + nativeTable, partsDDL} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return false, fmt.Errorf("upgrade store: %w", err)
+		}
+	}
+	return true, s.writeEventsView(ctx, tx)
+}
+
+// newPartName returns a file name no other part has.
+func newPartName() string {
+	return "part-" + time.Now().UTC().Format("20060102T150405.000000000") + "-" + strconv.Itoa(os.Getpid()) + ".parquet"
+}
+
+// removeOrphans deletes the part files the store does not list: those of loads killed before their commit, and
+// those replaced by a commit whose process ended before it removed them. Only a writer may call it.
+func (s *Store) removeOrphans(ctx context.Context, q querier) error {
+	names, err := partNames(ctx, q)
+	if err != nil {
+		return err
+	}
+	listed := make(map[string]bool, len(names))
+	for _, n := range names {
+		listed[n] = true
+	}
+	entries, err := os.ReadDir(s.partsDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read parts folder: %w", err)
+	}
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".parquet") && !listed[e.Name()] {
+			if err := os.Remove(filepath.Join(s.partsDir, e.Name())); err != nil {
+				return fmt.Errorf("remove unused part file: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// rewriteWithout rewrites the listed parts that hold rows of the given files without those rows (a replaced
+// object), in the caller's transaction. It returns the names of the new files and of the files they replace.
+func (s *Store) rewriteWithout(ctx context.Context, q querier, fileIDs []int64) (created, retired []string, err error) {
+	names, err := partNames(ctx, q)
+	if err != nil || len(names) == 0 || len(fileIDs) == 0 {
+		return nil, nil, err
+	}
+	ids := make([]string, len(fileIDs))
+	for i, id := range fileIDs {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	in := "(" + strings.Join(ids, ", ") + ")"
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT filename FROM read_parquet(`+partsList(s.partsDir, names)+
+		`, filename = true) WHERE _file_id IN `+in)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find replaced rows: %w", err)
+	}
+	var affected []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("find replaced rows: %w", err)
+		}
+		affected = append(affected, filepath.Base(p))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("find replaced rows: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			for _, n := range created {
+				os.Remove(filepath.Join(s.partsDir, n))
+			}
+			created, retired = nil, nil
+		}
+	}()
+	cols := columnList(athenaColumns, partitionColumns, internalColumns)
+	for _, old := range affected {
+		name := newPartName()
+		path := filepath.Join(s.partsDir, name)
+		res, err := q.ExecContext(ctx, `COPY (SELECT `+cols+` FROM read_parquet(`+sqlString(filepath.Join(s.partsDir, old))+
+			`) WHERE _file_id NOT IN `+in+`) TO `+sqlString(path)+
+			` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE `+strconv.Itoa(partRowGroup)+`)`)
+		if err != nil {
+			return created, retired, fmt.Errorf("rewrite part %s: %w", old, err)
+		}
+		created = append(created, name)
+		if err := syncFile(path); err != nil {
+			return created, retired, err
+		}
+		n, _ := res.RowsAffected()
+		if _, err := q.ExecContext(ctx, `DELETE FROM `+partsTable+` WHERE name = ?`, old); err != nil {
+			return created, retired, fmt.Errorf("rewrite part %s: %w", old, err)
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, name, n, time.Now().UTC()); err != nil {
+			return created, retired, fmt.Errorf("rewrite part %s: %w", old, err)
+		}
+		retired = append(retired, old)
+	}
+	return created, retired, nil
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("sync part file: %w", err)
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync part file: %w", err)
+	}
+	return nil
+}
