@@ -150,6 +150,18 @@ func TestOlderStoreWithoutParts(t *testing.T) {
 		t.Errorf("older store, read-only: %s rows, want 2", got)
 	}
 	ro.Close()
+	var told []string
+	up, err := store.Open(context.Background(), storePath, store.Options{Notify: func(m string) { told = append(told, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up.Close()
+	if len(told) != 1 || !strings.Contains(told[0], "moving its 2 events into a Parquet file") {
+		t.Errorf("upgrade messages %q, want one about moving 2 events", told)
+	}
+	if onDisk, listed := partFiles(t, storePath); len(listed) != 1 || !slices.Equal(onDisk, listed) {
+		t.Errorf("after the upgrade: part files %v, listed %v; want the same one", onDisk, listed)
+	}
 
 	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0010Z", "b"), rec("e3", "2024-09-01T00:06:00Z", "ConsoleLogin"))
 	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0005Z", "a"), rec("e1", "2024-09-01T00:01:00Z", "ConsoleLogin"))

@@ -204,7 +204,7 @@ func (s *Store) init(ctx context.Context, notify func(string)) error {
 			return fmt.Errorf("read store %s: %w (is it a trailq store?)", s.path, err)
 		}
 		if v != SchemaVersion {
-			return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and load again", s.path, v, SchemaVersion)
+			return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and its folder %s, and load again", s.path, v, SchemaVersion, s.partsDir)
 		}
 		return nil
 	}
@@ -217,7 +217,7 @@ func (s *Store) init(ctx context.Context, notify func(string)) error {
 	err = tx.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'schema'`).Scan(&v)
 	switch {
 	case err == nil && v != SchemaVersion:
-		return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and load again", s.path, v, SchemaVersion)
+		return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and its folder %s, and load again", s.path, v, SchemaVersion, s.partsDir)
 	case err == nil:
 		return s.upgrade(ctx, tx, notify)
 	}
@@ -241,7 +241,7 @@ func (s *Store) init(ctx context.Context, notify func(string)) error {
 // upgrade brings a store opened for writing up to date, in one transaction: part files (upgradeToParts), the
 // sign-in table (addSignIns), and an events view that names the part files where they are now.
 func (s *Store) upgrade(ctx context.Context, tx *sql.Tx, notify func(string)) error {
-	changed, err := s.upgradeToParts(ctx, tx)
+	changed, err := s.upgradeToParts(ctx, tx, notify)
 	if err != nil {
 		return err
 	}
