@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -59,17 +60,29 @@ func TestPartFilesMatchTheList(t *testing.T) {
 		t.Errorf("events after the replacement: %s, want e1,e2b,e3", got)
 	}
 	checkSignIns(t, st, 1)
+	checkPartTypes(t, storePath)
 }
 
 // The part files have exactly the native table's column types, so that the events view is one table to DuckDB.
 func TestPartFilesHaveTheTableTypes(t *testing.T) {
 	storePath := filepath.Join(t.TempDir(), "s.duckdb")
 	load(t, realDir, storePath, ingest.Options{})
+	checkPartTypes(t, storePath)
+}
+
+// checkPartTypes checks the column types of every part file the store lists (written by Go, or by DuckDB when
+// parts are rewritten or merged) against the native table's.
+func checkPartTypes(t *testing.T, storePath string) {
+	t.Helper()
 	_, listed := partFiles(t, storePath)
 	if len(listed) == 0 {
 		t.Fatal("no part file")
 	}
-	st := openStore(t, storePath, true)
+	st, err := store.Open(context.Background(), storePath, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
 	types := func(q string) string {
 		var b strings.Builder
 		for _, r := range queryStrings(t, st, `SELECT column_name, column_type FROM (DESCRIBE `+q+`)`) {
@@ -77,10 +90,11 @@ func TestPartFilesHaveTheTableTypes(t *testing.T) {
 		}
 		return b.String()
 	}
-	part := types(`SELECT * FROM read_parquet('` + filepath.Join(store.PartsDir(storePath), listed[0]) + `')`)
 	native := types(`SELECT * FROM trailq_native_events`)
-	if part != native {
-		t.Errorf("part file columns:\n%s\nnative table columns:\n%s", part, native)
+	for _, name := range listed {
+		if part := types(`SELECT * FROM read_parquet('` + filepath.Join(store.PartsDir(storePath), name) + `')`); part != native {
+			t.Errorf("part file %s columns:\n%s\nnative table columns:\n%s", name, part, native)
+		}
 	}
 }
 
@@ -162,6 +176,7 @@ func TestOlderStoreWithoutParts(t *testing.T) {
 	if onDisk, listed := partFiles(t, storePath); len(listed) != 1 || !slices.Equal(onDisk, listed) {
 		t.Errorf("after the upgrade: part files %v, listed %v; want the same one", onDisk, listed)
 	}
+	checkPartTypes(t, storePath)
 
 	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0010Z", "b"), rec("e3", "2024-09-01T00:06:00Z", "ConsoleLogin"))
 	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0005Z", "a"), rec("e1", "2024-09-01T00:01:00Z", "ConsoleLogin"))
@@ -178,4 +193,30 @@ func TestOlderStoreWithoutParts(t *testing.T) {
 		t.Errorf("the replaced file's rows are still in the native table (%s rows)", n)
 	}
 	checkSignIns(t, st2, 2)
+}
+
+// Many small commits (as scheduled loads of a few new files make) do not pile up part files: small parts are
+// merged, and every row is still there once.
+func TestSmallPartsAreMerged(t *testing.T) {
+	dir := t.TempDir()
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	const files = 40
+	for i := range files {
+		writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", fmt.Sprintf("20240901T%02d%02dZ", i/12, i%12*5), "a"),
+			rec(fmt.Sprintf("e%02d", i), "2024-09-01T00:01:00Z", "ConsoleLogin"))
+		if i%10 == 9 {
+			load(t, dir, storePath, ingest.Options{BatchRecords: 1})
+		}
+	}
+	onDisk, listed := partFiles(t, storePath)
+	if !slices.Equal(onDisk, listed) || len(listed) >= 16 {
+		t.Errorf("after %d one-record commits: files %v, listed %v; want the same, fewer than 16", files, onDisk, listed)
+	}
+	st := openStore(t, storePath, true)
+	got := queryStrings(t, st, `SELECT count(*), count(DISTINCT eventid) FROM cloudtrail_logs`)[0]
+	if got[0] != fmt.Sprint(files) || got[1] != fmt.Sprint(files) {
+		t.Errorf("rows, distinct events = %v, want %d each", got, files)
+	}
+	checkSignIns(t, st, files)
+	checkPartTypes(t, storePath)
 }

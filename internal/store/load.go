@@ -374,6 +374,11 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 		retired = r
 		l.dropped = nil
 	}
+	c, r, err := l.st.compact(ctx, l.conn)
+	created, retired = append(created, c...), append(retired, r...)
+	if err != nil {
+		return created, nil, fmt.Errorf("commit load: %w", err)
+	}
 	if err := l.st.writeEventsView(ctx, l.conn); err != nil {
 		return created, nil, fmt.Errorf("commit load: %w", err)
 	}

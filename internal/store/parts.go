@@ -244,6 +244,62 @@ func (s *Store) rewriteWithout(ctx context.Context, q querier, fileIDs []int64) 
 	return created, retired, nil
 }
 
+// Small parts (incremental loads of a few files each: a scheduled `trailq signins`, a query with --lag) would pile
+// up, and every query opens every part: once there are compactAt parts of fewer than smallPart rows, a commit
+// merges them into one.
+const (
+	smallPart = 50_000
+	compactAt = 16
+)
+
+// compact merges the small parts, in the caller's transaction, when there are compactAt of them. It returns the
+// new file and the files it replaces.
+func (s *Store) compact(ctx context.Context, q querier) (created, retired []string, err error) {
+	rows, err := q.QueryContext(ctx, `SELECT name FROM `+partsTable+` WHERE rows < ? ORDER BY name`, smallPart)
+	if err != nil {
+		return nil, nil, fmt.Errorf("compact parts: %w", err)
+	}
+	var small []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("compact parts: %w", err)
+		}
+		small = append(small, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(small) < compactAt {
+		return nil, nil, err
+	}
+	name := newPartName()
+	path := filepath.Join(s.partsDir, name)
+	cols := columnList(athenaColumns, partitionColumns, internalColumns)
+	res, err := q.ExecContext(ctx, `COPY (SELECT `+cols+` FROM read_parquet(`+partsList(s.partsDir, small)+`)) TO `+sqlString(path)+
+		` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE `+strconv.Itoa(partRowGroup)+`)`)
+	if err != nil {
+		os.Remove(path)
+		return nil, nil, fmt.Errorf("compact parts: %w", err)
+	}
+	if err := syncFile(path); err != nil {
+		os.Remove(path)
+		return nil, nil, err
+	}
+	n, _ := res.RowsAffected()
+	in := make([]string, len(small))
+	for i, s := range small {
+		in[i] = sqlString(s)
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM `+partsTable+` WHERE name IN (`+strings.Join(in, ", ")+`)`); err == nil {
+		_, err = q.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, name, n, time.Now().UTC())
+	}
+	if err != nil {
+		os.Remove(path)
+		return nil, nil, fmt.Errorf("compact parts: %w", err)
+	}
+	return []string{name}, small, nil
+}
+
 func syncFile(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
