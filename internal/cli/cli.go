@@ -120,6 +120,7 @@ in Amazon Athena against them.`,
 	root.AddCommand(NewCmdGen(f, nil))
 	root.AddCommand(NewCmdServe(f, nil))
 	root.AddCommand(NewCmdSignins(f, nil))
+	root.AddCommand(NewCmdExport(f, nil))
 	root.AddCommand(newHelpEnvironment())
 	return root
 }
