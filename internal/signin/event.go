@@ -70,28 +70,16 @@ type Event struct {
 // Failed reports whether the event is a failure.
 func (e *Event) Failed() bool { return e.Result == Failure }
 
-// identity is the useridentity struct as the store returns it (Athena's lower-case field names).
+// identity holds the fields of the useridentity struct that a sign-in needs; the query selects each as a column
+// (empty when NULL, or when a struct on its path is).
 type identity struct {
-	Type        string `json:"type"`
-	PrincipalID string `json:"principalid"`
-	ARN         string `json:"arn"`
-	AccountID   string `json:"accountid"`
-	InvokedBy   string `json:"invokedby"`
-	UserName    string `json:"username"`
-	OnBehalfOf  *struct {
-		UserID           string `json:"userid"`
-		IdentityStoreARN string `json:"identitystorearn"`
-	} `json:"onbehalfof"`
-	SessionContext *struct {
-		Attributes *struct {
-			MFAAuthenticated string `json:"mfaauthenticated"`
-		} `json:"attributes"`
-		SessionIssuer *struct {
-			Type     string `json:"type"`
-			ARN      string `json:"arn"`
-			UserName string `json:"username"`
-		} `json:"sessionissuer"`
-	} `json:"sessioncontext"`
+	Type, PrincipalID, ARN, AccountID, InvokedBy, UserName string
+	// OnBehalfOf is useridentity.onbehalfof (IAM Identity Center users).
+	OnBehalfOf struct{ UserID, IdentityStoreARN string }
+	// MFAAuthenticated is useridentity.sessioncontext.attributes.mfaauthenticated.
+	MFAAuthenticated string
+	// IssuerUserName is useridentity.sessioncontext.sessionissuer.username (the role of an assumed-role session).
+	IssuerUserName string
 }
 
 // raw is one row of the sign-in query, before normalization.
@@ -139,9 +127,7 @@ func normalize(r *raw) Event {
 
 		RecordedIdentityType: id.Type,
 	}
-	if id.OnBehalfOf != nil {
-		e.UserID = id.OnBehalfOf.UserID
-	}
+	e.UserID = id.OnBehalfOf.UserID
 	e.Result = result(r)
 	e.MaskedUser = strings.EqualFold(id.UserName, Masked) || strings.EqualFold(str(r.AdditionalEventData["UserName"]), Masked)
 	e.Principal = principal(r, e.IdentityType, e.Account, e.MaskedUser)
@@ -221,7 +207,7 @@ func identityType(r *raw) string {
 	if !identityCenterSteps[strings.ToLower(r.EventName)] || !identityCenterSource(r.EventSource) {
 		return id.Type
 	}
-	if (id.OnBehalfOf != nil && (id.OnBehalfOf.UserID != "" || id.OnBehalfOf.IdentityStoreARN != "")) ||
+	if id.OnBehalfOf.UserID != "" || id.OnBehalfOf.IdentityStoreARN != "" ||
 		str(r.AdditionalEventData["UserName"]) != "" || id.UserName != "" {
 		return IdentityCenterUser
 	}
@@ -269,8 +255,8 @@ func principal(r *raw, typ, account string, masked bool) string {
 		if p := arnTail("assumed-role"); len(p) >= 2 {
 			role, session = p[0], p[len(p)-1]
 		}
-		if sc := id.SessionContext; sc != nil && sc.SessionIssuer != nil && sc.SessionIssuer.UserName != "" {
-			role = sc.SessionIssuer.UserName
+		if id.IssuerUserName != "" {
+			role = id.IssuerUserName
 		}
 		if session == "" {
 			session = first(id.UserName, afterColon(id.PrincipalID))
@@ -296,7 +282,7 @@ func principal(r *raw, typ, account string, masked bool) string {
 		return first(id.UserName, afterColon(id.PrincipalID)) + " (web identity)"
 	case "identitycenteruser":
 		name := first(id.UserName, str(r.AdditionalEventData["UserName"]))
-		if name == "" && id.OnBehalfOf != nil {
+		if name == "" {
 			name = id.OnBehalfOf.UserID
 		}
 		if name == "" && !identityCenterSteps[strings.ToLower(r.EventName)] {
@@ -336,7 +322,7 @@ func mfa(r *raw) (used, kind string) {
 	}
 	v, ok := lookupFold(ad, "MFAUsed")
 	if !ok {
-		if sc := id.SessionContext; sc != nil && sc.Attributes != nil && strings.EqualFold(sc.Attributes.MFAAuthenticated, "true") {
+		if strings.EqualFold(id.MFAAuthenticated, "true") {
 			return MFAYes, kind
 		}
 		return "", kind

@@ -284,6 +284,19 @@ func TestOddRecords(t *testing.T) {
 			"eventType": "AwsConsoleSignIn", "eventID": "odd-2", "errorMessage": "Failed authentication",
 			"userIdentity":        map[string]any{"type": "IAMUser", "userName": "carol", "accountId": "111122223333"},
 			"additionalEventData": map[string]any{"MFAUsed": "no"}},
+		// The role's name comes from sessionIssuer.userName, which may differ from the ARN's.
+		{"eventTime": "2024-06-02T19:50:00Z", "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
+			"eventType": "AwsConsoleSignIn", "eventID": "odd-3", "recipientAccountId": "111122223333",
+			"userIdentity": map[string]any{"type": "AssumedRole", "arn": "arn:aws:sts::111122223333:assumed-role/Admin-abc/dave",
+				"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "userName": "AdminRole"}}},
+			"responseElements": map[string]any{"ConsoleLogin": "Success"}},
+		// No MFAUsed: the session's mfaAuthenticated says it.
+		{"eventTime": "2024-06-02T19:55:00Z", "eventSource": "signin.amazonaws.com", "eventName": "ConsoleLogin",
+			"eventType": "AwsConsoleSignIn", "eventID": "odd-4", "recipientAccountId": "111122223333",
+			"userIdentity": map[string]any{"type": "IAMUser", "userName": "erin", "accountId": "111122223333",
+				"sessionContext": map[string]any{"attributes": map[string]any{"mfaAuthenticated": "true"}}},
+			"responseElements":    map[string]any{"ConsoleLogin": "Success"},
+			"additionalEventData": map[string]any{"LoginTo": "https://console.aws.amazon.com/"}},
 	}
 	dir := t.TempDir()
 	b, err := json.Marshal(map[string]any{"Records": recs})
@@ -304,6 +317,8 @@ func TestOddRecords(t *testing.T) {
 		{"odd-1", "2024-06-02T19:41:40Z", "Success", "", "bob (role Admin)", "IdP/unknown"},
 		// No responseElements, but an errorMessage: a failure.
 		{"odd-2", "2024-06-02T19:45:00Z", "Failure", "Failed authentication", "carol", "No"},
+		{"odd-3", "2024-06-02T19:50:00Z", "Success", "", "dave (role AdminRole)", ""},
+		{"odd-4", "2024-06-02T19:55:00Z", "Success", "", "erin", "Yes"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
