@@ -118,7 +118,7 @@ func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
 	cmd.Flags().StringVar(&o.Store, "store", "", "store file to use, with its folder FILE.parts beside it (env TRAILQ_STORE; default: one per source in the user cache folder)")
 	cmd.Flags().BoolVar(&o.Strict, "strict", false, "fail on the first broken file or record instead of reporting it and going on")
 	cmd.Flags().BoolVar(&o.NoLoad, "no-load", false, "answer from what the store has, without looking for new logs")
-	cmd.Flags().IntVar(&o.Workers, "workers", 0, "objects read at once (default: one per CPU; for S3 see --concurrency)")
+	cmd.Flags().IntVar(&o.Workers, "workers", 0, "objects read at once (default: two per CPU; for S3 see --concurrency)")
 	addS3Flags(cmd, o)
 	o.ReportFiles = 5
 }

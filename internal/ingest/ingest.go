@@ -34,7 +34,7 @@ type Options struct {
 	Accounts, Regions []string
 	// Filter, when set, keeps only the objects it returns true for (judged from the key, before any read).
 	Filter func(key string, k cloudtrail.Key) bool
-	// Workers is the number of objects fetched and decoded at once; 0 means one per CPU.
+	// Workers is the number of objects fetched and decoded at once; 0 means two per CPU.
 	Workers int
 	// Strict makes the first problem of any file fatal.
 	Strict bool
@@ -97,7 +97,9 @@ func (e *StrictError) Error() string {
 func Run(ctx context.Context, src source.Source, st *store.Store, opts Options) (*Report, error) {
 	start := time.Now()
 	if opts.Workers <= 0 {
-		opts.Workers = runtime.GOMAXPROCS(0)
+		// Two per CPU: a worker that waits for a file to open or be read, or for the writer, leaves its core to
+		// another (1 M records in 102,094 small files: 18 s → 15.7 s on 2 cores; large files: no change).
+		opts.Workers = 2 * runtime.GOMAXPROCS(0)
 	}
 	if opts.BatchRecords <= 0 {
 		opts.BatchRecords = 200_000
