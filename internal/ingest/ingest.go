@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -196,7 +197,29 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 		return nil, firstErr // nothing could be listed: say why once
 	}
 	rep.Files = append(rep.Files, unlisted...)
+	// Read in delivery order (files without CloudTrail's name last, by key): the rows of each part file, and of
+	// each of its row groups, then cover a short span of time, which DuckDB skips by the groups' eventtime
+	// statistics when a query asks for another time.
+	slices.SortStableFunc(jobs, func(a, b job) int {
+		if c := cmpTime(a.key.Delivered, b.key.Delivered); c != 0 {
+			return c
+		}
+		return strings.Compare(a.obj.Key, b.obj.Key)
+	})
 	return jobs, nil
+}
+
+// cmpTime orders times, the zero time last.
+func cmpTime(a, b time.Time) int {
+	switch {
+	case a.Equal(b):
+		return 0
+	case a.IsZero():
+		return 1
+	case b.IsZero():
+		return -1
+	}
+	return a.Compare(b)
 }
 
 func describe(src source.Source, prefix string) string {
