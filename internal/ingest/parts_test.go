@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
 )
 
@@ -91,10 +92,19 @@ func checkPartTypes(t *testing.T, storePath string) {
 		return b.String()
 	}
 	native := types(`SELECT * FROM trailq_native_events`)
-	for _, name := range listed {
-		if part := types(`SELECT * FROM read_parquet('` + filepath.Join(store.PartsDir(storePath), name) + `')`); part != native {
+	paths := make([]string, len(listed))
+	for i, name := range listed {
+		paths[i] = "'" + filepath.Join(store.PartsDir(storePath), name) + "'"
+		if part := types(`SELECT * FROM read_parquet(` + paths[i] + `)`); part != native {
 			t.Errorf("part file %s columns:\n%s\nnative table columns:\n%s", name, part, native)
 		}
+	}
+	// trailq_part_files says exactly which objects have rows in which part (the repair of a lost part needs it).
+	inFiles := `SELECT DISTINCT parse_filename(filename) AS part, _file_id AS file_id FROM read_parquet([` + strings.Join(paths, ", ") + `], filename = true)`
+	recorded := `SELECT DISTINCT part, file_id FROM trailq_part_files`
+	n := queryStrings(t, st, `SELECT (SELECT count(*) FROM (`+inFiles+` EXCEPT `+recorded+`)), (SELECT count(*) FROM (`+recorded+` EXCEPT `+inFiles+`))`)[0]
+	if n[0] != "0" || n[1] != "0" {
+		t.Errorf("trailq_part_files: %s (part, object) pairs in the files but not recorded, %s recorded but not in the files", n[0], n[1])
 	}
 }
 
@@ -152,6 +162,7 @@ func TestOlderStoreWithoutParts(t *testing.T) {
 		`DROP TABLE trailq_native_events`,
 		`ALTER TABLE old_events RENAME TO cloudtrail_events`,
 		`DROP TABLE trailq_parts`,
+		`DROP TABLE trailq_part_files`,
 	} {
 		if err := st.Exec(context.Background(), q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -218,5 +229,70 @@ func TestSmallPartsAreMerged(t *testing.T) {
 		t.Errorf("rows, distinct events = %v, want %d each", got, files)
 	}
 	checkSignIns(t, st, files)
+	checkPartTypes(t, storePath)
+}
+
+// A part file that is lost or damaged makes queries fail with a hint; the next load reads again the objects whose
+// events it held, and the store is whole again.
+func TestLostPartIsRepaired(t *testing.T) {
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	rep := load(t, realDir, storePath, ingest.Options{BatchRecords: 100})
+	_, listed := partFiles(t, storePath)
+	if len(listed) < 3 {
+		t.Fatalf("%d part files, want at least 3 for this test", len(listed))
+	}
+	count := func() (string, error) {
+		st, err := store.Open(context.Background(), storePath, store.Options{ReadOnly: true, Sandbox: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		rows, err := st.Query(context.Background(), `SELECT count(*) FROM cloudtrail_logs`)
+		if err != nil {
+			return "", err
+		}
+		defer rows.Close()
+		rows.Next()
+		v, err := rows.Values()
+		return fmt.Sprint(v[0]), err
+	}
+	want, err := count()
+	if err != nil || want != fmt.Sprint(rep.Inserted) {
+		t.Fatalf("before: %s rows (%v), want %d", want, err, rep.Inserted)
+	}
+	os.Remove(filepath.Join(store.PartsDir(storePath), listed[0]))
+	os.WriteFile(filepath.Join(store.PartsDir(storePath), listed[2]), []byte("PAR1 not what it was"), 0o600)
+	if _, err := count(); err == nil || !strings.Contains(err.Error(), "load again from the same source") {
+		t.Errorf("query over a lost part: %v, want an error with the fix", err)
+	}
+
+	var told []string
+	st, err := store.Open(context.Background(), storePath, store.Options{Notify: func(m string) { told = append(told, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := local.New(realDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := ingest.Run(context.Background(), src, st, ingest.Options{})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(told) != 1 || !strings.Contains(told[0], "2 part files are missing or damaged") {
+		t.Errorf("messages %q, want one about 2 damaged part files", told)
+	}
+	if again.Loaded == 0 {
+		t.Error("the repair load read no file again")
+	}
+	if got, err := count(); err != nil || got != want {
+		t.Errorf("after the repair: %s rows (%v), want %s", got, err, want)
+	}
+	onDisk, listed := partFiles(t, storePath)
+	if !slices.Equal(onDisk, listed) {
+		t.Errorf("after the repair: files %v, listed %v", onDisk, listed)
+	}
+	checkSignIns(t, openStore(t, storePath, true), 50)
 	checkPartTypes(t, storePath)
 }

@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -340,6 +342,23 @@ func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 	return st, nil
 }
 
+// insertPartFiles records which objects have rows in the part named.
+func insertPartFiles(ctx context.Context, q querier, part string, ids map[int64]bool) error {
+	sorted := slices.Sorted(maps.Keys(ids))
+	for len(sorted) > 0 {
+		n := min(len(sorted), 1000)
+		vals := make([]string, n)
+		for i, id := range sorted[:n] {
+			vals[i] = "(" + sqlString(part) + ", " + strconv.FormatInt(id, 10) + ")"
+		}
+		if _, err := q.ExecContext(ctx, `INSERT INTO `+partFilesTable+` VALUES `+strings.Join(vals, ", ")); err != nil {
+			return err
+		}
+		sorted = sorted[n:]
+	}
+	return nil
+}
+
 // commitParts finishes this transaction's part file and rewrites the parts that hold rows of replaced objects,
 // lists them in the transaction and points the events view at them. It returns the files the commit adds and
 // those it replaces; a failed commit must remove the first.
@@ -362,6 +381,9 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 		}
 		created = append(created, p.name)
 		if _, err := l.conn.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, p.name, p.rows, time.Now().UTC()); err != nil {
+			return created, nil, fmt.Errorf("commit load: %w", err)
+		}
+		if err := insertPartFiles(ctx, l.conn, p.name, p.ids); err != nil {
 			return created, nil, fmt.Errorf("commit load: %w", err)
 		}
 	}

@@ -130,6 +130,7 @@ type partWriter struct {
 	f    *os.File
 	w    *parquet.GenericWriter[pqRow]
 	rows int64
+	ids  map[int64]bool // objects with rows in the file
 	b    rowBatch
 }
 
@@ -142,12 +143,13 @@ func newPartWriter(dir, name string) (*partWriter, error) {
 	w := parquet.NewGenericWriter[pqRow](f,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.MaxRowsPerRowGroup(partRowGroup))
-	return &partWriter{name: name, path: path, f: f, w: w}, nil
+	return &partWriter{name: name, path: path, f: f, w: w, ids: map[int64]bool{}}, nil
 }
 
 // add converts r, which came from the object of, and writes it when the batch is full. r must not change until
 // the batch is written (flush).
 func (p *partWriter) add(r *cloudtrail.Record, of *openFile) error {
+	p.ids[of.id] = true
 	p.b.add(r, of)
 	if len(p.b.rows) == partBatch {
 		return p.flush()

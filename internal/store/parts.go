@@ -28,7 +28,14 @@ const (
 	partsDirMeta = "parts_dir"
 )
 
-const partsDDL = `CREATE TABLE IF NOT EXISTS ` + partsTable + ` (name VARCHAR PRIMARY KEY, rows BIGINT, created TIMESTAMPTZ)`
+// partFilesTable says which objects (file ids) have rows in which part, so that a part file that is lost or
+// damaged can be repaired: the objects it held are read again (repairParts).
+const partFilesTable = "trailq_part_files"
+
+var partsDDL = []string{
+	`CREATE TABLE IF NOT EXISTS ` + partsTable + ` (name VARCHAR PRIMARY KEY, rows BIGINT, created TIMESTAMPTZ)`,
+	`CREATE TABLE IF NOT EXISTS ` + partFilesTable + ` (part VARCHAR, file_id BIGINT)`,
+}
 
 // PartsDir returns the folder of the part files of the store at path. Deleting a store means deleting both.
 func PartsDir(path string) string { return path + ".parts" }
@@ -110,7 +117,7 @@ func (s *Store) upgradeToParts(ctx context.Context, tx *sql.Tx, notify func(stri
 	if n > 0 {
 		return false, nil
 	}
-	for _, q := range []string{`ALTER TABLE ` + EventsTable + ` RENAME TO ` + nativeTable, partsDDL} {
+	for _, q := range append([]string{`ALTER TABLE ` + EventsTable + ` RENAME TO ` + nativeTable}, partsDDL...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return false, fmt.Errorf("upgrade store: %w", err)
 		}
@@ -138,6 +145,9 @@ func (s *Store) upgradeToParts(ctx context.Context, tx *sql.Tx, notify func(stri
 			return false, err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, name, rows, time.Now().UTC()); err != nil {
+			return false, fmt.Errorf("upgrade store: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+partFilesTable+` SELECT DISTINCT ?, _file_id FROM `+nativeTable, name); err != nil {
 			return false, fmt.Errorf("upgrade store: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+nativeTable); err != nil {
@@ -239,6 +249,9 @@ func (s *Store) rewriteWithout(ctx context.Context, q querier, fileIDs []int64) 
 		if _, err := q.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, name, n, time.Now().UTC()); err != nil {
 			return created, retired, fmt.Errorf("rewrite part %s: %w", old, err)
 		}
+		if err := movePartFiles(ctx, q, []string{old}, name, in); err != nil {
+			return created, retired, fmt.Errorf("rewrite part %s: %w", old, err)
+		}
 		retired = append(retired, old)
 	}
 	return created, retired, nil
@@ -293,11 +306,162 @@ func (s *Store) compact(ctx context.Context, q querier) (created, retired []stri
 	if _, err := q.ExecContext(ctx, `DELETE FROM `+partsTable+` WHERE name IN (`+strings.Join(in, ", ")+`)`); err == nil {
 		_, err = q.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, name, n, time.Now().UTC())
 	}
+	if err == nil {
+		err = movePartFiles(ctx, q, small, name, "")
+	}
 	if err != nil {
 		os.Remove(path)
 		return nil, nil, fmt.Errorf("compact parts: %w", err)
 	}
 	return []string{name}, small, nil
+}
+
+// movePartFiles gives the part named to the objects of the parts from, except the file ids of the SQL list
+// without ("" for none), and forgets the parts from.
+func movePartFiles(ctx context.Context, q querier, from []string, to, without string) error {
+	in := make([]string, len(from))
+	for i, p := range from {
+		in[i] = sqlString(p)
+	}
+	parts := "(" + strings.Join(in, ", ") + ")"
+	keep := ""
+	if without != "" {
+		keep = ` AND file_id NOT IN ` + without
+	}
+	if _, err := q.ExecContext(ctx, `INSERT INTO `+partFilesTable+` SELECT DISTINCT ?, file_id FROM `+partFilesTable+
+		` WHERE part IN `+parts+keep, to); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `DELETE FROM `+partFilesTable+` WHERE part IN `+parts)
+	return err
+}
+
+// damagedParts returns the listed part files that are missing, or too damaged to be Parquet (a file starts and
+// ends with "PAR1").
+func (s *Store) damagedParts(ctx context.Context, q querier) ([]string, error) {
+	names, err := partNames(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var bad []string
+	for _, n := range names {
+		if !looksLikeParquet(filepath.Join(s.partsDir, n)) {
+			bad = append(bad, n)
+		}
+	}
+	return bad, nil
+}
+
+func looksLikeParquet(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() < 12 {
+		return false
+	}
+	head, tail := make([]byte, 4), make([]byte, 4)
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return false
+	}
+	if _, err := f.ReadAt(tail, fi.Size()-4); err != nil {
+		return false
+	}
+	return string(head) == "PAR1" && string(tail) == "PAR1"
+}
+
+// repairParts drops the part files that are missing or damaged, with every trace of the objects whose rows they
+// held (their rows in other parts, sign-in rows, problems, manifest entries), so that the load reads those
+// objects again. It runs in the caller's transaction and returns the files replaced (to delete after the
+// commit) and created (to delete if it fails).
+func (s *Store) repairParts(ctx context.Context, q querier) (created, retired []string, err error) {
+	bad, err := s.damagedParts(ctx, q)
+	if err != nil || len(bad) == 0 {
+		return nil, nil, err
+	}
+	quoted := make([]string, len(bad))
+	for i, b := range bad {
+		quoted[i] = sqlString(b)
+	}
+	inBad := "(" + strings.Join(quoted, ", ") + ")"
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT file_id FROM `+partFilesTable+` WHERE part IN `+inBad+` ORDER BY 1`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("repair store: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, nil, fmt.Errorf("repair store: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("repair store: %w", err)
+	}
+	if s.notify != nil {
+		s.notify(fmt.Sprintf("Repairing the store %s: %d part files are missing or damaged (%s); the %d log files whose events they held will be read again.",
+			s.path, len(bad), strings.Join(bad, ", "), len(ids)))
+	}
+	for _, stmt := range []string{`DELETE FROM ` + partsTable + ` WHERE name IN ` + inBad,
+		`DELETE FROM ` + partFilesTable + ` WHERE part IN ` + inBad} {
+		if _, err := q.ExecContext(ctx, stmt); err != nil {
+			return nil, nil, fmt.Errorf("repair store: %w", err)
+		}
+	}
+	if len(ids) > 0 {
+		strs := make([]string, len(ids))
+		for i, id := range ids {
+			strs[i] = strconv.FormatInt(id, 10)
+		}
+		in := "(" + strings.Join(strs, ", ") + ")"
+		for _, stmt := range []string{
+			`DELETE FROM ` + nativeTable + ` WHERE _file_id IN ` + in,
+			`DELETE FROM ` + signInsTable + ` WHERE _file_id IN ` + in,
+			`DELETE FROM ` + problemsTable + ` WHERE file_id IN ` + in,
+			`DELETE FROM ` + objectsTable + ` WHERE file_id IN ` + in,
+		} {
+			if _, err := q.ExecContext(ctx, stmt); err != nil {
+				return nil, nil, fmt.Errorf("repair store: %w", err)
+			}
+		}
+		if created, retired, err = s.rewriteWithout(ctx, q, ids); err != nil {
+			return nil, nil, fmt.Errorf("repair store: %w", err)
+		}
+	}
+	retired = append(retired, bad...)
+	if err := s.writeEventsView(ctx, q); err != nil {
+		return created, nil, err
+	}
+	return created, retired, nil
+}
+
+// repair runs repairParts in a transaction of its own, when the store is opened for writing: the load that
+// follows reads again the objects of the part files that were lost.
+func (s *Store) repair(ctx context.Context) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer tx.Rollback()
+	created, retired, err := s.repairParts(ctx, tx)
+	if err == nil && retired != nil {
+		err = tx.Commit()
+	}
+	if err != nil {
+		for _, n := range created {
+			os.Remove(filepath.Join(s.partsDir, n))
+		}
+		return err
+	}
+	for _, n := range retired {
+		os.Remove(filepath.Join(s.partsDir, n))
+	}
+	return nil
 }
 
 func syncFile(path string) error {

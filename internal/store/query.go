@@ -47,6 +47,9 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, er
 	}
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
+		if strings.Contains(err.Error(), s.partsDir) {
+			return nil, fmt.Errorf("%w (a part file of the store is missing or damaged: load again from the same source to read its logs again)", err)
+		}
 		return nil, err
 	}
 	cts, err := rows.ColumnTypes()

@@ -141,7 +141,8 @@ func schemaDDL() []string {
 	skipped BOOLEAN)`,
 		`CREATE TABLE IF NOT EXISTS ` + nativeTable + ` (
 	` + columnDefs(athenaColumns, partitionColumns, internalColumns) + `)`,
-		partsDDL,
+		partsDDL[0],
+		partsDDL[1],
 		eventsViewSQL("", nil, false),
 		`CREATE OR REPLACE VIEW ` + LogsView + ` AS SELECT ` + columnList(athenaColumns, partitionColumns) + ` FROM ` + EventsTable,
 		signInsDDL,

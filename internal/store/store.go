@@ -42,6 +42,7 @@ type Store struct {
 	db       *sql.DB
 	path     string
 	partsDir string
+	notify   func(string)
 	readOnly bool
 	sandbox  bool
 }
@@ -163,10 +164,16 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, openErr(path, err)
 	}
-	s := &Store{db: db, path: path, partsDir: dir, readOnly: opts.ReadOnly, sandbox: opts.Sandbox}
+	s := &Store{db: db, path: path, partsDir: dir, notify: opts.Notify, readOnly: opts.ReadOnly, sandbox: opts.Sandbox}
 	if err := s.init(ctx, opts.Notify); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if !s.readOnly {
+		if err := s.repair(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if s.readOnly && !opts.moved {
 		// A store moved since its last load: its events view names the part files where they were. Read-only,
@@ -248,6 +255,17 @@ func (s *Store) upgrade(ctx context.Context, tx *sql.Tx, notify func(string)) er
 	added, err := s.addSignIns(ctx, tx, notify)
 	if err != nil {
 		return err
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+partFilesTable+`'`).Scan(&n); err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	if n == 0 {
+		// A store written by a development version of the part files, before their objects were recorded.
+		if _, err := tx.ExecContext(ctx, partsDDL[1]); err != nil {
+			return fmt.Errorf("upgrade store: %w", err)
+		}
+		changed = true
 	}
 	if !changed {
 		var dir string
