@@ -23,6 +23,7 @@ import (
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/output"
 	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
@@ -220,6 +221,10 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	}
 	rep, err := ingest.Run(ctx, src, st, opts)
 	bar.Stop()
+	if err == nil {
+		// The sign-in report reads each sign-in classified once (it would classify them as it reads otherwise).
+		err = signin.Classify(ctx, st)
+	}
 	if rep != nil && err == nil {
 		printReport(f.IO.ErrOut, rep, src, o.ReportFiles)
 		printRequests(f.IO.ErrOut, src, rep)

@@ -19,6 +19,7 @@ import (
 	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/store"
 	"github.com/trailq/trailq/internal/web"
 )
@@ -117,7 +118,11 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 			if err := st.SetMeta(ctx, "source", src.String()); err != nil {
 				return nil, err
 			}
-			return ingest.Run(ctx, src, st, ingest.Options{Strict: opts.Strict, Workers: opts.Workers, Log: f.Logger(), Progress: c})
+			rep, err := ingest.Run(ctx, src, st, ingest.Options{Strict: opts.Strict, Workers: opts.Workers, Log: f.Logger(), Progress: c})
+			if err == nil {
+				err = signin.Classify(ctx, st)
+			}
+			return rep, err
 		}
 	}
 	if !loopback {

@@ -73,12 +73,18 @@ const eventSecond = "replace(substr(eventtime, 1, 19), ' ', 'T')"
 
 // SQL returns the query over cloudtrail_logs, written for Athena (and run as is by trailq query).
 func (q *Query) SQL() string {
-	var b strings.Builder
-	b.WriteString(`SELECT eventtime, eventsource, eventname, eventtype, awsregion, recipientaccountid, useridentity,
+	return `SELECT eventtime, eventsource, eventname, eventtype, awsregion, recipientaccountid, useridentity,
   sourceipaddress, useragent, errorcode, errormessage, responseelements, additionaleventdata,
   serviceeventdetails, eventid
 FROM cloudtrail_logs
-WHERE (lower(eventtype) = 'awsconsolesignin'
+` + q.where() + "\nORDER BY eventtime, eventid"
+}
+
+// where returns the query's WHERE clause. It names only eventtime, eventsource, eventname, eventtype, awsregion,
+// recipientaccountid, useridentity.type and useridentity.accountid, which the classified table has too.
+func (q *Query) where() string {
+	var b strings.Builder
+	b.WriteString(`WHERE (lower(eventtype) = 'awsconsolesignin'
     OR eventsource = 'signin.amazonaws.com'
     OR eventsource = 'sso.amazonaws.com' AND eventname IN (` + quoteList(EventNames) + `))`)
 	if !q.Window.Start.IsZero() {
@@ -109,7 +115,6 @@ WHERE (lower(eventtype) = 'awsconsolesignin'
 	if q.Root {
 		b.WriteString("\n  AND useridentity.type = 'Root'")
 	}
-	b.WriteString("\nORDER BY eventtime, eventid")
 	return b.String()
 }
 
@@ -221,19 +226,33 @@ func ParseIP(s string) (netip.Prefix, error) {
 	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
-// Fetch runs sql (the Query's SQL, translated for the store) and returns the normalized events that q matches.
-func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event, error) {
+// sortFound orders events by time, fully: records may share eventTime and eventID (AWS examples, test fixtures).
+func sortFound(found []*Event) {
+	sort.SliceStable(found, func(i, j int) bool {
+		a, b := found[i], found[j]
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		if a.EventID != b.EventID {
+			return a.EventID < b.EventID
+		}
+		return fmt.Sprint(*a) < fmt.Sprint(*b)
+	})
+}
+
+// fetchRaw runs sql and classifies each row as it comes.
+func fetchRaw(ctx context.Context, st *store.Store, sql string, q *Query) ([]*Event, error) {
 	// DuckDB hands over the fields of useridentity that a sign-in needs, each as a column: much cheaper than the
 	// driver building a map per row, or JSON text to decode. (The SQL shown to users keeps Athena's plain column.)
 	sql = strings.Replace(sql, "recipientaccountid, useridentity,", "recipientaccountid, "+identityColumns+",", 1)
-	// The rows are ordered here, fully; DuckDB need not sort them first.
+	// The rows are ordered by Fetch, fully; DuckDB need not sort them first.
 	sql = strings.TrimSuffix(strings.TrimSpace(sql), "\nORDER BY eventtime, eventid")
 	rows, err := st.Query(ctx, sql)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var found []*Event     // pointers: an Event is large, and growing or sorting a slice of them copies each
+	var found []*Event
 	agents := userAgents{} // a few distinct user agents sign in many times
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
@@ -253,20 +272,23 @@ func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event,
 			found = append(found, &e)
 		}
 	}
-	if err := rows.Err(); err != nil {
+	return found, rows.Err()
+}
+
+// Fetch runs sql (the Query's SQL, translated for the store) and returns the normalized events that q matches.
+// When the store's classified table is current (Classify), it is read instead.
+func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event, error) {
+	var found []*Event // pointers: an Event is large, and growing or sorting a slice of them copies each
+	var err error
+	if classifiedCurrent(ctx, st) {
+		found, err = fetchClassified(ctx, st, q)
+	} else {
+		found, err = fetchRaw(ctx, st, sql, q)
+	}
+	if err != nil {
 		return nil, err
 	}
-	// Records may share eventTime and eventID (AWS examples, test fixtures): order them fully.
-	sort.SliceStable(found, func(i, j int) bool {
-		a, b := found[i], found[j]
-		if !a.Time.Equal(b.Time) {
-			return a.Time.Before(b.Time)
-		}
-		if a.EventID != b.EventID {
-			return a.EventID < b.EventID
-		}
-		return fmt.Sprint(*a) < fmt.Sprint(*b)
-	})
+	sortFound(found)
 	if len(found) == 0 {
 		return nil, nil
 	}

@@ -1,0 +1,256 @@
+package signin
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	fastjson "github.com/goccy/go-json"
+
+	"github.com/trailq/trailq/internal/store"
+)
+
+// The classified table holds every sign-in row of the store as an Event (Classify, after each load), beside the
+// columns the Query's WHERE clause names, so that Fetch reads plain columns instead of fetching JSON and
+// classifying each row. Fetch uses it only when it is current: the same rules (classifyVersion) and one row
+// for each row of the sign-in table. Otherwise (a store loaded by an older trailq and opened read-only) Fetch
+// classifies as it reads.
+const (
+	classifiedTable = "trailq_signin_classified"
+	// classifyVersion names the rules of normalize and ParseUserAgent: change it when their answers change, and
+	// stores are classified again.
+	classifyVersion    = "1"
+	classifyVersionKey = "signin_classified"
+)
+
+// filterColumns are the columns of the sign-in table that Query.where names, kept as they are.
+var filterColumns = [][2]string{
+	{"eventtime", "VARCHAR"}, {"eventsource", "VARCHAR"}, {"eventname", "VARCHAR"}, {"eventtype", "VARCHAR"},
+	{"awsregion", "VARCHAR"}, {"recipientaccountid", "VARCHAR"},
+	{"useridentity", "STRUCT(type VARCHAR, accountid VARCHAR)"},
+}
+
+// eventColumns are the Event's fields, in eventValues' order.
+var eventColumns = [][2]string{
+	{"e_time", "VARCHAR"}, // RFC 3339 with nanoseconds, UTC; NULL when the record's time could not be read
+	{"e_account", "VARCHAR"}, {"e_region", "VARCHAR"}, {"e_source", "VARCHAR"}, {"e_name", "VARCHAR"},
+	{"e_type", "VARCHAR"}, {"e_result", "VARCHAR"}, {"e_reason", "VARCHAR"}, {"e_identitytype", "VARCHAR"},
+	{"e_recordedidentitytype", "VARCHAR"}, {"e_principal", "VARCHAR"}, {"e_arn", "VARCHAR"},
+	{"e_username", "VARCHAR"}, {"e_userid", "VARCHAR"}, {"e_maskeduser", "BOOLEAN"}, {"e_sourceip", "VARCHAR"},
+	{"e_useragent", "VARCHAR"}, {"e_browser", "VARCHAR"}, {"e_os", "VARCHAR"}, {"e_mfa", "VARCHAR"},
+	{"e_mfatype", "VARCHAR"}, {"e_loginto", "VARCHAR"}, {"e_samlprovider", "VARCHAR"}, {"e_eventid", "VARCHAR"},
+	{"e_authworkflowid", "VARCHAR"}, {"e_credentialtype", "VARCHAR"},
+}
+
+func columnNames(groups ...[][2]string) string {
+	var names []string
+	for _, g := range groups {
+		for _, c := range g {
+			names = append(names, c[0])
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func classifiedDDL() string {
+	var defs []string
+	for _, g := range [][][2]string{filterColumns, eventColumns, {{"_file_id", "BIGINT"}}} {
+		for _, c := range g {
+			defs = append(defs, c[0]+" "+c[1])
+		}
+	}
+	return `CREATE TABLE ` + classifiedTable + ` (` + strings.Join(defs, ", ") + `)`
+}
+
+func eventValues(e *Event) []driver.Value {
+	var t driver.Value
+	if !e.Time.IsZero() {
+		t = e.Time.Format(time.RFC3339Nano)
+	}
+	return []driver.Value{t, e.Account, e.Region, e.Source, e.Name, e.Type, e.Result, e.Reason, e.IdentityType,
+		e.RecordedIdentityType, e.Principal, e.ARN, e.UserName, e.UserID, e.MaskedUser, e.SourceIP, e.UserAgent,
+		e.Browser, e.OS, e.MFA, e.MFAType, e.LoginTo, e.SAMLProvider, e.EventID, e.AuthWorkflowID, e.CredentialType}
+}
+
+func eventFromValues(v []any) Event {
+	s := func(i int) string {
+		x, _ := v[i].(string)
+		return x
+	}
+	var e Event
+	if t, err := time.Parse(time.RFC3339Nano, s(0)); err == nil {
+		e.Time = t.UTC()
+	}
+	e.Account, e.Region, e.Source, e.Name, e.Type = s(1), s(2), s(3), s(4), s(5)
+	e.Result, e.Reason, e.IdentityType, e.RecordedIdentityType = s(6), s(7), s(8), s(9)
+	e.Principal, e.ARN, e.UserName, e.UserID = s(10), s(11), s(12), s(13)
+	e.MaskedUser, _ = v[14].(bool)
+	e.SourceIP, e.UserAgent, e.Browser, e.OS = s(15), s(16), s(17), s(18)
+	e.MFA, e.MFAType, e.LoginTo, e.SAMLProvider = s(19), s(20), s(21), s(22)
+	e.EventID, e.AuthWorkflowID, e.CredentialType = s(23), s(24), s(25)
+	return e
+}
+
+// Classify brings the classified table of a store opened for writing up to date after a load: rows of objects
+// that are gone are deleted, the sign-in rows loaded since are classified, all in one transaction. Object ids
+// only grow, so the rows with an id above the table's highest are the new ones.
+func Classify(ctx context.Context, st *store.Store) error {
+	exists, err := tableExists(ctx, st, classifiedTable)
+	if err != nil {
+		return err
+	}
+	if v, err := st.Meta(ctx, classifyVersionKey); err != nil {
+		return err
+	} else if !exists || v != classifyVersion {
+		for _, q := range []string{`DROP TABLE IF EXISTS ` + classifiedTable, classifiedDDL()} {
+			if err := st.Exec(ctx, q); err != nil {
+				return fmt.Errorf("classify sign-ins: %w", err)
+			}
+		}
+		if err := st.SetMeta(ctx, classifyVersionKey, classifyVersion); err != nil {
+			return err
+		}
+	}
+	var watermark int64
+	if err := scanOne(ctx, st, `SELECT coalesce(max(_file_id), 0) FROM `+classifiedTable, &watermark); err != nil {
+		return err
+	}
+	src := `SELECT eventtime, eventsource, eventname, eventtype, awsregion, recipientaccountid, ` + identityColumns + `,
+  sourceipaddress, useragent, errorcode, errormessage, responseelements, additionaleventdata, serviceeventdetails, eventid,
+  ` + columnNames(filterColumns) + `, _file_id
+FROM ` + store.SignInRowsTable + ` WHERE _file_id > ` + strconv.FormatInt(watermark, 10)
+	rows, err := st.Query(ctx, src)
+	if err != nil {
+		return fmt.Errorf("classify sign-ins: %w", err)
+	}
+	defer rows.Close()
+	agents := userAgents{}
+	var out [][]driver.Value
+	for rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			return fmt.Errorf("classify sign-ins: %w", err)
+		}
+		r, err := scan(v[:scanColumns])
+		if err != nil {
+			return err
+		}
+		e := normalize(r)
+		e.Browser, e.OS = agents.parse(r.UserAgent)
+		row := make([]driver.Value, 0, len(filterColumns)+len(eventColumns)+1)
+		f := v[scanColumns:]
+		for _, x := range f[:6] {
+			row = append(row, x)
+		}
+		row = append(row, identityStruct(f[6]))
+		row = append(row, eventValues(&e)...)
+		row = append(row, f[7])
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("classify sign-ins: %w", err)
+	}
+	rows.Close()
+	gone := `_file_id NOT IN (SELECT DISTINCT _file_id FROM ` + store.SignInRowsTable + `)`
+	if err := st.ReplaceRows(ctx, classifiedTable, gone, out); err != nil {
+		return fmt.Errorf("classify sign-ins: %w", err)
+	}
+	return nil
+}
+
+// identityStruct turns the useridentity STRUCT(type, accountid) the store returns (JSON text) into the
+// appender's form.
+func identityStruct(v any) driver.Value {
+	raw, ok := v.(json.RawMessage)
+	if !ok || len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	var m struct {
+		Type      *string `json:"type"`
+		AccountID *string `json:"accountid"`
+	}
+	if err := fastjson.Unmarshal(raw, &m); err != nil {
+		return nil
+	}
+	val := func(p *string) any {
+		if p == nil {
+			return nil
+		}
+		return *p
+	}
+	return map[string]any{"type": val(m.Type), "accountid": val(m.AccountID)}
+}
+
+// classifiedCurrent reports whether the classified table can answer: classified by these rules, one row for
+// each sign-in row, and none loaded since.
+func classifiedCurrent(ctx context.Context, st *store.Store) bool {
+	if ok, err := tableExists(ctx, st, classifiedTable); err != nil || !ok {
+		return false
+	}
+	if v, err := st.Meta(ctx, classifyVersionKey); err != nil || v != classifyVersion {
+		return false
+	}
+	var current bool
+	err := scanOne(ctx, st, `SELECT (SELECT count(*) FROM `+classifiedTable+`) = (SELECT count(*) FROM `+store.SignInRowsTable+`)
+  AND NOT EXISTS (SELECT 1 FROM `+store.SignInRowsTable+` WHERE _file_id > (SELECT coalesce(max(_file_id), 0) FROM `+classifiedTable+`))`, &current)
+	return err == nil && current
+}
+
+// fetchClassified is Fetch over the classified table.
+func fetchClassified(ctx context.Context, st *store.Store, q *Query) ([]*Event, error) {
+	rows, err := st.Query(ctx, `SELECT `+columnNames(eventColumns)+` FROM `+classifiedTable+"\n"+q.where())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var found []*Event
+	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		v, err := rows.Values()
+		if err != nil {
+			return nil, err
+		}
+		e := eventFromValues(v)
+		if q.Match(&e) {
+			found = append(found, &e)
+		}
+	}
+	return found, rows.Err()
+}
+
+func tableExists(ctx context.Context, st *store.Store, name string) (bool, error) {
+	var n int64
+	if err := scanOne(ctx, st, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+name+`'`, &n); err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+// scanOne reads the single value of a one-row query into dst (*int64 or *bool).
+func scanOne(ctx context.Context, st *store.Store, q string, dst any) error {
+	rows, err := st.Query(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return fmt.Errorf("%s: no row", q)
+	}
+	v, err := rows.Values()
+	if err != nil {
+		return err
+	}
+	switch d := dst.(type) {
+	case *int64:
+		*d, _ = v[0].(int64)
+	case *bool:
+		*d, _ = v[0].(bool)
+	}
+	return rows.Err()
+}
