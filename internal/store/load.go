@@ -409,20 +409,8 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 
 // readHashes reads the content hashes of the rows the store has, sorted.
 func (l *Load) readHashes(ctx context.Context) ([]uint64, error) {
-	rows, err := l.conn.QueryContext(ctx, `SELECT _hash FROM `+EventsTable+` ORDER BY _hash`)
+	stored, err := column[uint64](ctx, l.conn, `SELECT _hash FROM `+EventsTable+` ORDER BY _hash`)
 	if err != nil {
-		return nil, fmt.Errorf("begin load: %w", err)
-	}
-	defer rows.Close()
-	var stored []uint64
-	for rows.Next() {
-		var h uint64
-		if err := rows.Scan(&h); err != nil {
-			return nil, fmt.Errorf("begin load: %w", err)
-		}
-		stored = append(stored, h)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
 	return stored, nil
@@ -431,38 +419,14 @@ func (l *Load) readHashes(ctx context.Context) ([]uint64, error) {
 // dropKey removes what the store holds of an earlier (or unfinished) version of an object.
 func (l *Load) dropKey(ctx context.Context, key string) error {
 	old := `SELECT file_id FROM ` + objectsTable + ` WHERE key = ?`
-	ids, err := l.conn.QueryContext(ctx, old, key)
+	ids, err := column[int64](ctx, l.conn, old, key)
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
-	for ids.Next() {
-		var id int64
-		if err := ids.Scan(&id); err != nil {
-			ids.Close()
-			return fmt.Errorf("replace %s: %w", key, err)
-		}
-		l.dropped = append(l.dropped, id)
-	}
-	ids.Close()
-	if err := ids.Err(); err != nil {
-		return fmt.Errorf("replace %s: %w", key, err)
-	}
+	l.dropped = append(l.dropped, ids...)
 	// The rows go: from the native table now, from the part files at the commit (rewriteWithout).
-	rows, err := l.conn.QueryContext(ctx, `SELECT _hash FROM `+EventsTable+` WHERE _file_id IN (`+old+`)`, key)
+	gone, err := column[uint64](ctx, l.conn, `SELECT _hash FROM `+EventsTable+` WHERE _file_id IN (`+old+`)`, key)
 	if err != nil {
-		return fmt.Errorf("replace %s: %w", key, err)
-	}
-	var gone []uint64
-	for rows.Next() {
-		var h uint64
-		if err := rows.Scan(&h); err != nil {
-			rows.Close()
-			return fmt.Errorf("replace %s: %w", key, err)
-		}
-		gone = append(gone, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
 	l.hashes.drop(gone)

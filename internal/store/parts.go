@@ -70,22 +70,28 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// partNames returns the part files the store lists, oldest first.
-func partNames(ctx context.Context, q querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM `+partsTable+` ORDER BY name`)
+// column runs a query of one column and returns its values.
+func column[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read part list: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
-	var names []string
+	var out []T
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("read part list: %w", err)
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
 		}
-		names = append(names, n)
+		out = append(out, v)
 	}
-	if err := rows.Err(); err != nil {
+	return out, rows.Err()
+}
+
+// partNames returns the part files the store lists, oldest first.
+func partNames(ctx context.Context, q querier) ([]string, error) {
+	names, err := column[string](ctx, q, `SELECT name FROM `+partsTable+` ORDER BY name`)
+	if err != nil {
 		return nil, fmt.Errorf("read part list: %w", err)
 	}
 	return names, nil
@@ -202,22 +208,9 @@ func (s *Store) rewriteWithout(ctx context.Context, q querier, fileIDs []int64) 
 		ids[i] = strconv.FormatInt(id, 10)
 	}
 	in := "(" + strings.Join(ids, ", ") + ")"
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT filename FROM read_parquet(`+partsList(s.partsDir, names)+
-		`, filename = true) WHERE _file_id IN `+in)
+	affected, err := column[string](ctx, q, `SELECT DISTINCT parse_filename(filename) FROM read_parquet(`+
+		partsList(s.partsDir, names)+`, filename = true) WHERE _file_id IN `+in)
 	if err != nil {
-		return nil, nil, fmt.Errorf("find replaced rows: %w", err)
-	}
-	var affected []string
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("find replaced rows: %w", err)
-		}
-		affected = append(affected, filepath.Base(p))
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("find replaced rows: %w", err)
 	}
 	defer func() {
@@ -268,22 +261,12 @@ const (
 // compact merges the small parts, in the caller's transaction, when there are compactAt of them. It returns the
 // new file and the files it replaces.
 func (s *Store) compact(ctx context.Context, q querier) (created, retired []string, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT name FROM `+partsTable+` WHERE rows < ? ORDER BY name`, smallPart)
+	small, err := column[string](ctx, q, `SELECT name FROM `+partsTable+` WHERE rows < ? ORDER BY name`, smallPart)
 	if err != nil {
 		return nil, nil, fmt.Errorf("compact parts: %w", err)
 	}
-	var small []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("compact parts: %w", err)
-		}
-		small = append(small, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(small) < compactAt {
-		return nil, nil, err
+	if len(small) < compactAt {
+		return nil, nil, nil
 	}
 	name := newPartName()
 	path := filepath.Join(s.partsDir, name)
@@ -386,21 +369,8 @@ func (s *Store) repairParts(ctx context.Context, q querier) (created, retired []
 		quoted[i] = sqlString(b)
 	}
 	inBad := "(" + strings.Join(quoted, ", ") + ")"
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT file_id FROM `+partFilesTable+` WHERE part IN `+inBad+` ORDER BY 1`)
+	ids, err := column[int64](ctx, q, `SELECT DISTINCT file_id FROM `+partFilesTable+` WHERE part IN `+inBad+` ORDER BY 1`)
 	if err != nil {
-		return nil, nil, fmt.Errorf("repair store: %w", err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("repair store: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("repair store: %w", err)
 	}
 	if s.notify != nil {
