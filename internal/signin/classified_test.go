@@ -19,6 +19,8 @@ import (
 // sign-in samples (and the rest of the corpus), and it follows replacements of the rows it came from.
 func TestClassifiedAnswersAsRaw(t *testing.T) {
 	ctx := context.Background()
+	defer func(n int) { classifyBatch = n }(classifyBatch)
+	classifyBatch = 7 // many batches
 	storePath := filepath.Join(t.TempDir(), "s.duckdb")
 	st, err := store.Open(ctx, storePath, store.Options{})
 	if err != nil {
