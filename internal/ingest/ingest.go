@@ -197,11 +197,12 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 		return nil, firstErr // nothing could be listed: say why once
 	}
 	rep.Files = append(rep.Files, unlisted...)
-	// Read in delivery order (files without CloudTrail's name last, by key): the rows of each part file, and of
-	// each of its row groups, then cover a short span of time, which DuckDB skips by the groups' eventtime
-	// statistics when a query asks for another time.
+	// Read day by day (files without a date in their key last), each day's folders in key order: the rows of each
+	// part file, and of each of its row groups, then cover a day or less, which DuckDB skips by the groups'
+	// eventtime statistics when a query asks for another time. (Strict delivery order, across every folder of a
+	// day, made loads of many small files 10 % slower.)
 	slices.SortStableFunc(jobs, func(a, b job) int {
-		if c := cmpTime(a.key.Delivered, b.key.Delivered); c != 0 {
+		if c := cmpTime(a.key.Date, b.key.Date); c != 0 {
 			return c
 		}
 		return strings.Compare(a.obj.Key, b.obj.Key)
