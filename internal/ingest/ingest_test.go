@@ -344,6 +344,19 @@ func TestIncrementalAndDuplicates(t *testing.T) {
 	checkSignIns(t, st, 4)
 }
 
+// openForWriting opens the store for writing, as a load does (upgrades and repairs run then), closes it, and
+// returns what it was told.
+func openForWriting(t *testing.T, storePath string) []string {
+	t.Helper()
+	var told []string
+	st, err := store.Open(context.Background(), storePath, store.Options{Notify: func(m string) { told = append(told, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	return told
+}
+
 // checkSignIns checks that the sign-in table holds exactly the candidate rows of the events table, at least min
 // of them.
 func checkSignIns(t *testing.T, st *store.Store, min int) {
@@ -379,13 +392,7 @@ func TestSignInTableAddedToOlderStore(t *testing.T) {
 		t.Errorf("read-only older store: sign-in table = %s, want %s", got, store.LogsView)
 	}
 	ro.Close()
-	var told []string
-	up, err := store.Open(context.Background(), storePath, store.Options{Notify: func(m string) { told = append(told, m) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.Close()
-	if len(told) != 1 || !strings.Contains(told[0], "Upgrading the store") {
+	if told := openForWriting(t, storePath); len(told) != 1 || !strings.Contains(told[0], "Upgrading the store") {
 		t.Errorf("upgrade messages %q, want one", told)
 	}
 	checkSignIns(t, openStore(t, storePath, true), 50)

@@ -175,13 +175,7 @@ func TestOlderStoreWithoutParts(t *testing.T) {
 		t.Errorf("older store, read-only: %s rows, want 2", got)
 	}
 	ro.Close()
-	var told []string
-	up, err := store.Open(context.Background(), storePath, store.Options{Notify: func(m string) { told = append(told, m) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	up.Close()
-	if len(told) != 1 || !strings.Contains(told[0], "moving its 2 events into a Parquet file") {
+	if told := openForWriting(t, storePath); len(told) != 1 || !strings.Contains(told[0], "moving its 2 events into a Parquet file") {
 		t.Errorf("upgrade messages %q, want one about moving 2 events", told)
 	}
 	if onDisk, listed := partFiles(t, storePath); len(listed) != 1 || !slices.Equal(onDisk, listed) {
