@@ -132,7 +132,7 @@ func newHelpEnvironment() *cobra.Command {
 		Long: `Environment variables that trailq reads:
 
   TRAILQ_SOURCE     default for --source: a folder, a file, or s3://bucket/prefix
-  TRAILQ_STORE      default for --store: the DuckDB store file to use
+  TRAILQ_STORE      default for --store: the DuckDB store file to use (its events in FILE.parts/ beside it)
   TRAILQ_CACHE_DIR  where default stores are kept (default: the user cache folder, e.g. ~/.cache/trailq)
   TRAILQ_BATCH_RECORDS  records committed together while loading (default 200000)
   NO_COLOR          when set, no colour in output
