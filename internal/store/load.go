@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +15,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
+	"github.com/trailq/trailq/internal/partfile"
 )
 
 // Outcome of loading one object, as kept in the manifest.
@@ -99,7 +99,7 @@ func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
 type Load struct {
 	st       *Store
 	conn     *sql.Conn
-	part     *partWriter          // this transaction's rows; nil until it has one
+	part     *partfile.Writer     // this transaction's rows; nil until it has one
 	dropped  []int64              // files whose rows this transaction removes (replaced objects)
 	signIns  *duckdb.Appender     // the rows that can be sign-in events, again
 	objects  *duckdb.Appender     // manifest
@@ -126,30 +126,10 @@ type openFile struct {
 	id        int64
 	records   int
 	problems  int
-	kept      int  // problems appended to the problems table
-	committed bool // a "loading" manifest row was committed for it
-	done      bool // its final row is appended
-	part      partValues
-}
-
-// partValues are the partition and file columns, the same for every record of an object.
-type partValues struct {
-	region, year, month, day, account, path *string
-	fromKey                                 bool // the key gave the date; else it comes from each record
-}
-
-func newPartValues(f *File) partValues {
-	region, year, month, day := f.Parsed.Partition()
-	opt := func(s string) *string {
-		if s == "" {
-			return nil
-		}
-		return &s
-	}
-	path := f.Path
-	return partValues{region: opt(region), year: opt(year), month: opt(month), day: opt(day),
-		account: opt(f.Parsed.Account), path: &path,
-		fromKey: f.Parsed.Kind == cloudtrail.KindLog && !f.Parsed.Date.IsZero()}
+	kept      int              // problems appended to the problems table
+	committed bool             // a "loading" manifest row was committed for it
+	done      bool             // its final row is appended
+	obj       *partfile.Object // the columns its rows share in a part file
 }
 
 // CommitStats says what a commit did.
@@ -234,7 +214,7 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 		// and a commit's worth of them would otherwise stay in memory until the commit.
 		hdr := *f
 		hdr.Records, hdr.Problems = nil, nil
-		of = &openFile{f: &hdr, id: l.nextID, part: newPartValues(f)}
+		of = &openFile{f: &hdr, id: l.nextID, obj: partfile.NewObject(l.nextID, f.Parsed, f.Path)}
 		l.nextID++
 		l.open[f.Key] = of
 		l.pending = append(l.pending, of)
@@ -252,13 +232,13 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 			continue
 		}
 		if l.part == nil {
-			p, err := newPartWriter(l.st.partsDir, newPartName())
+			p, err := partfile.Create(l.st.partsDir, newPartName())
 			if err != nil {
 				return fmt.Errorf("load %s: %w", f.Key, err)
 			}
 			l.part = p
 		}
-		if err := l.part.add(r, of); err != nil {
+		if err := l.part.Add(r, of.obj); err != nil {
 			return fmt.Errorf("load %s: %w", f.Key, err)
 		}
 		if IsSignInCandidate(r.EventSource.S, r.EventType.S) {
@@ -342,9 +322,8 @@ func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 	return st, nil
 }
 
-// insertPartFiles records which objects have rows in the part named.
-func insertPartFiles(ctx context.Context, q querier, part string, ids map[int64]bool) error {
-	sorted := slices.Sorted(maps.Keys(ids))
+// insertPartFiles records which objects (ids, sorted) have rows in the part named.
+func insertPartFiles(ctx context.Context, q querier, part string, sorted []int64) error {
 	for len(sorted) > 0 {
 		n := min(len(sorted), 1000)
 		vals := make([]string, n)
@@ -375,15 +354,15 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 	}()
 	if p := l.part; p != nil {
 		l.part = nil
-		if err := p.finish(); err != nil {
-			p.discard()
+		if err := p.Finish(); err != nil {
+			p.Discard()
 			return nil, nil, fmt.Errorf("commit load: %w", err)
 		}
-		created = append(created, p.name)
-		if _, err := l.conn.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, p.name, p.rows, time.Now().UTC()); err != nil {
+		created = append(created, p.Name())
+		if _, err := l.conn.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, p.Name(), p.Rows(), time.Now().UTC()); err != nil {
 			return created, nil, fmt.Errorf("commit load: %w", err)
 		}
-		if err := insertPartFiles(ctx, l.conn, p.name, p.ids); err != nil {
+		if err := insertPartFiles(ctx, l.conn, p.Name(), p.Objects()); err != nil {
 			return created, nil, fmt.Errorf("commit load: %w", err)
 		}
 	}
@@ -483,7 +462,7 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 func (l *Load) Close() error {
 	var first error
 	if l.part != nil {
-		l.part.discard() // rows of a transaction that is rolled back
+		l.part.Discard() // rows of a transaction that is rolled back
 		l.part = nil
 	}
 	for _, a := range []*duckdb.Appender{l.signIns, l.objects, l.problems} {

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trailq/trailq/internal/partfile"
 )
 
 // The events are kept in part files: Parquet files written by the load (in Go, in parallel with decoding) into
@@ -143,7 +145,7 @@ func (s *Store) upgradeToParts(ctx context.Context, tx *sql.Tx, notify func(stri
 		path := filepath.Join(s.partsDir, name)
 		cols := columnList(athenaColumns, partitionColumns, internalColumns)
 		if _, err := tx.ExecContext(ctx, `COPY (SELECT `+cols+` FROM `+nativeTable+`) TO `+sqlString(path)+
-			` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE `+strconv.Itoa(partRowGroup)+`)`); err != nil {
+			` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE `+strconv.Itoa(partfile.RowGroup)+`)`); err != nil {
 			os.Remove(path)
 			return false, fmt.Errorf("upgrade store: %w", err)
 		}
@@ -227,7 +229,7 @@ func (s *Store) rewriteWithout(ctx context.Context, q querier, fileIDs []int64) 
 		path := filepath.Join(s.partsDir, name)
 		res, err := q.ExecContext(ctx, `COPY (SELECT `+cols+` FROM read_parquet(`+sqlString(filepath.Join(s.partsDir, old))+
 			`) WHERE _file_id NOT IN `+in+`) TO `+sqlString(path)+
-			` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE `+strconv.Itoa(partRowGroup)+`)`)
+			` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE `+strconv.Itoa(partfile.RowGroup)+`)`)
 		if err != nil {
 			return created, retired, fmt.Errorf("rewrite part %s: %w", old, err)
 		}
@@ -272,7 +274,7 @@ func (s *Store) compact(ctx context.Context, q querier) (created, retired []stri
 	path := filepath.Join(s.partsDir, name)
 	cols := columnList(athenaColumns, partitionColumns, internalColumns)
 	res, err := q.ExecContext(ctx, `COPY (SELECT `+cols+` FROM read_parquet(`+partsList(s.partsDir, small)+`)) TO `+sqlString(path)+
-		` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE `+strconv.Itoa(partRowGroup)+`)`)
+		` (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE `+strconv.Itoa(partfile.RowGroup)+`)`)
 	if err != nil {
 		os.Remove(path)
 		return nil, nil, fmt.Errorf("compact parts: %w", err)

@@ -1,4 +1,4 @@
-package store
+package partfile
 
 import (
 	"bytes"
@@ -15,9 +15,9 @@ import (
 	"github.com/trailq/trailq/internal/gen"
 )
 
-// BenchmarkPartWriter encodes 50,000 generated records (data set A's shape) into a part file: the load's cost per
+// BenchmarkWriter encodes 50,000 generated records (data set A's shape) into a part file: the load's cost per
 // row on top of decoding.
-func BenchmarkPartWriter(b *testing.B) {
+func BenchmarkWriter(b *testing.B) {
 	const records = 50_000
 	dir := b.TempDir()
 	p, err := gen.NewPlan(gen.Options{Records: records, Days: 1, Accounts: 1, Seed: 1})
@@ -47,22 +47,21 @@ func BenchmarkPartWriter(b *testing.B) {
 	if len(recs) != records {
 		b.Fatalf("decoded %d records, want %d", len(recs), records)
 	}
-	of := &openFile{f: &File{Path: "s3://bucket/key", Parsed: cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz")}, id: 1}
-	of.part = newPartValues(of.f)
+	obj := NewObject(1, cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz"), "s3://bucket/key")
 	out := b.TempDir()
 	b.ReportAllocs()
 	var size int64
 	for b.Loop() {
-		w, err := newPartWriter(out, newPartName())
+		w, err := Create(out, "part.parquet")
 		if err != nil {
 			b.Fatal(err)
 		}
 		for _, r := range recs {
-			if err := w.add(r, of); err != nil {
+			if err := w.Add(r, obj); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if err := w.finish(); err != nil {
+		if err := w.Finish(); err != nil {
 			b.Fatal(err)
 		}
 		fi, _ := os.Stat(w.path)

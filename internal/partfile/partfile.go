@@ -1,8 +1,11 @@
-package store
+package partfile
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
@@ -10,7 +13,7 @@ import (
 	"github.com/trailq/trailq/internal/cloudtrail"
 )
 
-// pqRow is one row of a part file: the events table's columns, in its order and with its types (DuckDB reads
+// pqRow is one row of a part file: the store's events table's columns, in its order and with its types (DuckDB reads
 // optional byte arrays as VARCHAR, groups as STRUCTs, the list as a LIST of STRUCTs, uint64 as UBIGINT). Strings
 // point into the decoded record; nothing is copied until the writer encodes the row.
 type pqRow struct {
@@ -115,16 +118,37 @@ type pqTLS struct {
 	ClientProvidedHostHeader *string `parquet:"clientprovidedhostheader,optional"`
 }
 
-// partRowGroup is the row-group size of part files: DuckDB scans a file's row groups in parallel and skips those
+// RowGroup is the row-group size of part files: DuckDB scans a file's row groups in parallel and skips those
 // whose statistics rule a filter out.
-const partRowGroup = 122_880
+const RowGroup = 122_880
 
 // partBatch is how many rows are converted before they are handed to the encoder.
 const partBatch = 1024
 
-// partWriter writes one part file: a Parquet file of events rows, which becomes part of the store when the
-// transaction that lists it commits.
-type partWriter struct {
+// Object is what the rows of one log object share: its id in the store's manifest, and the partition and path
+// columns its key gives.
+type Object struct {
+	ID                                      int64
+	region, year, month, day, account, path *string
+	fromKey                                 bool // the key gave the date; else it comes from each record
+}
+
+// NewObject returns the shared values of the object with manifest id, key and path (Athena's "$path").
+func NewObject(id int64, key cloudtrail.Key, path string) *Object {
+	region, year, month, day := key.Partition()
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	return &Object{ID: id, region: opt(region), year: opt(year), month: opt(month), day: opt(day),
+		account: opt(key.Account), path: &path,
+		fromKey: key.Kind == cloudtrail.KindLog && !key.Date.IsZero()}
+}
+
+// Writer writes one part file.
+type Writer struct {
 	name string // file name in the parts folder
 	path string
 	f    *os.File
@@ -134,23 +158,33 @@ type partWriter struct {
 	b    rowBatch
 }
 
-func newPartWriter(dir, name string) (*partWriter, error) {
-	path := dir + string(os.PathSeparator) + name
+// Create starts the part file name in dir; it must not exist.
+func Create(dir, name string) (*Writer, error) {
+	path := filepath.Join(dir, name)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create part file: %w", err)
 	}
 	w := parquet.NewGenericWriter[pqRow](f,
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
-		parquet.MaxRowsPerRowGroup(partRowGroup))
-	return &partWriter{name: name, path: path, f: f, w: w, ids: map[int64]bool{}}, nil
+		parquet.MaxRowsPerRowGroup(RowGroup))
+	return &Writer{name: name, path: path, f: f, w: w, ids: map[int64]bool{}}, nil
 }
 
-// add converts r, which came from the object of, and writes it when the batch is full. r must not change until
-// the batch is written (flush).
-func (p *partWriter) add(r *cloudtrail.Record, of *openFile) error {
-	p.ids[of.id] = true
-	p.b.add(r, of)
+// Name returns the file's name.
+func (p *Writer) Name() string { return p.name }
+
+// Rows returns how many rows were added.
+func (p *Writer) Rows() int64 { return p.rows + int64(len(p.b.rows)) }
+
+// Objects returns the ids of the objects with rows in the file, in order.
+func (p *Writer) Objects() []int64 { return slices.Sorted(maps.Keys(p.ids)) }
+
+// Add converts r, which came from the object o, and encodes it when a batch is full. r must not change until
+// the file is finished.
+func (p *Writer) Add(r *cloudtrail.Record, o *Object) error {
+	p.ids[o.ID] = true
+	p.b.add(r, o)
 	if len(p.b.rows) == partBatch {
 		return p.flush()
 	}
@@ -158,7 +192,7 @@ func (p *partWriter) add(r *cloudtrail.Record, of *openFile) error {
 }
 
 // flush encodes the converted rows.
-func (p *partWriter) flush() error {
+func (p *Writer) flush() error {
 	if len(p.b.rows) == 0 {
 		return nil
 	}
@@ -170,8 +204,8 @@ func (p *partWriter) flush() error {
 	return nil
 }
 
-// finish writes the file's footer and syncs it to disk.
-func (p *partWriter) finish() error {
+// Finish writes the file's footer and syncs it to disk.
+func (p *Writer) Finish() error {
 	if err := p.flush(); err != nil {
 		return err
 	}
@@ -188,8 +222,8 @@ func (p *partWriter) finish() error {
 	return nil
 }
 
-// discard removes an unfinished or uncommitted part file.
-func (p *partWriter) discard() {
+// Discard removes an unfinished or uncommitted part file.
+func (p *Writer) Discard() {
 	if p.f != nil {
 		p.f.Close()
 		p.f = nil
@@ -249,7 +283,7 @@ func (b *rowBatch) str(v string) *string {
 	return &b.strs[len(b.strs)-1]
 }
 
-func (b *rowBatch) add(r *cloudtrail.Record, of *openFile) {
+func (b *rowBatch) add(r *cloudtrail.Record, o *Object) {
 	row := slot(&b.rows)
 	*row = pqRow{
 		EventVersion: sp(&r.EventVersion), EventTime: sp(&r.EventTime), EventSource: sp(&r.EventSource),
@@ -262,7 +296,7 @@ func (b *rowBatch) add(r *cloudtrail.Record, of *openFile) {
 		SharedEventID: sp(&r.SharedEventID), VPCEndpointID: sp(&r.VPCEndpointID),
 		VPCEndpointAccountID: sp(&r.VPCEndpointAccountID), EventCategory: sp(&r.EventCategory),
 		SessionCredentialFromConsole: sp(&r.SessionCredentialFromConsole), EdgeDeviceDetails: sp(&r.EdgeDeviceDetails),
-		FileID: of.id, Hash: r.Hash,
+		FileID: o.ID, Hash: r.Hash,
 	}
 	if u := r.UserIdentity; u != nil {
 		row.UserIdentity = b.userIdentity(u)
@@ -280,9 +314,8 @@ func (b *rowBatch) add(r *cloudtrail.Record, of *openFile) {
 		*p = pqTLS{sp(&t.TLSVersion), sp(&t.CipherSuite), sp(&t.ClientProvidedHostHeader)}
 		row.TLSDetails = p
 	}
-	pv := &of.part
-	row.Region, row.Year, row.Month, row.Day, row.Account, row.Path = pv.region, pv.year, pv.month, pv.day, pv.account, pv.path
-	if !pv.fromKey {
+	row.Region, row.Year, row.Month, row.Day, row.Account, row.Path = o.region, o.year, o.month, o.day, o.account, o.path
+	if !o.fromKey {
 		// A file not named as CloudTrail names them: take the partition values from the record itself.
 		row.Region = sp(&r.AWSRegion)
 		row.Year, row.Month, row.Day = nil, nil, nil

@@ -1,0 +1,4 @@
+// Package partfile writes the store's part files: Parquet files of CloudTrail records with the columns and types
+// of the store's events table (Athena's CloudTrail columns, the partition columns and the internal ones), encoded
+// by Go as the records come, so that loading does not wait on DuckDB's own writer.
+package partfile

@@ -1,0 +1,75 @@
+package partfile
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/trailq/trailq/internal/cloudtrail"
+)
+
+func realRecords(t *testing.T) []*cloudtrail.Record {
+	t.Helper()
+	raw, err := os.ReadFile("../../testdata/cloudtrail/real/awsdocs__cloudtrail-user-guide__console-sign-in-events.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*cloudtrail.Record
+	err = cloudtrail.NewDecoder().Decode(bytes.NewReader(raw), func(_ int, r *cloudtrail.Record, _ []cloudtrail.Problem) error {
+		recs = append(recs, r)
+		return nil
+	}, func(cloudtrail.Problem) {})
+	if err != nil || len(recs) < 4 {
+		t.Fatalf("decoded %d records: %v", len(recs), err)
+	}
+	return recs
+}
+
+// A part file holds every row added, says which objects they came from, and is a Parquet file only once
+// finished; a discarded one is gone, and a name is never reused.
+func TestWriter(t *testing.T) {
+	recs := realRecords(t)
+	dir := t.TempDir()
+	w, err := Create(dir, "p.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := NewObject(7, cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz"), "s3://b/a")
+	b := NewObject(3, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
+	for i, r := range recs {
+		o := a
+		if i%2 == 1 {
+			o = b
+		}
+		if err := w.Add(r, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := w.Rows(); got != int64(len(recs)) {
+		t.Errorf("Rows = %d, want %d", got, len(recs))
+	}
+	if got := w.Objects(); !slices.Equal(got, []int64{3, 7}) {
+		t.Errorf("Objects = %v, want [3 7]", got)
+	}
+	if err := w.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	body, err := os.ReadFile(filepath.Join(dir, "p.parquet"))
+	if err != nil || !bytes.HasPrefix(body, []byte("PAR1")) || !bytes.HasSuffix(body, []byte("PAR1")) {
+		t.Fatalf("finished file: %d bytes, %v; want a Parquet file", len(body), err)
+	}
+	if _, err := Create(dir, "p.parquet"); err == nil {
+		t.Error("Create reused an existing file's name")
+	}
+	d, err := Create(dir, "d.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Add(recs[0], a)
+	d.Discard()
+	if _, err := os.Stat(filepath.Join(dir, "d.parquet")); !os.IsNotExist(err) {
+		t.Errorf("a discarded file is still there: %v", err)
+	}
+}
