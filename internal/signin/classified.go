@@ -102,7 +102,7 @@ func eventFromValues(v []any) Event {
 // that are gone are deleted, the sign-in rows loaded since are classified, all in one transaction. Object ids
 // only grow, so the rows with an id above the table's highest are the new ones.
 func Classify(ctx context.Context, st *store.Store) error {
-	exists, err := tableExists(ctx, st, classifiedTable)
+	exists, err := st.HasTable(ctx, classifiedTable)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func identityStruct(v any) driver.Value {
 // classifiedCurrent reports whether the classified table can answer: classified by these rules, one row for
 // each sign-in row, and none loaded since.
 func classifiedCurrent(ctx context.Context, st *store.Store) bool {
-	if ok, err := tableExists(ctx, st, classifiedTable); err != nil || !ok {
+	if ok, err := st.HasTable(ctx, classifiedTable); err != nil || !ok {
 		return false
 	}
 	if v, err := st.Meta(ctx, classifyVersionKey); err != nil || v != classifyVersion {
@@ -268,14 +268,6 @@ func fetchClassified(ctx context.Context, st *store.Store, q *Query) ([]*Event, 
 		}
 	}
 	return found, rows.Err()
-}
-
-func tableExists(ctx context.Context, st *store.Store, name string) (bool, error) {
-	var n int64
-	if err := scanOne(ctx, st, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+name+`'`, &n); err != nil {
-		return false, err
-	}
-	return n > 0, nil
 }
 
 // scanOne reads the single value of a one-row query into dst (*int64 or *bool).

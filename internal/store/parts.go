@@ -118,12 +118,8 @@ func (s *Store) writeEventsView(ctx context.Context, q querier) error {
 // native table, whose rows move into a first part file. It runs in the caller's transaction; a part file of a
 // transaction that does not commit is removed by the next load.
 func (s *Store) upgradeToParts(ctx context.Context, tx *sql.Tx, notify func(string)) (bool, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+partsTable+`'`).Scan(&n); err != nil {
-		return false, fmt.Errorf("upgrade store: %w", err)
-	}
-	if n > 0 {
-		return false, nil
+	if has, err := hasTable(ctx, tx, partsTable); err != nil || has {
+		return false, err
 	}
 	for _, q := range append([]string{`ALTER TABLE ` + EventsTable + ` RENAME TO ` + nativeTable}, partsDDL...) {
 		if _, err := tx.ExecContext(ctx, q); err != nil {

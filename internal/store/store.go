@@ -256,11 +256,11 @@ func (s *Store) upgrade(ctx context.Context, tx *sql.Tx, notify func(string)) er
 	if err != nil {
 		return err
 	}
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+partFilesTable+`'`).Scan(&n); err != nil {
-		return fmt.Errorf("open store: %w", err)
+	has, err := hasTable(ctx, tx, partFilesTable)
+	if err != nil {
+		return err
 	}
-	if n == 0 {
+	if !has {
 		// A store written by a development version of the part files, before their objects were recorded.
 		if _, err := tx.ExecContext(ctx, partsDDL[1]); err != nil {
 			return fmt.Errorf("upgrade store: %w", err)
@@ -292,8 +292,7 @@ func (s *Store) upgrade(ctx context.Context, tx *sql.Tx, notify func(string)) er
 // movedView returns the temporary events view a read-only store needs when its part files are not where its
 // events view names them, or "".
 func (s *Store) movedView(ctx context.Context) (string, error) {
-	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+partsTable+`'`).Scan(&n); err != nil || n == 0 {
+	if has, err := hasTable(ctx, s.db, partsTable); err != nil || !has {
 		return "", err
 	}
 	dir, err := s.Meta(ctx, partsDirMeta)
@@ -309,12 +308,8 @@ func (s *Store) movedView(ctx context.Context) (string, error) {
 
 // addSignIns adds the sign-in table to a store made before it existed, filled from the events it holds.
 func (s *Store) addSignIns(ctx context.Context, tx *sql.Tx, notify func(string)) (bool, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = '`+signInsTable+`'`).Scan(&n); err != nil {
-		return false, fmt.Errorf("upgrade store: %w", err)
-	}
-	if n > 0 {
-		return false, nil
+	if has, err := hasTable(ctx, tx, signInsTable); err != nil || has {
+		return false, err
 	}
 	if notify != nil {
 		notify("Upgrading the store " + s.path + ": copying its sign-in events into a table of their own (once; a minute for tens of millions of events).")
@@ -325,6 +320,23 @@ func (s *Store) addSignIns(ctx context.Context, tx *sql.Tx, notify func(string))
 		}
 	}
 	return true, nil
+}
+
+// HasTable reports whether the store has a table of that name.
+func (s *Store) HasTable(ctx context.Context, name string) (bool, error) {
+	return hasTable(ctx, s.db, name)
+}
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func hasTable(ctx context.Context, q rowQuerier, name string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_tables() WHERE table_name = ?`, name).Scan(&n); err != nil {
+		return false, fmt.Errorf("read store catalog: %w", err)
+	}
+	return n > 0, nil
 }
 
 // SignInsTable returns the view a sign-in query should read: SignInsView, or LogsView for a store made before
