@@ -16,6 +16,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/progress"
@@ -265,7 +266,10 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 
 	g, gctx := errgroup.WithContext(ctx)
 	work := make(chan job)
-	parts := make(chan *store.File, opts.Workers)
+	// The decoded parts wait for the writer in a queue bounded by records, not parts: while the writer commits
+	// (a part file and DuckDB's log are synced to disk), the readers go on decoding instead of waiting.
+	queue := semaphore.NewWeighted(queueRecords)
+	parts := make(chan *store.File, queueRecords)
 	g.Go(func() error {
 		defer close(work)
 		for _, j := range jobs {
@@ -283,6 +287,9 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 			dec := cloudtrail.NewDecoder()
 			for j := range work {
 				err := readFile(gctx, src, j, dec, opts, func(f *store.File) error {
+					if err := queue.Acquire(gctx, weight(f)); err != nil {
+						return err
+					}
 					select {
 					case parts <- f:
 						return nil
@@ -317,6 +324,7 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 	}
 	open := map[string]*FileReport{}
 	for f := range parts {
+		queue.Release(weight(f)) // the part being added no longer counts
 		if werr != nil {
 			continue // drain
 		}
@@ -378,6 +386,12 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 	}
 	return ctx.Err()
 }
+
+// queueRecords bounds the records decoded and not yet handed to the store (about 2.5 KB each in memory).
+const queueRecords = 24_000
+
+// weight is what a part counts against queueRecords.
+func weight(f *store.File) int64 { return int64(max(1, len(f.Records))) }
 
 // maxProblemsReported bounds the problems a report keeps per file (the manifest keeps the count).
 const maxProblemsReported = 100
