@@ -2,7 +2,6 @@ package cloudtrail
 
 import (
 	"path"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -66,44 +65,36 @@ func (k Key) Partition() (region, year, month, day string) {
 	return k.Region, k.Date.Format("2006"), k.Date.Format("01"), k.Date.Format("02")
 }
 
-var (
-	// [AWSLogs/][o-xxxx/]<account>/<Service>/<region>/YYYY/MM/DD/<file>: a source may start at any level.
-	dirRE = regexp.MustCompile(`(?:^|/)(?:(o-[a-z0-9]{10,32})/)?(\d{12})/(CloudTrail|CloudTrail-Digest|CloudTrail-Insight|Config)/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/[^/]+$`)
-	// <account>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<id>.json[.gz]
-	nameRE = regexp.MustCompile(`^(\d{12})_(CloudTrail|CloudTrail-Digest|CloudTrail-Insight|Config)_([a-z0-9-]+)_(?:.*_)?(\d{8}T\d{4}(?:\d{2})?Z)(?:_[A-Za-z0-9]+)?\.json(?:\.gz)?$`)
-)
-
 // ParseKey classifies an object key (an S3 key or a slash-separated path) and extracts what its layout carries.
 // It never fails: a key it does not recognise is KindUnknown (a .json/.json.gz/.gz file) or KindOther.
 func ParseKey(key string) Key {
 	var k Key
 	base := path.Base(key)
-	lower := strings.ToLower(base)
 	switch {
-	case strings.HasSuffix(lower, ".json.gz") || strings.HasSuffix(lower, ".gz"):
+	case hasSuffixFold(base, ".gz"):
 		k.Compressed = true
-	case strings.HasSuffix(lower, ".json"):
+	case hasSuffixFold(base, ".json"):
 	default:
 		k.Kind = KindOther
 		return k
 	}
-	if m := nameRE.FindStringSubmatch(base); m != nil {
-		k.Account, k.Region = m[1], m[3]
-		k.Kind = kindOf(m[2])
+	if n, ok := parseName(base); ok {
+		k.Account, k.Region = n.account, n.region
+		k.Kind = kindOf(n.service)
 		layout := "20060102T1504Z"
-		if len(m[4]) == len("20060102T150405Z") {
+		if len(n.stamp) == len("20060102T150405Z") {
 			layout = "20060102T150405Z"
 		}
-		if t, err := time.Parse(layout, m[4]); err == nil {
+		if t, err := time.Parse(layout, n.stamp); err == nil {
 			k.Delivered = t
 		}
 	}
-	if m := dirRE.FindStringSubmatch(key); m != nil {
-		k.OrgID, k.Account, k.Region = m[1], m[2], m[4]
+	if d, ok := parseDirs(key); ok {
+		k.OrgID, k.Account, k.Region = d.org, d.account, d.region
 		if k.Kind == KindUnknown {
-			k.Kind = kindOf(m[3])
+			k.Kind = kindOf(d.service)
 		}
-		if t, err := time.Parse("2006/01/02", m[5]+"/"+m[6]+"/"+m[7]); err == nil {
+		if t, err := time.Parse("2006/01/02", d.date); err == nil {
 			k.Date = t
 		}
 	}
@@ -121,6 +112,11 @@ func ParseKey(key string) Key {
 		k.Date = k.Delivered.Truncate(24 * time.Hour)
 	}
 	return k
+}
+
+// hasSuffixFold is strings.HasSuffix ignoring ASCII case.
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
 func kindOf(service string) Kind {

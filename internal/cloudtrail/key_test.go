@@ -1,6 +1,9 @@
 package cloudtrail
 
 import (
+	"path"
+	"regexp"
+	"slices"
 	"testing"
 	"time"
 )
@@ -71,10 +74,83 @@ func FuzzParseKey(f *testing.F) {
 	f.Add("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_abc.json.gz")
 	f.Add("o-aa1bb2cc3d/111122223333/CloudTrail-Digest/x/2024/13/40/a.json")
 	f.Add("")
+	for _, k := range keyCases {
+		f.Add(k)
+	}
 	f.Fuzz(func(t *testing.T, key string) {
+		checkKeyParsers(t, key)
 		k := ParseKey(key)
 		if k.Kind == KindLog && k.Account == "" {
 			t.Errorf("ParseKey(%q): a log without an account", key)
 		}
 	})
+}
+
+// The regular expressions parseName and parseDirs replace: the reference they are checked against.
+var (
+	refDirRE  = regexp.MustCompile(`(?:^|/)(?:(o-[a-z0-9]{10,32})/)?(\d{12})/(CloudTrail|CloudTrail-Digest|CloudTrail-Insight|Config)/([a-z0-9-]+)/(\d{4})/(\d{2})/(\d{2})/[^/]+$`)
+	refNameRE = regexp.MustCompile(`^(\d{12})_(CloudTrail|CloudTrail-Digest|CloudTrail-Insight|Config)_([a-z0-9-]+)_(?:.*_)?(\d{8}T\d{4}(?:\d{2})?Z)(?:_[A-Za-z0-9]+)?\.json(?:\.gz)?$`)
+)
+
+// checkKeyParsers compares parseName and parseDirs with the regular expressions on key and its base name.
+func checkKeyParsers(t *testing.T, key string) {
+	t.Helper()
+	base := path.Base(key)
+	n, ok := parseName(base)
+	if m := refNameRE.FindStringSubmatch(base); (m != nil) != ok || m != nil && (n != name{m[1], m[2], m[3], m[4]}) {
+		t.Errorf("parseName(%q) = %+v, %v; the expression gives %q", base, n, ok, m)
+	}
+	d, ok := parseDirs(key)
+	if m := refDirRE.FindStringSubmatch(key); (m != nil) != ok || m != nil && (d != dirs{m[1], m[2], m[3], m[4], m[5] + "/" + m[6] + "/" + m[7]}) {
+		t.Errorf("parseDirs(%q) = %+v, %v; the expression gives %q", key, d, ok, m)
+	}
+}
+
+// keyCases are keys at the edges of the two shapes.
+var keyCases = []string{
+	"AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_abcDEF123.json.gz",
+	"prefix/AWSLogs/o-aa1bb2cc3d/111122223333/CloudTrail/eu-west-1/2024/09/30/111122223333_CloudTrail_eu-west-1_20240930T2355Z_x.json.gz",
+	"o-aa1bb2cc3d/111122223333/CloudTrail/eu-west-1/2024/09/30/a.json",
+	"/o-aa1bb2cc3d/111122223333/CloudTrail/eu-west-1/2024/09/30/a.json",
+	"o-aa1bb2cc3/111122223333/CloudTrail/eu-west-1/2024/09/30/a.json",                 // org id too short
+	"xo-aa1bb2cc3d/111122223333/CloudTrail/eu-west-1/2024/09/30/a.json",               // not an org folder
+	"o-aa1bb2cc3d01234567890123456789012/111122223333/CloudTrail/r/2024/09/30/a.json", // org id too long
+	"111122223333/CloudTrail/ap-northeast-1/2024/02/29/111122223333_CloudTrail_ap-northeast-1_20240229T1500Z_y.json",
+	"1111222233334/CloudTrail/r/2024/02/29/f", "11112222333/CloudTrail/r/2024/02/29/f",
+	"111122223333/CloudTrail/r/2024/02/29/", "111122223333/CloudTrail//2024/02/29/f", "111122223333/CloudTrail/R/2024/02/29/f",
+	"111122223333/CloudTrailX/r/2024/02/29/f", "111122223333/CloudTrail-Digest/r/2024/2/29/f", "a//111122223333/Config/r/2024/02/29/f",
+	"111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json.gz",
+	"111122223333_CloudTrail-Digest_us-east-2_trail_us-east-2_20150817T150131Z.json.gz",
+	"111122223333_Config_us-east-1_ConfigHistory_AWS::S3::Bucket_20240901T000000Z_20240901T010000Z_1.json.gz",
+	"111122223333_CloudTrail_us-east-1_20240901T0005Z_20240901T0010Z.json.gz", // the id looks like a stamp
+	"111122223333_CloudTrail_us-east-1_20240901T0005Z_.json", "111122223333_CloudTrail_us-east-1_20240901T0005Z_a-b.json",
+	"111122223333_CloudTrail_us-east-1_20240901T0005Z.json", "111122223333_CloudTrail_us-east-1_20240901T0005Z.JSON",
+	"111122223333_CloudTrail_us-east-1_20240901T0005Z.gz", "111122223333_CloudTrail_us-east-1_x_y_20240901T000512Z_q.json.gz",
+	"111122223333_CloudTrail__20240901T0005Z.json", "111122223333_CloudTrail_us_east_20240901T0005Z.json",
+	"111122223333_CloudTrail_us-east-1_2024090T10005Z.json", "111122223333_CloudTrail-Insight_r_20240901T0005Z_a.json",
+	"111122223333_CloudTrail_r_20240901T00051Z.json", "111122223333_CloudTrail_r_a20240901T0005Z.json",
+	"", "/", "a", "111122223333_", "111122223333_CloudTrail", "111122223333_CloudTrail_r_",
+}
+
+func TestKeyParsersMatchTheExpressions(t *testing.T) {
+	keys := slices.Clone(keyCases)
+	// Keys as trails write them, and the same keys cut at every length (a listing's partial keys, bad names).
+	for _, org := range []string{"", "o-a1b2c3d4e5/"} {
+		for _, svc := range services {
+			for _, region := range []string{"us-east-1", "ap-northeast-1", "cn-north-1"} {
+				k := "AWSLogs/" + org + "111122223333/" + svc + "/" + region + "/2024/09/01/111122223333_" + svc + "_" + region + "_20240901T0005Z_Ab3.json.gz"
+				keys = append(keys, k)
+				for i := range len(k) {
+					keys = append(keys, k[:i], k[i:])
+				}
+			}
+		}
+	}
+	for _, k := range keys {
+		checkKeyParsers(t, k)
+	}
+	// The check itself can fail.
+	if n, _ := parseName("111122223333_CloudTrail_us-east-1_20240901T0005Z_abc.json"); n.stamp != "20240901T0005Z" {
+		t.Errorf("parseName stamp = %q", n.stamp)
+	}
 }
