@@ -174,5 +174,5 @@ const SignInCandidateSQL = `(eventsource IN ('signin.amazonaws.com', 'sso.amazon
 // Identity Center's, and any event typed AwsConsoleSignIn.
 func IsSignInCandidate(eventSource, eventType string) bool {
 	return eventSource == "signin.amazonaws.com" || eventSource == "sso.amazonaws.com" ||
-		strings.EqualFold(eventType, "AwsConsoleSignIn")
+		len(eventType) == len("AwsConsoleSignIn") && strings.EqualFold(eventType, "AwsConsoleSignIn") // (the length first: EqualFold does not)
 }
