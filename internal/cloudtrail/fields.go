@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/zeebo/xxh3"
 )
@@ -631,8 +631,9 @@ func (r *recordReader) tlsDetails(t *TLSDetails, i, depth int) (end int, h uint6
 
 // stringArena copies strings into shared blocks, so that the thirty-odd strings of a record cost a share of one
 // allocation rather than one each (and the garbage collector has fewer objects to follow). Bytes of a block are
-// never written again once a string points at them: a full block is left to the strings that use it.
-type stringArena struct{ block []byte }
+// never written again once a string points at them: a full block is left to the strings that use it. A block is
+// a strings.Builder, which allocates without clearing the memory first.
+type stringArena struct{ block strings.Builder }
 
 const arenaBlock = 32 << 10
 
@@ -640,15 +641,16 @@ func (a *stringArena) copy(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	if len(b) > cap(a.block)-len(a.block) {
+	if len(b) > a.block.Cap()-a.block.Len() {
 		if len(b) > arenaBlock/8 {
 			return string(b) // a large string gets its own allocation
 		}
-		a.block = make([]byte, 0, arenaBlock)
+		a.block = strings.Builder{}
+		a.block.Grow(arenaBlock)
 	}
-	n := len(a.block)
-	a.block = append(a.block, b...)
-	return unsafe.String(&a.block[n], len(b))
+	n := a.block.Len()
+	a.block.Write(b) // within the capacity: the bytes before n stay where they are
+	return a.block.String()[n:]
 }
 
 // recordBlock holds a record and the nested objects most records have, so that they are allocated together.

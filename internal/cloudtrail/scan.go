@@ -277,21 +277,30 @@ func stringSpecial(x uint64) uint64 {
 }
 
 // scanString checks the string that starts at b[i] == '"' and returns the index after it, whether it has escapes
-// and whether it has bytes ≥ 0x80 (so that it may not be valid UTF-8; JSON does not require it to be).
+// and whether it may have bytes ≥ 0x80 (high is sometimes true when it has none: it is a hint that the string may
+// not be valid UTF-8, which JSON does not require it to be).
 func scanString(b []byte, i int) (end int, esc, high, ok bool) {
 	i++
 	var all uint64 // the bytes seen, or-ed together
 	for {
+		// Eight bytes at a time to the next quote, backslash or control character.
 		for i+8 <= len(b) {
 			x := binary.LittleEndian.Uint64(b[i:])
-			if stringSpecial(x) != 0 {
+			all |= x
+			if m := stringSpecial(x); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3 // the lowest flagged byte is the first special one
 				break
 			}
-			all |= x
 			i += 8
 		}
-		if i >= len(b) {
-			return i, esc, false, false
+		if i+8 > len(b) { // the last bytes of b, one at a time
+			for i < len(b) && b[i] >= 0x20 && b[i] != '"' && b[i] != '\\' {
+				all |= uint64(b[i]) << 56
+				i++
+			}
+			if i >= len(b) {
+				return i, esc, false, false
+			}
 		}
 		switch c := b[i]; {
 		case c == '"':
@@ -312,11 +321,8 @@ func scanString(b []byte, i int) (end int, esc, high, ok bool) {
 			default:
 				return i, esc, false, false
 			}
-		case c < 0x20:
+		default: // a control character
 			return i, esc, false, false
-		default:
-			all |= uint64(c) << 56
-			i++
 		}
 	}
 }
