@@ -1,14 +1,8 @@
 package cloudtrail
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
-	"unicode/utf8"
-
-	"github.com/zeebo/xxh3"
 )
 
 // recordReader decodes records. It walks a record's JSON once: it checks it as json.Valid does, computes its
@@ -59,17 +53,17 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 	rec = &r.blk.rec
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, recordFields)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "eventversion":
+		switch id {
+		case recEventVersion:
 			vend, vh, ok = r.str(&rec.EventVersion, "eventVersion", v, depth)
-		case "useridentity":
+		case recUserIdentity:
 			if r.isObject(v) {
 				vend, vh, ok = r.userIdentity(v, depth+1)
 				rec.UserIdentity = &r.blk.ui
@@ -77,53 +71,53 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 				vend, vh, ok = r.notObject("userIdentity", v, depth)
 				rec.UserIdentity = nil
 			}
-		case "eventtime":
+		case recEventTime:
 			vend, vh, ok = r.str(&rec.EventTime, "eventTime", v, depth)
-		case "eventsource":
+		case recEventSource:
 			vend, vh, ok = r.str(&rec.EventSource, "eventSource", v, depth)
-		case "eventname":
+		case recEventName:
 			vend, vh, ok = r.str(&rec.EventName, "eventName", v, depth)
-		case "awsregion":
+		case recAwsRegion:
 			vend, vh, ok = r.str(&rec.AWSRegion, "awsRegion", v, depth)
-		case "sourceipaddress":
+		case recSourceIPAddress:
 			vend, vh, ok = r.str(&rec.SourceIPAddress, "sourceIPAddress", v, depth)
-		case "useragent":
+		case recUserAgent:
 			vend, vh, ok = r.str(&rec.UserAgent, "userAgent", v, depth)
-		case "errorcode":
+		case recErrorCode:
 			vend, vh, ok = r.str(&rec.ErrorCode, "errorCode", v, depth)
-		case "errormessage":
+		case recErrorMessage:
 			vend, vh, ok = r.str(&rec.ErrorMessage, "errorMessage", v, depth)
-		case "requestparameters":
+		case recRequestParameters:
 			vend, vh, ok = r.json(&rec.RequestParameters, "requestParameters", v, depth)
-		case "responseelements":
+		case recResponseElements:
 			vend, vh, ok = r.json(&rec.ResponseElements, "responseElements", v, depth)
-		case "additionaleventdata":
+		case recAdditionalEventData:
 			vend, vh, ok = r.json(&rec.AdditionalEventData, "additionalEventData", v, depth)
-		case "requestid":
+		case recRequestID:
 			vend, vh, ok = r.str(&rec.RequestID, "requestID", v, depth)
-		case "eventid":
+		case recEventID:
 			vend, vh, ok = r.str(&rec.EventID, "eventID", v, depth)
-		case "readonly":
+		case recReadOnly:
 			vend, vh, ok = r.str(&rec.ReadOnly, "readOnly", v, depth)
-		case "resources":
+		case recResources:
 			vend, vh, ok = r.resources(&rec.Resources, v, depth)
-		case "eventtype":
+		case recEventType:
 			vend, vh, ok = r.str(&rec.EventType, "eventType", v, depth)
-		case "apiversion":
+		case recApiVersion:
 			vend, vh, ok = r.str(&rec.APIVersion, "apiVersion", v, depth)
-		case "recipientaccountid":
+		case recRecipientAccountId:
 			vend, vh, ok = r.str(&rec.RecipientAccountID, "recipientAccountId", v, depth)
-		case "serviceeventdetails":
+		case recServiceEventDetails:
 			vend, vh, ok = r.json(&rec.ServiceEventDetails, "serviceEventDetails", v, depth)
-		case "sharedeventid":
+		case recSharedEventID:
 			vend, vh, ok = r.str(&rec.SharedEventID, "sharedEventID", v, depth)
-		case "vpcendpointid":
+		case recVpcEndpointId:
 			vend, vh, ok = r.str(&rec.VPCEndpointID, "vpcEndpointId", v, depth)
-		case "vpcendpointaccountid":
+		case recVpcEndpointAccountId:
 			vend, vh, ok = r.str(&rec.VPCEndpointAccountID, "vpcEndpointAccountId", v, depth)
-		case "eventcategory":
+		case recEventCategory:
 			vend, vh, ok = r.str(&rec.EventCategory, "eventCategory", v, depth)
-		case "addendum":
+		case recAddendum:
 			if r.isObject(v) {
 				rec.Addendum = &Addendum{}
 				vend, vh, ok = r.addendum(rec.Addendum, v, depth+1)
@@ -131,11 +125,11 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 				vend, vh, ok = r.notObject("addendum", v, depth)
 				rec.Addendum = nil
 			}
-		case "sessioncredentialfromconsole":
+		case recSessionCredentialFromConsole:
 			vend, vh, ok = r.str(&rec.SessionCredentialFromConsole, "sessionCredentialFromConsole", v, depth)
-		case "edgedevicedetails":
+		case recEdgeDeviceDetails:
 			vend, vh, ok = r.json(&rec.EdgeDeviceDetails, "edgeDeviceDetails", v, depth)
-		case "tlsdetails":
+		case recTlsDetails:
 			if r.isObject(v) {
 				rec.TLSDetails = &TLSDetails{}
 				vend, vh, ok = r.tlsDetails(rec.TLSDetails, v, depth+1)
@@ -161,162 +155,40 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 	return rec, r.problems, end, ok
 }
 
-// str reads the value at b[i] for a STRING column that should hold a JSON string into dst. Numbers and booleans
-// keep their text (Athena's SerDe does the same: readOnly true reads as "true"); objects and arrays keep their
-// JSON text and are reported.
-func (r *recordReader) str(dst *String, field string, i, depth int) (end int, h uint64, ok bool) {
-	b := r.b
-	if i < len(b) && b[i] == '"' {
-		end, esc, high, ok := scanString(b, i)
-		if !ok {
-			return end, 0, false
-		}
-		inner := b[i+1 : end-1]
-		if !esc && !high {
-			*dst = Str(r.d.strs.copy(inner)) // the common case: nothing to decode
-			return end, mix(xxh3.Hash(inner), hashString), true
-		}
-		*dst = r.text(field, b[i:end], esc, high)
-		return end, mix(innerHash(inner, esc), hashString), true
-	}
-	r.ws, r.high = false, false
-	end, h, ok = r.value(i, depth)
-	if !ok {
-		return end, 0, false
-	}
-	switch raw := b[i:end]; raw[0] {
-	case 'n':
-		*dst = String{}
-	case '{', '[':
-		r.add(field, "expected a string, got "+rawKind(raw)+"; kept as JSON text")
-		*dst = r.jsonText(field, raw)
-	default:
-		*dst = Str(r.d.strs.copy(raw))
-	}
-	return end, h, true
-}
-
-// text converts the JSON string raw (with its quotes) that has escapes (esc) or bytes ≥ 0x80 (high).
-func (r *recordReader) text(field string, raw []byte, esc, high bool) String {
-	inner := raw[1 : len(raw)-1]
-	if high && !utf8.Valid(inner) {
-		r.add(field, "invalid UTF-8 replaced")
-	} else if !esc {
-		return Str(r.d.strs.copy(inner))
-	}
-	s, ok := unquote(raw)
-	if !ok {
-		r.add(field, "bad string")
-		return String{}
-	}
-	return Str(s)
-}
-
-// json reads the value at b[i] for a STRING column that holds JSON text (requestParameters, responseElements, …)
-// into dst, keeping the text as written (compacted). A JSON string is stored as its content.
-func (r *recordReader) json(dst *String, field string, i, depth int) (end int, h uint64, ok bool) {
-	b := r.b
-	if i < len(b) && b[i] == '"' {
-		return r.str(dst, field, i, depth)
-	}
-	r.ws, r.high = false, false
-	end, h, ok = r.value(i, depth)
-	if !ok {
-		return end, 0, false
-	}
-	if b[i] == 'n' {
-		*dst = String{}
-	} else {
-		*dst = r.jsonText(field, b[i:end])
-	}
-	return end, h, true
-}
-
-// jsonText converts raw, the JSON text of a value other than a string or null just scanned (r.ws and r.high
-// describe it).
-func (r *recordReader) jsonText(field string, raw []byte) String {
-	if r.high && !utf8.Valid(raw) {
-		r.add(field, "invalid UTF-8 replaced")
-		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
-	}
-	if r.ws {
-		c := &r.d.compact
-		c.Reset()
-		if err := json.Compact(c, raw); err == nil {
-			return Str(r.d.strs.copy(c.Bytes()))
-		}
-	}
-	return Str(r.d.strs.copy(raw))
-}
-
-// notObject reads a value that is not an object where one is expected: null is NULL; anything else is reported
-// (and stored as NULL too).
-func (r *recordReader) notObject(field string, i, depth int) (end int, h uint64, ok bool) {
-	end, h, ok = r.value(i, depth)
-	if ok && r.b[i] != 'n' {
-		r.add(field, "expected an object, got "+rawKind(r.b[i:end])+"; stored as NULL")
-	}
-	return end, h, ok
-}
-
-func rawKind(raw []byte) string {
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	return valueKind(raw[0])
-}
-
-// valueKind names the kind of the JSON value that starts with c.
-func valueKind(c byte) string {
-	switch c {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
 func (r *recordReader) userIdentity(i, depth int) (end int, h uint64, ok bool) {
 	u := &r.blk.ui
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, userIdentityFields)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "type":
+		switch id {
+		case uiType:
 			vend, vh, ok = r.str(&u.Type, "userIdentity.type", v, depth)
-		case "principalid":
+		case uiPrincipalId:
 			vend, vh, ok = r.str(&u.PrincipalID, "userIdentity.principalId", v, depth)
-		case "arn":
+		case uiArn:
 			vend, vh, ok = r.str(&u.ARN, "userIdentity.arn", v, depth)
-		case "accountid":
+		case uiAccountId:
 			vend, vh, ok = r.str(&u.AccountID, "userIdentity.accountId", v, depth)
-		case "invokedby":
+		case uiInvokedBy:
 			vend, vh, ok = r.str(&u.InvokedBy, "userIdentity.invokedBy", v, depth)
-		case "accesskeyid":
+		case uiAccessKeyId:
 			vend, vh, ok = r.str(&u.AccessKeyID, "userIdentity.accessKeyId", v, depth)
-		case "username":
+		case uiUserName:
 			vend, vh, ok = r.str(&u.UserName, "userIdentity.userName", v, depth)
-		case "onbehalfof":
+		case uiOnBehalfOf:
 			if r.isObject(v) {
 				u.OnBehalfOf = &OnBehalfOf{}
 				vend, vh, ok = r.onBehalfOf(u.OnBehalfOf, v, depth+1)
 			} else {
 				vend, vh, ok = r.notObject("userIdentity.onBehalfOf", v, depth)
 			}
-		case "sessioncontext":
+		case uiSessionContext:
 			if r.isObject(v) {
 				vend, vh, ok = r.sessionContext(v, depth+1)
 				u.SessionContext = &r.blk.sc
@@ -335,17 +207,17 @@ func (r *recordReader) userIdentity(i, depth int) (end int, h uint64, ok bool) {
 func (r *recordReader) onBehalfOf(ob *OnBehalfOf, i, depth int) (end int, h uint64, ok bool) {
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, onBehalfOfFields)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "userid":
+		switch id {
+		case oboUserId:
 			vend, vh, ok = r.str(&ob.UserID, "userIdentity.onBehalfOf.userId", v, depth)
-		case "identitystorearn":
+		case oboIdentityStoreArn:
 			vend, vh, ok = r.str(&ob.IdentityStoreARN, "userIdentity.onBehalfOf.identityStoreArn", v, depth)
 		default:
 			vend, vh, ok = r.value(v, depth)
@@ -359,15 +231,15 @@ func (r *recordReader) sessionContext(i, depth int) (end int, h uint64, ok bool)
 	c := &r.blk.sc
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, sessionContextFields)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "attributes":
+		switch id {
+		case scAttributes:
 			// A value that is not an object leaves the attributes read before (from a member of the same name).
 			if r.isObject(v) {
 				vend, vh, ok = r.sessionAttributes(&r.blk.sa, v, depth+1)
@@ -375,16 +247,16 @@ func (r *recordReader) sessionContext(i, depth int) (end int, h uint64, ok bool)
 			} else {
 				vend, vh, ok = r.notObject("userIdentity.sessionContext.attributes", v, depth)
 			}
-		case "sessionissuer":
+		case scSessionIssuer:
 			if r.isObject(v) {
 				vend, vh, ok = r.sessionIssuer(&r.blk.si, v, depth+1)
 				c.SessionIssuer = &r.blk.si
 			} else {
 				vend, vh, ok = r.notObject("userIdentity.sessionContext.sessionIssuer", v, depth)
 			}
-		case "ec2roledelivery":
+		case scEc2RoleDelivery:
 			vend, vh, ok = r.str(&c.EC2RoleDelivery, "userIdentity.sessionContext.ec2RoleDelivery", v, depth)
-		case "webidfederationdata":
+		case scWebIdFederationData:
 			if r.isObject(v) {
 				c.WebIDFederationData = &WebIDFederationData{}
 				vend, vh, ok = r.webIDFederationData(c.WebIDFederationData, v, depth+1)
@@ -402,17 +274,17 @@ func (r *recordReader) sessionContext(i, depth int) (end int, h uint64, ok bool)
 func (r *recordReader) sessionAttributes(a *SessionAttributes, i, depth int) (end int, h uint64, ok bool) {
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, sessionAttributesFields)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "mfaauthenticated":
+		switch id {
+		case saMfaAuthenticated:
 			vend, vh, ok = r.str(&a.MFAAuthenticated, "userIdentity.sessionContext.attributes.mfaAuthenticated", v, depth)
-		case "creationdate":
+		case saCreationDate:
 			vend, vh, ok = r.str(&a.CreationDate, "userIdentity.sessionContext.attributes.creationDate", v, depth)
 		default:
 			vend, vh, ok = r.value(v, depth)
@@ -425,23 +297,23 @@ func (r *recordReader) sessionAttributes(a *SessionAttributes, i, depth int) (en
 func (r *recordReader) sessionIssuer(is *SessionIssuer, i, depth int) (end int, h uint64, ok bool) {
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, sessionIssuerFields)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "type":
+		switch id {
+		case siType:
 			vend, vh, ok = r.str(&is.Type, "userIdentity.sessionContext.sessionIssuer.type", v, depth)
-		case "principalid":
+		case siPrincipalId:
 			vend, vh, ok = r.str(&is.PrincipalID, "userIdentity.sessionContext.sessionIssuer.principalId", v, depth)
-		case "arn":
+		case siArn:
 			vend, vh, ok = r.str(&is.ARN, "userIdentity.sessionContext.sessionIssuer.arn", v, depth)
-		case "accountid":
+		case siAccountId:
 			vend, vh, ok = r.str(&is.AccountID, "userIdentity.sessionContext.sessionIssuer.accountId", v, depth)
-		case "username":
+		case siUserName:
 			vend, vh, ok = r.str(&is.UserName, "userIdentity.sessionContext.sessionIssuer.userName", v, depth)
 		default:
 			vend, vh, ok = r.value(v, depth)
@@ -454,17 +326,17 @@ func (r *recordReader) sessionIssuer(is *SessionIssuer, i, depth int) (end int, 
 func (r *recordReader) webIDFederationData(w *WebIDFederationData, i, depth int) (end int, h uint64, ok bool) {
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, webIDFederationDataFields)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "federatedprovider":
+		switch id {
+		case wifFederatedProvider:
 			vend, vh, ok = r.str(&w.FederatedProvider, "userIdentity.sessionContext.webIdFederationData.federatedProvider", v, depth)
-		case "attributes":
+		case wifAttributes:
 			const field = "userIdentity.sessionContext.webIdFederationData.attributes"
 			if r.isObject(v) {
 				vend, vh, ok = r.stringMap(&w.Attributes, field, v, depth+1)
@@ -534,19 +406,19 @@ func (r *recordReader) resources(dst *[]Resource, i, depth int) (end int, h uint
 func (r *recordReader) resource(res *Resource, names *[4]string, i, depth int) (end int, h uint64, ok bool) {
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, resourceMembers)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "arn":
+		switch id {
+		case resARN:
 			vend, vh, ok = r.str(&res.ARN, names[1], v, depth)
-		case "accountid":
+		case resAccountId:
 			vend, vh, ok = r.str(&res.AccountID, names[2], v, depth)
-		case "type":
+		case resType:
 			vend, vh, ok = r.str(&res.Type, names[3], v, depth)
 		default:
 			vend, vh, ok = r.value(v, depth)
@@ -580,21 +452,21 @@ func newResourceFields(i int) *[4]string {
 func (r *recordReader) addendum(a *Addendum, i, depth int) (end int, h uint64, ok bool) {
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, addendumFields)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "reason":
+		switch id {
+		case addReason:
 			vend, vh, ok = r.str(&a.Reason, "addendum.reason", v, depth)
-		case "updatedfields":
+		case addUpdatedFields:
 			vend, vh, ok = r.str(&a.UpdatedFields, "addendum.updatedFields", v, depth)
-		case "originalrequestid":
+		case addOriginalRequestID:
 			vend, vh, ok = r.str(&a.OriginalRequestID, "addendum.originalRequestID", v, depth)
-		case "originaleventid":
+		case addOriginalEventID:
 			vend, vh, ok = r.str(&a.OriginalEventID, "addendum.originalEventID", v, depth)
 		default:
 			vend, vh, ok = r.value(v, depth)
@@ -607,19 +479,19 @@ func (r *recordReader) addendum(a *Addendum, i, depth int) (end int, h uint64, o
 func (r *recordReader) tlsDetails(t *TLSDetails, i, depth int) (end int, h uint64, ok bool) {
 	o := r.openObject(i)
 	for !o.done {
-		key, kh, v := r.key(&o)
+		id, kh, v := r.member(&o, tlsDetailsFields)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch string(r.fold(key)) {
-		case "tlsversion":
+		switch id {
+		case tlsTlsVersion:
 			vend, vh, ok = r.str(&t.TLSVersion, "tlsDetails.tlsVersion", v, depth)
-		case "ciphersuite":
+		case tlsCipherSuite:
 			vend, vh, ok = r.str(&t.CipherSuite, "tlsDetails.cipherSuite", v, depth)
-		case "clientprovidedhostheader":
+		case tlsClientProvidedHostHeader:
 			vend, vh, ok = r.str(&t.ClientProvidedHostHeader, "tlsDetails.clientProvidedHostHeader", v, depth)
 		default:
 			vend, vh, ok = r.value(v, depth)
@@ -627,37 +499,4 @@ func (r *recordReader) tlsDetails(t *TLSDetails, i, depth int) (end int, h uint6
 		r.next(&o, kh, vh, vend, ok)
 	}
 	return o.end()
-}
-
-// stringArena copies strings into shared blocks, so that the thirty-odd strings of a record cost a share of one
-// allocation rather than one each (and the garbage collector has fewer objects to follow). Bytes of a block are
-// never written again once a string points at them: a full block is left to the strings that use it. A block is
-// a strings.Builder, which allocates without clearing the memory first.
-type stringArena struct{ block strings.Builder }
-
-const arenaBlock = 32 << 10
-
-func (a *stringArena) copy(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > a.block.Cap()-a.block.Len() {
-		if len(b) > arenaBlock/8 {
-			return string(b) // a large string gets its own allocation
-		}
-		a.block = strings.Builder{}
-		a.block.Grow(arenaBlock)
-	}
-	n := a.block.Len()
-	a.block.Write(b) // within the capacity: the bytes before n stay where they are
-	return a.block.String()[n:]
-}
-
-// recordBlock holds a record and the nested objects most records have, so that they are allocated together.
-type recordBlock struct {
-	rec Record
-	ui  UserIdentity
-	sc  SessionContext
-	si  SessionIssuer
-	sa  SessionAttributes
 }
