@@ -164,4 +164,6 @@ type recordBlock struct {
 	sc  SessionContext
 	si  SessionIssuer
 	sa  SessionAttributes
+	tls TLSDetails
+	res [2]Resource
 }

@@ -131,7 +131,8 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 			vend, vh, ok = r.json(&rec.EdgeDeviceDetails, "edgeDeviceDetails", v, depth)
 		case recTlsDetails:
 			if r.isObject(v) {
-				rec.TLSDetails = &TLSDetails{}
+				r.blk.tls = TLSDetails{} // a member of the same name before does not count
+				rec.TLSDetails = &r.blk.tls
 				vend, vh, ok = r.tlsDetails(rec.TLSDetails, v, depth+1)
 			} else {
 				vend, vh, ok = r.notObject("tlsDetails", v, depth)
@@ -382,7 +383,7 @@ func (r *recordReader) resources(dst *[]Resource, i, depth int) (end int, h uint
 		*dst = nil
 		return end, h, ok
 	}
-	out := []Resource{}
+	out := r.blk.res[:0] // most records have one or two resources
 	a := r.openArray(i)
 	for n := 0; !a.done; n++ {
 		var vend int
