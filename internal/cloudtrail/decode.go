@@ -60,8 +60,8 @@ func NewDecoder() *Decoder { return &Decoder{} }
 // reported through problem and skipped. The error it returns (other than fn's) says why the rest of the document
 // could not be read; the records before that point have already been passed to fn.
 func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
-	// Most log files are small: read them whole, check them once, and walk them without copying. A large or
-	// broken file goes through the streaming decoder, which bounds memory and finds where a file breaks off.
+	// Most log files are small: read them whole, then check and decode them in one walk (document.go). A large
+	// or broken file goes through the streaming decoder, which bounds memory and finds where a file breaks off.
 	d.buf = d.buf[:0]
 	if cap(d.buf) < 1<<20 {
 		d.buf = make([]byte, 0, 1<<20)
@@ -83,6 +83,7 @@ func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems [
 		}
 	}
 	if !d.scanDocument(d.buf) {
+		d.dropRecords()
 		return d.decodeStream(bytes.NewReader(d.buf), fn, problem)
 	}
 	return d.decodeWhole(d.buf, fn, problem)
