@@ -167,3 +167,17 @@ type recordBlock struct {
 	tls TLSDetails
 	res [2]Resource
 }
+
+// blockSlab allocates recordBlocks a few at a time.
+type blockSlab struct{ free []recordBlock }
+
+const slabBlocks = 16
+
+func (s *blockSlab) next() *recordBlock {
+	if len(s.free) == 0 {
+		s.free = make([]recordBlock, slabBlocks)
+	}
+	b := &s.free[0]
+	s.free = s.free[1:]
+	return b
+}

@@ -49,6 +49,7 @@ type Decoder struct {
 	recordsAt          int
 	reader             recordReader
 	strs               stringArena
+	blocks             blockSlab
 	compact            bytes.Buffer
 }
 

@@ -49,7 +49,7 @@ func (r *recordReader) isObject(i int) bool { return i < len(r.b) && r.b[i] == '
 
 // record decodes the record object at b[i] == '{' (at nesting depth depth) of index index in Records.
 func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Problem, end int, ok bool) {
-	r.blk, r.index, r.problems = &recordBlock{}, index, nil
+	r.blk, r.index, r.problems = r.d.blocks.next(), index, nil
 	rec = &r.blk.rec
 	o := r.openObject(i)
 	for !o.done {
