@@ -86,7 +86,7 @@ func (d *Decoder) readRecords(i int) (end int, ok bool) {
 	for n := 0; !a.done; n++ {
 		start := a.i
 		var vend int
-		var vh uint64
+		var vh uint64 // of an element that is not a record: the array's hash is not used, only the records'
 		var ok bool
 		e := element{}
 		if r.isObject(start) {

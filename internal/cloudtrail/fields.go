@@ -77,7 +77,7 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 			vend, vh, ok = r.str(&rec.EventSource, "eventSource", v, depth)
 		case recEventName:
 			vend, vh, ok = r.str(&rec.EventName, "eventName", v, depth)
-		case recAwsRegion:
+		case recAWSRegion:
 			vend, vh, ok = r.str(&rec.AWSRegion, "awsRegion", v, depth)
 		case recSourceIPAddress:
 			vend, vh, ok = r.str(&rec.SourceIPAddress, "sourceIPAddress", v, depth)
@@ -103,17 +103,17 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 			vend, vh, ok = r.resources(&rec.Resources, v, depth)
 		case recEventType:
 			vend, vh, ok = r.str(&rec.EventType, "eventType", v, depth)
-		case recApiVersion:
+		case recAPIVersion:
 			vend, vh, ok = r.str(&rec.APIVersion, "apiVersion", v, depth)
-		case recRecipientAccountId:
+		case recRecipientAccountID:
 			vend, vh, ok = r.str(&rec.RecipientAccountID, "recipientAccountId", v, depth)
 		case recServiceEventDetails:
 			vend, vh, ok = r.json(&rec.ServiceEventDetails, "serviceEventDetails", v, depth)
 		case recSharedEventID:
 			vend, vh, ok = r.str(&rec.SharedEventID, "sharedEventID", v, depth)
-		case recVpcEndpointId:
+		case recVPCEndpointID:
 			vend, vh, ok = r.str(&rec.VPCEndpointID, "vpcEndpointId", v, depth)
-		case recVpcEndpointAccountId:
+		case recVPCEndpointAccountID:
 			vend, vh, ok = r.str(&rec.VPCEndpointAccountID, "vpcEndpointAccountId", v, depth)
 		case recEventCategory:
 			vend, vh, ok = r.str(&rec.EventCategory, "eventCategory", v, depth)
@@ -129,7 +129,7 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 			vend, vh, ok = r.str(&rec.SessionCredentialFromConsole, "sessionCredentialFromConsole", v, depth)
 		case recEdgeDeviceDetails:
 			vend, vh, ok = r.json(&rec.EdgeDeviceDetails, "edgeDeviceDetails", v, depth)
-		case recTlsDetails:
+		case recTLSDetails:
 			if r.isObject(v) {
 				r.blk.tls = TLSDetails{} // a member of the same name before does not count
 				rec.TLSDetails = &r.blk.tls
@@ -170,15 +170,15 @@ func (r *recordReader) userIdentity(i, depth int) (end int, h uint64, ok bool) {
 		switch id {
 		case uiType:
 			vend, vh, ok = r.str(&u.Type, "userIdentity.type", v, depth)
-		case uiPrincipalId:
+		case uiPrincipalID:
 			vend, vh, ok = r.str(&u.PrincipalID, "userIdentity.principalId", v, depth)
-		case uiArn:
+		case uiARN:
 			vend, vh, ok = r.str(&u.ARN, "userIdentity.arn", v, depth)
-		case uiAccountId:
+		case uiAccountID:
 			vend, vh, ok = r.str(&u.AccountID, "userIdentity.accountId", v, depth)
 		case uiInvokedBy:
 			vend, vh, ok = r.str(&u.InvokedBy, "userIdentity.invokedBy", v, depth)
-		case uiAccessKeyId:
+		case uiAccessKeyID:
 			vend, vh, ok = r.str(&u.AccessKeyID, "userIdentity.accessKeyId", v, depth)
 		case uiUserName:
 			vend, vh, ok = r.str(&u.UserName, "userIdentity.userName", v, depth)
@@ -216,9 +216,9 @@ func (r *recordReader) onBehalfOf(ob *OnBehalfOf, i, depth int) (end int, h uint
 		var vh uint64
 		var ok bool
 		switch id {
-		case oboUserId:
+		case oboUserID:
 			vend, vh, ok = r.str(&ob.UserID, "userIdentity.onBehalfOf.userId", v, depth)
-		case oboIdentityStoreArn:
+		case oboIdentityStoreARN:
 			vend, vh, ok = r.str(&ob.IdentityStoreARN, "userIdentity.onBehalfOf.identityStoreArn", v, depth)
 		default:
 			vend, vh, ok = r.value(v, depth)
@@ -255,9 +255,9 @@ func (r *recordReader) sessionContext(i, depth int) (end int, h uint64, ok bool)
 			} else {
 				vend, vh, ok = r.notObject("userIdentity.sessionContext.sessionIssuer", v, depth)
 			}
-		case scEc2RoleDelivery:
+		case scEC2RoleDelivery:
 			vend, vh, ok = r.str(&c.EC2RoleDelivery, "userIdentity.sessionContext.ec2RoleDelivery", v, depth)
-		case scWebIdFederationData:
+		case scWebIDFederationData:
 			if r.isObject(v) {
 				c.WebIDFederationData = &WebIDFederationData{}
 				vend, vh, ok = r.webIDFederationData(c.WebIDFederationData, v, depth+1)
@@ -283,7 +283,7 @@ func (r *recordReader) sessionAttributes(a *SessionAttributes, i, depth int) (en
 		var vh uint64
 		var ok bool
 		switch id {
-		case saMfaAuthenticated:
+		case saMFAAuthenticated:
 			vend, vh, ok = r.str(&a.MFAAuthenticated, "userIdentity.sessionContext.attributes.mfaAuthenticated", v, depth)
 		case saCreationDate:
 			vend, vh, ok = r.str(&a.CreationDate, "userIdentity.sessionContext.attributes.creationDate", v, depth)
@@ -308,11 +308,11 @@ func (r *recordReader) sessionIssuer(is *SessionIssuer, i, depth int) (end int, 
 		switch id {
 		case siType:
 			vend, vh, ok = r.str(&is.Type, "userIdentity.sessionContext.sessionIssuer.type", v, depth)
-		case siPrincipalId:
+		case siPrincipalID:
 			vend, vh, ok = r.str(&is.PrincipalID, "userIdentity.sessionContext.sessionIssuer.principalId", v, depth)
-		case siArn:
+		case siARN:
 			vend, vh, ok = r.str(&is.ARN, "userIdentity.sessionContext.sessionIssuer.arn", v, depth)
-		case siAccountId:
+		case siAccountID:
 			vend, vh, ok = r.str(&is.AccountID, "userIdentity.sessionContext.sessionIssuer.accountId", v, depth)
 		case siUserName:
 			vend, vh, ok = r.str(&is.UserName, "userIdentity.sessionContext.sessionIssuer.userName", v, depth)
@@ -417,7 +417,7 @@ func (r *recordReader) resource(res *Resource, names *[4]string, i, depth int) (
 		switch id {
 		case resARN:
 			vend, vh, ok = r.str(&res.ARN, names[1], v, depth)
-		case resAccountId:
+		case resAccountID:
 			vend, vh, ok = r.str(&res.AccountID, names[2], v, depth)
 		case resType:
 			vend, vh, ok = r.str(&res.Type, names[3], v, depth)
@@ -488,7 +488,7 @@ func (r *recordReader) tlsDetails(t *TLSDetails, i, depth int) (end int, h uint6
 		var vh uint64
 		var ok bool
 		switch id {
-		case tlsTlsVersion:
+		case tlsTLSVersion:
 			vend, vh, ok = r.str(&t.TLSVersion, "tlsDetails.tlsVersion", v, depth)
 		case tlsCipherSuite:
 			vend, vh, ok = r.str(&t.CipherSuite, "tlsDetails.cipherSuite", v, depth)

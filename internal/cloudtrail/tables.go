@@ -1,6 +1,9 @@
 package cloudtrail
 
-// The members of each kind of object the decoder reads (see fieldTable).
+// The members of each kind of object the decoder reads (see fieldTable): the names of the fields it decodes, and
+// of a few it skips that are common in CloudTrail logs (id 0), so that they too are found by their spelling.
+// The lower-case form of each name is what the decoder matched before the tables, and must stay so: a key is
+// matched whatever its case.
 
 // Members of record, as recordReader.record switches on them.
 const (
@@ -10,7 +13,7 @@ const (
 	recEventTime
 	recEventSource
 	recEventName
-	recAwsRegion
+	recAWSRegion
 	recSourceIPAddress
 	recUserAgent
 	recErrorCode
@@ -23,17 +26,17 @@ const (
 	recReadOnly
 	recResources
 	recEventType
-	recApiVersion
-	recRecipientAccountId
+	recAPIVersion
+	recRecipientAccountID
 	recServiceEventDetails
 	recSharedEventID
-	recVpcEndpointId
-	recVpcEndpointAccountId
+	recVPCEndpointID
+	recVPCEndpointAccountID
 	recEventCategory
 	recAddendum
 	recSessionCredentialFromConsole
 	recEdgeDeviceDetails
-	recTlsDetails
+	recTLSDetails
 )
 
 var recordFields = newFieldTable(
@@ -42,7 +45,7 @@ var recordFields = newFieldTable(
 	fieldName{"eventTime", recEventTime},
 	fieldName{"eventSource", recEventSource},
 	fieldName{"eventName", recEventName},
-	fieldName{"awsRegion", recAwsRegion},
+	fieldName{"awsRegion", recAWSRegion},
 	fieldName{"sourceIPAddress", recSourceIPAddress},
 	fieldName{"userAgent", recUserAgent},
 	fieldName{"errorCode", recErrorCode},
@@ -55,17 +58,17 @@ var recordFields = newFieldTable(
 	fieldName{"readOnly", recReadOnly},
 	fieldName{"resources", recResources},
 	fieldName{"eventType", recEventType},
-	fieldName{"apiVersion", recApiVersion},
-	fieldName{"recipientAccountId", recRecipientAccountId},
+	fieldName{"apiVersion", recAPIVersion},
+	fieldName{"recipientAccountId", recRecipientAccountID},
 	fieldName{"serviceEventDetails", recServiceEventDetails},
 	fieldName{"sharedEventID", recSharedEventID},
-	fieldName{"vpcEndpointId", recVpcEndpointId},
-	fieldName{"vpcEndpointAccountId", recVpcEndpointAccountId},
+	fieldName{"vpcEndpointId", recVPCEndpointID},
+	fieldName{"vpcEndpointAccountId", recVPCEndpointAccountID},
 	fieldName{"eventCategory", recEventCategory},
 	fieldName{"addendum", recAddendum},
 	fieldName{"sessionCredentialFromConsole", recSessionCredentialFromConsole},
 	fieldName{"edgeDeviceDetails", recEdgeDeviceDetails},
-	fieldName{"tlsDetails", recTlsDetails},
+	fieldName{"tlsDetails", recTLSDetails},
 	fieldName{"managementEvent", 0},
 	fieldName{"insightDetails", 0},
 )
@@ -74,11 +77,11 @@ var recordFields = newFieldTable(
 const (
 	_ = iota
 	uiType
-	uiPrincipalId
-	uiArn
-	uiAccountId
+	uiPrincipalID
+	uiARN
+	uiAccountID
 	uiInvokedBy
-	uiAccessKeyId
+	uiAccessKeyID
 	uiUserName
 	uiOnBehalfOf
 	uiSessionContext
@@ -86,11 +89,11 @@ const (
 
 var userIdentityFields = newFieldTable(
 	fieldName{"type", uiType},
-	fieldName{"principalId", uiPrincipalId},
-	fieldName{"arn", uiArn},
-	fieldName{"accountId", uiAccountId},
+	fieldName{"principalId", uiPrincipalID},
+	fieldName{"arn", uiARN},
+	fieldName{"accountId", uiAccountID},
 	fieldName{"invokedBy", uiInvokedBy},
-	fieldName{"accessKeyId", uiAccessKeyId},
+	fieldName{"accessKeyId", uiAccessKeyID},
 	fieldName{"userName", uiUserName},
 	fieldName{"onBehalfOf", uiOnBehalfOf},
 	fieldName{"sessionContext", uiSessionContext},
@@ -100,13 +103,13 @@ var userIdentityFields = newFieldTable(
 // Members of onBehalfOf, as recordReader.onBehalfOf switches on them.
 const (
 	_ = iota
-	oboUserId
-	oboIdentityStoreArn
+	oboUserID
+	oboIdentityStoreARN
 )
 
 var onBehalfOfFields = newFieldTable(
-	fieldName{"userId", oboUserId},
-	fieldName{"identityStoreArn", oboIdentityStoreArn},
+	fieldName{"userId", oboUserID},
+	fieldName{"identityStoreArn", oboIdentityStoreARN},
 )
 
 // Members of sessionContext, as recordReader.sessionContext switches on them.
@@ -114,27 +117,27 @@ const (
 	_ = iota
 	scAttributes
 	scSessionIssuer
-	scEc2RoleDelivery
-	scWebIdFederationData
+	scEC2RoleDelivery
+	scWebIDFederationData
 )
 
 var sessionContextFields = newFieldTable(
 	fieldName{"attributes", scAttributes},
 	fieldName{"sessionIssuer", scSessionIssuer},
-	fieldName{"ec2RoleDelivery", scEc2RoleDelivery},
-	fieldName{"webIdFederationData", scWebIdFederationData},
+	fieldName{"ec2RoleDelivery", scEC2RoleDelivery},
+	fieldName{"webIdFederationData", scWebIDFederationData},
 	fieldName{"sourceIdentity", 0},
 )
 
 // Members of sessionAttributes, as recordReader.sessionAttributes switches on them.
 const (
 	_ = iota
-	saMfaAuthenticated
+	saMFAAuthenticated
 	saCreationDate
 )
 
 var sessionAttributesFields = newFieldTable(
-	fieldName{"mfaAuthenticated", saMfaAuthenticated},
+	fieldName{"mfaAuthenticated", saMFAAuthenticated},
 	fieldName{"creationDate", saCreationDate},
 )
 
@@ -142,17 +145,17 @@ var sessionAttributesFields = newFieldTable(
 const (
 	_ = iota
 	siType
-	siPrincipalId
-	siArn
-	siAccountId
+	siPrincipalID
+	siARN
+	siAccountID
 	siUserName
 )
 
 var sessionIssuerFields = newFieldTable(
 	fieldName{"type", siType},
-	fieldName{"principalId", siPrincipalId},
-	fieldName{"arn", siArn},
-	fieldName{"accountId", siAccountId},
+	fieldName{"principalId", siPrincipalID},
+	fieldName{"arn", siARN},
+	fieldName{"accountId", siAccountID},
 	fieldName{"userName", siUserName},
 )
 
@@ -172,13 +175,13 @@ var webIDFederationDataFields = newFieldTable(
 const (
 	_ = iota
 	resARN
-	resAccountId
+	resAccountID
 	resType
 )
 
 var resourceMembers = newFieldTable(
 	fieldName{"ARN", resARN},
-	fieldName{"accountId", resAccountId},
+	fieldName{"accountId", resAccountID},
 	fieldName{"type", resType},
 	fieldName{"arn", resARN},
 )
@@ -202,13 +205,13 @@ var addendumFields = newFieldTable(
 // Members of tlsDetails, as recordReader.tlsDetails switches on them.
 const (
 	_ = iota
-	tlsTlsVersion
+	tlsTLSVersion
 	tlsCipherSuite
 	tlsClientProvidedHostHeader
 )
 
 var tlsDetailsFields = newFieldTable(
-	fieldName{"tlsVersion", tlsTlsVersion},
+	fieldName{"tlsVersion", tlsTLSVersion},
 	fieldName{"cipherSuite", tlsCipherSuite},
 	fieldName{"clientProvidedHostHeader", tlsClientProvidedHostHeader},
 )
