@@ -46,7 +46,7 @@ func (r *recordReader) str(dst *String, field string, i, depth int) (end int, h 
 	return end, h, true
 }
 
-// text converts the JSON string raw (with its quotes) that has escapes (esc) or bytes ≥ 0x80 (high).
+// text converts the JSON string raw (with its quotes) that has escapes (esc) or may have bytes ≥ 0x80 (high).
 func (r *recordReader) text(field string, raw []byte, esc, high bool) String {
 	inner := raw[1 : len(raw)-1]
 	if high && !utf8.Valid(inner) {
