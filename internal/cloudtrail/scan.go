@@ -12,6 +12,9 @@ import (
 // The scanner checks JSON exactly as json.Valid does and computes the content hash of each value in the same
 // pass. It reads a whole document once: the record decoder (fields.go) is built on it, and hands it the values
 // it has no use for. None of it allocates or panics, whatever the input.
+//
+// The content hash is stored with each record and compared with the hashes of records loaded before: it must stay
+// the same function of the content (old_scan_test.go and scan_test.go keep earlier implementations to check it).
 
 // maxDepth is encoding/json's nesting limit: json.Valid rejects a document nested deeper.
 const maxDepth = 10000
@@ -35,8 +38,8 @@ func valid(b []byte) (h uint64, ok bool) {
 // scanner walks the JSON text b.
 type scanner struct {
 	b []byte
-	// ws is set when white space is skipped, high when a string holds a byte ≥ 0x80 (outside strings, such a byte
-	// is invalid JSON): a caller clears them to learn whether one value is compact and ASCII.
+	// ws is set when white space is skipped, high when a string may hold a byte ≥ 0x80 (outside strings, such a
+	// byte is invalid JSON): a caller clears them to learn whether one value is compact and surely ASCII.
 	ws, high bool
 }
 
