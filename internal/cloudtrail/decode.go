@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
-	"unsafe"
 )
 
 // Problem is something wrong with one record of a file that did not stop the record from being loaded
@@ -44,13 +42,14 @@ const MaxRecordBytes = 64 << 20
 // Decoder reads {"Records":[…]} documents.
 type Decoder struct {
 	buf []byte // the document being read, reused
-	// What scanning a document found at its top level: the elements of its Records array, with their hashes
-	// and, for objects, their members (in fields).
-	records            []span
-	fields             []field
+	// What scanning a document found at its top level: its records, decoded (those of the last Records array),
+	// whether it has a Records member and where its value starts, whether it looks like a digest file.
+	recs               []element
 	sawRecords, digest bool
-	recordsAt          int // where the last Records value starts
+	recordsAt          int
+	reader             recordReader
 	strs               stringArena
+	blocks             blockSlab
 	compact            bytes.Buffer
 }
 
@@ -62,8 +61,8 @@ func NewDecoder() *Decoder { return &Decoder{} }
 // reported through problem and skipped. The error it returns (other than fn's) says why the rest of the document
 // could not be read; the records before that point have already been passed to fn.
 func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
-	// Most log files are small: read them whole, check them once, and walk them without copying. A large or
-	// broken file goes through the streaming decoder, which bounds memory and finds where a file breaks off.
+	// Most log files are small: read them whole, then check and decode them in one walk (document.go). A large
+	// or broken file goes through the streaming decoder, which bounds memory and finds where a file breaks off.
 	d.buf = d.buf[:0]
 	if cap(d.buf) < 1<<20 {
 		d.buf = make([]byte, 0, 1<<20)
@@ -85,70 +84,10 @@ func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems [
 		}
 	}
 	if !d.scanDocument(d.buf) {
+		d.dropRecords()
 		return d.decodeStream(bytes.NewReader(d.buf), fn, problem)
 	}
 	return d.decodeWhole(d.buf, fn, problem)
-}
-
-// scanDocument checks b as json.Valid does, in the same pass hashing the records and noting where they are
-// (the elements of the last top-level Records array) and whether the document is a digest.
-func (d *Decoder) scanDocument(b []byte) bool {
-	d.records, d.sawRecords, d.digest = d.records[:0], false, false
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		_, ok := valid(b)
-		return ok
-	}
-	// The top-level object, as scanObject checks it.
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return skipWS(b, i+1) == len(b)
-	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return false
-		}
-		kend, _, ok := scanString(b, i)
-		if !ok {
-			return false
-		}
-		key := b[i+1 : kend-1]
-		i = skipWS(b, kend)
-		if i >= len(b) || b[i] != ':' {
-			return false
-		}
-		i = skipWS(b, i+1)
-		var vend int
-		switch string(key) {
-		case "Records":
-			d.records, d.fields, d.sawRecords, d.recordsAt = d.records[:0], d.fields[:0], true, i
-			if i < len(b) && b[i] == '[' {
-				vend, ok = d.scanRecords(b, i)
-				break
-			}
-			vend, _, ok = scanValue(b, i, 1)
-		case "digestStartTime", "logFiles":
-			d.digest = true
-			fallthrough
-		default:
-			vend, _, ok = scanValue(b, i, 1)
-		}
-		if !ok {
-			return false
-		}
-		i = skipWS(b, vend)
-		if i >= len(b) {
-			return false
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			return skipWS(b, i+1) == len(b)
-		default:
-			return false
-		}
-	}
 }
 
 // wholeFileLimit is the largest file read whole (decompressed). It bounds a worker's buffer: a load over S3 runs
@@ -158,84 +97,6 @@ const wholeFileLimit = 8 << 20
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
-// span is where one element of the Records array is, its content hash and, for an object, where its members are
-// in Decoder.fields.
-type span struct {
-	start, end       int
-	hash             uint64
-	fields0, fields1 int
-}
-
-// scanRecords checks the Records array that starts at b[i] == '[' as scanArray does (at depth 2), noting where
-// each record and its members are.
-func (d *Decoder) scanRecords(b []byte, i int) (end int, ok bool) {
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return i + 1, true
-	}
-	for {
-		var vend int
-		var h uint64
-		f0 := len(d.fields)
-		if i < len(b) && b[i] == '{' {
-			vend, h, ok = scanObject(b, i, 3, &d.fields)
-		} else {
-			vend, h, ok = scanValue(b, i, 2)
-		}
-		if !ok {
-			return vend, false
-		}
-		d.records = append(d.records, span{i, vend, h, f0, len(d.fields)})
-		i = skipWS(b, vend)
-		if i >= len(b) {
-			return i, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case ']':
-			return i + 1, true
-		default:
-			return i, false
-		}
-	}
-}
-
-// decodeWhole walks a valid document held in memory.
-func (d *Decoder) decodeWhole(b []byte, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
-	// scanDocument has checked b and found its records.
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return fmt.Errorf("document is not a JSON object: %w", ErrNoRecords)
-	}
-	switch {
-	case d.digest && !d.sawRecords:
-		return ErrDigest
-	case !d.sawRecords:
-		return ErrNoRecords
-	case b[d.recordsAt] == 'n':
-		return nil // "Records": null — an empty log
-	case b[d.recordsAt] != '[':
-		return fmt.Errorf("Records is %s, not an array", rawKind(b[d.recordsAt:]))
-	}
-	for i, sp := range d.records {
-		raw := b[sp.start:sp.end]
-		if len(raw) > MaxRecordBytes {
-			problem(Problem{Record: i, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", len(raw), MaxRecordBytes), Skipped: true})
-			continue
-		}
-		rec, problems, err := d.decodeValid(raw, i, sp.hash, d.fields[sp.fields0:sp.fields1])
-		if err != nil {
-			problem(Problem{Record: i, Msg: err.Error(), Skipped: true})
-			continue
-		}
-		if err := fn(i, rec, problems); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // decodeStream is Decode for large or broken documents.
 func (d *Decoder) decodeStream(r io.Reader, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
@@ -334,106 +195,6 @@ func jsonKind(tok json.Token) string {
 	return "unknown"
 }
 
-// fieldReader converts raw JSON values and collects the problems found on the way.
-type fieldReader struct {
-	d        *Decoder
-	blk      *recordBlock
-	index    int
-	problems []Problem
-	kbuf     [64]byte
-}
-
-func (f *fieldReader) add(field, msg string) {
-	f.problems = append(f.problems, Problem{Record: f.index, Field: field, Msg: msg})
-}
-
-// key folds a member name to lower case for matching: CloudTrail's keys match case-insensitively, as in Athena's
-// JSON SerDe.
-func (f *fieldReader) key(k []byte) []byte { return lowerKey(f.kbuf[:0], k) }
-
-// str converts a value for a STRING column that should hold a JSON string. Numbers and booleans keep their text
-// (Athena's SerDe does the same: readOnly true reads as "true"); objects and arrays keep their JSON text and are
-// reported.
-func (f *fieldReader) str(field string, raw []byte) String {
-	if len(raw) == 0 || raw[0] == 'n' {
-		return String{}
-	}
-	switch raw[0] {
-	case '"':
-		inner := raw[1 : len(raw)-1]
-		if !utf8.Valid(inner) {
-			f.add(field, "invalid UTF-8 replaced")
-		} else if bytes.IndexByte(inner, '\\') < 0 {
-			return Str(f.d.strs.copy(inner)) // the common case: nothing to decode
-		}
-		s, ok := unquote(raw)
-		if !ok {
-			f.add(field, "bad string")
-			return String{}
-		}
-		return Str(s)
-	case '{', '[':
-		f.add(field, "expected a string, got "+rawKind(raw)+"; kept as JSON text")
-		return f.jsonText(field, raw)
-	default:
-		return Str(f.d.strs.copy(raw))
-	}
-}
-
-// jsonText converts a value for a STRING column that holds JSON text (requestParameters, responseElements, …),
-// keeping the text as written (compacted). A JSON string is stored as its content.
-func (f *fieldReader) jsonText(field string, raw []byte) String {
-	if len(raw) == 0 || raw[0] == 'n' {
-		return String{}
-	}
-	if raw[0] == '"' {
-		return f.str(field, raw)
-	}
-	if !utf8.Valid(raw) {
-		f.add(field, "invalid UTF-8 replaced")
-		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
-	}
-	if _, ws := skipValue(raw, 0); ws {
-		c := &f.d.compact
-		c.Reset()
-		if err := json.Compact(c, raw); err == nil {
-			return Str(f.d.strs.copy(c.Bytes()))
-		}
-	}
-	return Str(f.d.strs.copy(raw))
-}
-
-// object reports whether raw is an object; a value of another type (not null) is reported and stored as NULL.
-func (f *fieldReader) object(field string, raw []byte) bool {
-	if len(raw) == 0 || raw[0] == 'n' {
-		return false
-	}
-	if raw[0] != '{' {
-		f.add(field, "expected an object, got "+rawKind(raw)+"; stored as NULL")
-		return false
-	}
-	return true
-}
-
-func rawKind(raw []byte) string {
-	if len(raw) == 0 {
-		return "nothing"
-	}
-	switch raw[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
 // DecodeRecord converts one record's JSON. It fails only when raw is not a JSON object; fields of the wrong type
 // become NULL (or keep their JSON text) and are listed in problems. index is used in the problems.
 func (d *Decoder) DecodeRecord(raw []byte, index int) (*Record, []Problem, error) {
@@ -445,330 +206,10 @@ func (d *Decoder) DecodeRecord(raw []byte, index int) (*Record, []Problem, error
 
 // decodeChecked is DecodeRecord for raw that is known to be valid JSON, without white space around it.
 func (d *Decoder) decodeChecked(raw []byte, index int) (*Record, []Problem, error) {
-	d.fields = d.fields[:0]
-	var h uint64
-	if len(raw) > 0 && raw[0] == '{' {
-		_, h, _ = scanObject(raw, 0, 1, &d.fields)
-	} else {
-		h, _ = valid(raw)
-	}
-	return d.decodeValid(raw, index, h, d.fields)
-}
-
-// decodeValid converts the valid JSON record raw, whose content hash is hash and whose members are fields.
-func (d *Decoder) decodeValid(raw []byte, index int, hash uint64, fields []field) (*Record, []Problem, error) {
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, nil, fmt.Errorf("record is %s, not an object", rawKind(raw))
 	}
-	blk := &recordBlock{}
-	f := &fieldReader{d: d, index: index, blk: blk}
-	rec := &blk.rec
-	for _, fl := range fields {
-		v := raw[fl.v0:fl.v1]
-		switch string(f.key(raw[fl.k0:fl.k1])) {
-		case "eventversion":
-			rec.EventVersion = f.str("eventVersion", v)
-		case "useridentity":
-			rec.UserIdentity = f.userIdentity(v)
-		case "eventtime":
-			rec.EventTime = f.str("eventTime", v)
-		case "eventsource":
-			rec.EventSource = f.str("eventSource", v)
-		case "eventname":
-			rec.EventName = f.str("eventName", v)
-		case "awsregion":
-			rec.AWSRegion = f.str("awsRegion", v)
-		case "sourceipaddress":
-			rec.SourceIPAddress = f.str("sourceIPAddress", v)
-		case "useragent":
-			rec.UserAgent = f.str("userAgent", v)
-		case "errorcode":
-			rec.ErrorCode = f.str("errorCode", v)
-		case "errormessage":
-			rec.ErrorMessage = f.str("errorMessage", v)
-		case "requestparameters":
-			rec.RequestParameters = f.jsonText("requestParameters", v)
-		case "responseelements":
-			rec.ResponseElements = f.jsonText("responseElements", v)
-		case "additionaleventdata":
-			rec.AdditionalEventData = f.jsonText("additionalEventData", v)
-		case "requestid":
-			rec.RequestID = f.str("requestID", v)
-		case "eventid":
-			rec.EventID = f.str("eventID", v)
-		case "readonly":
-			rec.ReadOnly = f.str("readOnly", v)
-		case "resources":
-			rec.Resources = f.resources(v)
-		case "eventtype":
-			rec.EventType = f.str("eventType", v)
-		case "apiversion":
-			rec.APIVersion = f.str("apiVersion", v)
-		case "recipientaccountid":
-			rec.RecipientAccountID = f.str("recipientAccountId", v)
-		case "serviceeventdetails":
-			rec.ServiceEventDetails = f.jsonText("serviceEventDetails", v)
-		case "sharedeventid":
-			rec.SharedEventID = f.str("sharedEventID", v)
-		case "vpcendpointid":
-			rec.VPCEndpointID = f.str("vpcEndpointId", v)
-		case "vpcendpointaccountid":
-			rec.VPCEndpointAccountID = f.str("vpcEndpointAccountId", v)
-		case "eventcategory":
-			rec.EventCategory = f.str("eventCategory", v)
-		case "addendum":
-			rec.Addendum = f.addendum(v)
-		case "sessioncredentialfromconsole":
-			rec.SessionCredentialFromConsole = f.str("sessionCredentialFromConsole", v)
-		case "edgedevicedetails":
-			rec.EdgeDeviceDetails = f.jsonText("edgeDeviceDetails", v)
-		case "tlsdetails":
-			rec.TLSDetails = f.tlsDetails(v)
-		}
-	}
-	if !rec.EventTime.Valid {
-		f.add("eventTime", "missing")
-	} else if _, ok := rec.Time(); !ok {
-		f.add("eventTime", fmt.Sprintf("%q is not an ISO-8601 time", rec.EventTime.S))
-	}
-	if !rec.EventID.Valid {
-		f.add("eventID", "missing")
-	}
-	rec.Hash = hash
-	return rec, f.problems, nil
-}
-
-func (f *fieldReader) userIdentity(raw []byte) *UserIdentity {
-	if !f.object("userIdentity", raw) {
-		return nil
-	}
-	u := &f.blk.ui
-	members(raw, func(k, v []byte) {
-		switch string(f.key(k)) {
-		case "type":
-			u.Type = f.str("userIdentity.type", v)
-		case "principalid":
-			u.PrincipalID = f.str("userIdentity.principalId", v)
-		case "arn":
-			u.ARN = f.str("userIdentity.arn", v)
-		case "accountid":
-			u.AccountID = f.str("userIdentity.accountId", v)
-		case "invokedby":
-			u.InvokedBy = f.str("userIdentity.invokedBy", v)
-		case "accesskeyid":
-			u.AccessKeyID = f.str("userIdentity.accessKeyId", v)
-		case "username":
-			u.UserName = f.str("userIdentity.userName", v)
-		case "onbehalfof":
-			if f.object("userIdentity.onBehalfOf", v) {
-				o := &OnBehalfOf{}
-				members(v, func(k, v []byte) {
-					switch string(f.key(k)) {
-					case "userid":
-						o.UserID = f.str("userIdentity.onBehalfOf.userId", v)
-					case "identitystorearn":
-						o.IdentityStoreARN = f.str("userIdentity.onBehalfOf.identityStoreArn", v)
-					}
-				})
-				u.OnBehalfOf = o
-			}
-		case "sessioncontext":
-			u.SessionContext = f.sessionContext(v)
-		}
-	})
-	return u
-}
-
-func (f *fieldReader) sessionContext(raw []byte) *SessionContext {
-	if !f.object("userIdentity.sessionContext", raw) {
-		return nil
-	}
-	c := &f.blk.sc
-	members(raw, func(k, v []byte) {
-		switch string(f.key(k)) {
-		case "attributes":
-			if f.object("userIdentity.sessionContext.attributes", v) {
-				a := &f.blk.sa
-				members(v, func(k, v []byte) {
-					switch string(f.key(k)) {
-					case "mfaauthenticated":
-						a.MFAAuthenticated = f.str("userIdentity.sessionContext.attributes.mfaAuthenticated", v)
-					case "creationdate":
-						a.CreationDate = f.str("userIdentity.sessionContext.attributes.creationDate", v)
-					}
-				})
-				c.Attributes = a
-			}
-		case "sessionissuer":
-			if f.object("userIdentity.sessionContext.sessionIssuer", v) {
-				is := &f.blk.si
-				members(v, func(k, v []byte) {
-					switch string(f.key(k)) {
-					case "type":
-						is.Type = f.str("userIdentity.sessionContext.sessionIssuer.type", v)
-					case "principalid":
-						is.PrincipalID = f.str("userIdentity.sessionContext.sessionIssuer.principalId", v)
-					case "arn":
-						is.ARN = f.str("userIdentity.sessionContext.sessionIssuer.arn", v)
-					case "accountid":
-						is.AccountID = f.str("userIdentity.sessionContext.sessionIssuer.accountId", v)
-					case "username":
-						is.UserName = f.str("userIdentity.sessionContext.sessionIssuer.userName", v)
-					}
-				})
-				c.SessionIssuer = is
-			}
-		case "ec2roledelivery":
-			c.EC2RoleDelivery = f.str("userIdentity.sessionContext.ec2RoleDelivery", v)
-		case "webidfederationdata":
-			if f.object("userIdentity.sessionContext.webIdFederationData", v) {
-				w := &WebIDFederationData{}
-				members(v, func(k, v []byte) {
-					switch string(f.key(k)) {
-					case "federatedprovider":
-						w.FederatedProvider = f.str("userIdentity.sessionContext.webIdFederationData.federatedProvider", v)
-					case "attributes":
-						w.Attributes = f.stringMap("userIdentity.sessionContext.webIdFederationData.attributes", v)
-					}
-				})
-				c.WebIDFederationData = w
-			}
-		}
-	})
-	return c
-}
-
-// stringMap reads an object of string values in document order.
-func (f *fieldReader) stringMap(field string, raw []byte) []KV {
-	if !f.object(field, raw) {
-		return nil
-	}
-	kvs := []KV{}
-	members(raw, func(k, v []byte) {
-		key, _ := unquote(append(append([]byte{'"'}, k...), '"'))
-		kvs = append(kvs, KV{K: key, V: f.str(field+"."+key, v).S})
-	})
-	return kvs
-}
-
-func (f *fieldReader) resources(raw []byte) []Resource {
-	if len(raw) == 0 || raw[0] == 'n' {
-		return nil
-	}
-	if raw[0] != '[' {
-		f.add("resources", "expected an array, got "+rawKind(raw)+"; stored as NULL")
-		return nil
-	}
-	out := []Resource{}
-	i := 0
-	elements(raw, func(item []byte) {
-		names := resourceFields(i)
-		i++
-		if !f.object(names[0], item) {
-			return
-		}
-		var r Resource
-		members(item, func(k, v []byte) {
-			switch string(f.key(k)) {
-			case "arn":
-				r.ARN = f.str(names[1], v)
-			case "accountid":
-				r.AccountID = f.str(names[2], v)
-			case "type":
-				r.Type = f.str(names[3], v)
-			}
-		})
-		out = append(out, r)
-	})
-	return out
-}
-
-// resourceFields returns the names of resources[i] and its fields as problems give them, without building them
-// for every record.
-func resourceFields(i int) *[4]string {
-	if i < len(resourceFieldNames) {
-		return &resourceFieldNames[i]
-	}
-	return newResourceFields(i)
-}
-
-var resourceFieldNames = func() (t [16][4]string) {
-	for i := range t {
-		t[i] = *newResourceFields(i)
-	}
-	return t
-}()
-
-func newResourceFields(i int) *[4]string {
-	e := "resources[" + strconv.Itoa(i) + "]"
-	return &[4]string{e, e + ".ARN", e + ".accountId", e + ".type"}
-}
-
-func (f *fieldReader) addendum(raw []byte) *Addendum {
-	if !f.object("addendum", raw) {
-		return nil
-	}
-	a := &Addendum{}
-	members(raw, func(k, v []byte) {
-		switch string(f.key(k)) {
-		case "reason":
-			a.Reason = f.str("addendum.reason", v)
-		case "updatedfields":
-			a.UpdatedFields = f.str("addendum.updatedFields", v)
-		case "originalrequestid":
-			a.OriginalRequestID = f.str("addendum.originalRequestID", v)
-		case "originaleventid":
-			a.OriginalEventID = f.str("addendum.originalEventID", v)
-		}
-	})
-	return a
-}
-
-func (f *fieldReader) tlsDetails(raw []byte) *TLSDetails {
-	if !f.object("tlsDetails", raw) {
-		return nil
-	}
-	t := &TLSDetails{}
-	members(raw, func(k, v []byte) {
-		switch string(f.key(k)) {
-		case "tlsversion":
-			t.TLSVersion = f.str("tlsDetails.tlsVersion", v)
-		case "ciphersuite":
-			t.CipherSuite = f.str("tlsDetails.cipherSuite", v)
-		case "clientprovidedhostheader":
-			t.ClientProvidedHostHeader = f.str("tlsDetails.clientProvidedHostHeader", v)
-		}
-	})
-	return t
-}
-
-// stringArena copies strings into shared blocks, so that the thirty-odd strings of a record cost a share of one
-// allocation rather than one each (and the garbage collector has fewer objects to follow). Bytes of a block are
-// never written again once a string points at them: a full block is left to the strings that use it.
-type stringArena struct{ block []byte }
-
-const arenaBlock = 32 << 10
-
-func (a *stringArena) copy(b []byte) string {
-	if len(b) == 0 {
-		return ""
-	}
-	if len(b) > cap(a.block)-len(a.block) {
-		if len(b) > arenaBlock/8 {
-			return string(b) // a large string gets its own allocation
-		}
-		a.block = make([]byte, 0, arenaBlock)
-	}
-	n := len(a.block)
-	a.block = append(a.block, b...)
-	return unsafe.String(&a.block[n], len(b))
-}
-
-// recordBlock holds a record and the nested objects most records have, so that they are allocated together.
-type recordBlock struct {
-	rec Record
-	ui  UserIdentity
-	sc  SessionContext
-	si  SessionIssuer
-	sa  SessionAttributes
+	d.reader = recordReader{scanner: scanner{b: raw}, d: d}
+	rec, problems, _, _ := d.reader.record(0, 1, index)
+	return rec, problems, nil
 }

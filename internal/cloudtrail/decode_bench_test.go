@@ -52,6 +52,36 @@ func BenchmarkDecode(b *testing.B) {
 	benchDecode(b, busyDocument(b))
 }
 
+// BenchmarkDecodeSmall decodes small generated log files (at most 4 records each, as most of a quiet account's
+// files are), one after the other: the cost of a file, not of a record.
+func BenchmarkDecodeSmall(b *testing.B) {
+	p, err := gen.NewPlan(gen.Options{Records: 20_000, Days: 1, Accounts: 4, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var docs [][]byte
+	size, records := 0, 0
+	for i, f := range p.Files {
+		if f.Records <= 4 && len(docs) < 200 {
+			docs = append(docs, p.Document(i))
+			size += len(docs[len(docs)-1])
+			records += f.Records
+		}
+	}
+	dec := cloudtrail.NewDecoder()
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, doc := range docs {
+			if err := dec.Decode(bytes.NewReader(doc), func(int, *cloudtrail.Record, []cloudtrail.Problem) error { return nil }, func(cloudtrail.Problem) {}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(len(docs))*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
 // BenchmarkDecodeReal decodes the public CloudTrail samples of testdata (odd shapes, many services).
 func BenchmarkDecodeReal(b *testing.B) {
 	files, _ := filepath.Glob("../../testdata/cloudtrail/real/*.json*")

@@ -9,10 +9,12 @@ import (
 	"github.com/zeebo/xxh3"
 )
 
-// Two kinds of functions walk JSON here. scanValue and its helpers check the grammar exactly as json.Valid does
-// and compute the content hash in the same pass; they run once over a whole document. The walkers (skipValue,
-// members, elements) then pick records and fields out of JSON known to be valid, without checking it again.
-// None of them allocates or panics, whatever the input: the walkers at worst stop early.
+// The scanner checks JSON exactly as json.Valid does and computes the content hash of each value in the same
+// pass. It reads a whole document once: the record decoder (fields.go) is built on it, and hands it the values
+// it has no use for. None of it allocates or panics, whatever the input.
+//
+// The content hash is stored with each record and compared with the hashes of records loaded before: it must stay
+// the same function of the content (old_scan_test.go and scan_test.go keep earlier implementations to check it).
 
 // maxDepth is encoding/json's nesting limit: json.Valid rejects a document nested deeper.
 const maxDepth = 10000
@@ -28,28 +30,41 @@ const (
 // valid reports whether b is one JSON value with optional white space around it, as json.Valid does, and returns
 // its content hash.
 func valid(b []byte) (h uint64, ok bool) {
-	end, h, ok := scanValue(b, skipWS(b, 0), 0)
+	s := scanner{b: b}
+	end, h, ok := s.value(skipWS(b, 0), 0)
 	return h, ok && skipWS(b, end) == len(b)
 }
 
-// scanValue checks the value that starts at b[i] (white space skipped) and returns the index after it and its
+// scanner walks the JSON text b.
+type scanner struct {
+	b []byte
+	// ws is set when white space is skipped, high when a string may hold a byte ≥ 0x80 (outside strings, such a
+	// byte is invalid JSON): a caller clears them to learn whether one value is compact and surely ASCII.
+	ws, high bool
+}
+
+// value checks the value that starts at b[i] (white space skipped) and returns the index after it and its
 // content hash: objects hash the same whatever the order of their members, strings the same whatever their
 // escaping; white space does not count. depth is the nesting depth of the value's container.
-func scanValue(b []byte, i, depth int) (end int, h uint64, ok bool) {
+func (s *scanner) value(i, depth int) (end int, h uint64, ok bool) {
+	b := s.b
 	if i >= len(b) {
 		return i, 0, false
 	}
 	switch c := b[i]; c {
 	case '"':
-		end, esc, ok := scanString(b, i)
+		end, esc, high, ok := scanString(b, i)
 		if !ok {
 			return end, 0, false
 		}
+		if high {
+			s.high = true
+		}
 		return end, mix(innerHash(b[i+1:end-1], esc), hashString), true
 	case '{':
-		return scanObject(b, i, depth+1, nil)
+		return s.object(i, depth+1)
 	case '[':
-		return scanArray(b, i, depth+1)
+		return s.array(i, depth+1)
 	case 't':
 		return scanLiteral(b, i, "true")
 	case 'f':
@@ -76,89 +91,178 @@ func scanLiteral(b []byte, i int, lit string) (end int, h uint64, ok bool) {
 	return end, mix(xxh3.Hash(b[i:end]), hashLiteral), true
 }
 
-// field is where one member of an object is, from the object's first byte: its key (without the quotes) and its
-// value.
-type field struct{ k0, k1, v0, v1 int }
-
-// scanObject checks the object that starts at b[i] == '{'. When fields is not nil, the members are appended to it.
-func scanObject(b []byte, i, depth int, fields *[]field) (end int, h uint64, ok bool) {
+// object checks the object that starts at b[i] == '{', at nesting depth depth.
+func (s *scanner) object(i, depth int) (end int, h uint64, ok bool) {
 	if depth > maxDepth {
 		return i, 0, false
 	}
-	start := i
-	i = skipWS(b, i+1)
-	var sum, n uint64
-	if i < len(b) && b[i] == '}' {
-		return i + 1, mix(0, hashObject), true
+	o := s.openObject(i)
+	for !o.done {
+		_, kh, v := s.key(&o)
+		if o.done {
+			break
+		}
+		vend, vh, ok := s.value(v, depth)
+		s.next(&o, kh, vh, vend, ok)
 	}
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return i, 0, false
-		}
-		kstart := i
-		kend, esc, ok := scanString(b, i)
-		if !ok {
-			return kend, 0, false
-		}
-		kh := innerHash(b[i+1:kend-1], esc)
-		i = skipWS(b, kend)
-		if i >= len(b) || b[i] != ':' {
-			return i, 0, false
-		}
-		vstart := skipWS(b, i+1)
-		vend, vh, ok := scanValue(b, vstart, depth)
-		if !ok {
-			return vend, 0, false
-		}
-		if fields != nil {
-			*fields = append(*fields, field{kstart + 1 - start, kend - 1 - start, vstart - start, vend - start})
-		}
-		sum += mix(kh, vh)
-		n++
-		i = skipWS(b, vend)
-		if i >= len(b) {
-			return i, 0, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipWS(b, i+1)
-		case '}':
-			return i + 1, mix(sum, hashObject+n), true
-		default:
-			return i, 0, false
-		}
-	}
+	return o.end()
 }
 
-// scanArray checks the array that starts at b[i] == '['.
-func scanArray(b []byte, i, depth int) (end int, h uint64, ok bool) {
+// objectWalk is the state of a walk over the members of an object:
+//
+//	o := s.openObject(i)
+//	for !o.done {
+//		key, kh, v := s.key(&o)
+//		if o.done {
+//			break
+//		}
+//		vend, vh, ok := … the value at b[v] …
+//		s.next(&o, kh, vh, vend, ok)
+//	}
+//	return o.end()
+type objectWalk struct {
+	i        int    // where the next member starts; after the object once done
+	sum, n   uint64 // of the members' hashes
+	done, ok bool
+}
+
+// openObject starts a walk over the object at b[i] == '{'.
+func (s *scanner) openObject(i int) objectWalk {
+	i = s.skipWS(i + 1)
+	if i < len(s.b) && s.b[i] == '}' {
+		return objectWalk{i: i + 1, done: true, ok: true}
+	}
+	return objectWalk{i: i, ok: true}
+}
+
+// key reads the key of the next member and the colon after it: it returns the key as written (without the quotes,
+// escapes not decoded), its hash and where the value starts. It ends the walk when the JSON is invalid.
+func (s *scanner) key(o *objectWalk) (key []byte, kh uint64, v int) {
+	b, i := s.b, o.i
+	if i >= len(b) || b[i] != '"' {
+		o.fail()
+		return nil, 0, i
+	}
+	kend, esc, high, ok := scanString(b, i)
+	if !ok {
+		o.fail()
+		return nil, 0, i
+	}
+	if high {
+		s.high = true
+	}
+	key = b[i+1 : kend-1]
+	i = s.skipWS(kend)
+	if i >= len(b) || b[i] != ':' {
+		o.fail()
+		return nil, 0, i
+	}
+	return key, innerHash(key, esc), s.skipWS(i + 1)
+}
+
+// next adds the hash of a member whose value (ok: valid) ends at vend, and moves past the comma after it or the
+// closing brace.
+func (s *scanner) next(o *objectWalk, kh, vh uint64, vend int, ok bool) {
+	if !ok {
+		o.fail()
+		return
+	}
+	o.sum += mix(kh, vh)
+	o.n++
+	i := s.skipWS(vend)
+	if i < len(s.b) {
+		switch s.b[i] {
+		case ',':
+			o.i = s.skipWS(i + 1)
+			return
+		case '}':
+			o.i, o.done = i+1, true
+			return
+		}
+	}
+	o.fail()
+}
+
+func (o *objectWalk) fail() { o.done, o.ok = true, false }
+
+// end returns the index after the object, its hash and whether it is valid.
+func (o *objectWalk) end() (end int, h uint64, ok bool) {
+	if !o.ok {
+		return o.i, 0, false
+	}
+	return o.i, mix(o.sum, hashObject+o.n), true
+}
+
+// array checks the array that starts at b[i] == '[', at nesting depth depth.
+func (s *scanner) array(i, depth int) (end int, h uint64, ok bool) {
 	if depth > maxDepth {
 		return i, 0, false
 	}
-	i = skipWS(b, i+1)
-	h = hashArray
-	if i < len(b) && b[i] == ']' {
-		return i + 1, h, true
+	a := s.openArray(i)
+	for !a.done {
+		vend, vh, ok := s.value(a.i, depth)
+		s.nextElement(&a, vh, vend, ok)
 	}
-	for {
-		vend, vh, ok := scanValue(b, i, depth)
-		if !ok {
-			return vend, 0, false
-		}
-		h = mix(h, vh)
-		i = skipWS(b, vend)
-		if i >= len(b) {
-			return i, 0, false
-		}
-		switch b[i] {
+	return a.end()
+}
+
+// arrayWalk is the state of a walk over the elements of an array, as objectWalk is for an object.
+type arrayWalk struct {
+	i        int // where the next element starts; after the array once done
+	h        uint64
+	done, ok bool
+}
+
+// openArray starts a walk over the array at b[i] == '['.
+func (s *scanner) openArray(i int) arrayWalk {
+	i = s.skipWS(i + 1)
+	if i < len(s.b) && s.b[i] == ']' {
+		return arrayWalk{i: i + 1, h: hashArray, done: true, ok: true}
+	}
+	return arrayWalk{i: i, h: hashArray, ok: true}
+}
+
+// nextElement adds the hash of an element whose value (ok: valid) ends at vend, and moves past the comma after it
+// or the closing bracket.
+func (s *scanner) nextElement(a *arrayWalk, vh uint64, vend int, ok bool) {
+	if !ok {
+		a.done, a.ok = true, false
+		return
+	}
+	a.h = mix(a.h, vh)
+	i := s.skipWS(vend)
+	if i < len(s.b) {
+		switch s.b[i] {
 		case ',':
-			i = skipWS(b, i+1)
+			a.i = s.skipWS(i + 1)
+			return
 		case ']':
-			return i + 1, h, true
-		default:
-			return i, 0, false
+			a.i, a.done = i+1, true
+			return
 		}
 	}
+	a.done, a.ok = true, false
+}
+
+// end returns the index after the array, its hash and whether it is valid.
+func (a *arrayWalk) end() (end int, h uint64, ok bool) {
+	if !a.ok {
+		return a.i, 0, false
+	}
+	return a.i, a.h, true
+}
+
+// skipWS returns the index of the first byte at or after i that is not JSON white space, and notes in s.ws
+// whether there was any.
+func (s *scanner) skipWS(i int) int {
+	if i < len(s.b) && s.b[i] > ' ' {
+		return i // the common case: compact JSON
+	}
+	j := skipWS(s.b, i)
+	if j != i {
+		s.ws = true
+	}
+	return j
 }
 
 // SWAR constants: one in each byte, the high bit of each byte.
@@ -175,40 +279,53 @@ func stringSpecial(x uint64) uint64 {
 	return hasZeroByte(x^(ones*'"')) | hasZeroByte(x^(ones*'\\')) | (x-ones*0x20)&^x&highs
 }
 
-// scanString checks the string that starts at b[i] == '"' and returns the index after it and whether it has
-// escapes.
-func scanString(b []byte, i int) (end int, esc bool, ok bool) {
+// scanString checks the string that starts at b[i] == '"' and returns the index after it, whether it has escapes
+// and whether it may have bytes ≥ 0x80 (high is sometimes true when it has none: it is a hint that the string may
+// not be valid UTF-8, which JSON does not require it to be).
+func scanString(b []byte, i int) (end int, esc, high, ok bool) {
 	i++
+	var all uint64 // the bytes seen, or-ed together
 	for {
-		for i+8 <= len(b) && stringSpecial(binary.LittleEndian.Uint64(b[i:])) == 0 {
+		// Eight bytes at a time to the next quote, backslash or control character.
+		for i+8 <= len(b) {
+			x := binary.LittleEndian.Uint64(b[i:])
+			all |= x
+			if m := stringSpecial(x); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3 // the lowest flagged byte is the first special one
+				break
+			}
 			i += 8
 		}
-		if i >= len(b) {
-			return i, esc, false
+		if i+8 > len(b) { // the last bytes of b, one at a time
+			for i < len(b) && b[i] >= 0x20 && b[i] != '"' && b[i] != '\\' {
+				all |= uint64(b[i]) << 56
+				i++
+			}
+			if i >= len(b) {
+				return i, esc, false, false
+			}
 		}
 		switch c := b[i]; {
 		case c == '"':
-			return i + 1, esc, true
+			return i + 1, esc, all&highs != 0, true
 		case c == '\\':
 			esc = true
 			if i+1 >= len(b) {
-				return i, esc, false
+				return i, esc, false, false
 			}
 			switch b[i+1] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if len(b)-i < 6 || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
-					return i, esc, false
+					return i, esc, false, false
 				}
 				i += 6
 			default:
-				return i, esc, false
+				return i, esc, false, false
 			}
-		case c < 0x20:
-			return i, esc, false
-		default:
-			i++
+		default: // a control character
+			return i, esc, false, false
 		}
 	}
 }
@@ -300,142 +417,6 @@ func skipWS(b []byte, i int) int {
 		}
 	}
 	return i
-}
-
-// quoteOrBackslash is not zero when some byte of x is a quote or a backslash.
-func quoteOrBackslash(x uint64) uint64 {
-	return hasZeroByte(x^(ones*'"')) | hasZeroByte(x^(ones*'\\'))
-}
-
-// skipString returns the index after the string that starts at b[i] == '"'.
-func skipString(b []byte, i int) int {
-	i++
-	for {
-		for i+8 <= len(b) && quoteOrBackslash(binary.LittleEndian.Uint64(b[i:])) == 0 {
-			i += 8
-		}
-		if i >= len(b) {
-			return len(b)
-		}
-		switch b[i] {
-		case '\\':
-			i += 2
-		case '"':
-			return i + 1
-		default:
-			i++
-		}
-	}
-}
-
-// skipValue returns the index after the value that starts at b[i] (white space already skipped), and whether it
-// holds white space between tokens (so that it is not compact).
-func skipValue(b []byte, i int) (end int, ws bool) {
-	if i >= len(b) {
-		return i, false
-	}
-	switch b[i] {
-	case '"':
-		return min(skipString(b, i), len(b)), false
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch c := b[i]; c {
-			case '"':
-				i = skipString(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1, ws
-				}
-			case ' ', '\t', '\n', '\r':
-				ws = true
-			}
-			i++
-		}
-		return len(b), ws
-	default: // number, true, false, null
-		for i < len(b) {
-			switch b[i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return i, false
-			}
-			i++
-		}
-		return i, false
-	}
-}
-
-// members calls fn for each member of the object b (which starts with '{'), with the raw key (without quotes,
-// escapes left as written) and the raw value.
-func members(b []byte, fn func(key, val []byte)) {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return
-	}
-	i++
-	for {
-		i = skipWS(b, i)
-		if i >= len(b) || b[i] != '"' {
-			return
-		}
-		kend := skipString(b, i)
-		if kend > len(b) || kend-1 < i+1 {
-			return
-		}
-		key := b[i+1 : kend-1]
-		i = skipWS(b, kend)
-		if i >= len(b) || b[i] != ':' {
-			return
-		}
-		i = skipWS(b, i+1)
-		vend, _ := skipValue(b, i)
-		fn(key, b[i:vend])
-		i = skipWS(b, vend)
-		if i >= len(b) || b[i] != ',' {
-			return
-		}
-		i++
-	}
-}
-
-// elements calls fn for each element of the array b (which starts with '[').
-func elements(b []byte, fn func(val []byte)) {
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '[' {
-		return
-	}
-	i = skipWS(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return
-	}
-	for i < len(b) {
-		vend, _ := skipValue(b, i)
-		fn(b[i:vend])
-		i = skipWS(b, vend)
-		if i >= len(b) || b[i] != ',' {
-			return
-		}
-		i = skipWS(b, i+1)
-	}
-}
-
-// lowerKey folds an ASCII key to lower case into buf (keys of CloudTrail records are ASCII).
-func lowerKey(buf []byte, key []byte) []byte {
-	if len(key) > cap(buf) {
-		buf = make([]byte, len(key))
-	}
-	buf = buf[:len(key)]
-	for i, c := range key {
-		if c-'A' < 26 {
-			c += 'a' - 'A'
-		}
-		buf[i] = c
-	}
-	return buf
 }
 
 // unquote returns the content of the JSON string raw (with its quotes).

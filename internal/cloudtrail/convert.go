@@ -1,0 +1,183 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/zeebo/xxh3"
+)
+
+// Conversions of JSON values to the fields of a Record.
+
+// str reads the value at b[i] for a STRING column that should hold a JSON string into dst. Numbers and booleans
+// keep their text (Athena's SerDe does the same: readOnly true reads as "true"); objects and arrays keep their
+// JSON text and are reported.
+func (r *recordReader) str(dst *String, field string, i, depth int) (end int, h uint64, ok bool) {
+	b := r.b
+	if i < len(b) && b[i] == '"' {
+		end, esc, high, ok := scanString(b, i)
+		if !ok {
+			return end, 0, false
+		}
+		inner := b[i+1 : end-1]
+		if !esc && !high {
+			*dst = Str(r.d.strs.copy(inner)) // the common case: nothing to decode
+			return end, mix(xxh3.Hash(inner), hashString), true
+		}
+		*dst = r.text(field, b[i:end], esc, high)
+		return end, mix(innerHash(inner, esc), hashString), true
+	}
+	r.ws, r.high = false, false
+	end, h, ok = r.value(i, depth)
+	if !ok {
+		return end, 0, false
+	}
+	switch raw := b[i:end]; raw[0] {
+	case 'n':
+		*dst = String{}
+	case '{', '[':
+		r.add(field, "expected a string, got "+rawKind(raw)+"; kept as JSON text")
+		*dst = r.jsonText(field, raw)
+	default:
+		*dst = Str(r.d.strs.copy(raw))
+	}
+	return end, h, true
+}
+
+// text converts the JSON string raw (with its quotes) that has escapes (esc) or may have bytes ≥ 0x80 (high).
+func (r *recordReader) text(field string, raw []byte, esc, high bool) String {
+	inner := raw[1 : len(raw)-1]
+	if high && !utf8.Valid(inner) {
+		r.add(field, "invalid UTF-8 replaced")
+	} else if !esc {
+		return Str(r.d.strs.copy(inner))
+	}
+	s, ok := unquote(raw)
+	if !ok {
+		r.add(field, "bad string")
+		return String{}
+	}
+	return Str(s)
+}
+
+// json reads the value at b[i] for a STRING column that holds JSON text (requestParameters, responseElements, …)
+// into dst, keeping the text as written (compacted). A JSON string is stored as its content.
+func (r *recordReader) json(dst *String, field string, i, depth int) (end int, h uint64, ok bool) {
+	b := r.b
+	if i < len(b) && b[i] == '"' {
+		return r.str(dst, field, i, depth)
+	}
+	r.ws, r.high = false, false
+	end, h, ok = r.value(i, depth)
+	if !ok {
+		return end, 0, false
+	}
+	if b[i] == 'n' {
+		*dst = String{}
+	} else {
+		*dst = r.jsonText(field, b[i:end])
+	}
+	return end, h, true
+}
+
+// jsonText converts raw, the JSON text of a value other than a string or null just scanned (r.ws and r.high
+// describe it).
+func (r *recordReader) jsonText(field string, raw []byte) String {
+	if r.high && !utf8.Valid(raw) {
+		r.add(field, "invalid UTF-8 replaced")
+		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
+	}
+	if r.ws {
+		c := &r.d.compact
+		c.Reset()
+		if err := json.Compact(c, raw); err == nil {
+			return Str(r.d.strs.copy(c.Bytes()))
+		}
+	}
+	return Str(r.d.strs.copy(raw))
+}
+
+// notObject reads a value that is not an object where one is expected: null is NULL; anything else is reported
+// (and stored as NULL too).
+func (r *recordReader) notObject(field string, i, depth int) (end int, h uint64, ok bool) {
+	end, h, ok = r.value(i, depth)
+	if ok && r.b[i] != 'n' {
+		r.add(field, "expected an object, got "+rawKind(r.b[i:end])+"; stored as NULL")
+	}
+	return end, h, ok
+}
+
+func rawKind(raw []byte) string {
+	if len(raw) == 0 {
+		return "nothing"
+	}
+	return valueKind(raw[0])
+}
+
+// valueKind names the kind of the JSON value that starts with c.
+func valueKind(c byte) string {
+	switch c {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+// stringArena copies strings into shared blocks, so that the thirty-odd strings of a record cost a share of one
+// allocation rather than one each (and the garbage collector has fewer objects to follow). Bytes of a block are
+// never written again once a string points at them: a full block is left to the strings that use it. A block is
+// a strings.Builder, which allocates without clearing the memory first.
+type stringArena struct{ block strings.Builder }
+
+const arenaBlock = 32 << 10
+
+func (a *stringArena) copy(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > a.block.Cap()-a.block.Len() {
+		if len(b) > arenaBlock/8 {
+			return string(b) // a large string gets its own allocation
+		}
+		a.block = strings.Builder{}
+		a.block.Grow(arenaBlock)
+	}
+	n := a.block.Len()
+	a.block.Write(b) // within the capacity: the bytes before n stay where they are
+	return a.block.String()[n:]
+}
+
+// recordBlock holds a record and the nested objects most records have, so that they are allocated together.
+type recordBlock struct {
+	rec Record
+	ui  UserIdentity
+	sc  SessionContext
+	si  SessionIssuer
+	sa  SessionAttributes
+	tls TLSDetails
+	res [2]Resource
+}
+
+// blockSlab allocates recordBlocks a few at a time.
+type blockSlab struct{ free []recordBlock }
+
+const slabBlocks = 16
+
+func (s *blockSlab) next() *recordBlock {
+	if len(s.free) == 0 {
+		s.free = make([]recordBlock, slabBlocks)
+	}
+	b := &s.free[0]
+	s.free = s.free[1:]
+	return b
+}
