@@ -1,6 +1,8 @@
 package partfile
 
 import (
+	"bytes"
+	"encoding/binary"
 	"strings"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
@@ -26,15 +28,15 @@ type column struct {
 	// for the rest of a chunk whose dictionary outgrew the limits.
 	useDict bool
 
-	// The page being filled: its definition and repetition levels (none when the maximum level is 0), how many
-	// levels, rows and non-NULL values it has, and the values: byte arrays concatenated in data (value i is
-	// data[offs[i]:offs[i+1]]), dictionary indexes, or integers.
-	def, rep              []uint8
-	levels, rows, nvalues int
-	data                  []byte
-	offs                  []uint32
-	idx                   []int32
-	ints                  []int64
+	// The page being filled: its definition and repetition levels (none when the maximum level is 0; a level
+	// of maxDef is a value), and its values: byte arrays PLAIN-encoded in data, with the least and the greatest
+	// at data[lo[0]:lo[1]] and data[hi[0]:hi[1]] once hasBounds; dictionary indexes; or integers.
+	def, rep  []uint8
+	data      []byte
+	lo, hi    [2]uint32
+	hasBounds bool
+	idx       []int32
+	ints      []int64
 
 	// The chunk's dictionary: index of each value, the values by index, their total size, and the last value
 	// looked up (consecutive rows often share one).
@@ -50,7 +52,7 @@ type column struct {
 // newColumn returns the empty buffers of leaf l.
 func newColumn(l *leaf) column {
 	maxDef, maxRep := levels(l.path)
-	c := column{maxDef: maxDef, maxRep: maxRep, kind: l.kind, useDict: l.dict, offs: []uint32{0}, lastIdx: -1}
+	c := column{maxDef: maxDef, maxRep: maxRep, kind: l.kind, useDict: l.dict, lastIdx: -1}
 	if l.dict {
 		c.dict = map[string]int32{}
 	}
@@ -63,42 +65,32 @@ func (c *column) null(d uint8) {
 	if c.maxRep > 0 {
 		c.rep = append(c.rep, 0)
 	}
-	c.levels++
-	c.rows++
 }
 
 // str adds s, or a NULL when it is not valid, in a new row of a column that is not repeated.
 func (c *column) str(s *cloudtrail.String) {
 	if !s.Valid {
 		c.def = append(c.def, c.maxDef-1)
-	} else {
-		c.def = append(c.def, c.maxDef)
-		c.bytes(s.S)
+		return
 	}
-	c.levels++
-	c.rows++
+	c.def = append(c.def, c.maxDef)
+	c.bytes(s.S)
 }
 
 // ptr adds *s, or a NULL when s is nil, in a new row of a column that is not repeated.
 func (c *column) ptr(s *string) {
 	if s == nil {
 		c.def = append(c.def, c.maxDef-1)
-	} else {
-		c.def = append(c.def, c.maxDef)
-		c.bytes(*s)
+		return
 	}
-	c.levels++
-	c.rows++
+	c.def = append(c.def, c.maxDef)
+	c.bytes(*s)
 }
 
 // nullAt adds a NULL defined down to level d, at repetition level r, in a repeated column.
 func (c *column) nullAt(d, r uint8) {
 	c.def = append(c.def, d)
 	c.rep = append(c.rep, r)
-	c.levels++
-	if r == 0 {
-		c.rows++
-	}
 }
 
 // strAt adds s, or a NULL when it is not valid, at repetition level r, in a repeated column.
@@ -115,32 +107,38 @@ func (c *column) valAt(s string, r uint8) {
 	c.def = append(c.def, c.maxDef)
 	c.rep = append(c.rep, r)
 	c.bytes(s)
-	c.levels++
-	if r == 0 {
-		c.rows++
-	}
 }
 
 // int adds v in a new row of a required integer column.
-func (c *column) int(v int64) {
-	c.ints = append(c.ints, v)
-	c.nvalues++
-	c.levels++
-	c.rows++
-}
+func (c *column) int(v int64) { c.ints = append(c.ints, v) }
 
 // bytes adds the value s (its levels are the caller's).
 func (c *column) bytes(s string) {
-	c.nvalues++
-	if c.useDict {
-		c.idx = append(c.idx, c.index(s))
-		if len(c.dictVals) > maxDictValues || c.dictBytes > maxDictBytes {
-			c.dropDict()
-		}
+	if !c.useDict {
+		c.plain(s)
 		return
 	}
+	c.idx = append(c.idx, c.index(s))
+	if len(c.dictVals) > maxDictValues || c.dictBytes > maxDictBytes {
+		c.dropDict()
+	}
+}
+
+// plain adds s PLAIN-encoded (a little-endian length, the bytes), and widens the page's bounds to it (bytes
+// compare unsigned, as strings sort).
+func (c *column) plain(s string) {
+	c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(s)))
+	v := [2]uint32{uint32(len(c.data)), 0}
 	c.data = append(c.data, s...)
-	c.offs = append(c.offs, uint32(len(c.data)))
+	v[1] = uint32(len(c.data))
+	switch {
+	case !c.hasBounds:
+		c.lo, c.hi, c.hasBounds = v, v, true
+	case s < string(c.data[c.lo[0]:c.lo[1]]):
+		c.lo = v
+	case s > string(c.data[c.hi[0]:c.hi[1]]):
+		c.hi = v
+	}
 }
 
 // index returns the index of s in the chunk's dictionary, adding it if it is new.
@@ -164,8 +162,7 @@ func (c *column) index(s string) int32 {
 // page being filled has values: a dictionary column's page is encoded at the end of the chunk.
 func (c *column) dropDict() {
 	for _, i := range c.idx {
-		c.data = append(c.data, c.dictVals[i]...)
-		c.offs = append(c.offs, uint32(len(c.data)))
+		c.plain(c.dictVals[i])
 	}
 	c.idx = c.idx[:0]
 	c.useDict = false
@@ -184,7 +181,19 @@ func (c *column) resetDict() {
 // resetPage empties the page being filled.
 func (c *column) resetPage() {
 	c.def, c.rep = c.def[:0], c.rep[:0]
-	c.levels, c.rows, c.nvalues = 0, 0, 0
-	c.data, c.offs = c.data[:0], c.offs[:1]
+	c.data, c.hasBounds = c.data[:0], false
 	c.idx, c.ints = c.idx[:0], c.ints[:0]
+}
+
+// counts returns the page's levels (NULLs included), rows and values.
+func (c *column) counts() (levels, rows, values int) {
+	switch {
+	case c.maxDef == 0:
+		return len(c.ints), len(c.ints), len(c.ints)
+	case c.maxRep == 0:
+		levels, rows = len(c.def), len(c.def)
+	default:
+		levels, rows = len(c.def), bytes.Count(c.rep, []byte{0})
+	}
+	return levels, rows, bytes.Count(c.def, []byte{c.maxDef})
 }

@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/parquet-go/parquet-go/encoding/delta"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -31,21 +30,14 @@ type chunk struct {
 
 // pageEncoder encodes and compresses pages; its buffers are reused from page to page.
 type pageEncoder struct {
-	zstd          *zstd.Encoder
-	vals, idx     []byte
-	def, rep      []byte
-	comp          []byte
-	dictPage      []byte
-	header        bytes.Buffer
-	thrift        *thrift.Encoder
-	rleEncoding   rle.Encoding
-	deltaEncoding delta.LengthByteArrayEncoding
-}
-
-func newPageEncoder(z *zstd.Encoder) *pageEncoder {
-	e := &pageEncoder{zstd: z}
-	e.thrift = thrift.NewEncoder(new(thrift.CompactProtocol).NewWriter(&e.header))
-	return e
+	zstd        *zstd.Encoder
+	vals, idx   []byte
+	def, rep    []byte
+	comp        []byte
+	dictPage    []byte
+	header      bytes.Buffer
+	thrift      *thrift.Encoder
+	rleEncoding rle.Encoding
 }
 
 // levelWidth returns the bit width of levels up to max.
@@ -54,7 +46,8 @@ func levelWidth(max uint8) int { return bits.Len8(max) }
 // flushPage encodes the page being filled as a data page (version 2) at the end of the chunk, and updates the
 // chunk's statistics.
 func (c *column) flushPage(e *pageEncoder) error {
-	if c.levels == 0 {
+	levels, rows, nvalues := c.counts()
+	if levels == 0 {
 		return nil
 	}
 	var err error
@@ -75,13 +68,14 @@ func (c *column) flushPage(e *pageEncoder) error {
 		}
 		vals = append(append(vals, byte(width)), e.idx...)
 	default:
-		enc = format.DeltaLengthByteArray
-		if vals, err = e.deltaEncoding.EncodeByteArray(vals, c.data, c.offs); err != nil {
-			return fmt.Errorf("encode byte arrays: %w", err)
+		vals = c.data
+		if c.hasBounds {
+			c.chunk.bound(c.data[c.lo[0]:c.lo[1]], c.data[c.hi[0]:c.hi[1]], bytes.Compare)
 		}
-		c.byteBounds()
 	}
-	e.vals = vals
+	if c.kind != kindString || c.useDict {
+		e.vals = vals
+	}
 	if c.maxRep > 0 {
 		e.rleEncoding.BitWidth = levelWidth(c.maxRep)
 		if e.rep, err = e.rleEncoding.EncodeLevels(e.rep, c.rep); err != nil {
@@ -100,15 +94,15 @@ func (c *column) flushPage(e *pageEncoder) error {
 	}
 	e.comp = e.zstd.EncodeAll(vals, e.comp[:0])
 	levelBytes := len(e.rep) + len(e.def)
-	nulls := c.levels - c.nvalues
+	nulls := levels - nvalues
 	h := format.PageHeader{
 		Type:                 format.DataPageV2,
 		UncompressedPageSize: int32(levelBytes + len(vals)),
 		CompressedPageSize:   int32(levelBytes + len(e.comp)),
 		DataPageHeaderV2: thrift.New(format.DataPageHeaderV2{
-			NumValues:                  int32(c.levels),
+			NumValues:                  int32(levels),
 			NumNulls:                   int32(nulls),
-			NumRows:                    int32(c.rows),
+			NumRows:                    int32(rows),
 			Encoding:                   enc,
 			DefinitionLevelsByteLength: int32(len(e.def)),
 			RepetitionLevelsByteLength: int32(len(e.rep)),
@@ -121,7 +115,7 @@ func (c *column) flushPage(e *pageEncoder) error {
 	}
 	c.chunk.uncompressed += int64(len(c.chunk.pages)-start) + int64(h.UncompressedPageSize)
 	c.chunk.pages = append(append(append(c.chunk.pages, e.rep...), e.def...), e.comp...)
-	c.chunk.numValues += int64(c.levels)
+	c.chunk.numValues += int64(levels)
 	c.chunk.nulls += int64(nulls)
 	c.chunk.dataPages++
 	c.chunk.encoding = enc
@@ -168,24 +162,6 @@ func (c *column) encodeDictPage(e *pageEncoder) error {
 	c.chunk.uncompressed += int64(len(e.dictPage)) + int64(len(vals))
 	e.dictPage = append(e.dictPage, e.comp...)
 	return nil
-}
-
-// byteBounds adds the bounds of the page's byte arrays to the chunk's (bytes compare unsigned, as strings sort).
-func (c *column) byteBounds() {
-	if c.nvalues == 0 {
-		return
-	}
-	lo := c.data[c.offs[0]:c.offs[1]]
-	hi := lo
-	for i := 1; i < c.nvalues; i++ {
-		v := c.data[c.offs[i]:c.offs[i+1]]
-		if bytes.Compare(v, lo) < 0 {
-			lo = v
-		} else if bytes.Compare(v, hi) > 0 {
-			hi = v
-		}
-	}
-	c.chunk.bound(lo, hi, bytes.Compare)
 }
 
 // intBounds adds the bounds of the page's integers to the chunk's, signed or unsigned as the column's logical

@@ -50,9 +50,8 @@ type Writer struct {
 	ids  map[int64]bool // objects with rows in the file
 	last *Object        // the object of the last row (its id is in ids)
 
-	cols      [numColumns]column
-	enc       *pageEncoder
-	groupRows int // rows in the open row group
+	b         *buffers // nil once finished or discarded
+	groupRows int      // rows in the open row group
 	groups    []rowGroupMeta
 	dates     dateCache
 	kvs       []cloudtrail.KV // scratch for a map's sorted entries
@@ -65,10 +64,7 @@ func Create(dir, name string) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create part file: %w", err)
 	}
-	p := &Writer{name: name, path: path, f: f, ids: map[int64]bool{}, enc: newPageEncoder(getZstd())}
-	for i := range p.cols {
-		p.cols[i] = newColumn(&leaves[i])
-	}
+	p := &Writer{name: name, path: path, f: f, ids: map[int64]bool{}, b: getBuffers()}
 	if err := p.write([]byte(magic)); err != nil {
 		p.Discard()
 		return nil, err
@@ -101,9 +97,9 @@ func (p *Writer) Add(r *cloudtrail.Record, o *Object) error {
 	if p.groupRows >= rowGroupRows {
 		return p.writeRowGroup()
 	}
-	for i := range p.cols {
-		if c := &p.cols[i]; len(c.data) >= pageBytes {
-			if err := c.flushPage(p.enc); err != nil {
+	for i := range p.b.cols {
+		if c := &p.b.cols[i]; len(c.data) >= pageBytes {
+			if err := c.flushPage(&p.b.enc); err != nil {
 				return fmt.Errorf("write part file %s: %w", p.name, err)
 			}
 		}
@@ -124,8 +120,8 @@ func (p *Writer) Finish() error {
 	if err := p.writeFooter(); err != nil {
 		return err
 	}
-	putZstd(p.enc.zstd)
-	p.enc = nil
+	putBuffers(p.b)
+	p.b = nil
 	if err := p.f.Sync(); err != nil {
 		return fmt.Errorf("sync part file %s: %w", p.name, err)
 	}
@@ -143,9 +139,9 @@ func (p *Writer) Discard() {
 		p.f.Close()
 		p.f = nil
 	}
-	if p.enc != nil {
-		putZstd(p.enc.zstd)
-		p.enc = nil
+	if p.b != nil {
+		putBuffers(p.b)
+		p.b = nil
 	}
 	os.Remove(p.path)
 }

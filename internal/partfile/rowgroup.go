@@ -22,42 +22,59 @@ const createdBy = "trailq partfile"
 // rowGroupMeta is a written row group as the footer lists it.
 type rowGroupMeta = format.RowGroup
 
-// zstdEncoders holds encoders between part files: an encoder's tables cost more to make than most commits'
-// pages cost to compress. Each writer takes one for its life.
-var zstdEncoders sync.Pool
-
-func getZstd() *zstd.Encoder {
-	if e, ok := zstdEncoders.Get().(*zstd.Encoder); ok {
-		return e
-	}
-	// The options cannot fail.
-	e, _ := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
-	return e
+// buffers are a writer's column buffers and page encoder. They are kept between part files (a load writes one
+// a commit): grown to a row group's size, they cost more to make again than to encode a commit's rows.
+type buffers struct {
+	cols [numColumns]column
+	enc  pageEncoder
 }
 
-func putZstd(e *zstd.Encoder) { zstdEncoders.Put(e) }
+var bufferPool sync.Pool
+
+// getBuffers returns empty buffers, reused if there are some.
+func getBuffers() *buffers {
+	if b, ok := bufferPool.Get().(*buffers); ok {
+		return b
+	}
+	b := new(buffers)
+	for i := range b.cols {
+		b.cols[i] = newColumn(&leaves[i])
+	}
+	// The options cannot fail.
+	b.enc.zstd, _ = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithZeroFrames(true), zstd.WithEncoderCRC(false))
+	b.enc.thrift = thrift.NewEncoder(new(thrift.CompactProtocol).NewWriter(&b.enc.header))
+	return b
+}
+
+// putBuffers empties b for another writer.
+func putBuffers(b *buffers) {
+	for i := range b.cols {
+		b.cols[i].resetChunk(&leaves[i])
+	}
+	bufferPool.Put(b)
+}
 
 // writeRowGroup encodes the open row group's last pages and dictionaries, writes its column chunks one after
 // the other, and empties the columns for the next row group.
 func (p *Writer) writeRowGroup() error {
 	rg := format.RowGroup{NumRows: int64(p.groupRows), FileOffset: p.off, Ordinal: int16(len(p.groups))}
-	rg.Columns = make([]format.ColumnChunk, len(p.cols))
-	for i := range p.cols {
-		c := &p.cols[i]
-		if err := c.flushPage(p.enc); err != nil {
+	rg.Columns = make([]format.ColumnChunk, len(p.b.cols))
+	for i := range p.b.cols {
+		c := &p.b.cols[i]
+		if err := c.flushPage(&p.b.enc); err != nil {
 			return fmt.Errorf("write part file %s: %w", p.name, err)
 		}
-		if err := c.encodeDictPage(p.enc); err != nil {
+		if err := c.encodeDictPage(&p.b.enc); err != nil {
 			return fmt.Errorf("write part file %s: %w", p.name, err)
 		}
 		start := p.off
-		md := c.metadata(&leaves[i], len(p.enc.dictPage) > 0)
-		md.DataPageOffset = start + int64(len(p.enc.dictPage))
-		if len(p.enc.dictPage) > 0 {
+		md := c.metadata(&leaves[i], len(p.b.enc.dictPage) > 0)
+		md.DataPageOffset = start + int64(len(p.b.enc.dictPage))
+		if len(p.b.enc.dictPage) > 0 {
 			md.DictionaryPageOffset = start
 		}
-		if err := p.write(p.enc.dictPage); err != nil {
+		if err := p.write(p.b.enc.dictPage); err != nil {
 			return err
 		}
 		if err := p.write(c.chunk.pages); err != nil {

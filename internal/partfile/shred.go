@@ -11,7 +11,7 @@ import (
 // shred adds the record r of object o to the columns: a value or a NULL (with its definition level) to every
 // leaf column, and as many entries as the resources list and the attributes map have to theirs.
 func (p *Writer) shred(r *cloudtrail.Record, o *Object) {
-	c := &p.cols
+	c := &p.b.cols
 	c[colEventVersion].str(&r.EventVersion)
 	p.userIdentity(r.UserIdentity)
 	c[colEventTime].str(&r.EventTime)
@@ -62,7 +62,7 @@ func (p *Writer) shred(r *cloudtrail.Record, o *Object) {
 // nulls adds a NULL defined down to level d to the columns first to last.
 func (p *Writer) nulls(first, last int, d uint8) {
 	for i := first; i <= last; i++ {
-		p.cols[i].null(d)
+		p.b.cols[i].null(d)
 	}
 }
 
@@ -71,7 +71,7 @@ func (p *Writer) userIdentity(u *cloudtrail.UserIdentity) {
 		p.nulls(uiFirst, uiLast, 0)
 		return
 	}
-	c := &p.cols
+	c := &p.b.cols
 	c[colUIType].str(&u.Type)
 	c[colUIPrincipalID].str(&u.PrincipalID)
 	c[colUIARN].str(&u.ARN)
@@ -118,7 +118,7 @@ func (p *Writer) userIdentity(u *cloudtrail.UserIdentity) {
 // webAttributes adds the attributes MAP: NULL when nil, else its entries sorted by key, the last of equal keys
 // kept (as a Go map of them has it).
 func (p *Writer) webAttributes(kvs []cloudtrail.KV) {
-	key, val := &p.cols[colWebAttrKey], &p.cols[colWebAttrValue]
+	key, val := &p.b.cols[colWebAttrKey], &p.b.cols[colWebAttrValue]
 	// The map's definition level: 4 is present, 5 an entry (key and value are required).
 	switch {
 	case kvs == nil:
@@ -147,7 +147,7 @@ func (p *Writer) webAttributes(kvs []cloudtrail.KV) {
 
 // resources adds the resources LIST: NULL when nil, an empty list when empty.
 func (p *Writer) resources(rs []cloudtrail.Resource) {
-	c := &p.cols
+	c := &p.b.cols
 	// The list's definition level: 1 is present, 2 an element (which is required), 3 its field.
 	switch {
 	case rs == nil:
@@ -185,7 +185,7 @@ func (p *Writer) partition(r *cloudtrail.Record, o *Object) {
 	if account == nil && r.RecipientAccountID.S != "" {
 		account = &r.RecipientAccountID.S
 	}
-	c := &p.cols
+	c := &p.b.cols
 	c[colRegion].ptr(region)
 	c[colYear].ptr(year)
 	c[colMonth].ptr(month)
