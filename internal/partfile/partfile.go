@@ -64,12 +64,7 @@ func Create(dir, name string) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("create part file: %w", err)
 	}
-	p := &Writer{name: name, path: path, f: f, ids: map[int64]bool{}, b: getBuffers()}
-	if err := p.write([]byte(magic)); err != nil {
-		p.Discard()
-		return nil, err
-	}
-	return p, nil
+	return &Writer{name: name, path: path, f: f, ids: map[int64]bool{}, b: getBuffers()}, nil
 }
 
 // Name returns the file's name.
@@ -146,8 +141,16 @@ func (p *Writer) Discard() {
 	os.Remove(p.path)
 }
 
-// write appends b to the file.
+// write appends b to the file, after the magic that starts it (written with the first row group, as the file's
+// first bytes are: a full disk shows when rows are written, not when the file is made).
 func (p *Writer) write(b []byte) error {
+	if p.off == 0 {
+		n, err := p.f.Write([]byte(magic))
+		p.off += int64(n)
+		if err != nil {
+			return fmt.Errorf("write part file %s: %w", p.name, err)
+		}
+	}
 	n, err := p.f.Write(b)
 	p.off += int64(n)
 	if err != nil {

@@ -58,6 +58,9 @@ func putBuffers(b *buffers) {
 // writeRowGroup encodes the open row group's last pages and dictionaries, writes its column chunks one after
 // the other, and empties the columns for the next row group.
 func (p *Writer) writeRowGroup() error {
+	if err := p.write(nil); err != nil { // the magic, before the first row group's offsets are taken
+		return err
+	}
 	rg := format.RowGroup{NumRows: int64(p.groupRows), FileOffset: p.off, Ordinal: int16(len(p.groups))}
 	rg.Columns = make([]format.ColumnChunk, len(p.b.cols))
 	for i := range p.b.cols {
