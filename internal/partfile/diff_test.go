@@ -368,6 +368,7 @@ func TestEncoderMatchesReference(t *testing.T) {
 		{"small pages", all, 2500, 4 << 10, 1 << 16},
 		{"dictionary fallback", all, 3000, 1 << 20, 40},
 		{"row group of one", edge, 1, 1 << 20, 1 << 16},
+		{"no rows", nil, RowGroup, 1 << 20, 1 << 16},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -60,6 +60,9 @@ func TestWriter(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(body, []byte("PAR1")) || !bytes.HasSuffix(body, []byte("PAR1")) {
 		t.Fatalf("finished file: %d bytes, %v; want a Parquet file", len(body), err)
 	}
+	if err := w.Add(recs[0], a); err == nil {
+		t.Error("Add after Finish succeeded")
+	}
 	if _, err := Create(dir, "p.parquet"); err == nil {
 		t.Error("Create reused an existing file's name")
 	}
