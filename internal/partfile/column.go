@@ -24,6 +24,7 @@ var pageBytes = 1 << 20
 type column struct {
 	maxDef, maxRep uint8
 	kind           leafKind
+	random         bool // values are random identifiers: pages are compressed as literals
 	// useDict says that the chunk's values go through its dictionary: set for the columns that have one, cleared
 	// for the rest of a chunk whose dictionary outgrew the limits.
 	useDict bool
@@ -52,7 +53,7 @@ type column struct {
 // newColumn returns the empty buffers of leaf l.
 func newColumn(l *leaf) column {
 	maxDef, maxRep := levels(l.path)
-	c := column{maxDef: maxDef, maxRep: maxRep, kind: l.kind, useDict: l.dict, lastIdx: -1}
+	c := column{maxDef: maxDef, maxRep: maxRep, kind: l.kind, random: l.random, useDict: l.dict, lastIdx: -1}
 	if l.dict {
 		c.dict = map[string]int32{}
 	}

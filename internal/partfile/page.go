@@ -7,6 +7,7 @@ import (
 	"math/bits"
 	"slices"
 
+	"github.com/klauspost/compress/huff0"
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -31,6 +32,7 @@ type chunk struct {
 // pageEncoder encodes and compresses pages; its buffers are reused from page to page.
 type pageEncoder struct {
 	zstd        *zstd.Encoder
+	huff        huff0.Scratch // for literals frames
 	vals, idx   []byte
 	def, rep    []byte
 	comp        []byte
@@ -92,7 +94,13 @@ func (c *column) flushPage(e *pageEncoder) error {
 	} else {
 		e.def = e.def[:0]
 	}
-	e.comp = e.zstd.EncodeAll(vals, e.comp[:0])
+	if c.random && len(vals) >= minLiteralsPage {
+		if e.comp, err = appendLiteralsFrame(e.comp[:0], vals, &e.huff); err != nil {
+			return fmt.Errorf("compress page: %w", err)
+		}
+	} else {
+		e.comp = e.zstd.EncodeAll(vals, e.comp[:0])
+	}
 	levelBytes := len(e.rep) + len(e.def)
 	nulls := levels - nvalues
 	h := format.PageHeader{

@@ -99,12 +99,14 @@ const (
 	kindUint64                 // INT64, unsigned 64-bit Integer
 )
 
-// leaf describes one leaf column: its dotted path in the schema, its type, and whether its values are
-// dictionary-encoded (low-cardinality columns).
+// leaf describes one leaf column: its dotted path in the schema, its type, whether its values are
+// dictionary-encoded (low-cardinality columns), and whether they are random identifiers (whose pages are
+// compressed as literals only, see literals.go).
 type leaf struct {
-	path string
-	kind leafKind
-	dict bool
+	path   string
+	kind   leafKind
+	dict   bool
+	random bool
 }
 
 // leaves lists the columns by the constants above; the schema's groups follow from the paths.
@@ -141,8 +143,8 @@ var leaves = [numColumns]leaf{
 	colRequestParameters:            {path: "requestparameters"},
 	colResponseElements:             {path: "responseelements"},
 	colAdditionalEventData:          {path: "additionaleventdata"},
-	colRequestID:                    {path: "requestid"},
-	colEventID:                      {path: "eventid"},
+	colRequestID:                    {path: "requestid", random: true},
+	colEventID:                      {path: "eventid", random: true},
 	colResARN:                       {path: "resources.list.element.arn"},
 	colResAccountID:                 {path: "resources.list.element.accountid"},
 	colResType:                      {path: "resources.list.element.type"},
@@ -151,7 +153,7 @@ var leaves = [numColumns]leaf{
 	colReadOnly:                     {path: "readonly", dict: true},
 	colRecipientAccountID:           {path: "recipientaccountid", dict: true},
 	colServiceEventDetails:          {path: "serviceeventdetails"},
-	colSharedEventID:                {path: "sharedeventid"},
+	colSharedEventID:                {path: "sharedeventid", random: true},
 	colVPCEndpointID:                {path: "vpcendpointid", dict: true},
 	colVPCEndpointAccountID:         {path: "vpcendpointaccountid", dict: true},
 	colEventCategory:                {path: "eventcategory", dict: true},
