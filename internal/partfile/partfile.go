@@ -51,6 +51,7 @@ type Writer struct {
 	last *Object        // the object of the last row (its id is in ids)
 
 	b         *buffers // nil once finished or discarded
+	err       error    // the first error of Add or Finish: the file is broken
 	groupRows int      // rows in the open row group
 	groups    []rowGroupMeta
 	dates     dateCache
@@ -79,8 +80,8 @@ func (p *Writer) Objects() []int64 { return slices.Sorted(maps.Keys(p.ids)) }
 // Add adds r, which came from the object o, as a row of the file. The writer copies what it needs: r may change
 // once Add returns.
 func (p *Writer) Add(r *cloudtrail.Record, o *Object) error {
-	if p.f == nil {
-		return fmt.Errorf("write part file %s: already finished", p.name)
+	if err := p.usable(); err != nil {
+		return err
 	}
 	if o != p.last {
 		p.ids[o.ID] = true
@@ -90,40 +91,59 @@ func (p *Writer) Add(r *cloudtrail.Record, o *Object) error {
 	p.rows++
 	p.groupRows++
 	if p.groupRows >= rowGroupRows {
-		return p.writeRowGroup()
+		return p.fail(p.writeRowGroup())
 	}
 	for i := range p.b.cols {
 		if c := &p.b.cols[i]; len(c.data) >= pageBytes {
 			if err := c.flushPage(&p.b.enc); err != nil {
-				return fmt.Errorf("write part file %s: %w", p.name, err)
+				return p.fail(fmt.Errorf("write part file %s: %w", p.name, err))
 			}
 		}
 	}
 	return nil
 }
 
+// usable returns an error if the file is finished, discarded or broken.
+func (p *Writer) usable() error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.b == nil {
+		return fmt.Errorf("write part file %s: already finished", p.name)
+	}
+	return nil
+}
+
+// fail keeps err, if any, as the file's error.
+func (p *Writer) fail(err error) error {
+	if err != nil && p.err == nil {
+		p.err = err
+	}
+	return err
+}
+
 // Finish writes the last row group and the file's footer, and syncs the file to disk.
 func (p *Writer) Finish() error {
-	if p.f == nil {
-		return fmt.Errorf("write part file %s: already finished", p.name)
+	if err := p.usable(); err != nil {
+		return err
 	}
 	if p.groupRows > 0 {
 		if err := p.writeRowGroup(); err != nil {
-			return err
+			return p.fail(err)
 		}
 	}
 	if err := p.writeFooter(); err != nil {
-		return err
+		return p.fail(err)
 	}
 	putBuffers(p.b)
 	p.b = nil
 	if err := p.f.Sync(); err != nil {
-		return fmt.Errorf("sync part file %s: %w", p.name, err)
+		return p.fail(fmt.Errorf("sync part file %s: %w", p.name, err))
 	}
 	err := p.f.Close()
 	p.f = nil
 	if err != nil {
-		return fmt.Errorf("write part file %s: %w", p.name, err)
+		return p.fail(fmt.Errorf("write part file %s: %w", p.name, err))
 	}
 	return nil
 }
