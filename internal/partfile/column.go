@@ -30,14 +30,11 @@ type column struct {
 	useDict bool
 
 	// The page being filled: its definition and repetition levels (none when the maximum level is 0; a level
-	// of maxDef is a value), and its values: byte arrays PLAIN-encoded in data, with the least and the greatest
-	// at data[lo[0]:lo[1]] and data[hi[0]:hi[1]] once hasBounds; dictionary indexes; or integers.
-	def, rep  []uint8
-	data      []byte
-	lo, hi    [2]uint32
-	hasBounds bool
-	idx       []int32
-	ints      []int64
+	// of maxDef is a value), and its values: byte arrays PLAIN-encoded in data, dictionary indexes, or integers.
+	def, rep []uint8
+	data     []byte
+	idx      []int32
+	ints     []int64
 
 	// The chunk's dictionary: index of each value, the values by index, their total size, and the last value
 	// looked up (consecutive rows often share one).
@@ -125,21 +122,11 @@ func (c *column) bytes(s string) {
 	}
 }
 
-// plain adds s PLAIN-encoded (a little-endian length, the bytes), and widens the page's bounds to it (bytes
-// compare unsigned, as strings sort).
+// plain adds s PLAIN-encoded (a little-endian length, the bytes), and widens the chunk's bounds to it.
 func (c *column) plain(s string) {
 	c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(s)))
-	v := [2]uint32{uint32(len(c.data)), 0}
 	c.data = append(c.data, s...)
-	v[1] = uint32(len(c.data))
-	switch {
-	case !c.hasBounds:
-		c.lo, c.hi, c.hasBounds = v, v, true
-	case s < string(c.data[c.lo[0]:c.lo[1]]):
-		c.lo = v
-	case s > string(c.data[c.hi[0]:c.hi[1]]):
-		c.hi = v
-	}
+	c.chunk.boundString(s)
 }
 
 // index returns the index of s in the chunk's dictionary, adding it if it is new.
@@ -182,7 +169,7 @@ func (c *column) resetDict() {
 // resetPage empties the page being filled.
 func (c *column) resetPage() {
 	c.def, c.rep = c.def[:0], c.rep[:0]
-	c.data, c.hasBounds = c.data[:0], false
+	c.data = c.data[:0]
 	c.idx, c.ints = c.idx[:0], c.ints[:0]
 }
 

@@ -24,9 +24,10 @@ type chunk struct {
 	dataPages    int32
 	encoding     format.Encoding // of the data pages
 	// min and max are the chunk's least and greatest values (PLAIN, without a length for byte arrays), once
-	// hasBounds.
-	min, max  []byte
-	hasBounds bool
+	// hasBounds; for byte arrays, minKey and maxKey are their first 8 bytes (see prefixKey).
+	min, max       []byte
+	minKey, maxKey uint64
+	hasBounds      bool
 }
 
 // pageEncoder encodes and compresses pages; its buffers are reused from page to page.
@@ -71,9 +72,6 @@ func (c *column) flushPage(e *pageEncoder) error {
 		vals = append(append(vals, byte(width)), e.idx...)
 	default:
 		vals = c.data
-		if c.hasBounds {
-			c.chunk.bound(c.data[c.lo[0]:c.lo[1]], c.data[c.hi[0]:c.hi[1]], bytes.Compare)
-		}
 	}
 	if c.kind != kindString || c.useDict {
 		e.vals = vals
@@ -148,14 +146,12 @@ func (c *column) encodeDictPage(e *pageEncoder) error {
 		return nil
 	}
 	vals := e.vals[:0]
-	lo, hi := c.dictVals[0], c.dictVals[0]
 	for _, v := range c.dictVals {
 		vals = binary.LittleEndian.AppendUint32(vals, uint32(len(v)))
 		vals = append(vals, v...)
-		lo, hi = min(lo, v), max(hi, v)
+		c.chunk.boundString(v)
 	}
 	e.vals = vals
-	c.chunk.bound([]byte(lo), []byte(hi), bytes.Compare)
 	e.comp = e.zstd.EncodeAll(vals, e.comp[:0])
 	h := format.PageHeader{
 		Type:                 format.DictionaryPage,
@@ -219,6 +215,41 @@ func (k *chunk) bound(lo, hi []byte, cmp func(a, b []byte) int) {
 	if cmp(hi, k.max) > 0 {
 		k.max = setBytes(k.max, hi)
 	}
+}
+
+// boundString widens the chunk's bounds to include the byte array s (bytes compare unsigned, as strings sort).
+// Most values fall between the bounds' 8-byte prefixes and are not compared further.
+func (k *chunk) boundString(s string) {
+	key := prefixKey(s)
+	switch {
+	case !k.hasBounds:
+		k.min, k.max, k.minKey, k.maxKey, k.hasBounds = setString(k.min, s), setString(k.max, s), key, key, true
+	case key < k.minKey || key == k.minKey && s < string(k.min):
+		k.min, k.minKey = setString(k.min, s), key
+	case key > k.maxKey || key == k.maxKey && s > string(k.max):
+		k.max, k.maxKey = setString(k.max, s), key
+	}
+}
+
+// prefixKey returns the first 8 bytes of s as a big-endian number, zeros after a shorter s: if a's key is less
+// than b's, a sorts before b; equal keys say nothing.
+func prefixKey(s string) uint64 {
+	if len(s) >= 8 {
+		_ = s[7]
+		return uint64(s[0])<<56 | uint64(s[1])<<48 | uint64(s[2])<<40 | uint64(s[3])<<32 |
+			uint64(s[4])<<24 | uint64(s[5])<<16 | uint64(s[6])<<8 | uint64(s[7])
+	}
+	var b [8]byte
+	copy(b[:], s)
+	return binary.BigEndian.Uint64(b[:])
+}
+
+// setString returns s copied into dst's memory; never nil, so that an empty string is a bound the footer keeps.
+func setString(dst []byte, s string) []byte {
+	if dst == nil {
+		dst = make([]byte, 0, len(s))
+	}
+	return append(dst[:0], s...)
 }
 
 // setBytes returns v copied into dst's memory; never nil, so that an empty string is a bound the footer keeps.
