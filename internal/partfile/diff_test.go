@@ -133,7 +133,7 @@ func edgeRows() []row {
 		{Addendum: &cloudtrail.Addendum{}, TLSDetails: &cloudtrail.TLSDetails{}},
 		{Addendum: &cloudtrail.Addendum{Reason: s("DELIVERY_DELAY"), OriginalEventID: null},
 			TLSDetails: &cloudtrail.TLSDetails{TLSVersion: s("TLSv1.3"), ClientProvidedHostHeader: s("")}},
-		{EventTime: s("2024-09-02T23:59:59Z"), EventName: s("\xff\x00binary")},
+		{EventTime: s("2024-09-02T23:59:59Z"), EventName: s("\x00ünïcödé ✓")},
 	}
 	var rows []row
 	for i, r := range recs {
