@@ -143,6 +143,23 @@ func edgeRows() []row {
 	return rows
 }
 
+// fallbackRows returns rows whose eventname and account have many values, then none (NULL), then many again, in
+// row groups of 100: a dictionary that falls back to plain, a chunk without values, and a fallback again.
+func fallbackRows() []row {
+	o := NewObject(1, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
+	var rows []row
+	for i := range 300 {
+		r := &cloudtrail.Record{EventVersion: cloudtrail.Str("1.08"), EventTime: cloudtrail.Str(fmt.Sprintf("2024-09-01T00:%02d:%02dZ", i/60, i%60)),
+			EventID: cloudtrail.Str(fmt.Sprintf("%08x-0000-4000-8000-%012x", i*7919, i)), Hash: uint64(i)}
+		if i < 100 || i >= 200 {
+			r.EventName = cloudtrail.Str(fmt.Sprintf("Call%03d", i))
+			r.RecipientAccountID = cloudtrail.Str(fmt.Sprintf("%012d", i*1000003))
+		}
+		rows = append(rows, row{r, o})
+	}
+	return rows
+}
+
 // writeWith writes rows with a writer of this package (the encoder) or the reference, and returns the file.
 func writeEncoder(t testing.TB, dir string, rows []row) string {
 	t.Helper()
@@ -369,6 +386,7 @@ func TestEncoderMatchesReference(t *testing.T) {
 		{"dictionary fallback", all, 3000, 1 << 20, 40},
 		{"row group of one", edge, 1, 1 << 20, 1 << 16},
 		{"no rows", nil, RowGroup, 1 << 20, 1 << 16},
+		{"fallback, NULLs, fallback", fallbackRows(), 100, 1 << 20, 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

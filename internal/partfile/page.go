@@ -54,13 +54,15 @@ func (c *column) flushPage(e *pageEncoder) error {
 		return nil
 	}
 	var err error
-	vals := e.vals[:0]
+	var vals []byte // the values section, uncompressed: in e.vals, or the column's own PLAIN data
 	enc := format.Plain
 	switch {
 	case c.kind != kindString:
+		e.vals = e.vals[:0]
 		for _, v := range c.ints {
-			vals = binary.LittleEndian.AppendUint64(vals, uint64(v))
+			e.vals = binary.LittleEndian.AppendUint64(e.vals, uint64(v))
 		}
+		vals = e.vals
 		c.intBounds()
 	case c.useDict && len(c.dictVals) > 0:
 		enc = format.RLEDictionary
@@ -69,12 +71,10 @@ func (c *column) flushPage(e *pageEncoder) error {
 		if e.idx, err = e.rleEncoding.EncodeInt32(e.idx, c.idx); err != nil {
 			return fmt.Errorf("encode dictionary indexes: %w", err)
 		}
-		vals = append(append(vals, byte(width)), e.idx...)
+		e.vals = append(append(e.vals[:0], byte(width)), e.idx...)
+		vals = e.vals
 	default:
-		vals = c.data
-	}
-	if c.kind != kindString || c.useDict {
-		e.vals = vals
+		vals = c.data // a dictionary column without values (all NULL) has none either
 	}
 	if c.maxRep > 0 {
 		e.rleEncoding.BitWidth = levelWidth(c.maxRep)
