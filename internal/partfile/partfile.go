@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/parquet-go/parquet-go/format"
+
 	"github.com/trailq/trailq/internal/cloudtrail"
 )
 
@@ -53,7 +55,7 @@ type Writer struct {
 	b         *buffers // nil once finished or discarded
 	err       error    // the first error of Add or Finish: the file is broken
 	groupRows int      // rows in the open row group
-	groups    []rowGroupMeta
+	groups    []format.RowGroup
 	dates     dateCache
 	kvs       []cloudtrail.KV // scratch for a map's sorted entries
 }
@@ -161,16 +163,17 @@ func (p *Writer) Discard() {
 	os.Remove(p.path)
 }
 
-// write appends b to the file, after the magic that starts it (written with the first row group, as the file's
-// first bytes are: a full disk shows when rows are written, not when the file is made).
-func (p *Writer) write(b []byte) error {
-	if p.off == 0 {
-		n, err := p.f.Write([]byte(magic))
-		p.off += int64(n)
-		if err != nil {
-			return fmt.Errorf("write part file %s: %w", p.name, err)
-		}
+// begin writes the magic that starts the file, once: with the first row group (or the footer of a file without
+// rows), so that a full disk shows when rows are written, not when the file is made.
+func (p *Writer) begin() error {
+	if p.off > 0 {
+		return nil
 	}
+	return p.write([]byte(magic))
+}
+
+// write appends b to the file.
+func (p *Writer) write(b []byte) error {
 	n, err := p.f.Write(b)
 	p.off += int64(n)
 	if err != nil {

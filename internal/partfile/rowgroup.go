@@ -19,9 +19,6 @@ const magic = "PAR1"
 // createdBy names the writer in the footer.
 const createdBy = "trailq partfile"
 
-// rowGroupMeta is a written row group as the footer lists it.
-type rowGroupMeta = format.RowGroup
-
 // buffers are a writer's column buffers and page encoder. They are kept between part files (a load writes one
 // a commit): grown to a row group's size, they cost more to make again than to encode a commit's rows.
 type buffers struct {
@@ -58,7 +55,7 @@ func putBuffers(b *buffers) {
 // writeRowGroup encodes the open row group's last pages and dictionaries, writes its column chunks one after
 // the other, and empties the columns for the next row group.
 func (p *Writer) writeRowGroup() error {
-	if err := p.write(nil); err != nil { // the magic, before the first row group's offsets are taken
+	if err := p.begin(); err != nil {
 		return err
 	}
 	rg := format.RowGroup{NumRows: int64(p.groupRows), FileOffset: p.off, Ordinal: int16(len(p.groups))}
@@ -157,5 +154,8 @@ func (p *Writer) writeFooter() error {
 		return fmt.Errorf("write part file %s: encode footer: %w", p.name, err)
 	}
 	b = binary.LittleEndian.AppendUint32(b, uint32(len(b)))
+	if err := p.begin(); err != nil {
+		return err
+	}
 	return p.write(append(b, magic...))
 }
