@@ -110,23 +110,24 @@ func (c *column) valAt(s string, r uint8) {
 // int adds v in a new row of a required integer column.
 func (c *column) int(v int64) { c.ints = append(c.ints, v) }
 
-// bytes adds the value s (its levels are the caller's).
+// bytes adds the value s (its levels are the caller's): PLAIN-encoded (a little-endian length, the bytes), or
+// through the dictionary.
 func (c *column) bytes(s string) {
-	if !c.useDict {
-		c.plain(s)
+	if c.useDict {
+		c.dictValue(s)
 		return
 	}
+	c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(s)))
+	c.data = append(c.data, s...)
+	c.chunk.boundString(s)
+}
+
+// dictValue adds the index of s in the dictionary, which falls back to plain values when it grows too large.
+func (c *column) dictValue(s string) {
 	c.idx = append(c.idx, c.index(s))
 	if len(c.dictVals) > maxDictValues || c.dictBytes > maxDictBytes {
 		c.dropDict()
 	}
-}
-
-// plain adds s PLAIN-encoded (a little-endian length, the bytes), and widens the chunk's bounds to it.
-func (c *column) plain(s string) {
-	c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(s)))
-	c.data = append(c.data, s...)
-	c.chunk.boundString(s)
 }
 
 // index returns the index of s in the chunk's dictionary, adding it if it is new.
@@ -149,11 +150,12 @@ func (c *column) index(s string) int32 {
 // dropDict turns the chunk's dictionary indexes into plain values; the rest of the chunk is plain. Only the
 // page being filled has values: a dictionary column's page is encoded at the end of the chunk.
 func (c *column) dropDict() {
-	for _, i := range c.idx {
-		c.plain(c.dictVals[i])
-	}
-	c.idx = c.idx[:0]
+	idx := c.idx
 	c.useDict = false
+	for _, i := range idx {
+		c.bytes(c.dictVals[i])
+	}
+	c.idx = idx[:0]
 	c.resetDict()
 }
 
