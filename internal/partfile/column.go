@@ -118,20 +118,21 @@ func (c *column) bytes(s string) {
 		return
 	}
 	if cap(c.data)-len(c.data) < 4+len(s) {
-		c.data = reserve(c.data, 4+len(s))
+		c.data = reserve(c.data, 4+len(s), pageBytes+4+len(s))
 	}
 	c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(s)))
 	c.data = append(c.data, s...)
 	c.chunk.boundString(s)
 }
 
-// reserve returns s with room for n more elements, doubling its capacity when it must grow: append grows a large
-// slice by a quarter, and a page or a chunk's pages would be copied many times over as they fill.
-func reserve[T any](s []T, n int) []T {
+// reserve returns s with room for n more elements, doubling its capacity when it must grow (append grows a large
+// slice by a quarter, and a page or a chunk's pages would be copied many times over as they fill), but to no
+// more than limit unless n needs more.
+func reserve[T any](s []T, n, limit int) []T {
 	if cap(s)-len(s) >= n {
 		return s
 	}
-	t := make([]T, len(s), max(2*cap(s), len(s)+n, 4096))
+	t := make([]T, len(s), max(min(2*cap(s), limit), len(s)+n, 4096))
 	copy(t, s)
 	return t
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 
@@ -115,7 +116,7 @@ func (c *column) flushPage(e *pageEncoder) error {
 			IsCompressed:               thrift.New(true),
 		}),
 	}
-	c.chunk.pages = reserve(c.chunk.pages, 64+levelBytes+len(e.comp)) // 64: more than a page header
+	c.chunk.pages = reserve(c.chunk.pages, 64+levelBytes+len(e.comp), math.MaxInt) // 64: more than a page header
 	start := len(c.chunk.pages)
 	if c.chunk.pages, err = e.appendHeader(c.chunk.pages, &h); err != nil {
 		return err
