@@ -60,6 +60,9 @@ func TestWriter(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(body, []byte("PAR1")) || !bytes.HasSuffix(body, []byte("PAR1")) {
 		t.Fatalf("finished file: %d bytes, %v; want a Parquet file", len(body), err)
 	}
+	if err := w.Add(recs[0], a); err == nil {
+		t.Error("Add after Finish succeeded")
+	}
 	if _, err := Create(dir, "p.parquet"); err == nil {
 		t.Error("Create reused an existing file's name")
 	}
@@ -70,6 +73,37 @@ func TestWriter(t *testing.T) {
 	d.Add(recs[0], a)
 	d.Discard()
 	if _, err := os.Stat(filepath.Join(dir, "d.parquet")); !os.IsNotExist(err) {
+		t.Errorf("a discarded file is still there: %v", err)
+	}
+}
+
+// A write that fails breaks the file: the error comes back from every later Add and from Finish, and Discard
+// still removes the file.
+func TestWriterError(t *testing.T) {
+	setSmall(t, 2, 1<<20, 1<<16)
+	recs := realRecords(t)
+	dir := t.TempDir()
+	w, err := Create(dir, "p.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := NewObject(1, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
+	w.f.Close() // the next write fails
+	if err := w.Add(recs[0], o); err != nil {
+		t.Fatalf("Add of the first row (buffered): %v", err)
+	}
+	first := w.Add(recs[1], o) // the row group is written
+	if first == nil {
+		t.Fatal("Add wrote a row group to a closed file")
+	}
+	if err := w.Add(recs[2], o); err != first {
+		t.Errorf("Add after a failure = %v, want %v", err, first)
+	}
+	if err := w.Finish(); err != first {
+		t.Errorf("Finish after a failure = %v, want %v", err, first)
+	}
+	w.Discard()
+	if _, err := os.Stat(filepath.Join(dir, "p.parquet")); !os.IsNotExist(err) {
 		t.Errorf("a discarded file is still there: %v", err)
 	}
 }
