@@ -127,12 +127,18 @@ func (c *column) bytes(s string) {
 
 // reserve returns s with room for n more elements, doubling its capacity when it must grow (append grows a large
 // slice by a quarter, and a page or a chunk's pages would be copied many times over as they fill), but to no
-// more than limit unless n needs more.
+// more than limit while len(s)+n fits in it. Past the limit it goes on doubling: growing by n each time would
+// copy the slice once per value (a dictionary dropped in the middle of a chunk of 102,094 small files' paths took
+// minutes that way).
 func reserve[T any](s []T, n, limit int) []T {
 	if cap(s)-len(s) >= n {
 		return s
 	}
-	t := make([]T, len(s), max(min(2*cap(s), limit), len(s)+n, 4096))
+	c := 2 * cap(s)
+	if len(s)+n <= limit {
+		c = min(c, limit)
+	}
+	t := make([]T, len(s), max(c, len(s)+n, 4096))
 	copy(t, s)
 	return t
 }
@@ -167,6 +173,11 @@ func (c *column) index(s string) int32 {
 func (c *column) dropDict() {
 	idx := c.idx
 	c.useDict = false
+	n := 0
+	for _, i := range idx {
+		n += 4 + len(c.dictVals[i])
+	}
+	c.data = reserve(c.data, n, 0) // the page may exceed pageBytes: it is encoded at the end of this row
 	for _, i := range idx {
 		c.bytes(c.dictVals[i])
 	}
