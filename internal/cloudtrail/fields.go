@@ -205,28 +205,33 @@ func (r *recordReader) userIdentity(i, depth int) (end int, h uint64, ok bool) {
 	return o.end()
 }
 
-func (r *recordReader) onBehalfOf(ob *OnBehalfOf, i, depth int) (end int, h uint64, ok bool) {
+// stringMembers reads an object whose known members are all strings: the member t numbers k goes into dst[k-1],
+// named names[k-1] in problems; other members are checked and skipped.
+func (r *recordReader) stringMembers(t *fieldTable, dst []*String, names []string, i, depth int) (end int, h uint64, ok bool) {
 	o := r.openObject(i)
 	for !o.done {
-		id, kh, v := r.member(&o, onBehalfOfFields)
+		id, kh, v := r.member(&o, t)
 		if o.done {
 			break
 		}
 		var vend int
 		var vh uint64
 		var ok bool
-		switch id {
-		case oboUserID:
-			vend, vh, ok = r.str(&ob.UserID, "userIdentity.onBehalfOf.userId", v, depth)
-		case oboIdentityStoreARN:
-			vend, vh, ok = r.str(&ob.IdentityStoreARN, "userIdentity.onBehalfOf.identityStoreArn", v, depth)
-		default:
+		if id > 0 {
+			vend, vh, ok = r.str(dst[id-1], names[id-1], v, depth)
+		} else {
 			vend, vh, ok = r.value(v, depth)
 		}
 		r.next(&o, kh, vh, vend, ok)
 	}
 	return o.end()
 }
+
+func (r *recordReader) onBehalfOf(ob *OnBehalfOf, i, depth int) (end int, h uint64, ok bool) {
+	return r.stringMembers(onBehalfOfFields, []*String{&ob.UserID, &ob.IdentityStoreARN}, onBehalfOfNames[:], i, depth)
+}
+
+var onBehalfOfNames = [...]string{"userIdentity.onBehalfOf.userId", "userIdentity.onBehalfOf.identityStoreArn"}
 
 func (r *recordReader) sessionContext(i, depth int) (end int, h uint64, ok bool) {
 	c := &r.blk.sc
@@ -273,56 +278,16 @@ func (r *recordReader) sessionContext(i, depth int) (end int, h uint64, ok bool)
 }
 
 func (r *recordReader) sessionAttributes(a *SessionAttributes, i, depth int) (end int, h uint64, ok bool) {
-	o := r.openObject(i)
-	for !o.done {
-		id, kh, v := r.member(&o, sessionAttributesFields)
-		if o.done {
-			break
-		}
-		var vend int
-		var vh uint64
-		var ok bool
-		switch id {
-		case saMFAAuthenticated:
-			vend, vh, ok = r.str(&a.MFAAuthenticated, "userIdentity.sessionContext.attributes.mfaAuthenticated", v, depth)
-		case saCreationDate:
-			vend, vh, ok = r.str(&a.CreationDate, "userIdentity.sessionContext.attributes.creationDate", v, depth)
-		default:
-			vend, vh, ok = r.value(v, depth)
-		}
-		r.next(&o, kh, vh, vend, ok)
-	}
-	return o.end()
+	return r.stringMembers(sessionAttributesFields, []*String{&a.MFAAuthenticated, &a.CreationDate}, sessionAttributesNames[:], i, depth)
 }
 
+var sessionAttributesNames = [...]string{"userIdentity.sessionContext.attributes.mfaAuthenticated", "userIdentity.sessionContext.attributes.creationDate"}
+
 func (r *recordReader) sessionIssuer(is *SessionIssuer, i, depth int) (end int, h uint64, ok bool) {
-	o := r.openObject(i)
-	for !o.done {
-		id, kh, v := r.member(&o, sessionIssuerFields)
-		if o.done {
-			break
-		}
-		var vend int
-		var vh uint64
-		var ok bool
-		switch id {
-		case siType:
-			vend, vh, ok = r.str(&is.Type, "userIdentity.sessionContext.sessionIssuer.type", v, depth)
-		case siPrincipalID:
-			vend, vh, ok = r.str(&is.PrincipalID, "userIdentity.sessionContext.sessionIssuer.principalId", v, depth)
-		case siARN:
-			vend, vh, ok = r.str(&is.ARN, "userIdentity.sessionContext.sessionIssuer.arn", v, depth)
-		case siAccountID:
-			vend, vh, ok = r.str(&is.AccountID, "userIdentity.sessionContext.sessionIssuer.accountId", v, depth)
-		case siUserName:
-			vend, vh, ok = r.str(&is.UserName, "userIdentity.sessionContext.sessionIssuer.userName", v, depth)
-		default:
-			vend, vh, ok = r.value(v, depth)
-		}
-		r.next(&o, kh, vh, vend, ok)
-	}
-	return o.end()
+	return r.stringMembers(sessionIssuerFields, []*String{&is.Type, &is.PrincipalID, &is.ARN, &is.AccountID, &is.UserName}, sessionIssuerNames[:], i, depth)
 }
+
+var sessionIssuerNames = [...]string{"userIdentity.sessionContext.sessionIssuer.type", "userIdentity.sessionContext.sessionIssuer.principalId", "userIdentity.sessionContext.sessionIssuer.arn", "userIdentity.sessionContext.sessionIssuer.accountId", "userIdentity.sessionContext.sessionIssuer.userName"}
 
 func (r *recordReader) webIDFederationData(w *WebIDFederationData, i, depth int) (end int, h uint64, ok bool) {
 	o := r.openObject(i)
@@ -405,28 +370,7 @@ func (r *recordReader) resources(dst *[]Resource, i, depth int) (end int, h uint
 
 // resource reads one element of resources; names are its field names for problems (resourceFields).
 func (r *recordReader) resource(res *Resource, names *[4]string, i, depth int) (end int, h uint64, ok bool) {
-	o := r.openObject(i)
-	for !o.done {
-		id, kh, v := r.member(&o, resourceMembers)
-		if o.done {
-			break
-		}
-		var vend int
-		var vh uint64
-		var ok bool
-		switch id {
-		case resARN:
-			vend, vh, ok = r.str(&res.ARN, names[1], v, depth)
-		case resAccountID:
-			vend, vh, ok = r.str(&res.AccountID, names[2], v, depth)
-		case resType:
-			vend, vh, ok = r.str(&res.Type, names[3], v, depth)
-		default:
-			vend, vh, ok = r.value(v, depth)
-		}
-		r.next(&o, kh, vh, vend, ok)
-	}
-	return o.end()
+	return r.stringMembers(resourceMembers, []*String{&res.ARN, &res.AccountID, &res.Type}, names[1:], i, depth)
 }
 
 // resourceFields returns the names of resources[i] and its fields as problems give them, without building them
@@ -451,53 +395,13 @@ func newResourceFields(i int) *[4]string {
 }
 
 func (r *recordReader) addendum(a *Addendum, i, depth int) (end int, h uint64, ok bool) {
-	o := r.openObject(i)
-	for !o.done {
-		id, kh, v := r.member(&o, addendumFields)
-		if o.done {
-			break
-		}
-		var vend int
-		var vh uint64
-		var ok bool
-		switch id {
-		case addReason:
-			vend, vh, ok = r.str(&a.Reason, "addendum.reason", v, depth)
-		case addUpdatedFields:
-			vend, vh, ok = r.str(&a.UpdatedFields, "addendum.updatedFields", v, depth)
-		case addOriginalRequestID:
-			vend, vh, ok = r.str(&a.OriginalRequestID, "addendum.originalRequestID", v, depth)
-		case addOriginalEventID:
-			vend, vh, ok = r.str(&a.OriginalEventID, "addendum.originalEventID", v, depth)
-		default:
-			vend, vh, ok = r.value(v, depth)
-		}
-		r.next(&o, kh, vh, vend, ok)
-	}
-	return o.end()
+	return r.stringMembers(addendumFields, []*String{&a.Reason, &a.UpdatedFields, &a.OriginalRequestID, &a.OriginalEventID}, addendumNames[:], i, depth)
 }
 
+var addendumNames = [...]string{"addendum.reason", "addendum.updatedFields", "addendum.originalRequestID", "addendum.originalEventID"}
+
 func (r *recordReader) tlsDetails(t *TLSDetails, i, depth int) (end int, h uint64, ok bool) {
-	o := r.openObject(i)
-	for !o.done {
-		id, kh, v := r.member(&o, tlsDetailsFields)
-		if o.done {
-			break
-		}
-		var vend int
-		var vh uint64
-		var ok bool
-		switch id {
-		case tlsTLSVersion:
-			vend, vh, ok = r.str(&t.TLSVersion, "tlsDetails.tlsVersion", v, depth)
-		case tlsCipherSuite:
-			vend, vh, ok = r.str(&t.CipherSuite, "tlsDetails.cipherSuite", v, depth)
-		case tlsClientProvidedHostHeader:
-			vend, vh, ok = r.str(&t.ClientProvidedHostHeader, "tlsDetails.clientProvidedHostHeader", v, depth)
-		default:
-			vend, vh, ok = r.value(v, depth)
-		}
-		r.next(&o, kh, vh, vend, ok)
-	}
-	return o.end()
+	return r.stringMembers(tlsDetailsFields, []*String{&t.TLSVersion, &t.CipherSuite, &t.ClientProvidedHostHeader}, tlsDetailsNames[:], i, depth)
 }
+
+var tlsDetailsNames = [...]string{"tlsDetails.tlsVersion", "tlsDetails.cipherSuite", "tlsDetails.clientProvidedHostHeader"}

@@ -100,7 +100,7 @@ var userIdentityFields = newFieldTable(
 	fieldName{"credentialId", 0},
 )
 
-// Members of onBehalfOf, as recordReader.onBehalfOf switches on them.
+// Members of onBehalfOf, in the order of the fields recordReader.onBehalfOf hands to stringMembers.
 const (
 	_ = iota
 	oboUserID
@@ -129,7 +129,7 @@ var sessionContextFields = newFieldTable(
 	fieldName{"sourceIdentity", 0},
 )
 
-// Members of sessionAttributes, as recordReader.sessionAttributes switches on them.
+// Members of sessionAttributes, in the order of the fields recordReader.sessionAttributes hands to stringMembers.
 const (
 	_ = iota
 	saMFAAuthenticated
@@ -141,7 +141,7 @@ var sessionAttributesFields = newFieldTable(
 	fieldName{"creationDate", saCreationDate},
 )
 
-// Members of sessionIssuer, as recordReader.sessionIssuer switches on them.
+// Members of sessionIssuer, in the order of the fields recordReader.sessionIssuer hands to stringMembers.
 const (
 	_ = iota
 	siType
@@ -171,7 +171,7 @@ var webIDFederationDataFields = newFieldTable(
 	fieldName{"attributes", wifAttributes},
 )
 
-// Members of resource, as recordReader.resource switches on them.
+// Members of resource, in the order of the fields recordReader.resource hands to stringMembers.
 const (
 	_ = iota
 	resARN
@@ -186,7 +186,7 @@ var resourceMembers = newFieldTable(
 	fieldName{"arn", resARN},
 )
 
-// Members of addendum, as recordReader.addendum switches on them.
+// Members of addendum, in the order of the fields recordReader.addendum hands to stringMembers.
 const (
 	_ = iota
 	addReason
@@ -202,7 +202,7 @@ var addendumFields = newFieldTable(
 	fieldName{"originalEventID", addOriginalEventID},
 )
 
-// Members of tlsDetails, as recordReader.tlsDetails switches on them.
+// Members of tlsDetails, in the order of the fields recordReader.tlsDetails hands to stringMembers.
 const (
 	_ = iota
 	tlsTLSVersion
