@@ -160,27 +160,25 @@ func fallbackRows() []row {
 	return rows
 }
 
-// writeWith writes rows with a writer of this package (the encoder) or the reference, and returns the file.
+// writeEncoder and writeReference write rows with a writer of this package (the encoder) or the reference, and
+// return the file.
 func writeEncoder(t testing.TB, dir string, rows []row) string {
 	t.Helper()
 	w, err := Create(dir, "enc.parquet")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Add(r.r, r.o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	return filepath.Join(dir, "enc.parquet")
+	return writeRows(t, w, err, filepath.Join(dir, "enc.parquet"), rows)
 }
 
 func writeReference(t testing.TB, dir string, rows []row) string {
 	t.Helper()
 	w, err := createRef(dir, "ref.parquet", rowGroupRows)
+	return writeRows(t, w, err, filepath.Join(dir, "ref.parquet"), rows)
+}
+
+func writeRows(t testing.TB, w interface {
+	Add(*cloudtrail.Record, *Object) error
+	Finish() error
+}, err error, path string, rows []row) string {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +190,7 @@ func writeReference(t testing.TB, dir string, rows []row) string {
 	if err := w.Finish(); err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Join(dir, "ref.parquet")
+	return path
 }
 
 func openFile(t testing.TB, path string) *parquet.File {
