@@ -186,6 +186,11 @@ out "### Scale $SCALE ($(date -u +%Y-%m-%d), data sets: $SETS, $RUNS runs per me
 out ""
 out "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) memory, $(uname -sr);"
 out "load average at start $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared: timings are noisy, medians are quoted)."
+# The host's speed, for comparing runs made on different days: one core decoding one generated file.
+log "calibrating (BenchmarkDecode, one core)"
+CAL=$(go test -run '^$' -bench '^BenchmarkDecode$' -benchtime 100x -cpu 1 -count 3 ./internal/cloudtrail 2>/dev/null |
+	awk '/^BenchmarkDecode/ {print $3/1e6}' | sort -n | awk '{v[NR]=$1} END {if (NR) printf "%.1f", v[int((NR+1)/2)]; else print "-"}')
+out "Host speed: \`go test -bench '^BenchmarkDecode$' -benchtime 100x -cpu 1 ./internal/cloudtrail\` $CAL ms/op, median of 3 (5.5 on the quiet host of 2026-12-01, 14–18 on the slow one of 2026-12-02)."
 out "Tools: trailq $(git rev-parse --short HEAD), $(go version | cut -d' ' -f3), DuckDB $DUCKDB_VERSION (@duckdb/node-api on node $(node --version)), $(jq --version)."
 out ""
 
