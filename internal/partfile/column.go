@@ -170,14 +170,10 @@ func (c *column) index(s string) int32 {
 
 // dropDict turns the chunk's dictionary indexes into plain values; the rest of the chunk is plain. Only the
 // page being filled has values: a dictionary column's page is encoded at the end of the chunk.
+// The page may then pass pageBytes (reserve goes on doubling); it is encoded at the end of this row.
 func (c *column) dropDict() {
 	idx := c.idx
 	c.useDict = false
-	n := 0
-	for _, i := range idx {
-		n += 4 + len(c.dictVals[i])
-	}
-	c.data = reserve(c.data, n, 0) // the page may exceed pageBytes: it is encoded at the end of this row
 	for _, i := range idx {
 		c.bytes(c.dictVals[i])
 	}

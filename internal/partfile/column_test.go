@@ -9,7 +9,7 @@ import (
 // TestDroppedDictionaryGrowsByDoubling adds distinct values to a dictionary column until its dictionary outgrows
 // maxDictBytes and falls back to plain values in the middle of a page: the page's data must then grow by
 // doubling. (It once grew by one value at a time past pageBytes, copying the page for each value: a load of
-// 102,094 small files, whose "$path" values are all distinct, took 6 minutes instead of 16 seconds.)
+// 102,094 small files, whose "$path" values are all distinct, took 399 s instead of about 20 s.)
 func TestDroppedDictionaryGrowsByDoubling(t *testing.T) {
 	c := newColumn(&leaf{path: "$path", kind: kindString, dict: true})
 	if !c.useDict {
