@@ -164,6 +164,15 @@ type LoadHook func(*ingest.Options)
 // OpenStore opens the store for o and, unless --no-load, first loads what is new in the source.
 // It prints the load summary to stderr.
 func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook) (*store.Store, *ingest.Report, error) {
+	return f.openStore(ctx, o, hook, nil)
+}
+
+// beforeLoad, when given to openStore, is called once the source is listed and before the load reads it, with
+// the store open for writing. It may answer a question first (see answerFirst): it then closes the store, and
+// openStore opens it again for the load.
+type beforeLoad func(ctx context.Context, st *store.Store, src source.Source, p *ingest.Plan, opts ingest.Options) (closed bool, err error)
+
+func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook, before beforeLoad) (*store.Store, *ingest.Report, error) {
 	o.resolve(f)
 	if o.Source == "" && o.Store == "" {
 		return nil, nil, &UsageError{Err: withHint(fmt.Errorf("no logs given"), "--source ./AWSLogs (a folder, a file or s3://bucket/prefix), or --store FILE")}
@@ -191,8 +200,9 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 			return nil, nil, withHint(fmt.Errorf("open store %s: %w", path, err), "load logs first with --source")
 		}
 	}
+	writable := store.Options{InitSQL: athena.InitSQL(), Notify: func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }}
 	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly, Sandbox: readOnly, InitSQL: athena.InitSQL(),
-		Notify: func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }})
+		Notify: writable.Notify})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -219,7 +229,30 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	if f.IO.ErrTTY {
 		bar = progress.Start(f.IO.ErrOut, opts.Progress, "Loading", 200*time.Millisecond)
 	}
-	rep, err := ingest.Run(ctx, src, st, opts)
+	var rep *ingest.Report
+	plan, err := ingest.PlanLoad(ctx, src, st, opts)
+	if err == nil && before != nil {
+		bar.Stop()
+		var closed bool
+		if closed, err = before(ctx, st, src, plan, opts); closed {
+			if err != nil {
+				return nil, nil, err
+			}
+			if st, err = reopen(ctx, path, writable, plan); err != nil {
+				return nil, nil, err
+			}
+		}
+		if err == nil && f.IO.ErrTTY {
+			opts.Progress = &progress.Counter{}
+			bar = progress.Start(f.IO.ErrOut, opts.Progress, "Storing", 200*time.Millisecond)
+		}
+	}
+	switch {
+	case err == nil:
+		rep, err = ingest.Load(ctx, src, st, plan, opts)
+	case plan != nil:
+		rep = &plan.Report
+	}
 	bar.Stop()
 	if err == nil {
 		// The sign-in report reads each sign-in classified once (it would classify them as it reads otherwise).
@@ -249,6 +282,20 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 		return nil, rep, err
 	}
 	return st, rep, nil
+}
+
+// reopen opens the store at path for writing again after a beforeLoad step closed it, and brings the plan up to
+// date with its manifest.
+func reopen(ctx context.Context, path string, opts store.Options, p *ingest.Plan) (*store.Store, error) {
+	st, err := store.Open(ctx, path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Refresh(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
 }
 
 // printReport writes the load summary and every file with problems.

@@ -31,6 +31,8 @@ type QueryOptions struct {
 	Timeout time.Duration
 	Lag     time.Duration
 	AllLogs bool
+	// AnswerFirst is auto, always or never (see answerFirst).
+	AnswerFirst string
 }
 
 // NewCmdQuery builds "trailq query".
@@ -82,6 +84,7 @@ EXIT STATUS
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop the query after this long (0: no limit)")
 	cmd.Flags().DurationVar(&opts.Lag, "lag", signin.DefaultLag, "with eventtime bounds, also load log files delivered this long after the last day")
 	cmd.Flags().BoolVar(&opts.AllLogs, "all-logs", false, "load every log file, not only those the query's WHERE clause allows (eventtime bounds, partitions)")
+	cmd.Flags().StringVar(&opts.AnswerFirst, "answer-first", "auto", "answer from a first read of the columns the query needs, then store the logs: auto (when 32 MiB or more of a folder's logs are new), always, never")
 	return cmd
 }
 
@@ -138,37 +141,60 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 		fmt.Fprintln(f.IO.Out, translated)
 		return nil
 	}
+	// answer runs the query on st and writes its rows.
+	answer := func(ctx context.Context, st *store.Store) error {
+		start := time.Now()
+		qctx := ctx
+		if opts.Timeout > 0 {
+			var cancel context.CancelFunc
+			qctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+			defer cancel()
+		}
+		n, err := RunSQL(qctx, st, translated, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format)}))
+		if err != nil {
+			if errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+				return withHint(fmt.Errorf("query stopped after %s", opts.Timeout), "--timeout 30m (or 0 for no limit)")
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if tq != nil {
+				// Name the place in the user's SQL, not in the translation.
+				err = tq.MapError(err)
+			}
+			return fmt.Errorf("query: %w", err)
+		}
+		fmt.Fprintf(f.IO.ErrOut, "%d row%s in %s\n", n, plural(n), time.Since(start).Round(time.Millisecond))
+		return nil
+	}
 	var hook LoadHook
+	var first *answerFirst
+	var before beforeLoad
 	if opts.Source != "" || f.Getenv("TRAILQ_SOURCE") != "" {
 		if hook, err = queryWindow(ctx, f, opts, translated); err != nil {
 			return err
 		}
+		switch opts.AnswerFirst {
+		case "auto", "always":
+			first = &answerFirst{f: f, sql: translated, run: answer}
+			if opts.AnswerFirst == "auto" {
+				first.minBytes = answerFirstAutoBytes
+			}
+			before = first.step
+		case "never":
+		default:
+			return usageErrorf("unknown --answer-first %q: use auto, always or never", opts.AnswerFirst)
+		}
 	}
-	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, hook)
+	st, _, err := f.openStore(ctx, &opts.SourceOptions, hook, before)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	start := time.Now()
-	qctx := ctx
-	if opts.Timeout > 0 {
-		var cancel context.CancelFunc
-		qctx, cancel = context.WithTimeout(ctx, opts.Timeout)
-		defer cancel()
+	if first != nil && first.answered {
+		return first.queryErr
 	}
-	n, err := RunSQL(qctx, st, translated, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format)}))
-	if err != nil {
-		if errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-			return withHint(fmt.Errorf("query stopped after %s", opts.Timeout), "--timeout 30m (or 0 for no limit)")
-		}
-		if tq != nil {
-			// Name the place in the user's SQL, not in the translation.
-			err = tq.MapError(err)
-		}
-		return fmt.Errorf("query: %w", err)
-	}
-	fmt.Fprintf(f.IO.ErrOut, "%d row%s in %s\n", n, plural(n), time.Since(start).Round(time.Millisecond))
-	return nil
+	return answer(ctx, st)
 }
 
 // queryWindow returns the load hook that limits the load to what the query can read (its eventtime bounds and

@@ -177,6 +177,7 @@ func (s *Store) removeOrphans(ctx context.Context, q querier) error {
 	for _, n := range names {
 		listed[n] = true
 	}
+	s.removeStalePreviews()
 	entries, err := os.ReadDir(s.partsDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

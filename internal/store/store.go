@@ -34,7 +34,11 @@ type Options struct {
 	// Notify, when set, is told of slow one-time work when the store is opened (an upgrade of an older store).
 	Notify func(msg string)
 
-	moved bool // InitSQL has the events view of a moved store
+	// ExtraParts, with ReadOnly, are preview files (names relative to the parts folder, see PreviewDir) that the
+	// events view reads with the store's parts.
+	ExtraParts []string
+
+	moved bool // InitSQL has the events view of a moved store, or of ExtraParts
 }
 
 // Store is an open DuckDB store file.
@@ -179,6 +183,9 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		// A store moved since its last load: its events view names the part files where they were. Read-only,
 		// it cannot be rewritten; every connection gets a temporary view of the same name over the files here.
 		view, err := s.movedView(ctx)
+		if err == nil && len(opts.ExtraParts) > 0 {
+			view, err = s.previewView(ctx, opts.ExtraParts)
+		}
 		if err != nil {
 			db.Close()
 			return nil, err

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sortedLines returns the output's header and its other lines sorted (queries without ORDER BY).
+func sortedLines(s string) []string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > 1 {
+		slices.Sort(lines[1:])
+	}
+	return lines
+}
+
+// TestAnswerFirstSameAnswers runs queries with --answer-first=always and =never on new stores: the same rows,
+// and afterwards the same store.
+func TestAnswerFirstSameAnswers(t *testing.T) {
+	queries := []string{
+		`SELECT eventtime, eventname, useridentity, sourceipaddress, useragent, responseelements FROM cloudtrail_logs_mybucket
+		 WHERE eventtype = 'AwsConsoleSignIn' AND eventtime >= '2010-01-01T00:00:00Z'`,
+		`SELECT useridentity.arn, count(*) AS n FROM cloudtrail_logs GROUP BY 1`,
+		`SELECT json_extract_scalar(requestparameters, '$.bucketName') AS b, count(*) FROM cloudtrail_logs GROUP BY 1`,
+		`SELECT "$path", "timestamp", region, account FROM cloudtrail_logs WHERE errorcode IS NOT NULL`,
+		`SELECT eventname, r.arn FROM cloudtrail_logs CROSS JOIN UNNEST(resources) AS t(r) WHERE r.type LIKE 'AWS::S3%'`,
+		`SELECT count(*), count(DISTINCT eventid), count(tlsdetails.tlsversion) FROM cloudtrail_logs`,
+	}
+	for _, q := range queries {
+		first := run(t, t.TempDir(), "", "query", "--source", sampleDir, "--answer-first", "always", "--format", "csv", q)
+		if first.code != 0 {
+			t.Fatalf("%s: exit %d: %s", q, first.code, first.errOut)
+		}
+		if !strings.Contains(first.errOut, "Answering from a first read of 217 new objects") {
+			t.Errorf("%s: not answered first:\n%s", q, first.errOut)
+		}
+		// The answer comes before the load's summary.
+		if a, l := strings.Index(first.errOut, " row"), strings.Index(first.errOut, "Loaded 217 new objects"); a < 0 || l < a {
+			t.Errorf("%s: the answer (at %d) does not come before the load (at %d):\n%s", q, a, l, first.errOut)
+		}
+		cache := t.TempDir()
+		loaded := run(t, cache, "", "query", "--source", sampleDir, "--answer-first", "never", "--format", "csv", q)
+		if loaded.code != 0 || strings.Contains(loaded.errOut, "Answering") {
+			t.Fatalf("%s: exit %d: %s", q, loaded.code, loaded.errOut)
+		}
+		if got, want := sortedLines(first.out), sortedLines(loaded.out); !slices.Equal(got, want) {
+			t.Errorf("%s:\nanswered first:\n%s\nfrom the store:\n%s", q, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}
+
+// TestAnswerFirstThenStore checks that the logs are stored in full after an answer first: a second query over
+// columns the first did not read answers from the store as a load-first store does.
+func TestAnswerFirstThenStore(t *testing.T) {
+	cache := t.TempDir()
+	r := run(t, cache, "", "query", "--source", sampleDir, "--answer-first", "always", "--format", "csv", "SELECT count(*) FROM cloudtrail_logs")
+	if r.code != 0 || !strings.Contains(r.errOut, "Answering") {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	q := `SELECT eventid, eventversion, useragent, requestparameters, responseelements, tlsdetails, "$path" FROM cloudtrail_logs_ext`
+	again := run(t, cache, "", "query", "--source", sampleDir, "--format", "csv", q)
+	if again.code != 0 || !strings.Contains(again.errOut, "217 unchanged") || strings.Contains(again.errOut, "Answering") {
+		t.Fatalf("second query: exit %d: %s", again.code, again.errOut)
+	}
+	ref := run(t, t.TempDir(), "", "query", "--source", sampleDir, "--answer-first", "never", "--format", "csv", q)
+	if got, want := sortedLines(again.out), sortedLines(ref.out); !slices.Equal(got, want) {
+		t.Errorf("the store after an answer first differs from one loaded first (%d against %d lines)", len(got), len(want))
+	}
+	// Nothing of the preview is left in the parts folder.
+	matches, _ := filepath.Glob(filepath.Join(cache, "stores", "*.parts", "preview-*"))
+	if len(matches) > 0 {
+		t.Errorf("preview files left: %v", matches)
+	}
+}
+
+// TestAnswerFirstBesideStoredRows answers first over a store that already holds some of the logs (loaded from a
+// folder below the source, so under other keys): the rows it holds count once, as the load counts them.
+func TestAnswerFirstBesideStoredRows(t *testing.T) {
+	cache := t.TempDir()
+	st := filepath.Join(t.TempDir(), "s.duckdb")
+	if r := run(t, cache, "", "load", "--source", filepath.Join(sampleDir, "111111111111"), "--store", st); r.code != 0 {
+		t.Fatalf("load: %s", r.errOut)
+	}
+	q := `SELECT eventname, count(*) AS n FROM cloudtrail_logs GROUP BY 1`
+	first := run(t, cache, "", "query", "--source", sampleDir, "--store", st, "--answer-first", "always", "--format", "csv", q)
+	if first.code != 0 || !strings.Contains(first.errOut, "Answering") {
+		t.Fatalf("exit %d: %s", first.code, first.errOut)
+	}
+	after := run(t, cache, "", "query", "--store", st, "--no-load", "--format", "csv", q)
+	if got, want := sortedLines(first.out), sortedLines(after.out); !slices.Equal(got, want) {
+		t.Errorf("answered first:\n%s\nfrom the store after the load:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestAnswerFirstOnlyWhenItHelps(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"auto, little to read", []string{"--answer-first", "auto", "SELECT count(*) FROM cloudtrail_logs"}},
+		{"another table", []string{"--answer-first", "always", "SELECT count(*) FROM trailq_objects"}},
+		{"every column", []string{"--answer-first", "always", "SELECT * FROM cloudtrail_logs"}},
+		{"strict", []string{"--answer-first", "always", "--strict", "SELECT count(*) FROM cloudtrail_logs"}},
+	}
+	for _, c := range cases {
+		r := run(t, t.TempDir(), "", append([]string{"query", "--source", sampleDir, "--format", "csv"}, c.args...)...)
+		if strings.Contains(r.errOut, "Answering") {
+			t.Errorf("%s: answered first:\n%s", c.name, r.errOut)
+		}
+		if c.name != "strict" && r.code != 0 {
+			t.Errorf("%s: exit %d: %s", c.name, r.code, r.errOut)
+		}
+	}
+	if r := run(t, t.TempDir(), "", "query", "--source", sampleDir, "--answer-first", "sometimes", "SELECT 1"); r.code != 2 {
+		t.Errorf("--answer-first sometimes: exit %d, want 2", r.code)
+	}
+}
+
+// TestAnswerFirstQueryErrorStillLoads: a query that fails on the data fails the command, after the load.
+func TestAnswerFirstQueryErrorStillLoads(t *testing.T) {
+	cache := t.TempDir()
+	r := run(t, cache, "", "query", "--source", sampleDir, "--answer-first", "always", "--format", "csv",
+		"SELECT CAST(eventname AS INTEGER) FROM cloudtrail_logs")
+	if r.code != 1 || !strings.Contains(r.errOut, "Answering") || !strings.Contains(r.errOut, "Loaded 217 new objects") {
+		t.Fatalf("exit %d, want 1 after answering first and loading:\n%s", r.code, r.errOut)
+	}
+	again := run(t, cache, "", "query", "--source", sampleDir, "--format", "csv", "SELECT count(*) FROM cloudtrail_logs")
+	if again.code != 0 || !strings.Contains(again.errOut, "217 unchanged") {
+		t.Errorf("the logs were not stored: %s", again.errOut)
+	}
+}
+
+// TestAnswerFirstReleasesTheOutput: a reader of trailq's output through a pipe gets to its end when the answer
+// is written, before the load (and the command) ends.
+func TestAnswerFirstReleasesTheOutput(t *testing.T) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(pr)
+		got <- b
+	}()
+	var errOut bytes.Buffer
+	f := NewFactory(strings.NewReader(""), pw, &errOut, func(k string) string {
+		if k == "TRAILQ_CACHE_DIR" {
+			return t.TempDir()
+		}
+		return ""
+	})
+	code := Run(context.Background(), f, []string{"query", "--source", sampleDir, "--answer-first", "always", "--format", "csv", "SELECT count(*) AS n FROM cloudtrail_logs"})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	// pw is still open here: only the command's release of its descriptor lets the reader finish.
+	select {
+	case b := <-got:
+		if string(b) != "n\n827\n" {
+			t.Errorf("output %q, want the count", b)
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("the reader did not see the end of the output")
+	}
+	pw.Close()
+}

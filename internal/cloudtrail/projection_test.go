@@ -1,0 +1,89 @@
+package cloudtrail
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// fullRecord returns a record whose every field (but Hash) is set.
+func fullRecord() *Record {
+	r := &Record{Hash: 42}
+	v := reflect.ValueOf(r).Elem()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		switch f.Type() {
+		case reflect.TypeFor[String]():
+			f.Set(reflect.ValueOf(Str(v.Type().Field(i).Name)))
+		case reflect.TypeFor[*UserIdentity]():
+			f.Set(reflect.ValueOf(&UserIdentity{ARN: Str("arn")}))
+		case reflect.TypeFor[[]Resource]():
+			f.Set(reflect.ValueOf([]Resource{{ARN: Str("r")}}))
+		case reflect.TypeFor[*Addendum]():
+			f.Set(reflect.ValueOf(&Addendum{Reason: Str("x")}))
+		case reflect.TypeFor[*TLSDetails]():
+			f.Set(reflect.ValueOf(&TLSDetails{TLSVersion: Str("TLSv1.2")}))
+		}
+	}
+	return r
+}
+
+// setFields returns the lower-case names of r's fields that are set.
+func setFields(r *Record) []string {
+	var out []string
+	v := reflect.ValueOf(r).Elem()
+	for i := range v.NumField() {
+		if name := v.Type().Field(i).Name; name != "Hash" && !v.Field(i).IsZero() {
+			out = append(out, strings.ToLower(name))
+		}
+	}
+	return out
+}
+
+func TestProjectionKeepsWhatItNames(t *testing.T) {
+	always := []string{"awsregion", "eventtime", "recipientaccountid"}
+	if got := setFields(fullRecord()); len(got) != 29 {
+		t.Fatalf("the full record sets %d fields, want Athena's 29: %v", len(got), got)
+	}
+	for _, col := range setFields(fullRecord()) {
+		r := fullRecord()
+		p := NewProjection([]string{strings.ToUpper(col), "region", "_path"})
+		p.Apply(r)
+		want := slices.Clone(always)
+		if !slices.Contains(want, col) {
+			want = append(want, col)
+		}
+		got := setFields(r)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("projection of %s keeps %v, want %v", col, got, want)
+		}
+		if !equalSets(p.Columns(), got) {
+			t.Errorf("projection of %s: Columns() = %v, want %v", col, p.Columns(), got)
+		}
+		if r.Hash != 42 {
+			t.Errorf("projection of %s cleared the hash", col)
+		}
+		if p.All() {
+			t.Errorf("projection of %s says it keeps all", col)
+		}
+	}
+	all := NewProjection(setFields(fullRecord()))
+	if !all.All() {
+		t.Errorf("a projection of every column does not say so")
+	}
+	r := fullRecord()
+	all.Apply(r)
+	if got := setFields(r); len(got) != 29 {
+		t.Errorf("the full projection cleared fields: %v left", got)
+	}
+}
+
+func equalSets(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
