@@ -13,6 +13,7 @@ import (
 	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/pushdown"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
@@ -43,6 +44,7 @@ type answerFirst struct {
 // step is the beforeLoad step of openStore.
 func (a *answerFirst) step(ctx context.Context, st *store.Store, src source.Source, p *ingest.Plan, lopts ingest.Options) (bool, error) {
 	log := a.f.Logger()
+	t0 := time.Now()
 	if why := a.unsuitable(src, p, lopts); why != "" {
 		log.Debug("answer first: no", "why", why)
 		return false, nil
@@ -58,10 +60,15 @@ func (a *answerFirst) step(ctx context.Context, st *store.Store, src source.Sour
 		log.Debug("answer first: no", "why", "the query reads every column")
 		return false, nil
 	}
+	keep, err := a.rowFilter(ctx)
+	if err != nil {
+		return false, err
+	}
 	hashes, err := st.ContentHashes(ctx)
 	if err != nil {
 		return false, err
 	}
+	log.Debug("answer first: planned", "elapsed", time.Since(t0))
 	path := st.Path()
 	if err := st.Close(); err != nil {
 		return true, fmt.Errorf("close store: %w", err)
@@ -72,7 +79,7 @@ func (a *answerFirst) step(ctx context.Context, st *store.Store, src source.Sour
 	if a.f.IO.ErrTTY {
 		bar = progress.Start(a.f.IO.ErrOut, lopts.Progress, "Reading", 200*time.Millisecond)
 	}
-	rep, err := ingest.Preview(ctx, src, p, lopts, ingest.PreviewOptions{Dir: dir, Stored: hashes, Projection: proj})
+	rep, err := ingest.Preview(ctx, src, p, lopts, ingest.PreviewOptions{Dir: dir, Stored: hashes, Projection: proj, Keep: keep})
 	bar.Stop()
 	if err != nil {
 		return true, err
@@ -81,14 +88,18 @@ func (a *answerFirst) step(ctx context.Context, st *store.Store, src source.Sour
 	for i, n := range rep.Files {
 		extra[i] = filepath.Join(rel, n)
 	}
+	log.Debug("answer first: read", "elapsed", time.Since(t0))
 	rst, err := store.Open(ctx, path, store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL(), ExtraParts: extra})
 	if err != nil {
 		return true, err
 	}
-	fmt.Fprintf(a.f.IO.ErrOut, "Answering from a first read of %d new object%s (%d records, %s) in %s, of the columns the query reads (%s); storing every column follows (--answer-first=never loads first).\n",
-		rep.Objects, plural(rep.Objects), rep.Records, progress.HumanBytes(p.Bytes), rep.Elapsed.Round(time.Millisecond), strings.Join(proj.Columns(), ", "))
+	log.Debug("answer first: opened", "elapsed", time.Since(t0))
+	fmt.Fprintf(a.f.IO.ErrOut, "Answering from a first read of %d new object%s (%d records, %s, read in %s: the columns the query reads of the %d records its WHERE clause can keep); storing every column follows (--answer-first=never stores first).\n",
+		rep.Objects, plural(rep.Objects), rep.Records, progress.HumanBytes(p.Bytes), rep.Elapsed.Round(time.Millisecond), rep.Records-rep.Left)
+	log.Debug("answer first", "columns", strings.Join(cols, ","), "rows", rep.Rows)
 	a.queryErr = a.run(ctx, rst)
 	rst.Close()
+	log.Debug("answer first: answered", "elapsed", time.Since(t0))
 	a.answered = true
 	if a.queryErr == nil {
 		// Whoever reads the answer from a pipe has all of it now, not after the load.
@@ -118,4 +129,19 @@ func (a *answerFirst) unsuitable(src source.Source, p *ingest.Plan, lopts ingest
 		return "not a local folder"
 	}
 	return ""
+}
+
+// rowFilter returns the check of the conditions of the query's WHERE clause that compare a text field of the
+// records with constants (pushdown.Analyze), or nil: a record that fails one cannot be in the answer, so the
+// first read need not write it. DuckDB still applies the whole WHERE clause.
+func (a *answerFirst) rowFilter(ctx context.Context) (func(*cloudtrail.Record) bool, error) {
+	tree, err := store.SyntaxTree(ctx, a.sql)
+	if err != nil {
+		return nil, err
+	}
+	sc, ok, err := pushdown.Analyze(tree, store.LogsView, store.LogsExtView)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return sc.RecordFilter(), nil
 }

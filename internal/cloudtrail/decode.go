@@ -51,7 +51,13 @@ type Decoder struct {
 	strs               stringArena
 	blocks             blockSlab
 	compact            bytes.Buffer
+	skip               uint64 // record members not decoded (Project)
 }
+
+// Project makes the decoder leave out the fields p does not keep: they are still checked and count in the
+// content hash, but are not decoded (faster), and their problems are not reported. Records of a document that
+// goes through the streaming decoder (large or broken files) keep every field: apply p to them too.
+func (d *Decoder) Project(p Projection) { d.skip = ^p.keep & allMembers }
 
 // NewDecoder returns a Decoder. A Decoder is not safe for concurrent use; use one per goroutine.
 func NewDecoder() *Decoder { return &Decoder{} }

@@ -30,7 +30,10 @@ func busyDocument(b *testing.B) []byte {
 }
 
 func benchDecode(b *testing.B, doc []byte) {
-	dec := cloudtrail.NewDecoder()
+	benchDecodeWith(b, doc, cloudtrail.NewDecoder())
+}
+
+func benchDecodeWith(b *testing.B, doc []byte, dec *cloudtrail.Decoder) {
 	records := 0
 	count := func(int, *cloudtrail.Record, []cloudtrail.Problem) error { records++; return nil }
 	if err := dec.Decode(bytes.NewReader(doc), count, func(cloudtrail.Problem) {}); err != nil {
@@ -50,6 +53,22 @@ func benchDecode(b *testing.B, doc []byte) {
 // BenchmarkDecode decodes one generated log file from memory (no gunzip).
 func BenchmarkDecode(b *testing.B) {
 	benchDecode(b, busyDocument(b))
+}
+
+// BenchmarkDecodeProjected decodes the same file for the seed sign-in query's columns only (trailq query
+// --answer-first), and for one column.
+func BenchmarkDecodeProjected(b *testing.B) {
+	doc := busyDocument(b)
+	for _, cols := range [][]string{
+		{"eventtime", "eventname", "useridentity", "sourceipaddress", "useragent", "responseelements", "eventtype"},
+		{"eventname"},
+	} {
+		b.Run(strings.Join(cols, ","), func(b *testing.B) {
+			dec := cloudtrail.NewDecoder()
+			dec.Project(cloudtrail.NewProjection(cols))
+			benchDecodeWith(b, doc, dec)
+		})
+	}
 }
 
 // BenchmarkDecodeSmall decodes small generated log files (at most 4 records each, as most of a quiet account's

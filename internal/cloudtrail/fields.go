@@ -60,6 +60,12 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 		var vend int
 		var vh uint64
 		var ok bool
+		if r.d.skip&(1<<id) != 0 {
+			// A field the projection leaves out: checked and hashed, not decoded.
+			vend, vh, ok = r.value(v, depth)
+			r.next(&o, kh, vh, vend, ok)
+			continue
+		}
 		switch id {
 		case recEventVersion:
 			vend, vh, ok = r.str(&rec.EventVersion, "eventVersion", v, depth)

@@ -122,3 +122,68 @@ func (p Projection) Apply(r *Record) {
 		}
 	}
 }
+
+// TextField returns the getter of the record's text field for an Athena column (eventtype, eventtime, …; the
+// JSON-text columns too, as stored), or false for columns that are not one (useridentity, resources, …).
+func TextField(column string) (func(*Record) String, bool) {
+	id, ok := recordFields.byName[strings.ToLower(column)]
+	if !ok {
+		return nil, false
+	}
+	var f func(*Record) *String
+	switch id {
+	case recEventVersion:
+		f = func(r *Record) *String { return &r.EventVersion }
+	case recEventTime:
+		f = func(r *Record) *String { return &r.EventTime }
+	case recEventSource:
+		f = func(r *Record) *String { return &r.EventSource }
+	case recEventName:
+		f = func(r *Record) *String { return &r.EventName }
+	case recAWSRegion:
+		f = func(r *Record) *String { return &r.AWSRegion }
+	case recSourceIPAddress:
+		f = func(r *Record) *String { return &r.SourceIPAddress }
+	case recUserAgent:
+		f = func(r *Record) *String { return &r.UserAgent }
+	case recErrorCode:
+		f = func(r *Record) *String { return &r.ErrorCode }
+	case recErrorMessage:
+		f = func(r *Record) *String { return &r.ErrorMessage }
+	case recRequestParameters:
+		f = func(r *Record) *String { return &r.RequestParameters }
+	case recResponseElements:
+		f = func(r *Record) *String { return &r.ResponseElements }
+	case recAdditionalEventData:
+		f = func(r *Record) *String { return &r.AdditionalEventData }
+	case recRequestID:
+		f = func(r *Record) *String { return &r.RequestID }
+	case recEventID:
+		f = func(r *Record) *String { return &r.EventID }
+	case recReadOnly:
+		f = func(r *Record) *String { return &r.ReadOnly }
+	case recEventType:
+		f = func(r *Record) *String { return &r.EventType }
+	case recAPIVersion:
+		f = func(r *Record) *String { return &r.APIVersion }
+	case recRecipientAccountID:
+		f = func(r *Record) *String { return &r.RecipientAccountID }
+	case recServiceEventDetails:
+		f = func(r *Record) *String { return &r.ServiceEventDetails }
+	case recSharedEventID:
+		f = func(r *Record) *String { return &r.SharedEventID }
+	case recVPCEndpointID:
+		f = func(r *Record) *String { return &r.VPCEndpointID }
+	case recVPCEndpointAccountID:
+		f = func(r *Record) *String { return &r.VPCEndpointAccountID }
+	case recEventCategory:
+		f = func(r *Record) *String { return &r.EventCategory }
+	case recSessionCredentialFromConsole:
+		f = func(r *Record) *String { return &r.SessionCredentialFromConsole }
+	case recEdgeDeviceDetails:
+		f = func(r *Record) *String { return &r.EdgeDeviceDetails }
+	default:
+		return nil, false
+	}
+	return func(r *Record) String { return *f(r) }, true
+}

@@ -87,3 +87,31 @@ func equalSets(a, b []string) bool {
 	slices.Sort(b)
 	return slices.Equal(a, b)
 }
+
+func TestTextField(t *testing.T) {
+	r := fullRecord()
+	v := reflect.ValueOf(r).Elem()
+	texts := 0
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		get, ok := TextField(strings.ToLower(name))
+		if isText := v.Field(i).Type() == reflect.TypeFor[String](); ok != isText {
+			t.Errorf("TextField(%s): ok %v, want %v", name, ok, isText)
+			continue
+		}
+		if ok {
+			texts++
+			if got := get(r); got != Str(name) {
+				t.Errorf("TextField(%s) reads %v", name, got)
+			}
+		}
+	}
+	if texts != 25 {
+		t.Errorf("%d text fields, want 25", texts)
+	}
+	for _, c := range []string{"region", "year", "$path", "useridentity", ""} {
+		if _, ok := TextField(c); ok {
+			t.Errorf("TextField(%q) is a text field", c)
+		}
+	}
+}

@@ -26,8 +26,11 @@ type PreviewOptions struct {
 	// Stored are the content hashes the store holds, sorted: records with one of them are left out, as a load
 	// leaves them out.
 	Stored []uint64
-	// Projection clears the fields the question does not read before a record is written.
+	// Projection says which fields the question reads: the others are not decoded, nor written.
 	Projection cloudtrail.Projection
+	// Keep, when set, says which records the question can read (the conditions of its WHERE clause that are
+	// checked here); the others are not written. It must keep every record the question's WHERE clause keeps.
+	Keep func(*cloudtrail.Record) bool
 }
 
 // PreviewReport says what Preview read and wrote.
@@ -35,8 +38,9 @@ type PreviewReport struct {
 	Files      []string // the Parquet files written, in PreviewOptions.Dir
 	Objects    int      // objects read
 	Records    int      // records read
-	Rows       int      // records written: the rest were already stored, or read twice
-	Duplicates int
+	Rows       int      // records written: the rest were already stored, read twice, or not kept
+	Duplicates int      // records already stored, or read twice
+	Left       int      // records Keep left out
 	Elapsed    time.Duration
 }
 
@@ -74,11 +78,22 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 	for w := range opts.Workers {
 		g.Go(func() error {
 			dec := cloudtrail.NewDecoder()
+			dec.Project(po.Projection)
 			var keep []bool
+			var wanted []*cloudtrail.Record
 			for j := range work {
 				obj := partfile.NewObject(-nextID.Add(1), j.key, location(src, j.obj.Key))
-				records, rows := 0, 0
+				records, rows, left := 0, 0, 0
 				err := readFile(gctx, src, j, dec, opts, func(f *store.File) error {
+					records += len(f.Records)
+					wanted = wanted[:0]
+					for _, r := range f.Records {
+						if po.Keep == nil || po.Keep(r) {
+							wanted = append(wanted, r)
+						}
+					}
+					left += len(f.Records) - len(wanted)
+					f.Records = wanted
 					keep = seen.claim(f.Records, keep)
 					for i, r := range f.Records {
 						if !keep[i] {
@@ -97,7 +112,6 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 						}
 						rows++
 					}
-					records += len(f.Records)
 					return nil
 				})
 				if err != nil {
@@ -107,6 +121,7 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 				rep.Objects++
 				rep.Records += records
 				rep.Rows += rows
+				rep.Left += left
 				mu.Unlock()
 			}
 			return nil
@@ -134,7 +149,7 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 		rep.Files = nil
 	}
 	slices.Sort(rep.Files)
-	rep.Duplicates = rep.Records - rep.Rows
+	rep.Duplicates = rep.Records - rep.Left - rep.Rows
 	rep.Elapsed = time.Since(start)
 	return rep, err
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trailq/trailq/internal/cloudtrail"
 )
 
 // Days is the range of UTC dates whose eventtimes a query can read. From is always set; To is zero when the
@@ -33,6 +35,67 @@ type Scope struct {
 	// Regions and Accounts are the key regions and accounts its region/region_partition and
 	// account/account_partition conditions allow (nil: any).
 	Regions, Accounts []string
+	// Text are its conditions that compare a column with text constants (=, IN, <, <=, >, >=, BETWEEN): a row
+	// the query reads meets every one of them (DuckDB compares text byte by byte, as Go does).
+	Text []Condition
+}
+
+// Condition is a condition on a column's text value: one of In, or within the bounds (as text).
+type Condition struct {
+	Column string   // as the query names it, in lower case
+	In     []string // the value is one of these (nil: not an IN condition)
+	// Lo and Hi bound the value when HasLo and HasHi; LoIncl and HiIncl say whether the bound itself is in.
+	Lo, Hi                       string
+	HasLo, HasHi, LoIncl, HiIncl bool
+}
+
+// Holds reports whether the value v meets the condition. A NULL value never does (callers check).
+func (c Condition) Holds(v string) bool {
+	if c.In != nil {
+		return oneOfExact(v, c.In)
+	}
+	if c.HasLo && (v < c.Lo || v == c.Lo && !c.LoIncl) {
+		return false
+	}
+	if c.HasHi && (v > c.Hi || v == c.Hi && !c.HiIncl) {
+		return false
+	}
+	return true
+}
+
+// RecordFilter returns a check of the text conditions on the records' own text fields (eventtype, eventtime,
+// …; not the partition columns), or nil when there is none. A record it refuses cannot be read by the query.
+func (sc Scope) RecordFilter() func(*cloudtrail.Record) bool {
+	type check struct {
+		get  func(*cloudtrail.Record) cloudtrail.String
+		cond Condition
+	}
+	var checks []check
+	for _, c := range sc.Text {
+		if get, ok := cloudtrail.TextField(c.Column); ok {
+			checks = append(checks, check{get, c})
+		}
+	}
+	if len(checks) == 0 {
+		return nil
+	}
+	return func(r *cloudtrail.Record) bool {
+		for _, c := range checks {
+			if v := c.get(r); !v.Valid || !c.cond.Holds(v.S) {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+func oneOfExact(s string, set []string) bool {
+	for _, t := range set {
+		if s == t {
+			return true
+		}
+	}
+	return false
 }
 
 // Analyze reads a query's syntax tree, as DuckDB's json_serialize_sql writes it, and returns what the query can
@@ -97,6 +160,9 @@ func Analyze(tree []byte, tables ...string) (Scope, bool, error) {
 			if vs, ok := oneOfValues(c, names, col); ok {
 				sc.Accounts = intersect(sc.Accounts, vs)
 			}
+		}
+		if tc, ok := textCondition(c, names); ok {
+			sc.Text = append(sc.Text, tc)
 		}
 	}
 	if lo, hi, ok := partitionDays(ymd); ok {
@@ -383,4 +449,96 @@ func oneOf(s string, set []string) bool {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// textCondition reads a condition that compares a column with text constants.
+func textCondition(c map[string]any, tables []string) (Condition, bool) {
+	switch str(c["type"]) {
+	case "COMPARE_BETWEEN":
+		col, ok := columnName(c["input"], tables)
+		lo, lok := textConst(c["lower"])
+		hi, hok := textConst(c["upper"])
+		if !ok || !lok || !hok {
+			return Condition{}, false
+		}
+		return Condition{Column: col, Lo: lo, Hi: hi, HasLo: true, HasHi: true, LoIncl: true, HiIncl: true}, true
+	case "COMPARE_IN":
+		kids, _ := c["children"].([]any)
+		if len(kids) < 2 {
+			return Condition{}, false
+		}
+		col, ok := columnName(kids[0], tables)
+		if !ok {
+			return Condition{}, false
+		}
+		in := []string{}
+		for _, k := range kids[1:] {
+			v, ok := textConst(k)
+			if !ok {
+				return Condition{}, false
+			}
+			in = append(in, v)
+		}
+		return Condition{Column: col, In: in}, true
+	}
+	if str(c["class"]) != "COMPARISON" {
+		return Condition{}, false
+	}
+	op := str(c["type"])
+	left, val := c["left"], c["right"]
+	col, ok := columnName(left, tables)
+	if !ok {
+		left, val = val, left
+		op = flip[op]
+		if col, ok = columnName(left, tables); !ok {
+			return Condition{}, false
+		}
+	}
+	v, ok := textConst(val)
+	if !ok {
+		return Condition{}, false
+	}
+	tc := Condition{Column: col}
+	switch op {
+	case "COMPARE_EQUAL":
+		tc.In = []string{v}
+	case "COMPARE_GREATERTHAN", "COMPARE_GREATERTHANOREQUALTO":
+		tc.Lo, tc.HasLo, tc.LoIncl = v, true, op == "COMPARE_GREATERTHANOREQUALTO"
+	case "COMPARE_LESSTHAN", "COMPARE_LESSTHANOREQUALTO":
+		tc.Hi, tc.HasHi, tc.HiIncl = v, true, op == "COMPARE_LESSTHANOREQUALTO"
+	default:
+		return Condition{}, false
+	}
+	return tc, true
+}
+
+// columnName returns the lower-case name of a column reference, bare or qualified with the table's name.
+func columnName(v any, tables []string) (string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || str(m["class"]) != "COLUMN_REF" {
+		return "", false
+	}
+	names, _ := m["column_names"].([]any)
+	switch {
+	case len(names) == 1:
+		return strings.ToLower(str(names[0])), true
+	case len(names) == 2 && oneOf(str(names[0]), tables):
+		return strings.ToLower(str(names[1])), true
+	}
+	return "", false
+}
+
+// textConst returns the value of a constant of type VARCHAR (the empty string too; not NULL).
+func textConst(v any) (string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok || str(m["class"]) != "CONSTANT" {
+		return "", false
+	}
+	val, _ := m["value"].(map[string]any)
+	typ, _ := val["type"].(map[string]any)
+	if str(typ["id"]) != "VARCHAR" || val["is_null"] == true {
+		return "", false
+	}
+	s, ok := val["value"].(string)
+	return s, ok
 }

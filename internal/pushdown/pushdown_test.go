@@ -3,6 +3,7 @@ package pushdown_test
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -125,6 +126,81 @@ func TestAnalyzePartitions(t *testing.T) {
 		}
 		if got := strings.Join(parts, "; "); got != c.want {
 			t.Errorf("%s\n  scope = %q, want %q", c.sql, got, c.want)
+		}
+	}
+}
+
+// TestTextConditions checks the text conditions Analyze reads against DuckDB itself: for each condition, the
+// values Condition.Holds accepts are those DuckDB's WHERE keeps.
+func TestTextConditions(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "s.duckdb"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	values := []string{"", "A", "AwsConsoleSignIn", "AwsConsoleSignIn ", "awsconsolesignin", "AwsApiCall",
+		"2024-09-01", "2024-09-01T00:00:00Z", "2024-09-30T23:59:59Z", "2024-09-30T23:59:59.5Z", "2024-10-01T00:00:00Z",
+		"2024-08-31T23:59:59Z", "é", "e\u0301", "Z", "a", "~", "ConsoleLogin", "ConsoleLogin\x00"}
+	cases := []struct {
+		where string
+		n     int // conditions read
+	}{
+		{`eventtype = 'AwsConsoleSignIn'`, 1},
+		{`'AwsConsoleSignIn' = eventtype`, 1},
+		{`eventtype IN ('AwsConsoleSignIn', 'AwsApiCall', '')`, 1},
+		{`eventtime >= '2024-09-01T00:00:00Z' AND eventtime <= '2024-09-30T23:59:59Z'`, 2},
+		{`eventtime > '2024-09-01' AND eventtime < '2024-09-30T23:59:59.5Z'`, 2},
+		{`eventtime BETWEEN '2024-09-01' AND '2024-09-30T23:59:59Z'`, 1},
+		{`'2024-09-01' < eventtime`, 1},
+		{`eventtype > 'Z' AND eventtype <= 'é'`, 2},
+		{`t.eventtype = 'A'`, 1},
+		// Not read: other operators, functions of the column, non-text constants, OR.
+		{`eventtype <> 'A'`, 0},
+		{`eventtype LIKE 'Aws%'`, 0},
+		{`lower(eventtype) = 'awsconsolesignin'`, 0},
+		{`eventtype = 'A' OR eventtype = 'Z'`, 0},
+		{`eventtype IS NULL`, 0},
+		{`eventtype = NULL`, 0},
+	}
+	for _, c := range cases {
+		sql := `SELECT * FROM cloudtrail_logs t WHERE ` + c.where
+		tree, err := store.SyntaxTree(ctx, sql)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		sc, ok, err := pushdown.Analyze(tree, "cloudtrail_logs")
+		if err != nil || !ok {
+			t.Fatalf("%s: ok %v, %v", sql, ok, err)
+		}
+		if len(sc.Text) != c.n {
+			t.Errorf("%s: %d conditions %+v, want %d", c.where, len(sc.Text), sc.Text, c.n)
+			continue
+		}
+		for _, v := range values {
+			col := "eventtype"
+			if strings.Contains(c.where, "eventtime") {
+				col = "eventtime"
+			}
+			q := fmt.Sprintf(`SELECT count(*) FROM (SELECT ?::VARCHAR AS %s) t WHERE %s`, col, c.where)
+			rows, err := st.Query(ctx, q, v)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			rows.Next()
+			vals, _ := rows.Values()
+			rows.Close()
+			duck := vals[0].(int64) == 1
+			holds := true
+			for _, tc := range sc.Text {
+				if tc.Column != col {
+					t.Fatalf("%s: condition on %q, want %q", c.where, tc.Column, col)
+				}
+				holds = holds && tc.Holds(v)
+			}
+			if c.n > 0 && holds != duck {
+				t.Errorf("%s on %q: Holds %v, DuckDB %v", c.where, v, holds, duck)
+			}
 		}
 	}
 }
