@@ -167,12 +167,9 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	return f.openStore(ctx, o, hook, nil)
 }
 
-// beforeLoad, when given to openStore, is called once the source is listed and before the load reads it, with
-// the store open for writing. It may answer a question first (see answerFirst): it then closes the store, and
-// openStore opens it again for the load.
-type beforeLoad func(ctx context.Context, st *store.Store, src source.Source, p *ingest.Plan, opts ingest.Options) (closed bool, err error)
-
-func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook, before beforeLoad) (*store.Store, *ingest.Report, error) {
+// openStore is OpenStore, with the query's answer first when first says so: before the store is opened for
+// writing (a query answered first then returns a nil store).
+func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook, first *answerFirst) (*store.Store, *ingest.Report, error) {
 	o.resolve(f)
 	if o.Source == "" && o.Store == "" {
 		return nil, nil, &UsageError{Err: withHint(fmt.Errorf("no logs given"), "--source ./AWSLogs (a folder, a file or s3://bucket/prefix), or --store FILE")}
@@ -200,9 +197,31 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 			return nil, nil, withHint(fmt.Errorf("open store %s: %w", path, err), "load logs first with --source")
 		}
 	}
-	writable := store.Options{InitSQL: athena.InitSQL(), Notify: func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }}
+	var opts ingest.Options
+	if !readOnly {
+		opts = ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{},
+			Accounts: o.Accounts, Regions: o.Regions}
+		if v := f.Getenv("TRAILQ_BATCH_RECORDS"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				return nil, nil, usageErrorf("TRAILQ_BATCH_RECORDS=%q: want a positive number of records", v)
+			}
+			opts.BatchRecords = n
+		}
+		if hook != nil {
+			hook(&opts)
+		}
+	}
+	var plan *ingest.Plan
+	if first != nil && !readOnly {
+		var err error
+		if plan, err = first.answer(ctx, src, path, opts); err != nil {
+			return nil, nil, err
+		}
+		opts.Progress = &progress.Counter{}
+	}
 	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly, Sandbox: readOnly, InitSQL: athena.InitSQL(),
-		Notify: writable.Notify})
+		Notify: func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -213,39 +232,20 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 		st.Close()
 		return nil, nil, err
 	}
-	opts := ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{},
-		Accounts: o.Accounts, Regions: o.Regions}
-	if v := f.Getenv("TRAILQ_BATCH_RECORDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return nil, nil, usageErrorf("TRAILQ_BATCH_RECORDS=%q: want a positive number of records", v)
-		}
-		opts.BatchRecords = n
-	}
-	if hook != nil {
-		hook(&opts)
-	}
 	var bar *progress.Bar
 	if f.IO.ErrTTY {
-		bar = progress.Start(f.IO.ErrOut, opts.Progress, "Loading", 200*time.Millisecond)
+		what := "Loading"
+		if first != nil && first.answered {
+			what = "Storing"
+		}
+		bar = progress.Start(f.IO.ErrOut, opts.Progress, what, 200*time.Millisecond)
 	}
 	var rep *ingest.Report
-	plan, err := ingest.PlanLoad(ctx, src, st, opts)
-	if err == nil && before != nil {
-		bar.Stop()
-		var closed bool
-		if closed, err = before(ctx, st, src, plan, opts); closed {
-			if err != nil {
-				return nil, nil, err
-			}
-			if st, err = reopen(ctx, path, writable, plan); err != nil {
-				return nil, nil, err
-			}
-		}
-		if err == nil && f.IO.ErrTTY {
-			opts.Progress = &progress.Counter{}
-			bar = progress.Start(f.IO.ErrOut, opts.Progress, "Storing", 200*time.Millisecond)
-		}
+	if plan != nil {
+		// Listed before the answer: brought up to date with the manifest, which another load may have changed.
+		err = plan.Refresh(ctx, st)
+	} else {
+		plan, err = ingest.PlanLoad(ctx, src, st, opts)
 	}
 	switch {
 	case err == nil:
@@ -277,25 +277,14 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	if err := st.Close(); err != nil {
 		return nil, rep, fmt.Errorf("close store: %w", err)
 	}
+	if first != nil && first.answered {
+		return nil, rep, nil
+	}
 	st, err = store.Open(ctx, path, store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL()})
 	if err != nil {
 		return nil, rep, err
 	}
 	return st, rep, nil
-}
-
-// reopen opens the store at path for writing again after a beforeLoad step closed it, and brings the plan up to
-// date with its manifest.
-func reopen(ctx context.Context, path string, opts store.Options, p *ingest.Plan) (*store.Store, error) {
-	st, err := store.Open(ctx, path, opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.Refresh(ctx, st); err != nil {
-		st.Close()
-		return nil, err
-	}
-	return st, nil
 }
 
 // printReport writes the load summary and every file with problems.

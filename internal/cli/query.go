@@ -169,10 +169,21 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 	}
 	var hook LoadHook
 	var first *answerFirst
-	var before beforeLoad
-	if opts.Source != "" || f.Getenv("TRAILQ_SOURCE") != "" {
-		if hook, err = queryWindow(ctx, f, opts, translated); err != nil {
+	if (opts.Source != "" || f.Getenv("TRAILQ_SOURCE") != "") && !opts.NoLoad {
+		if opts.Lag < 0 {
+			return usageErrorf("--lag must not be negative")
+		}
+		// What the query's WHERE clause says it can read: the logs to load, and the records to answer from.
+		tree, err := store.SyntaxTree(ctx, translated)
+		if err != nil {
 			return err
+		}
+		sc, ok, err := pushdown.Analyze(tree, store.LogsView, store.LogsExtView)
+		if err != nil {
+			return err
+		}
+		if ok && !opts.AllLogs {
+			hook = queryWindow(f, opts, sc)
 		}
 		switch opts.AnswerFirst {
 		case "auto", "always":
@@ -180,40 +191,28 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 			if opts.AnswerFirst == "auto" {
 				first.minBytes = answerFirstAutoBytes
 			}
-			before = first.step
+			if ok {
+				first.keep = sc.RecordFilter()
+			}
 		case "never":
 		default:
 			return usageErrorf("unknown --answer-first %q: use auto, always or never", opts.AnswerFirst)
 		}
 	}
-	st, _, err := f.openStore(ctx, &opts.SourceOptions, hook, before)
+	st, _, err := f.openStore(ctx, &opts.SourceOptions, hook, first)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	if first != nil && first.answered {
 		return first.queryErr
 	}
+	defer st.Close()
 	return answer(ctx, st)
 }
 
 // queryWindow returns the load hook that limits the load to what the query can read (its eventtime bounds and
-// partition columns), or nil.
-func queryWindow(ctx context.Context, f *Factory, opts *QueryOptions, sql string) (LoadHook, error) {
-	if opts.AllLogs || opts.NoLoad {
-		return nil, nil
-	}
-	if opts.Lag < 0 {
-		return nil, usageErrorf("--lag must not be negative")
-	}
-	tree, err := store.SyntaxTree(ctx, sql)
-	if err != nil {
-		return nil, err
-	}
-	sc, ok, err := pushdown.Analyze(tree, store.LogsView, store.LogsExtView)
-	if err != nil || !ok {
-		return nil, err
-	}
+// partition columns, as pushdown.Analyze found them), or nil.
+func queryWindow(f *Factory, opts *QueryOptions, sc pushdown.Scope) LoadHook {
 	now := f.Now()
 	var win *ingest.Window
 	var why []string
@@ -247,7 +246,7 @@ func queryWindow(ctx context.Context, f *Factory, opts *QueryOptions, sql string
 		why = append(why, "partition dates "+sc.Key.String())
 	}
 	if win == nil && sc.Regions == nil && sc.Accounts == nil {
-		return nil, nil
+		return nil
 	}
 	var what []string
 	if win != nil {
@@ -270,7 +269,7 @@ func queryWindow(ctx context.Context, f *Factory, opts *QueryOptions, sql string
 		lo.Regions, lo.Accounts = sc.Regions, sc.Accounts
 		fmt.Fprintf(f.IO.ErrOut, "The query reads %s: loading the log files of %s only (%s--all-logs loads every file).\n",
 			strings.Join(why, ", "), strings.Join(what, ", "), lag)
-	}, nil
+	}
 }
 
 // shortDuration writes 3h for 3h0m0s.

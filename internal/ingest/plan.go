@@ -38,6 +38,16 @@ func PlanLoad(ctx context.Context, src source.Source, st *store.Store, opts Opti
 			return nil, err
 		}
 	}
+	return planFrom(ctx, src, manifest, opts, start)
+}
+
+// PlanLoadFrom is PlanLoad with the store's manifest (Store.Loaded) given, e.g. read from a read-only handle.
+func PlanLoadFrom(ctx context.Context, src source.Source, manifest map[string]string, opts Options) (*Plan, error) {
+	return planFrom(ctx, src, manifest, opts, time.Now())
+}
+
+func planFrom(ctx context.Context, src source.Source, manifest map[string]string, opts Options, start time.Time) (*Plan, error) {
+	opts.defaults()
 	p := &Plan{Report: Report{Skipped: map[string]int{}}}
 	jobs, err := plan(ctx, src, manifest, opts, &p.Report)
 	if err != nil {
