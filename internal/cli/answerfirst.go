@@ -15,9 +15,17 @@ import (
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/source"
-	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
 )
+
+// spoolMaxBytes bounds the new objects of a remote source (S3) that are answered first: the first read keeps a
+// copy of them on the local disk, beside the store, so that the load does not fetch them again.
+const spoolMaxBytes = 4 << 30
+
+func isLocal(src source.Source) bool {
+	ll, ok := src.(source.LocalLister)
+	return ok && ll.ListsLocally()
+}
 
 // answerFirstAutoBytes is how much new log data (as stored: gzip) makes --answer-first=auto answer before the
 // load: below it a load takes a second or two, and answering first would only add the second read.
@@ -42,6 +50,10 @@ type answerFirst struct {
 
 	answered bool
 	queryErr error // the query's own error: the load still runs, and the command returns it
+	// loadSrc, when set, is the source the load reads: a remote source's objects from the first read's copy
+	// (ingest.Spool), kept in spoolDir until the load ends.
+	loadSrc  source.Source
+	spoolDir string
 }
 
 // answer lists src, and answers the query first when that pays (see unsuitable). It returns the plan of the load
@@ -50,21 +62,28 @@ type answerFirst struct {
 func (a *answerFirst) answer(ctx context.Context, src source.Source, path string, lopts ingest.Options) (*ingest.Plan, error) {
 	log := a.f.Logger()
 	t0 := time.Now()
-	// DuckDB's planner says which columns the query reads, in a database of its own, while the store is read
-	// and the source listed.
-	type scanned struct {
-		cols []string
-		err  error
-	}
-	scan := make(chan scanned, 1)
-	go func() {
-		cols, err := store.ScanColumns(ctx, a.sql, athena.InitSQL())
-		scan <- scanned{cols, err}
-	}()
-	manifest, hashes, exists, err := readStore(ctx, path)
-	if err != nil {
-		log.Debug("answer first: no", "why", err)
-		return nil, nil // the load opens the store and says what is wrong with it
+	// The store, when there is one, is read through a read-only handle: its manifest first, its content hashes
+	// only when the query is answered first.
+	var rst *store.Store
+	manifest := map[string]string{}
+	_, err := os.Stat(path)
+	exists := !errors.Is(err, fs.ErrNotExist)
+	if exists {
+		if rst, err = store.Open(ctx, path, store.Options{ReadOnly: true}); err == nil {
+			manifest, err = rst.Loaded(ctx)
+		}
+		if err != nil {
+			if rst != nil {
+				rst.Close()
+			}
+			log.Debug("answer first: no", "why", err)
+			return nil, nil // the load opens the store and says what is wrong with it
+		}
+		defer func() {
+			if rst != nil {
+				rst.Close()
+			}
+		}()
 	}
 	p, err := ingest.PlanLoadFrom(ctx, src, manifest, lopts)
 	if err != nil {
@@ -74,7 +93,27 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 		log.Debug("answer first: no", "why", why)
 		return p, nil
 	}
+	// DuckDB's planner says which columns the query reads, in a database of its own, while the store's content
+	// hashes are read.
+	type scanned struct {
+		cols []string
+		err  error
+	}
+	scan := make(chan scanned, 1)
+	go func() {
+		cols, err := store.ScanColumns(ctx, a.sql, athena.InitSQL())
+		scan <- scanned{cols, err}
+	}()
+	var hashes []uint64
+	if rst != nil {
+		hashes, err = rst.ContentHashes(ctx)
+		rst.Close()
+		rst = nil
+	}
 	sc := <-scan
+	if err != nil {
+		return nil, err
+	}
 	if sc.err != nil {
 		// The query fails to plan (it will say why after the load) or reads other tables than the events.
 		log.Debug("answer first: no", "why", sc.err)
@@ -105,7 +144,12 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 	if a.f.IO.ErrTTY {
 		bar = progress.Start(a.f.IO.ErrOut, lopts.Progress, "Reading", 200*time.Millisecond)
 	}
-	rep, err := ingest.Preview(ctx, src, p, lopts, ingest.PreviewOptions{Dir: dir, Stored: hashes, Projection: proj, Keep: a.keep})
+	readSrc := src
+	if !isLocal(src) {
+		spool := ingest.NewSpool(src, dir+"-spool")
+		readSrc, a.loadSrc, a.spoolDir = spool, spool.Replay(), dir+"-spool"
+	}
+	rep, err := ingest.Preview(ctx, readSrc, p, lopts, ingest.PreviewOptions{Dir: dir, Stored: hashes, Projection: proj, Keep: a.keep})
 	bar.Stop()
 	if cerr := <-created; err == nil {
 		err = cerr
@@ -118,7 +162,7 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 	for i, n := range rep.Files {
 		extra[i] = filepath.Join(rel, n)
 	}
-	rst, err := store.Open(ctx, path, store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL(), ExtraParts: extra})
+	qst, err := store.Open(ctx, path, store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL(), ExtraParts: extra})
 	if err != nil {
 		return nil, err
 	}
@@ -126,8 +170,8 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 	fmt.Fprintf(a.f.IO.ErrOut, "Answering from a first read of %d new object%s (%d records, %s, read in %s: the columns the query reads of the %d records its WHERE clause can keep); storing every column follows (--answer-first=never stores first).\n",
 		rep.Objects, plural(rep.Objects), rep.Records, progress.HumanBytes(p.Bytes), rep.Elapsed.Round(time.Millisecond), rep.Records-rep.Left)
 	log.Debug("answer first", "columns", strings.Join(sc.cols, ","), "rows", rep.Rows)
-	a.queryErr = a.run(ctx, rst)
-	rst.Close()
+	a.queryErr = a.run(ctx, qst)
+	qst.Close()
 	log.Debug("answer first: answered", "elapsed", time.Since(t0))
 	a.answered = true
 	if a.queryErr == nil {
@@ -138,24 +182,6 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 		return nil, a.queryErr
 	}
 	return p, nil
-}
-
-// readStore reads the manifest and the content hashes of the store at path through a read-only handle, or
-// returns none when there is no store yet.
-func readStore(ctx context.Context, path string) (manifest map[string]string, hashes []uint64, exists bool, err error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return map[string]string{}, nil, false, nil
-	}
-	st, err := store.Open(ctx, path, store.Options{ReadOnly: true})
-	if err != nil {
-		return nil, nil, true, err
-	}
-	defer st.Close()
-	if manifest, err = st.Loaded(ctx); err != nil {
-		return nil, nil, true, err
-	}
-	hashes, err = st.ContentHashes(ctx)
-	return manifest, hashes, true, err
 }
 
 // unsuitable says why the load's plan is not answered first, or "".
@@ -171,9 +197,10 @@ func (a *answerFirst) unsuitable(src source.Source, p *ingest.Plan, lopts ingest
 	case lopts.Strict:
 		return "--strict: a broken file must stop the command before any answer"
 	}
-	if _, ok := src.(*local.Local); !ok {
-		// A second read of a bucket's objects would fetch them twice.
-		return "not a local folder"
+	if !isLocal(src) && p.Bytes > spoolMaxBytes {
+		// The first read keeps a copy of a remote source's objects for the load: not of that much.
+		return fmt.Sprintf("%s new in a remote source (the first read's copy is limited to %s)",
+			progress.HumanBytes(p.Bytes), progress.HumanBytes(spoolMaxBytes))
 	}
 	return ""
 }

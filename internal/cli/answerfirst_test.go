@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -171,4 +173,39 @@ func TestAnswerFirstReleasesTheOutput(t *testing.T) {
 		t.Errorf("the reader did not see the end of the output")
 	}
 	pw.Close()
+}
+
+// TestAnswerFirstS3FetchesOnce answers first from an S3 bucket: each object is fetched once (the load reads the
+// first read's copy), "$path" names the objects in the bucket, and the answer and the store are the folder's.
+func TestAnswerFirstS3FetchesOnce(t *testing.T) {
+	var gets atomic.Int64
+	url := s3SampleWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "" && r.URL.Query().Get("location") == "" {
+				gets.Add(1)
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	cache := t.TempDir()
+	q := `SELECT "$path", eventname, count(*) AS n FROM cloudtrail_logs_ext WHERE eventsource = 's3.amazonaws.com' GROUP BY 1, 2`
+	r := run(t, cache, "", "query", "--source", "s3://trail/AWSLogs", "--endpoint-url", url, "--answer-first", "always", "--format", "csv", q)
+	if r.code != 0 || !strings.Contains(r.errOut, "Answering from a first read of 217 new objects") {
+		t.Fatalf("exit %d:\n%s", r.code, r.errOut)
+	}
+	if !strings.Contains(r.out, "s3://trail/AWSLogs/") {
+		t.Errorf("$path does not name the bucket's objects:\n%s", r.out)
+	}
+	// 219 objects, of which 217 are logs: each fetched once, whether by the first read or by the load.
+	if got := gets.Load(); got != 217 {
+		t.Errorf("%d GETs, want 217 (one per log object)\n%s", got, r.errOut)
+	}
+	after := run(t, cache, "", "query", "--source", "s3://trail/AWSLogs", "--endpoint-url", url, "--no-load", "--format", "csv", q)
+	if got, want := sortedLines(r.out), sortedLines(after.out); !slices.Equal(got, want) {
+		t.Errorf("answered first:\n%s\nfrom the store:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	matches, _ := filepath.Glob(filepath.Join(cache, "stores", "*.parts", "preview-*"))
+	if len(matches) > 0 {
+		t.Errorf("preview or spool files left: %v", matches)
+	}
 }

@@ -213,10 +213,18 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 		}
 	}
 	var plan *ingest.Plan
+	loadSrc := src
 	if first != nil && !readOnly {
 		var err error
-		if plan, err = first.answer(ctx, src, path, opts); err != nil {
+		plan, err = first.answer(ctx, src, path, opts)
+		if first.spoolDir != "" {
+			defer os.RemoveAll(first.spoolDir)
+		}
+		if err != nil {
 			return nil, nil, err
+		}
+		if first.loadSrc != nil {
+			loadSrc = first.loadSrc
 		}
 		opts.Progress = &progress.Counter{}
 	}
@@ -249,7 +257,7 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	}
 	switch {
 	case err == nil:
-		rep, err = ingest.Load(ctx, src, st, plan, opts)
+		rep, err = ingest.Load(ctx, loadSrc, st, plan, opts)
 	case plan != nil:
 		rep = &plan.Report
 	}

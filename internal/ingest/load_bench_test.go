@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/gen"
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/source/local"
@@ -59,6 +60,51 @@ func BenchmarkLoad(b *testing.B) {
 			}
 			b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 			b.ReportMetric(float64(sum.Objects), "objects")
+		})
+	}
+}
+
+// BenchmarkPreview reads the same kind of tree as BenchmarkLoad for an answer first (trailq query
+// --answer-first): the seed sign-in query's columns, with and without its WHERE clause's row filter.
+func BenchmarkPreview(b *testing.B) {
+	const records = 50_000
+	dir := b.TempDir()
+	p, err := gen.NewPlan(gen.Options{Records: records, Days: 1, Accounts: 1, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	sum, err := gen.Generate(ctx, p, dir, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, err := local.New(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := ingest.PlanLoad(ctx, src, nil, ingest.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	proj := cloudtrail.NewProjection([]string{"eventtime", "eventname", "useridentity", "sourceipaddress", "useragent", "responseelements", "eventtype"})
+	signIns := func(r *cloudtrail.Record) bool { return r.EventType.Valid && r.EventType.S == "AwsConsoleSignIn" }
+	for _, tc := range []struct {
+		name string
+		keep func(*cloudtrail.Record) bool
+	}{{"columns", nil}, {"columns+rows", signIns}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(sum.Bytes)
+			b.ReportAllocs()
+			for b.Loop() {
+				rep, err := ingest.Preview(ctx, src, plan, ingest.Options{}, ingest.PreviewOptions{Dir: b.TempDir(), Projection: proj, Keep: tc.keep})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.Records != records {
+					b.Fatalf("read %d records", rep.Records)
+				}
+			}
+			b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 		})
 	}
 }

@@ -3,9 +3,13 @@ package store
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestScanColumns(t *testing.T) {
@@ -89,5 +93,42 @@ func TestHidingOptimizersAreDuckDBs(t *testing.T) {
 	if !slices.Equal(names, have) {
 		t.Errorf("DuckDB's optimizers other than unused_columns and column_lifetime:\n%s\nhidingOptimizers:\n%s",
 			strings.Join(names, ","), strings.Join(have, ","))
+	}
+}
+
+// TestStalePreviewsAreRemoved: a load removes the preview folders a killed process left (unchanged for an hour),
+// not one a running query is reading.
+func TestStalePreviewsAreRemoved(t *testing.T) {
+	ctx := context.Background()
+	p := newStore(t)
+	stale, _ := PreviewDir(p)
+	fresh := stale + "-fresh"
+	for _, d := range []string{stale, fresh} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "preview-0.parquet"), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Open(ctx, p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ld, err := st.BeginLoad(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ld.Close()
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the stale preview folder is still there (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(fresh, "preview-0.parquet")); err != nil {
+		t.Errorf("the fresh preview folder was touched: %v", err)
 	}
 }
