@@ -85,6 +85,13 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 			}
 		}()
 	}
+	// DuckDB's planner says which columns the query reads, in a database of its own: while the source is listed
+	// when there is no store yet (a first question), else once the listing says the question is answered first,
+	// while the store's content hashes are read.
+	var scan <-chan scanned
+	if !exists {
+		scan = a.scanColumns(ctx)
+	}
 	p, err := ingest.PlanLoadFrom(ctx, src, manifest, lopts)
 	if err != nil {
 		return nil, nil // the load lists again, and reports it
@@ -93,17 +100,9 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 		log.Debug("answer first: no", "why", why)
 		return p, nil
 	}
-	// DuckDB's planner says which columns the query reads, in a database of its own, while the store's content
-	// hashes are read.
-	type scanned struct {
-		cols []string
-		err  error
+	if scan == nil {
+		scan = a.scanColumns(ctx)
 	}
-	scan := make(chan scanned, 1)
-	go func() {
-		cols, err := store.ScanColumns(ctx, a.sql, athena.InitSQL())
-		scan <- scanned{cols, err}
-	}()
 	var hashes []uint64
 	if rst != nil {
 		hashes, err = rst.ContentHashes(ctx)
@@ -182,6 +181,21 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 		return nil, a.queryErr
 	}
 	return p, nil
+}
+
+type scanned struct {
+	cols []string
+	err  error
+}
+
+// scanColumns runs store.ScanColumns on the query in a goroutine.
+func (a *answerFirst) scanColumns(ctx context.Context) <-chan scanned {
+	c := make(chan scanned, 1)
+	go func() {
+		cols, err := store.ScanColumns(ctx, a.sql, athena.InitSQL())
+		c <- scanned{cols, err}
+	}()
+	return c
 }
 
 // unsuitable says why the load's plan is not answered first, or "".

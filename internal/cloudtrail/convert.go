@@ -169,15 +169,40 @@ type recordBlock struct {
 }
 
 // blockSlab allocates recordBlocks a few at a time.
-type blockSlab struct{ free []recordBlock }
+type blockSlab struct {
+	free []recordBlock
+	// With reuse (Decoder.Recycle), every block handed out since the last rewind is kept in used, and handed
+	// out again (cleared) after it.
+	reuse bool
+	used  [][]recordBlock
+	at    int // chunks of used handed out again since the last rewind
+}
 
 const slabBlocks = 16
 
 func (s *blockSlab) next() *recordBlock {
 	if len(s.free) == 0 {
-		s.free = make([]recordBlock, slabBlocks)
+		switch {
+		case s.reuse && s.at < len(s.used):
+			s.free = s.used[s.at]
+			s.at++
+			clear(s.free)
+		default:
+			s.free = make([]recordBlock, slabBlocks)
+			if s.reuse {
+				s.used = append(s.used, s.free)
+				s.at = len(s.used)
+			}
+		}
 	}
 	b := &s.free[0]
 	s.free = s.free[1:]
 	return b
+}
+
+// rewind makes the blocks handed out so far free again (reuse only).
+func (s *blockSlab) rewind() {
+	if s.reuse {
+		s.free, s.at = nil, 0
+	}
 }

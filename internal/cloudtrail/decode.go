@@ -59,6 +59,11 @@ type Decoder struct {
 // goes through the streaming decoder (large or broken files) keep every field: apply p to them too.
 func (d *Decoder) Project(p Projection) { d.skip = ^p.keep & allMembers }
 
+// Recycle makes the decoder reuse the memory of the records of a document for those of the next: a record
+// handed to Decode's callback is then valid only until the next call of Decode. For callers that are done with
+// each document's records (copied or dropped) before they decode the next one.
+func (d *Decoder) Recycle() { d.blocks.reuse = true }
+
 // NewDecoder returns a Decoder. A Decoder is not safe for concurrent use; use one per goroutine.
 func NewDecoder() *Decoder { return &Decoder{} }
 
@@ -69,6 +74,7 @@ func NewDecoder() *Decoder { return &Decoder{} }
 func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
 	// Most log files are small: read them whole, then check and decode them in one walk (document.go). A large
 	// or broken file goes through the streaming decoder, which bounds memory and finds where a file breaks off.
+	d.blocks.rewind()
 	d.buf = d.buf[:0]
 	if cap(d.buf) < 1<<20 {
 		d.buf = make([]byte, 0, 1<<20)

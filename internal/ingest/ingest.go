@@ -452,7 +452,7 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	}
 	if err == nil {
 		// Read to the end: a gzip stream's checksum and length come after the JSON, and nothing may follow it.
-		err = checkTrailer(r)
+		err = checkTrailer(r, rs.trailer[:])
 	}
 	switch {
 	case err == nil:
@@ -471,8 +471,7 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 }
 
 // checkTrailer reads what is left after the document: white space only, up to a gzip stream's end.
-func checkTrailer(r io.Reader) error {
-	buf := make([]byte, 4096)
+func checkTrailer(r io.Reader, buf []byte) error {
 	for {
 		n, err := r.Read(buf)
 		for _, c := range buf[:n] {
@@ -505,8 +504,9 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 
 // readState is what decompress needs to read one object, kept in readStates between objects.
 type readState struct {
-	br *bufio.Reader
-	zr *gzip.Reader // nil until the first gzipped object
+	br      *bufio.Reader
+	zr      *gzip.Reader // nil until the first gzipped object
+	trailer [4096]byte   // checkTrailer's buffer
 }
 
 var readStates = sync.Pool{New: func() any { return &readState{br: bufio.NewReaderSize(nil, 256<<10)} }}

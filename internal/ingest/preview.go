@@ -79,6 +79,7 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 		g.Go(func() error {
 			dec := cloudtrail.NewDecoder()
 			dec.Project(po.Projection)
+			dec.Recycle() // each file's records are written (copied) or dropped before the next file is read
 			var keep []bool
 			var wanted []*cloudtrail.Record
 			for j := range work {

@@ -99,6 +99,21 @@ func create(ctx context.Context, path string) error {
 
 // open opens the store file at path, creating its schema when it has none.
 func open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.ReadOnly && len(opts.ExtraParts) > 0 && !opts.moved {
+		// The temporary events view over the store's parts and the preview files, found through a bare handle
+		// (no InitSQL: the Athena macros are made for the handle that answers).
+		bare, err := open(ctx, path, Options{ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		view, err := bare.previewView(ctx, opts.ExtraParts)
+		bare.Close()
+		if err != nil {
+			return nil, err
+		}
+		opts.moved = true
+		opts.InitSQL = append(slices.Clone(opts.InitSQL), view)
+	}
 	params := []string{
 		"autoinstall_known_extensions=false",
 		"autoload_known_extensions=false",
@@ -183,9 +198,6 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		// A store moved since its last load: its events view names the part files where they were. Read-only,
 		// it cannot be rewritten; every connection gets a temporary view of the same name over the files here.
 		view, err := s.movedView(ctx)
-		if err == nil && len(opts.ExtraParts) > 0 {
-			view, err = s.previewView(ctx, opts.ExtraParts)
-		}
 		if err != nil {
 			db.Close()
 			return nil, err
