@@ -166,7 +166,7 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 		return nil, err
 	}
 	log.Debug("answer first: opened", "elapsed", time.Since(t0))
-	fmt.Fprintf(a.f.IO.ErrOut, "Answering from a first read of %d new object%s (%d records, %s, read in %s: the columns the query reads of the %d records its WHERE clause can keep); storing every column follows (--answer-first=never stores first).\n",
+	fmt.Fprintf(a.f.IO.ErrOut, "Answering from a first read of %d new object%s (%d records, %s, read in %s: the columns the query reads of the %d records its WHERE clause can keep); storing every column follows (Ctrl-C stops it, and the next command goes on; --answer-first never stores first).\n",
 		rep.Objects, plural(rep.Objects), rep.Records, progress.HumanBytes(p.Bytes), rep.Elapsed.Round(time.Millisecond), rep.Records-rep.Left)
 	log.Debug("answer first", "columns", strings.Join(sc.cols, ","), "rows", rep.Rows)
 	a.queryErr = a.run(ctx, qst)

@@ -51,6 +51,12 @@ filed under the days it can read are loaded, plus a margin (--lag) for late deli
 (year = '2024' AND month = '09', "timestamp" >= '2024/09/01', region = …, account IN (…)) narrow the load
 to those files exactly. --all-logs loads every file.
 
+When much is new (32 MiB or more of logs), the query is answered first: the new logs are read once for
+it (only the columns it reads, only the records its WHERE clause can keep), the answer is written and the
+output closed, and then every column is stored for the next questions, which makes the command as a whole
+a second read longer. --answer-first always does this for any amount, never stores first. S3 objects are
+fetched once: the first read keeps a copy for the load (up to 4 GiB).
+
 The SQL comes from the argument, from -f FILE, or from standard input.
 
 Output is an aligned table on a terminal and CSV when piped; --format picks one of table, csv, tsv, json,
