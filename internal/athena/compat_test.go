@@ -82,13 +82,10 @@ func readCases(t *testing.T, path string) []compatCase {
 	return cases
 }
 
-// openFixture loads testdata/fixture through the real ingest path into a fresh store and reopens it read-only
-// with the Athena macros, as trailq query does.
-func openFixture(t *testing.T) *store.Store {
+// newFixtureStore creates a store at path (one DuckDB thread) and opens testdata/fixture as a source.
+func newFixtureStore(t *testing.T, path string) (*store.Store, *local.Local) {
 	t.Helper()
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "fixture.duckdb")
-	st, err := store.Open(ctx, path, store.Options{Threads: 1})
+	st, err := store.Open(context.Background(), path, store.Options{Threads: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +93,16 @@ func openFixture(t *testing.T) *store.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st, src
+}
+
+// openFixture loads testdata/fixture through the real ingest path into a fresh store and reopens it read-only
+// with the Athena macros, as trailq query does.
+func openFixture(t *testing.T) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "fixture.duckdb")
+	st, src := newFixtureStore(t, path)
 	rep, err := ingest.Run(ctx, src, st, ingest.Options{Workers: 1, Strict: true})
 	if err != nil {
 		t.Fatal(err)
@@ -218,14 +225,7 @@ func render(v any, typ string) string {
 func TestCompatibilityAnswerFirst(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "half.duckdb")
-	st, err := store.Open(ctx, path, store.Options{Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := local.New("testdata/fixture")
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, src := newFixtureStore(t, path)
 	stored := func(key string, _ cloudtrail.Key) bool {
 		return strings.Contains(key, "111122223333/CloudTrail/us-east-1")
 	}

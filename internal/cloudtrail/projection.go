@@ -60,63 +60,17 @@ func (p Projection) Apply(r *Record) {
 	for drop != 0 {
 		id := bits.TrailingZeros64(drop)
 		drop &= drop - 1
+		if f := textFields[id]; f != nil {
+			*f(r) = String{}
+			continue
+		}
 		switch id {
-		case recEventVersion:
-			r.EventVersion = String{}
 		case recUserIdentity:
 			r.UserIdentity = nil
-		case recEventTime:
-			r.EventTime = String{}
-		case recEventSource:
-			r.EventSource = String{}
-		case recEventName:
-			r.EventName = String{}
-		case recAWSRegion:
-			r.AWSRegion = String{}
-		case recSourceIPAddress:
-			r.SourceIPAddress = String{}
-		case recUserAgent:
-			r.UserAgent = String{}
-		case recErrorCode:
-			r.ErrorCode = String{}
-		case recErrorMessage:
-			r.ErrorMessage = String{}
-		case recRequestParameters:
-			r.RequestParameters = String{}
-		case recResponseElements:
-			r.ResponseElements = String{}
-		case recAdditionalEventData:
-			r.AdditionalEventData = String{}
-		case recRequestID:
-			r.RequestID = String{}
-		case recEventID:
-			r.EventID = String{}
-		case recReadOnly:
-			r.ReadOnly = String{}
 		case recResources:
 			r.Resources = nil
-		case recEventType:
-			r.EventType = String{}
-		case recAPIVersion:
-			r.APIVersion = String{}
-		case recRecipientAccountID:
-			r.RecipientAccountID = String{}
-		case recServiceEventDetails:
-			r.ServiceEventDetails = String{}
-		case recSharedEventID:
-			r.SharedEventID = String{}
-		case recVPCEndpointID:
-			r.VPCEndpointID = String{}
-		case recVPCEndpointAccountID:
-			r.VPCEndpointAccountID = String{}
-		case recEventCategory:
-			r.EventCategory = String{}
 		case recAddendum:
 			r.Addendum = nil
-		case recSessionCredentialFromConsole:
-			r.SessionCredentialFromConsole = String{}
-		case recEdgeDeviceDetails:
-			r.EdgeDeviceDetails = String{}
 		case recTLSDetails:
 			r.TLSDetails = nil
 		}
@@ -127,63 +81,38 @@ func (p Projection) Apply(r *Record) {
 // JSON-text columns too, as stored), or false for columns that are not one (useridentity, resources, …).
 func TextField(column string) (func(*Record) String, bool) {
 	id, ok := recordFields.byName[strings.ToLower(column)]
-	if !ok {
+	if !ok || textFields[id] == nil {
 		return nil, false
 	}
-	var f func(*Record) *String
-	switch id {
-	case recEventVersion:
-		f = func(r *Record) *String { return &r.EventVersion }
-	case recEventTime:
-		f = func(r *Record) *String { return &r.EventTime }
-	case recEventSource:
-		f = func(r *Record) *String { return &r.EventSource }
-	case recEventName:
-		f = func(r *Record) *String { return &r.EventName }
-	case recAWSRegion:
-		f = func(r *Record) *String { return &r.AWSRegion }
-	case recSourceIPAddress:
-		f = func(r *Record) *String { return &r.SourceIPAddress }
-	case recUserAgent:
-		f = func(r *Record) *String { return &r.UserAgent }
-	case recErrorCode:
-		f = func(r *Record) *String { return &r.ErrorCode }
-	case recErrorMessage:
-		f = func(r *Record) *String { return &r.ErrorMessage }
-	case recRequestParameters:
-		f = func(r *Record) *String { return &r.RequestParameters }
-	case recResponseElements:
-		f = func(r *Record) *String { return &r.ResponseElements }
-	case recAdditionalEventData:
-		f = func(r *Record) *String { return &r.AdditionalEventData }
-	case recRequestID:
-		f = func(r *Record) *String { return &r.RequestID }
-	case recEventID:
-		f = func(r *Record) *String { return &r.EventID }
-	case recReadOnly:
-		f = func(r *Record) *String { return &r.ReadOnly }
-	case recEventType:
-		f = func(r *Record) *String { return &r.EventType }
-	case recAPIVersion:
-		f = func(r *Record) *String { return &r.APIVersion }
-	case recRecipientAccountID:
-		f = func(r *Record) *String { return &r.RecipientAccountID }
-	case recServiceEventDetails:
-		f = func(r *Record) *String { return &r.ServiceEventDetails }
-	case recSharedEventID:
-		f = func(r *Record) *String { return &r.SharedEventID }
-	case recVPCEndpointID:
-		f = func(r *Record) *String { return &r.VPCEndpointID }
-	case recVPCEndpointAccountID:
-		f = func(r *Record) *String { return &r.VPCEndpointAccountID }
-	case recEventCategory:
-		f = func(r *Record) *String { return &r.EventCategory }
-	case recSessionCredentialFromConsole:
-		f = func(r *Record) *String { return &r.SessionCredentialFromConsole }
-	case recEdgeDeviceDetails:
-		f = func(r *Record) *String { return &r.EdgeDeviceDetails }
-	default:
-		return nil, false
-	}
+	f := textFields[id]
 	return func(r *Record) String { return *f(r) }, true
+}
+
+// textFields are the getters of the record's text fields, by member id (nil for the other members).
+var textFields = [recTLSDetails + 1]func(*Record) *String{
+	recEventVersion:                 func(r *Record) *String { return &r.EventVersion },
+	recEventTime:                    func(r *Record) *String { return &r.EventTime },
+	recEventSource:                  func(r *Record) *String { return &r.EventSource },
+	recEventName:                    func(r *Record) *String { return &r.EventName },
+	recAWSRegion:                    func(r *Record) *String { return &r.AWSRegion },
+	recSourceIPAddress:              func(r *Record) *String { return &r.SourceIPAddress },
+	recUserAgent:                    func(r *Record) *String { return &r.UserAgent },
+	recErrorCode:                    func(r *Record) *String { return &r.ErrorCode },
+	recErrorMessage:                 func(r *Record) *String { return &r.ErrorMessage },
+	recRequestParameters:            func(r *Record) *String { return &r.RequestParameters },
+	recResponseElements:             func(r *Record) *String { return &r.ResponseElements },
+	recAdditionalEventData:          func(r *Record) *String { return &r.AdditionalEventData },
+	recRequestID:                    func(r *Record) *String { return &r.RequestID },
+	recEventID:                      func(r *Record) *String { return &r.EventID },
+	recReadOnly:                     func(r *Record) *String { return &r.ReadOnly },
+	recEventType:                    func(r *Record) *String { return &r.EventType },
+	recAPIVersion:                   func(r *Record) *String { return &r.APIVersion },
+	recRecipientAccountID:           func(r *Record) *String { return &r.RecipientAccountID },
+	recServiceEventDetails:          func(r *Record) *String { return &r.ServiceEventDetails },
+	recSharedEventID:                func(r *Record) *String { return &r.SharedEventID },
+	recVPCEndpointID:                func(r *Record) *String { return &r.VPCEndpointID },
+	recVPCEndpointAccountID:         func(r *Record) *String { return &r.VPCEndpointAccountID },
+	recEventCategory:                func(r *Record) *String { return &r.EventCategory },
+	recSessionCredentialFromConsole: func(r *Record) *String { return &r.SessionCredentialFromConsole },
+	recEdgeDeviceDetails:            func(r *Record) *String { return &r.EdgeDeviceDetails },
 }

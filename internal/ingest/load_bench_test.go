@@ -22,20 +22,8 @@ func BenchmarkLoad(b *testing.B) {
 	}{{"busy", 1, 1}, {"small", 1, 5}} {
 		b.Run(tc.name, func(b *testing.B) {
 			const records = 50_000
-			dir := b.TempDir()
-			p, err := gen.NewPlan(gen.Options{Records: records, Days: tc.days, Accounts: tc.accounts, Seed: 1})
-			if err != nil {
-				b.Fatal(err)
-			}
 			ctx := context.Background()
-			sum, err := gen.Generate(ctx, p, dir, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			src, err := local.New(dir)
-			if err != nil {
-				b.Fatal(err)
-			}
+			src, sum := genSource(b, gen.Options{Records: records, Days: tc.days, Accounts: tc.accounts, Seed: 1})
 			b.SetBytes(sum.Bytes)
 			b.ReportAllocs()
 			n := 0
@@ -68,20 +56,8 @@ func BenchmarkLoad(b *testing.B) {
 // --answer-first): the seed sign-in query's columns, with and without its WHERE clause's row filter.
 func BenchmarkPreview(b *testing.B) {
 	const records = 50_000
-	dir := b.TempDir()
-	p, err := gen.NewPlan(gen.Options{Records: records, Days: 1, Accounts: 1, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
 	ctx := context.Background()
-	sum, err := gen.Generate(ctx, p, dir, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	src, err := local.New(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	src, sum := genSource(b, gen.Options{Records: records, Days: 1, Accounts: 1, Seed: 1})
 	plan, err := ingest.PlanLoad(ctx, src, nil, ingest.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -107,4 +83,23 @@ func BenchmarkPreview(b *testing.B) {
 			b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 		})
 	}
+}
+
+// genSource generates a tree into a temporary folder and opens it as a source.
+func genSource(b *testing.B, opts gen.Options) (*local.Local, *gen.Summary) {
+	b.Helper()
+	dir := b.TempDir()
+	p, err := gen.NewPlan(opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sum, err := gen.Generate(context.Background(), p, dir, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, err := local.New(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return src, sum
 }
