@@ -56,7 +56,7 @@ type Decoder struct {
 
 // Project makes the decoder leave out the fields p does not keep: they are still checked and count in the
 // content hash, but are not decoded (faster), and their problems are not reported. Records of a document that
-// goes through the streaming decoder (large or broken files) keep every field: apply p to them too.
+// goes through the streaming decoder (large or broken files) are projected the same way.
 func (d *Decoder) Project(p Projection) { d.skip = ^p.keep & allMembers }
 
 // Recycle makes the decoder reuse the memory of the records of a document for those of the next: a record
@@ -82,7 +82,7 @@ func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems [
 	for {
 		if len(d.buf) == cap(d.buf) {
 			if len(d.buf) >= wholeFileLimit {
-				return d.decodeStream(io.MultiReader(bytes.NewReader(d.buf), r), fn, problem)
+				return d.stream(io.MultiReader(bytes.NewReader(d.buf), r), fn, problem)
 			}
 			d.buf = append(d.buf, 0)[:len(d.buf)]
 		}
@@ -92,14 +92,23 @@ func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems [
 			break
 		}
 		if err != nil {
-			return d.decodeStream(io.MultiReader(bytes.NewReader(d.buf), errReader{err}), fn, problem)
+			return d.stream(io.MultiReader(bytes.NewReader(d.buf), errReader{err}), fn, problem)
 		}
 	}
 	if !d.scanDocument(d.buf) {
 		d.dropRecords()
-		return d.decodeStream(bytes.NewReader(d.buf), fn, problem)
+		return d.stream(bytes.NewReader(d.buf), fn, problem)
 	}
 	return d.decodeWhole(d.buf, fn, problem)
+}
+
+// stream is decodeStream without recycling (Recycle) the records' memory: a large document's records, handed out
+// in parts, would all stay in the slab until the next document.
+func (d *Decoder) stream(r io.Reader, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
+	reuse := d.blocks.reuse
+	d.blocks.reuse = false
+	defer func() { d.blocks.reuse = reuse }()
+	return d.decodeStream(r, fn, problem)
 }
 
 // wholeFileLimit is the largest file read whole (decompressed). It bounds a worker's buffer: a load over S3 runs

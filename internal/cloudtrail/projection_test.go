@@ -1,6 +1,8 @@
 package cloudtrail
 
 import (
+	"bytes"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -113,5 +115,48 @@ func TestTextField(t *testing.T) {
 		if _, ok := TextField(c); ok {
 			t.Errorf("TextField(%q) is a text field", c)
 		}
+	}
+}
+
+// TestRecycleBoundsMemory: with Recycle, the blocks of a small document's records are handed out again for the
+// next document, and a large document (streamed, its records handed out in parts) leaves none behind.
+func TestRecycleBoundsMemory(t *testing.T) {
+	doc := func(n int) []byte {
+		var b bytes.Buffer
+		b.WriteString(`{"Records":[`)
+		for i := range n {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"eventVersion":"1.08","eventTime":"2024-09-01T00:00:00Z","eventID":"%d","eventName":"GetObject","requestParameters":{"bucketName":"%0100d"}}`, i, i)
+		}
+		b.WriteString(`]}`)
+		return b.Bytes()
+	}
+	d := NewDecoder()
+	d.Recycle()
+	count := 0
+	fn := func(int, *Record, []Problem) error { count++; return nil }
+	small := doc(100)
+	for range 3 {
+		if err := d.Decode(bytes.NewReader(small), fn, func(Problem) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := len(d.blocks.used), (100+slabBlocks-1)/slabBlocks; got != want {
+		t.Errorf("after three small documents the slab holds %d chunks, want %d (reused)", got, want)
+	}
+	large := doc(60_000) // over wholeFileLimit: streamed
+	if len(large) <= wholeFileLimit {
+		t.Fatalf("the large document has %d bytes, want more than %d", len(large), wholeFileLimit)
+	}
+	if err := d.Decode(bytes.NewReader(large), fn, func(Problem) {}); err != nil {
+		t.Fatal(err)
+	}
+	if got := len(d.blocks.used); got > 8 {
+		t.Errorf("after a streamed document the slab holds %d chunks: its records stay in memory", got)
+	}
+	if count != 3*100+60_000 {
+		t.Errorf("%d records decoded", count)
 	}
 }
