@@ -147,6 +147,14 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 		fmt.Fprintln(f.IO.Out, translated)
 		return nil
 	}
+	// Refused before anything is loaded: one query that the store's guard allows (it checks again as it runs).
+	parsed, err := store.Parse(ctx, translated)
+	if err != nil {
+		if tq != nil {
+			err = tq.MapError(err)
+		}
+		return fmt.Errorf("query: %w", err)
+	}
 	// answer runs the query on st and writes its rows.
 	answer := func(ctx context.Context, st *store.Store) error {
 		start := time.Now()
@@ -180,11 +188,7 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 			return usageErrorf("--lag must not be negative")
 		}
 		// What the query's WHERE clause says it can read: the logs to load, and the records to answer from.
-		tree, err := store.SyntaxTree(ctx, translated)
-		if err != nil {
-			return err
-		}
-		sc, ok, err := pushdown.Analyze(tree, store.LogsView, store.LogsExtView)
+		sc, ok, err := pushdown.Analyze(parsed.Tree, store.LogsView, store.LogsExtView)
 		if err != nil {
 			return err
 		}

@@ -75,9 +75,6 @@ var ErrNotPreviewable = errors.New("the query reads tables other than the events
 // Athena macros), without file or network access. A query that does not plan there (a syntax error, a table
 // that is not the store's) returns an error; one that reads other store tables returns ErrNotPreviewable.
 func ScanColumns(ctx context.Context, query string, initSQL []string) ([]string, error) {
-	if !isQuery(query) {
-		return nil, ErrNotAQuery
-	}
 	connector, err := duckdb.NewConnector("?autoinstall_known_extensions=false&autoload_known_extensions=false", nil)
 	if err != nil {
 		return nil, fmt.Errorf("plan query: %w", err)
@@ -99,6 +96,13 @@ func ScanColumns(ctx context.Context, query string, initSQL []string) ([]string,
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("plan query: set up: %w", err)
 		}
+	}
+	run, err := guard(ctx, conn, query)
+	if err != nil {
+		return nil, err
+	}
+	if run != query {
+		return nil, ErrNotPreviewable // an EXPLAIN
 	}
 	var key, plan string
 	if err := conn.QueryRowContext(ctx, `EXPLAIN (FORMAT JSON) `+query).Scan(&key, &plan); err != nil {

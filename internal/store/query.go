@@ -30,6 +30,7 @@ func (c Column) Nested() bool {
 // Rows is a query result, read row by row.
 type Rows struct {
 	rows  *sql.Rows
+	conn  *sql.Conn // the sandbox's connection of this query, closed with the rows
 	cols  []Column
 	types []*typeNode
 	vals  []any
@@ -37,17 +38,28 @@ type Rows struct {
 	out   []any
 }
 
-// ErrNotAQuery is returned by a sandboxed store for statements that are not queries.
-var ErrNotAQuery = errors.New("only queries (SELECT, WITH, …) can run on the store: it is read-only")
-
-// Query runs one SQL statement on the store and returns its rows.
+// Query runs one SQL statement on the store and returns its rows. On a sandboxed store the statement must be one
+// query that the guard allows (guard.go); it runs on a connection of its own.
 func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, error) {
-	if s.sandbox && !isQuery(query) {
-		return nil, ErrNotAQuery
+	var conn *sql.Conn
+	var rows *sql.Rows
+	var err error
+	if s.sandbox {
+		if conn, err = s.db.Conn(ctx); err != nil {
+			return nil, err
+		}
+		var run string
+		if run, err = guard(ctx, conn, query); err == nil {
+			rows, err = conn.QueryContext(ctx, run, args...)
+		}
+	} else {
+		rows, err = s.db.QueryContext(ctx, query, args...)
 	}
-	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		if strings.Contains(err.Error(), s.partsDir) {
+		if conn != nil {
+			conn.Close()
+		}
+		if strings.Contains(err.Error(), s.partsDir) && !errors.Is(err, ErrNotAllowed) && !strings.Contains(err.Error(), "Permission Error") {
 			return nil, fmt.Errorf("%w (a part file of the store is missing or damaged: load again from the same source to read its logs again)", err)
 		}
 		return nil, err
@@ -55,9 +67,12 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, er
 	cts, err := rows.ColumnTypes()
 	if err != nil {
 		rows.Close()
+		if conn != nil {
+			conn.Close()
+		}
 		return nil, err
 	}
-	r := &Rows{rows: rows}
+	r := &Rows{rows: rows, conn: conn}
 	for _, ct := range cts {
 		c := Column{Name: ct.Name(), Type: ct.DatabaseTypeName()}
 		r.cols = append(r.cols, c)
@@ -95,7 +110,15 @@ func (r *Rows) Values() ([]any, error) {
 func (r *Rows) Err() error { return r.rows.Err() }
 
 // Close releases the result.
-func (r *Rows) Close() error { return r.rows.Close() }
+func (r *Rows) Close() error {
+	err := r.rows.Close()
+	if r.conn != nil {
+		if cerr := r.conn.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
 
 // Exec runs a statement that returns no rows.
 func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
@@ -396,45 +419,6 @@ func (p *typeParser) eat(c byte) bool {
 	if p.pos < len(p.s) && p.s[p.pos] == c {
 		p.pos++
 		return true
-	}
-	return false
-}
-
-// isQuery reports whether a statement does not start (after comments, white space and parentheses) with the
-// keyword of a statement that changes the database, its settings or files.
-func isQuery(q string) bool {
-	i := 0
-	for i < len(q) {
-		switch {
-		case q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r' || q[i] == '(':
-			i++
-		case strings.HasPrefix(q[i:], "--"):
-			for i < len(q) && q[i] != '\n' {
-				i++
-			}
-		case strings.HasPrefix(q[i:], "/*"):
-			end := strings.Index(q[i+2:], "*/")
-			if end < 0 {
-				return false
-			}
-			i += end + 4
-		default:
-			j := i
-			for j < len(q) && (q[j] >= 'a' && q[j] <= 'z' || q[j] >= 'A' && q[j] <= 'Z') {
-				j++
-			}
-			// Statements that change something are refused by name; anything else goes to DuckDB, which runs
-			// queries and reports a syntax error for the rest (read-only mode and the locked configuration
-			// stop what gets past this).
-			switch strings.ToUpper(q[i:j]) {
-			case "INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "TRUNCATE", "CREATE", "DROP", "ALTER", "COPY",
-				"ATTACH", "DETACH", "USE", "INSTALL", "LOAD", "FORCE", "SET", "RESET", "PRAGMA", "CALL", "EXPORT",
-				"IMPORT", "CHECKPOINT", "VACUUM", "ANALYZE", "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT",
-				"PREPARE", "EXECUTE", "DEALLOCATE", "COMMENT", "UPDATE_EXTENSIONS":
-				return false
-			}
-			return true
-		}
 	}
 	return false
 }

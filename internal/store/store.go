@@ -34,6 +34,9 @@ type Options struct {
 	// Notify, when set, is told of slow one-time work when the store is opened (an upgrade of an older store).
 	Notify func(msg string)
 
+	// MemoryLimit bounds DuckDB's memory in bytes (memory_limit); 0 leaves DuckDB's default (80 % of RAM).
+	MemoryLimit int64
+
 	// ExtraParts, with ReadOnly, are preview files (names relative to the parts folder, see PreviewDir) that the
 	// events view reads with the store's parts.
 	ExtraParts []string
@@ -140,18 +143,27 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	// Part files are opened once per query; their footers are kept.
 	global = append(global, "SET GLOBAL parquet_metadata_cache = true")
-	if opts.Sandbox {
-		// No file access from SQL, except to the store's own part files (which the events view reads).
-		global = append(global,
-			"SET GLOBAL allowed_directories = ["+sqlString(dir+string(filepath.Separator))+"]",
-			"SET GLOBAL enable_external_access = false",
-			"SET GLOBAL lock_configuration = true")
+	if opts.MemoryLimit > 0 {
+		global = append(global, fmt.Sprintf("SET GLOBAL memory_limit = '%dMiB'", max(opts.MemoryLimit>>20, 64)))
 	}
 	var once sync.Once
 	var globalErr error // sticky: no connection is handed out unlocked after a failed set-up
 	// The driver calls this without a context; the statements are quick and local.
 	initConn := func(ex driver.ExecerContext) error {
 		once.Do(func() {
+			if opts.Sandbox {
+				// No file access from SQL but to the part files the events view reads, each by its exact name (a
+				// folder would let "folder/../store.duckdb" through), then the configuration locked.
+				paths, err := sandboxPaths(ex, dir, opts.ExtraParts)
+				if err != nil {
+					globalErr = fmt.Errorf("set up store: %w", err)
+					return
+				}
+				global = append(global,
+					"SET GLOBAL allowed_paths = "+paths,
+					"SET GLOBAL enable_external_access = false",
+					"SET GLOBAL lock_configuration = true")
+			}
 			for _, q := range global {
 				if _, err := ex.ExecContext(context.Background(), q, nil); err != nil {
 					if strings.Contains(err.Error(), "configuration has been locked") {
@@ -210,6 +222,30 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// sandboxPaths returns the SQL list of the files a sandboxed handle may read: the part files the store lists and
+// the extra (preview) files, in the parts folder dir.
+func sandboxPaths(ex driver.ExecerContext, dir string, extra []string) (string, error) {
+	names := slices.Clone(extra)
+	if q, ok := ex.(driver.QueryerContext); ok {
+		rows, err := q.QueryContext(context.Background(), `SELECT name FROM `+partsTable, nil)
+		if err == nil {
+			vals := make([]driver.Value, 1)
+			for rows.Next(vals) == nil {
+				if n, ok := vals[0].(string); ok {
+					names = append(names, n)
+				}
+			}
+			rows.Close()
+		} else if !strings.Contains(err.Error(), "does not exist") {
+			return "", fmt.Errorf("read part list: %w", err)
+		}
+	}
+	if len(names) == 0 {
+		return "[]::VARCHAR[]", nil
+	}
+	return partsList(dir, names), nil
 }
 
 var setRE = regexp.MustCompile(`(?i)^\s*SET\s+(?:SESSION\s+|GLOBAL\s+|LOCAL\s+)?([a-z_]+)\s*(?:=|TO)\s*('[^']*'|[a-z0-9_]+)\s*;?\s*$`)
