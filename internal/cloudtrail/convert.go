@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -12,8 +13,8 @@ import (
 // Conversions of JSON values to the fields of a Record.
 
 // str reads the value at b[i] for a STRING column that should hold a JSON string into dst. Numbers and booleans
-// keep their text (Athena's SerDe does the same: readOnly true reads as "true"); objects and arrays keep their
-// JSON text and are reported.
+// keep their text (Athena's SerDe does the same: readOnly true reads as "true") and are reported, but for the
+// booleans CloudTrail writes (boolField); objects and arrays keep their JSON text and are reported.
 func (r *recordReader) str(dst *String, field string, i, depth int) (end int, h uint64, ok bool) {
 	b := r.b
 	if i < len(b) && b[i] == '"' {
@@ -40,10 +41,21 @@ func (r *recordReader) str(dst *String, field string, i, depth int) (end int, h 
 	case '{', '[':
 		r.add(field, "expected a string, got "+rawKind(raw)+"; kept as JSON text")
 		*dst = r.jsonText(field, raw)
+	case 't', 'f':
+		if !boolField(field) {
+			r.add(field, "expected a string, got a boolean; kept as its text")
+		}
+		*dst = Str(r.d.strs.copy(raw))
 	default:
+		r.add(field, "expected a string, got a number; kept as its text")
 		*dst = Str(r.d.strs.copy(raw))
 	}
 	return end, h, true
+}
+
+// boolField reports whether CloudTrail writes the field as a JSON boolean (its Athena column is a STRING).
+func boolField(field string) bool {
+	return field == "readOnly" || field == "sessionCredentialFromConsole"
 }
 
 // text converts the JSON string raw (with its quotes) that has escapes (esc) or may have bytes ≥ 0x80 (high).
@@ -53,6 +65,9 @@ func (r *recordReader) text(field string, raw []byte, esc, high bool) String {
 		r.add(field, "invalid UTF-8 replaced")
 	} else if !esc {
 		return Str(r.d.strs.copy(inner))
+	}
+	if esc && loneSurrogate(inner) {
+		r.add(field, "lone UTF-16 surrogate replaced")
 	}
 	s, ok := unquote(raw)
 	if !ok {
@@ -93,10 +108,56 @@ func (r *recordReader) jsonText(field string, raw []byte) String {
 		c := &r.d.compact
 		c.Reset()
 		if err := json.Compact(c, raw); err == nil {
-			return Str(r.d.strs.copy(c.Bytes()))
+			s := Str(r.d.strs.copy(c.Bytes()))
+			if c.Cap() > arenaBlock*32 {
+				*c = bytes.Buffer{} // a large record's: not kept for the next
+			}
+			return s
 		}
 	}
 	return Str(r.d.strs.copy(raw))
+}
+
+// loneSurrogate reports whether the content of a JSON string (without its quotes, escapes not decoded) has a \u
+// escape of a UTF-16 surrogate that is not half of a pair: decoding replaces it with U+FFFD.
+func loneSurrogate(inner []byte) bool {
+	high := false // the escape before was a high surrogate
+	for i := 0; i < len(inner); {
+		j := bytes.IndexByte(inner[i:], '\\')
+		if j < 0 {
+			return high
+		}
+		i += j
+		if high && j != 0 {
+			return true // a high surrogate followed by something else
+		}
+		if i+1 >= len(inner) || inner[i+1] != 'u' || i+6 > len(inner) {
+			if high {
+				return true
+			}
+			i += 2
+			continue
+		}
+		v, _ := strconv.ParseUint(string(inner[i+2:i+6]), 16, 16)
+		switch {
+		case 0xD800 <= v && v < 0xDC00:
+			if high {
+				return true
+			}
+			high = true
+		case 0xDC00 <= v && v < 0xE000:
+			if !high {
+				return true
+			}
+			high = false
+		default:
+			if high {
+				return true
+			}
+		}
+		i += 6
+	}
+	return high
 }
 
 // notObject reads a value that is not an object where one is expected: null is NULL; anything else is reported

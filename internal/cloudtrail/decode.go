@@ -2,7 +2,6 @@ package cloudtrail
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,16 +9,25 @@ import (
 )
 
 // Problem is something wrong with one record of a file that did not stop the record from being loaded
-// (a field of the wrong type is stored as NULL) or that made the decoder skip it (Skipped).
+// (a field of the wrong type is stored as NULL) or that made the decoder skip it (Skipped), or with the file
+// outside its records (Record -1: "Records": null, a second Records member, a top-level member that is not JSON).
 type Problem struct {
-	Record  int    // index in Records, from 0
+	// Record is the record's index among the file's records (the elements of its documents' Records arrays, one
+	// after another), from 0; -1 for the file.
+	Record int
+	// Offset is where the record (or what the problem is about) starts: a byte offset in the file's JSON text
+	// (after decompression), from 0.
+	Offset  int64
 	Field   string // JSON field name, "" for the whole record
 	Msg     string
 	Skipped bool // the record was not loaded
 }
 
 func (p Problem) String() string {
-	s := "record " + strconv.Itoa(p.Record)
+	s := "at byte " + strconv.FormatInt(p.Offset, 10)
+	if p.Record >= 0 {
+		s = "record " + strconv.Itoa(p.Record) + " " + s
+	}
 	if p.Field != "" {
 		s += " field " + p.Field
 	}
@@ -36,22 +44,55 @@ var ErrNoRecords = errors.New("no Records array: not a CloudTrail log file")
 // ErrDigest is returned for a CloudTrail digest file, which has no events.
 var ErrDigest = errors.New("a CloudTrail digest file, not a log file")
 
-// MaxRecordBytes bounds the size of one record; a larger one is reported and skipped.
+// MaxRecordBytes bounds the size of one record by default (Decoder.Limit); a larger one is reported and skipped.
 const MaxRecordBytes = 64 << 20
 
 // Decoder reads {"Records":[…]} documents.
 type Decoder struct {
 	buf []byte // the document being read, reused
-	// What scanning a document found at its top level: its records, decoded (those of the last Records array),
-	// whether it has a Records member and where its value starts, whether it looks like a digest file.
+	// What scanning a document found at its top level: its records, decoded, whether it has a Records member,
+	// whether it looks like a digest file.
 	recs               []element
 	sawRecords, digest bool
-	recordsAt          int
 	reader             recordReader
 	strs               stringArena
 	blocks             blockSlab
 	compact            bytes.Buffer
 	skip               uint64 // record members not decoded (Project)
+	// maxRecord bounds one record (0: MaxRecordBytes); budget, when set, is reserved for a record's window
+	// beyond streamChunk, and held counts the reservation handed to the caller with records (TakeHeld).
+	maxRecord int
+	budget    Budget
+	held      int64
+	sbuf      []byte // the streaming decoder's window, reused
+}
+
+// Budget is memory shared by the decoders of a pool: a decoder reserves from it the window a large record is
+// read through, and the record that comes of it, before it allocates them.
+type Budget interface {
+	// Reserve waits until n bytes are free and takes them; its error (cancellation) stops the decoding.
+	Reserve(n int64) error
+	Release(n int64)
+}
+
+// Limit bounds the bytes of one record (0: MaxRecordBytes; a larger record is reported and skipped without being
+// held in memory) and, when b is not nil, reserves from b the memory of records larger than streamChunk: twice
+// the limit while such a record is read, then its size until the caller releases it (TakeHeld).
+func (d *Decoder) Limit(maxRecord int, b Budget) { d.maxRecord, d.budget = maxRecord, b }
+
+// TakeHeld returns the bytes of the budget (Limit) held for the records handed to Decode's callback since the
+// last call, which the caller must Release once it is done with those records.
+func (d *Decoder) TakeHeld() int64 {
+	n := d.held
+	d.held = 0
+	return n
+}
+
+func (d *Decoder) limit() int {
+	if d.maxRecord > 0 {
+		return d.maxRecord
+	}
+	return MaxRecordBytes
 }
 
 // Project makes the decoder leave out the fields p does not keep: they are still checked and count in the
@@ -67,13 +108,16 @@ func (d *Decoder) Recycle() { d.blocks.reuse = true }
 // NewDecoder returns a Decoder. A Decoder is not safe for concurrent use; use one per goroutine.
 func NewDecoder() *Decoder { return &Decoder{} }
 
-// Decode reads one CloudTrail log document from r and calls fn for each record that is an object, in order, with
-// the record's index and the problems found in it. It stops at fn's first error. Records that are not objects are
-// reported through problem and skipped. The error it returns (other than fn's) says why the rest of the document
-// could not be read; the records before that point have already been passed to fn.
+// Decode reads the CloudTrail log documents of r (usually one; concatenated gzip members give several) and calls
+// fn for each record that is an object, in order, with the record's index and the problems found in it. It stops
+// at fn's first error. Records that are not objects or not valid JSON are reported through problem and skipped,
+// and the next record is read. The error it returns (other than fn's) says why the rest of the input could not
+// be read; the records before that point have already been passed to fn. A UTF-8 byte-order mark at the start is
+// skipped.
 func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
-	// Most log files are small: read them whole, then check and decode them in one walk (document.go). A large
-	// or broken file goes through the streaming decoder, which bounds memory and finds where a file breaks off.
+	// Most log files are small: read them whole, then check and decode them in one walk (document.go). A large,
+	// broken or odd file goes through the streaming decoder, which bounds memory, skips bad records and reads
+	// every document.
 	d.blocks.rewind()
 	d.buf = d.buf[:0]
 	if cap(d.buf) < 1<<20 {
@@ -84,7 +128,10 @@ func (d *Decoder) Decode(r io.Reader, fn func(index int, rec *Record, problems [
 			if len(d.buf) >= wholeFileLimit {
 				return d.stream(io.MultiReader(bytes.NewReader(d.buf), r), fn, problem)
 			}
-			d.buf = append(d.buf, 0)[:len(d.buf)]
+			// Double (append grows a large slice by a quarter, copying it many times on the way).
+			nb := make([]byte, len(d.buf), min(2*cap(d.buf), wholeFileLimit))
+			copy(nb, d.buf)
+			d.buf = nb
 		}
 		n, err := r.Read(d.buf[len(d.buf):cap(d.buf)])
 		d.buf = d.buf[:len(d.buf)+n]
@@ -118,103 +165,6 @@ const wholeFileLimit = 8 << 20
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
-// decodeStream is Decode for large or broken documents.
-func (d *Decoder) decodeStream(r io.Reader, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
-	dec := json.NewDecoder(r)
-	dec.UseNumber()
-	tok, err := dec.Token()
-	if err != nil {
-		return syntaxErr("read document start", dec, err)
-	}
-	if delim, ok := tok.(json.Delim); !ok || delim != '{' {
-		return fmt.Errorf("document is not a JSON object: %w", ErrNoRecords)
-	}
-	sawRecords := false
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return syntaxErr("read top-level key", dec, err)
-		}
-		name, _ := tok.(string)
-		if name == "digestStartTime" || name == "logFiles" && !sawRecords {
-			return ErrDigest
-		}
-		if name != "Records" {
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return syntaxErr("read "+name, dec, err)
-			}
-			continue
-		}
-		sawRecords = true
-		tok, err = dec.Token()
-		if err != nil {
-			return syntaxErr("read Records", dec, err)
-		}
-		if delim, ok := tok.(json.Delim); !ok || delim != '[' {
-			if tok == nil {
-				continue // "Records": null — an empty log
-			}
-			return fmt.Errorf("Records is %s, not an array", jsonKind(tok))
-		}
-		for i := 0; dec.More(); i++ {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return syntaxErr(fmt.Sprintf("read record %d", i), dec, err)
-			}
-			if len(raw) > MaxRecordBytes {
-				problem(Problem{Record: i, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", len(raw), MaxRecordBytes), Skipped: true})
-				continue
-			}
-			rec, problems, err := d.decodeChecked(bytes.TrimSpace(raw), i)
-			if err != nil {
-				problem(Problem{Record: i, Msg: err.Error(), Skipped: true})
-				continue
-			}
-			if err := fn(i, rec, problems); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil { // ']'
-			return syntaxErr("read end of Records", dec, err)
-		}
-	}
-	if !sawRecords {
-		return ErrNoRecords
-	}
-	return nil
-}
-
-func syntaxErr(what string, dec *json.Decoder, err error) error {
-	if errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return fmt.Errorf("%s: invalid JSON at byte %d: %v", what, se.Offset, se)
-	}
-	return fmt.Errorf("%s at byte %d: %w", what, dec.InputOffset(), err)
-}
-
-func jsonKind(tok json.Token) string {
-	switch v := tok.(type) {
-	case json.Delim:
-		if v == '{' {
-			return "an object"
-		}
-		return "an array"
-	case string:
-		return "a string"
-	case json.Number, float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case nil:
-		return "null"
-	}
-	return "unknown"
-}
 
 // DecodeRecord converts one record's JSON. It fails only when raw is not a JSON object; fields of the wrong type
 // become NULL (or keep their JSON text) and are listed in problems. index is used in the problems.

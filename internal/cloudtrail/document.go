@@ -3,28 +3,30 @@ package cloudtrail
 import "fmt"
 
 // A document read whole is walked once: scanDocument checks it as json.Valid does and, in the same pass, decodes
-// its records. They are delivered only once the whole document is known to be valid (decodeWhole); a broken one
-// is read again by the streaming decoder, which delivers the records before the break and says where it is.
+// its records. They are delivered only once the whole document is known to be valid and plain (decodeWhole): one
+// top-level object with at most one Records member, an array, and nothing after it. Anything else (a broken
+// record, "Records": null, a second document) is read again by the streaming decoder (stream.go), which skips bad
+// records, reads every document and says where each problem is.
 
 // element is one element of the Records array, decoded.
 type element struct {
 	rec      *Record // nil when the element is not an object
 	problems []Problem
 	first    byte // the element's first byte
-	size     int  // of its JSON text
+	at, size int  // where its JSON text starts, and its length
 }
 
-// scanDocument checks b as json.Valid does, in the same pass decoding the records (the elements of the last
-// top-level Records array) into d.recs and noting whether the document is a digest.
+// scanDocument checks b as json.Valid does, in the same pass decoding the records (the elements of the
+// top-level Records array) into d.recs and noting whether the document is a digest. It returns false for a
+// document that is not valid, or not plain (see above): the streaming decoder reads those.
 func (d *Decoder) scanDocument(b []byte) bool {
 	d.dropRecords()
 	d.sawRecords, d.digest = false, false
 	d.reader = recordReader{scanner: scanner{b: b}, d: d}
 	s := &d.reader.scanner
-	i := skipWS(b, 0)
+	i := skipWS(b, bomLen(b))
 	if i >= len(b) || b[i] != '{' {
-		_, ok := valid(b)
-		return ok
+		return false
 	}
 	// The top-level object, as scanner.object checks it.
 	i = skipWS(b, i+1)
@@ -35,11 +37,14 @@ func (d *Decoder) scanDocument(b []byte) bool {
 		if i >= len(b) || b[i] != '"' {
 			return false
 		}
-		kend, _, _, ok := scanString(b, i)
+		kend, esc, _, ok := scanString(b, i)
 		if !ok {
 			return false
 		}
 		key := b[i+1 : kend-1]
+		if esc {
+			key = unescapedKey(b[i:kend])
+		}
 		i = skipWS(b, kend)
 		if i >= len(b) || b[i] != ':' {
 			return false
@@ -48,13 +53,11 @@ func (d *Decoder) scanDocument(b []byte) bool {
 		var vend int
 		switch string(key) {
 		case "Records":
-			d.dropRecords()
-			d.sawRecords, d.recordsAt = true, i
-			if i < len(b) && b[i] == '[' {
-				vend, ok = d.readRecords(i)
-				break
+			if d.sawRecords || i >= len(b) || b[i] != '[' {
+				return false // a second Records member, or one that is not an array
 			}
-			vend, _, ok = s.value(i, 1)
+			d.sawRecords = true
+			vend, ok = d.readRecords(i)
 		case "digestStartTime", "logFiles":
 			d.digest = true
 			fallthrough
@@ -72,11 +75,29 @@ func (d *Decoder) scanDocument(b []byte) bool {
 		case ',':
 			i = skipWS(b, i+1)
 		case '}':
-			return skipWS(b, i+1) == len(b)
+			return skipWS(b, i+1) == len(b) // else: another document, or garbage
 		default:
 			return false
 		}
 	}
+}
+
+// unescapedKey returns the content of the JSON string raw (with its quotes), escapes decoded: a top-level key
+// written with escapes ("Reco\u0072ds") is the key it spells.
+func unescapedKey(raw []byte) []byte {
+	k, _ := unquote(raw)
+	return []byte(k)
+}
+
+// bom is the UTF-8 byte-order mark, which some tools write at the start of a file.
+const bom = "\xEF\xBB\xBF"
+
+// bomLen returns the length of the byte-order mark b starts with, if any.
+func bomLen(b []byte) int {
+	if len(b) >= len(bom) && string(b[:len(bom)]) == bom {
+		return len(bom)
+	}
+	return 0
 }
 
 // readRecords checks the Records array that starts at b[i] == '[' (at depth 2) and decodes its elements.
@@ -95,7 +116,7 @@ func (d *Decoder) readRecords(i int) (end int, ok bool) {
 			vend, vh, ok = r.value(start, 2)
 		}
 		if ok {
-			e.first, e.size = r.b[start], vend-start
+			e.first, e.at, e.size = r.b[start], start, vend-start
 			d.recs = append(d.recs, e)
 		}
 		r.nextElement(&a, vh, vend, ok)
@@ -113,26 +134,19 @@ func (d *Decoder) dropRecords() {
 // decodeWhole delivers the records of a valid document held in memory, decoded by scanDocument.
 func (d *Decoder) decodeWhole(b []byte, fn func(index int, rec *Record, problems []Problem) error, problem func(Problem)) error {
 	defer d.dropRecords()
-	i := skipWS(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return fmt.Errorf("document is not a JSON object: %w", ErrNoRecords)
-	}
 	switch {
 	case d.digest && !d.sawRecords:
 		return ErrDigest
 	case !d.sawRecords:
 		return ErrNoRecords
-	case b[d.recordsAt] == 'n':
-		return nil // "Records": null — an empty log
-	case b[d.recordsAt] != '[':
-		return fmt.Errorf("Records is %s, not an array", rawKind(b[d.recordsAt:]))
 	}
+	limit := d.limit()
 	for i, e := range d.recs {
 		switch {
-		case e.size > MaxRecordBytes:
-			problem(Problem{Record: i, Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", e.size, MaxRecordBytes), Skipped: true})
+		case e.size > limit:
+			problem(Problem{Record: i, Offset: int64(e.at), Msg: fmt.Sprintf("record of %d bytes exceeds the %d-byte limit", e.size, limit), Skipped: true})
 		case e.rec == nil:
-			problem(Problem{Record: i, Msg: fmt.Sprintf("record is %s, not an object", valueKind(e.first)), Skipped: true})
+			problem(Problem{Record: i, Offset: int64(e.at), Msg: fmt.Sprintf("record is %s, not an object", valueKind(e.first)), Skipped: true})
 		default:
 			if err := fn(i, e.rec, e.problems); err != nil {
 				return err

@@ -17,13 +17,28 @@ type recordReader struct {
 	d        *Decoder
 	blk      *recordBlock
 	index    int
+	base     int64 // offset of b[0] in the input
+	at       int   // where the record being read starts in b
 	problems []Problem
 	kbuf     [64]byte
 }
 
 func (r *recordReader) add(field, msg string) {
-	r.problems = append(r.problems, Problem{Record: r.index, Field: field, Msg: msg})
+	r.problems = append(r.problems, Problem{Record: r.index, Offset: r.base + int64(r.at), Field: field, Msg: msg})
 }
+
+// again notes in *seen that the member id of an object was read, and reports whether it was read before (a
+// duplicate key: the last value is kept, as encoding/json keeps it). Members a table does not know (id 0) are
+// not followed.
+func again(seen *uint64, id int) bool {
+	m := uint64(1) << id
+	dup := *seen&m != 0 && id != 0
+	*seen |= m
+	return dup
+}
+
+// duplicate reports a duplicate key.
+func (r *recordReader) duplicate(field string) { r.add(field, "duplicate key; the last value is kept") }
 
 // fold folds a member name to lower case for matching: CloudTrail's keys match case-insensitively, as in
 // Athena's JSON SerDe.
@@ -49,8 +64,9 @@ func (r *recordReader) isObject(i int) bool { return i < len(r.b) && r.b[i] == '
 
 // record decodes the record object at b[i] == '{' (at nesting depth depth) of index index in Records.
 func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Problem, end int, ok bool) {
-	r.blk, r.index, r.problems = r.d.blocks.next(), index, nil
+	r.blk, r.index, r.at, r.problems = r.d.blocks.next(), index, i, nil
 	rec = &r.blk.rec
+	var seen uint64
 	o := r.openObject(i)
 	for !o.done {
 		id, kh, v := r.member(&o, recordFields)
@@ -65,6 +81,9 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 			vend, vh, ok = r.value(v, depth)
 			r.next(&o, kh, vh, vend, ok)
 			continue
+		}
+		if again(&seen, id) {
+			r.duplicate(recordFields.name(id))
 		}
 		switch id {
 		case recEventVersion:
@@ -164,11 +183,15 @@ func (r *recordReader) record(i, depth, index int) (rec *Record, problems []Prob
 
 func (r *recordReader) userIdentity(i, depth int) (end int, h uint64, ok bool) {
 	u := &r.blk.ui
+	var seen uint64
 	o := r.openObject(i)
 	for !o.done {
 		id, kh, v := r.member(&o, userIdentityFields)
 		if o.done {
 			break
+		}
+		if again(&seen, id) {
+			r.duplicate("userIdentity." + userIdentityFields.name(id))
 		}
 		var vend int
 		var vh uint64
@@ -214,6 +237,7 @@ func (r *recordReader) userIdentity(i, depth int) (end int, h uint64, ok bool) {
 // stringMembers reads an object whose known members are all strings: the member t numbers k goes into dst[k-1],
 // named names[k-1] in problems; other members are checked and skipped.
 func (r *recordReader) stringMembers(t *fieldTable, dst []*String, names []string, i, depth int) (end int, h uint64, ok bool) {
+	var seen uint64
 	o := r.openObject(i)
 	for !o.done {
 		id, kh, v := r.member(&o, t)
@@ -224,6 +248,9 @@ func (r *recordReader) stringMembers(t *fieldTable, dst []*String, names []strin
 		var vh uint64
 		var ok bool
 		if id > 0 {
+			if again(&seen, id) {
+				r.duplicate(names[id-1])
+			}
 			vend, vh, ok = r.str(dst[id-1], names[id-1], v, depth)
 		} else {
 			vend, vh, ok = r.value(v, depth)
@@ -241,11 +268,15 @@ var onBehalfOfNames = [...]string{"userIdentity.onBehalfOf.userId", "userIdentit
 
 func (r *recordReader) sessionContext(i, depth int) (end int, h uint64, ok bool) {
 	c := &r.blk.sc
+	var seen uint64
 	o := r.openObject(i)
 	for !o.done {
 		id, kh, v := r.member(&o, sessionContextFields)
 		if o.done {
 			break
+		}
+		if again(&seen, id) {
+			r.duplicate("userIdentity.sessionContext." + sessionContextFields.name(id))
 		}
 		var vend int
 		var vh uint64
@@ -296,11 +327,15 @@ func (r *recordReader) sessionIssuer(is *SessionIssuer, i, depth int) (end int, 
 var sessionIssuerNames = [...]string{"userIdentity.sessionContext.sessionIssuer.type", "userIdentity.sessionContext.sessionIssuer.principalId", "userIdentity.sessionContext.sessionIssuer.arn", "userIdentity.sessionContext.sessionIssuer.accountId", "userIdentity.sessionContext.sessionIssuer.userName"}
 
 func (r *recordReader) webIDFederationData(w *WebIDFederationData, i, depth int) (end int, h uint64, ok bool) {
+	var seen uint64
 	o := r.openObject(i)
 	for !o.done {
 		id, kh, v := r.member(&o, webIDFederationDataFields)
 		if o.done {
 			break
+		}
+		if again(&seen, id) {
+			r.duplicate("userIdentity.sessionContext.webIdFederationData." + webIDFederationDataFields.name(id))
 		}
 		var vend int
 		var vh uint64

@@ -60,6 +60,16 @@ func newFieldTable(names ...fieldName) *fieldTable {
 	return t
 }
 
+// name returns the name of the field of id, as CloudTrail spells it.
+func (t *fieldTable) name(id int) string {
+	for _, f := range t.fields {
+		if f.id == id {
+			return f.name
+		}
+	}
+	return ""
+}
+
 // member reads the key of the next member of o and the colon after it: it returns the id t gives the key (0 for a
 // member t does not know), the key's hash and where the value starts. It ends the walk when the JSON is invalid.
 func (r *recordReader) member(o *objectWalk, t *fieldTable) (id int, kh uint64, v int) {

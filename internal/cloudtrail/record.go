@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"strings"
 	"time"
 )
 
@@ -59,12 +60,21 @@ type Record struct {
 	Hash uint64
 }
 
-// Time parses EventTime (ISO-8601, UTC). ok is false when it is missing or not ISO-8601.
+// Time parses EventTime (ISO-8601 as RFC 3339 has it: CloudTrail writes UTC, "Z"; an offset is converted to
+// UTC, and a lower-case "t" or "z" is read as RFC 3339 allows). ok is false when it is missing or not ISO-8601.
 func (r *Record) Time() (t time.Time, ok bool) {
 	if !r.EventTime.Valid {
 		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, r.EventTime.S)
+	if err != nil && strings.ContainsAny(r.EventTime.S, "tz") {
+		t, err = time.Parse(time.RFC3339Nano, strings.Map(func(c rune) rune {
+			if c == 't' || c == 'z' {
+				return c - 'a' + 'A'
+			}
+			return c
+		}, r.EventTime.S))
+	}
 	if err != nil {
 		return time.Time{}, false
 	}

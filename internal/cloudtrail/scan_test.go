@@ -1,6 +1,7 @@
 package cloudtrail
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -176,10 +177,34 @@ func checkValid(t *testing.T, doc []byte) {
 			t.Fatalf("valid(%.80q) hash %x, the reference hash is %x", doc, h, want)
 		}
 	}
-	// The document scan of the decoder must agree too.
-	if got := NewDecoder().scanDocument(doc); got != ok {
+	// The document scan of the decoder must agree too, on the plain documents it reads (the others go to the
+	// streaming decoder).
+	if got := NewDecoder().scanDocument(doc); got && !ok || !got && ok && plainDocument(doc) {
 		t.Fatalf("scanDocument(%.80q) = %v, json.Valid says %v", doc, got, ok)
 	}
+}
+
+// plainDocument reports whether the valid JSON text doc is a document the decoder reads whole: an object, with
+// at most one Records member, an array.
+func plainDocument(doc []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	records := 0
+	for dec.More() {
+		tok, _ := dec.Token()
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return false
+		}
+		if tok == "Records" {
+			if records++; records > 1 || v[0] != '[' {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // FuzzValid checks the validating scanner against json.Valid and the reference content hash.
