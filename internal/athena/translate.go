@@ -38,6 +38,9 @@ func (t *Translator) TranslateQuery(sql string) (*Query, error) {
 	if err != nil {
 		return nil, locate(sql, err)
 	}
+	if pos := secondStatement(toks); pos >= 0 {
+		return nil, locate(sql, &Error{Pos: pos, Msg: "the SQL holds more than one statement: trailq runs exactly one query at a time, as Athena does (run each on its own)"})
+	}
 	if stmt, ok := describeStatement(toks, t.tables); ok {
 		q := &Query{Athena: sql, SQL: Join(stmt), starts: []int{0}, origin: []int{stmt[0].Pos}}
 		return q, nil
@@ -64,6 +67,21 @@ func (t *Translator) TranslateQuery(sql string) (*Query, error) {
 	}
 	q.SQL = b.String()
 	return q, nil
+}
+
+// secondStatement returns the offset of the first token after a semicolon that ends a statement, or -1.
+func secondStatement(toks []Token) int {
+	seen := false
+	for _, tok := range toks {
+		switch {
+		case tok.Kind == TokSpace:
+		case tok.Kind == TokOp && tok.Text == ";":
+			seen = true
+		case seen:
+			return tok.Pos
+		}
+	}
+	return -1
 }
 
 // Original maps a byte offset of the DuckDB SQL to the byte offset of the user's SQL it came from.

@@ -48,6 +48,9 @@ type answerFirst struct {
 	// (pushdown.Scope.RecordFilter): the records it refuses are not written by the first read.
 	keep func(*cloudtrail.Record) bool
 
+	// storeOpts open the handle that answers (queryStoreOptions).
+	storeOpts store.Options
+
 	answered bool
 	queryErr error // the query's own error: the load still runs, and the command returns it
 	// loadSrc, when set, is the source the load reads: a remote source's objects from the first read's copy
@@ -161,7 +164,9 @@ func (a *answerFirst) answer(ctx context.Context, src source.Source, path string
 	for i, n := range rep.Files {
 		extra[i] = filepath.Join(rel, n)
 	}
-	qst, err := store.Open(ctx, path, store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL(), ExtraParts: extra})
+	sopts := a.storeOpts
+	sopts.ExtraParts = extra
+	qst, err := store.Open(ctx, path, sopts)
 	if err != nil {
 		return nil, err
 	}

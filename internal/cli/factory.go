@@ -112,6 +112,9 @@ type SourceOptions struct {
 	DryRun      bool
 	// Accounts and Regions limit the load (flags of the commands that have them, e.g. load --account).
 	Accounts, Regions []string
+	// MemoryLimit is --memory-limit as given; memoryLimit in bytes (resolveMemoryLimit).
+	MemoryLimit string
+	memoryLimit int64
 }
 
 func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
@@ -121,6 +124,7 @@ func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
 	cmd.Flags().BoolVar(&o.NoLoad, "no-load", false, "answer from what the store has, without looking for new logs")
 	cmd.Flags().IntVar(&o.Workers, "workers", 0, "objects read at once (default: two per CPU; for S3 see --concurrency)")
 	addS3Flags(cmd, o)
+	cmd.Flags().StringVar(&o.MemoryLimit, "memory-limit", "", "memory a query may use, e.g. 4GiB (default: a quarter of the machine's memory); a query that needs more stops with an error")
 	o.ReportFiles = 5
 }
 
@@ -171,6 +175,9 @@ func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook
 // writing (a query answered first then returns a nil store).
 func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook, first *answerFirst) (*store.Store, *ingest.Report, error) {
 	o.resolve(f)
+	if err := o.resolveMemoryLimit(); err != nil {
+		return nil, nil, err
+	}
 	if o.Source == "" && o.Store == "" {
 		return nil, nil, &UsageError{Err: withHint(fmt.Errorf("no logs given"), "--source ./AWSLogs (a folder, a file or s3://bucket/prefix), or --store FILE")}
 	}
@@ -216,6 +223,7 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	loadSrc := src
 	if first != nil && !readOnly {
 		var err error
+		first.storeOpts = o.queryStoreOptions()
 		plan, err = first.answer(ctx, src, path, opts)
 		if first.spoolDir != "" {
 			defer os.RemoveAll(first.spoolDir)
@@ -228,8 +236,12 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 		}
 		opts.Progress = &progress.Counter{}
 	}
-	st, err := store.Open(ctx, path, store.Options{ReadOnly: readOnly, Sandbox: readOnly, InitSQL: athena.InitSQL(),
-		Notify: func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }})
+	sopts := store.Options{InitSQL: athena.InitSQL()}
+	if readOnly {
+		sopts = o.queryStoreOptions()
+	}
+	sopts.Notify = func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }
+	st, err := store.Open(ctx, path, sopts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -288,7 +300,7 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	if first != nil && first.answered {
 		return nil, rep, nil
 	}
-	st, err = store.Open(ctx, path, store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL()})
+	st, err = store.Open(ctx, path, o.queryStoreOptions())
 	if err != nil {
 		return nil, rep, err
 	}

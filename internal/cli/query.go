@@ -28,6 +28,7 @@ type QueryOptions struct {
 	Dialect string
 	Explain bool
 	Wide    bool
+	RawCSV  bool
 	Timeout time.Duration
 	Lag     time.Duration
 	AllLogs bool
@@ -87,6 +88,7 @@ EXIT STATUS
 	cmd.Flags().StringVar(&opts.Dialect, "dialect", "athena", "SQL dialect: athena (translated) or duckdb (run as written)")
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "print the DuckDB SQL the query is translated to, and do not run it")
 	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
+	cmd.Flags().BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV (by default they get a leading ' so that a spreadsheet does not run them as formulas)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop the query after this long (0: no limit)")
 	cmd.Flags().DurationVar(&opts.Lag, "lag", signin.DefaultLag, "with eventtime bounds, also load log files delivered this long after the last day")
 	cmd.Flags().BoolVar(&opts.AllLogs, "all-logs", false, "load every log file, not only those the query's WHERE clause allows (eventtime bounds, partitions)")
@@ -164,7 +166,7 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 			qctx, cancel = context.WithTimeout(ctx, opts.Timeout)
 			defer cancel()
 		}
-		n, err := RunSQL(qctx, st, translated, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format)}))
+		n, err := RunSQL(qctx, st, translated, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format), RawCSV: opts.RawCSV}))
 		if err != nil {
 			if errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 				return withHint(fmt.Errorf("query stopped after %s", opts.Timeout), "--timeout 30m (or 0 for no limit)")

@@ -30,6 +30,7 @@ type ServeOptions struct {
 	Addr         string
 	Open         bool
 	QueryTimeout time.Duration
+	MaxQueries   int
 
 	// ready, when set (tests), is called with the page's URL once the server listens.
 	ready func(url string)
@@ -68,6 +69,9 @@ EXIT STATUS
 			if opts.QueryTimeout <= 0 {
 				return usageErrorf("--query-timeout must be positive")
 			}
+			if opts.MaxQueries < 1 {
+				return usageErrorf("--max-queries must be at least 1")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -78,6 +82,7 @@ EXIT STATUS
 	cmd.Flags().StringVar(&opts.Addr, "addr", defaultServeAddr, "`HOST:PORT` to listen on; anything but a loopback address needs the access token printed at start-up")
 	cmd.Flags().BoolVar(&opts.Open, "open", false, "open the page in the default browser")
 	cmd.Flags().DurationVar(&opts.QueryTimeout, "query-timeout", time.Minute, "stop any SQL query that runs longer than this")
+	cmd.Flags().IntVar(&opts.MaxQueries, "max-queries", 2, "SQL queries of the query page that run at once; more wait up to 10s, then get \"busy\" (HTTP 429)")
 	return cmd
 }
 
@@ -100,10 +105,14 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	wopts := web.Options{
 		Open: func(ctx context.Context, readOnly bool) (*store.Store, error) {
 			// The Athena macros: the web UI's queries are translated like trailq query's.
-			return store.Open(ctx, path, store.Options{ReadOnly: readOnly, Sandbox: readOnly, InitSQL: athena.InitSQL()})
+			if readOnly {
+				return store.Open(ctx, path, opts.queryStoreOptions())
+			}
+			return store.Open(ctx, path, store.Options{InitSQL: athena.InitSQL()})
 		},
 		Source:       opts.Source,
 		QueryTimeout: opts.QueryTimeout,
+		MaxQueries:   opts.MaxQueries,
 		Now:          f.Now,
 		Log:          f.Logger(),
 	}

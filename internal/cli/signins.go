@@ -37,6 +37,7 @@ type SigninsOptions struct {
 	Chart    string
 	SQL      bool
 	Wide     bool
+	RawCSV   bool
 }
 
 // NewCmdSignins builds "trailq signins".
@@ -122,6 +123,7 @@ EXIT STATUS
 	fl.StringVar(&opts.Chart, "chart", "", "also draw the sign-ins over time, by result, as an SVG or PNG `FILE` (by its extension)")
 	fl.BoolVar(&opts.SQL, "sql", false, "print the SQL that selects the events, and do not run it")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
+	fl.BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV (by default they get a leading ' so that a spreadsheet does not run them as formulas)")
 	return cmd
 }
 
@@ -269,7 +271,7 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 			return err
 		}
 	}
-	w := output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format), Location: loc})
+	w := output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format), Location: loc, RawCSV: opts.RawCSV})
 	if err := writeSignins(w, format, events, opts.Summary, loc); err != nil {
 		return err
 	}

@@ -51,6 +51,8 @@ type Options struct {
 	MaxWidth int
 	// Location is the zone time values are shown in; nil means UTC.
 	Location *time.Location
+	// RawCSV turns off the neutralising of spreadsheet formulas in CSV and TSV (see Neutralize).
+	RawCSV bool
 }
 
 // New returns a Writer for format f on w.
@@ -107,6 +109,55 @@ func FormatTime(t time.Time, loc *time.Location) string {
 	return t.Format("2006-01-02 15:04:05.000 MST")
 }
 
+// Neutralize keeps a spreadsheet from reading a text cell as a formula (CSV injection): a value that starts with
+// = + - @, a tab or a carriage return gets a leading apostrophe, which spreadsheets show as text. Numbers are
+// not text cells and are not changed.
+func Neutralize(s string) string {
+	if s != "" && strings.IndexByte("=+-@\t\r", s[0]) >= 0 {
+		return "'" + s
+	}
+	return s
+}
+
+// Visible shows the characters that would act on a terminal as escapes: control characters (ESC, BEL, …, and
+// the C1 range), and the invisible format characters that reorder or hide text (bidirectional overrides, zero
+// widths). A newline is \n, a tab a space; invalid UTF-8 bytes are \xNN. Table output is for people; the other
+// formats keep the bytes exact.
+func Visible(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x200b && r <= 0x200f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 || r == 0xfeff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
 type tableWriter struct {
 	bw     *bufio.Writer
 	opts   Options
@@ -114,13 +165,18 @@ type tableWriter struct {
 	rows   [][]string
 }
 
-func (t *tableWriter) Header(cols []string) error { t.header = cols; return nil }
+func (t *tableWriter) Header(cols []string) error {
+	t.header = make([]string, len(cols))
+	for i, c := range cols {
+		t.header[i] = Visible(c)
+	}
+	return nil
+}
 
 func (t *tableWriter) Row(vals []any) error {
 	row := make([]string, len(vals))
 	for i, v := range vals {
-		s := Text(v, t.opts.Location)
-		s = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", " ").Replace(s)
+		s := Visible(Text(v, t.opts.Location))
 		if t.opts.MaxWidth > 0 && utf8.RuneCountInString(s) > t.opts.MaxWidth {
 			r := []rune(s)
 			s = string(r[:t.opts.MaxWidth-1]) + "…"
@@ -176,14 +232,33 @@ type csvWriter struct {
 	rec  []string
 }
 
-func (c *csvWriter) Header(cols []string) error { return c.w.Write(cols) }
+func (c *csvWriter) Header(cols []string) error {
+	c.rec = c.rec[:0]
+	for _, n := range cols {
+		c.rec = append(c.rec, c.cell(n))
+	}
+	return c.w.Write(c.rec)
+}
 
 func (c *csvWriter) Row(vals []any) error {
 	c.rec = c.rec[:0]
 	for _, v := range vals {
-		c.rec = append(c.rec, Text(v, c.opts.Location))
+		s := Text(v, c.opts.Location)
+		if _, text := v.(string); text || isRaw(v) {
+			s = c.cell(s)
+		}
+		c.rec = append(c.rec, s)
 	}
 	return c.w.Write(c.rec)
+}
+
+func isRaw(v any) bool { _, ok := v.(json.RawMessage); return ok }
+
+func (c *csvWriter) cell(s string) string {
+	if c.opts.RawCSV {
+		return s
+	}
+	return Neutralize(s)
 }
 
 func (c *csvWriter) Close() error {
@@ -206,7 +281,7 @@ func (t *tsvWriter) Header(cols []string) error {
 		if i > 0 {
 			t.bw.WriteByte('\t')
 		}
-		t.bw.WriteString(tsvEscaper.Replace(c))
+		t.bw.WriteString(tsvEscaper.Replace(t.cell(c)))
 	}
 	return t.bw.WriteByte('\n')
 }
@@ -216,9 +291,20 @@ func (t *tsvWriter) Row(vals []any) error {
 		if i > 0 {
 			t.bw.WriteByte('\t')
 		}
-		t.bw.WriteString(tsvEscaper.Replace(Text(v, t.opts.Location)))
+		s := Text(v, t.opts.Location)
+		if _, text := v.(string); text || isRaw(v) {
+			s = t.cell(s)
+		}
+		t.bw.WriteString(tsvEscaper.Replace(s))
 	}
 	return t.bw.WriteByte('\n')
+}
+
+func (t *tsvWriter) cell(s string) string {
+	if t.opts.RawCSV {
+		return s
+	}
+	return Neutralize(s)
 }
 
 func (t *tsvWriter) Close() error { return t.bw.Flush() }

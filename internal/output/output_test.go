@@ -117,3 +117,67 @@ func TestFormatTimeZones(t *testing.T) {
 		t.Error("ParseFormat(xml) accepted")
 	}
 }
+
+func TestNeutralizeFormulas(t *testing.T) {
+	for in, want := range map[string]string{
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")", "+1": "'+1", "-2+3": "'-2+3", "@SUM(A1)": "'@SUM(A1)",
+		"\tx": "'\tx", "\rx": "'\rx", "plain": "plain", "": "", "a=b": "a=b",
+	} {
+		if got := Neutralize(in); got != want {
+			t.Errorf("Neutralize(%q) = %q, want %q", in, got, want)
+		}
+	}
+	var b strings.Builder
+	w := New(&b, CSV, Options{})
+	w.Header([]string{"=a", "n"})
+	w.Row([]any{"=1+1", int64(-5)})
+	w.Close()
+	if got, want := b.String(), "'=a,n\n'=1+1,-5\n"; got != want {
+		t.Errorf("CSV %q, want %q (numbers are not text cells)", got, want)
+	}
+	b.Reset()
+	w = New(&b, CSV, Options{RawCSV: true})
+	w.Header([]string{"a"})
+	w.Row([]any{"=1+1"})
+	w.Close()
+	if got, want := b.String(), "a\n=1+1\n"; got != want {
+		t.Errorf("raw CSV %q, want %q", got, want)
+	}
+	b.Reset()
+	w = New(&b, TSV, Options{})
+	w.Header([]string{"a"})
+	w.Row([]any{"@x"})
+	w.Close()
+	if got, want := b.String(), "a\n'@x\n"; got != want {
+		t.Errorf("TSV %q, want %q", got, want)
+	}
+}
+
+func TestTableShowsControlCharacters(t *testing.T) {
+	hostile := "Mozilla\x1b]0;pwned\x07\x1b[2K\x9b31m\u202egnp.exe\u200b\xff"
+	var b strings.Builder
+	w := New(&b, Table, Options{})
+	w.Header([]string{"ua\x1b[1m"})
+	w.Row([]any{hostile})
+	w.Close()
+	out := b.String()
+	for i := 0; i < len(out); i++ {
+		if c := out[i]; c < 0x20 && c != '\n' || c == 0x7f {
+			t.Fatalf("table output holds control byte %#x: %q", c, out)
+		}
+	}
+	for _, want := range []string{`\x1b]0;pwned\x07\x1b[2K`, `\x9b31m`, `\u202egnp.exe\u200b`, `\xff`, `ua\x1b[1m`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table output %q does not show %q", out, want)
+		}
+	}
+	// JSON keeps the bytes exact.
+	b.Reset()
+	w = New(&b, JSONL, Options{})
+	w.Header([]string{"ua"})
+	w.Row([]any{"a\x1bb"})
+	w.Close()
+	if !strings.Contains(b.String(), `a\u001bb`) {
+		t.Errorf("JSON %q", b.String())
+	}
+}

@@ -115,7 +115,7 @@ func parseStatement(ctx context.Context, q rowQuerier, query string) (*Statement
 		return nil, fmt.Errorf("parse query: %w", err)
 	}
 	st.Tree = []byte(tree)
-	if err := checkTree(st.Tree, st.Query); err != nil {
+	if err := checkTree(st.Tree, query, len(query)-len(st.Query)); err != nil {
 		if errors.Is(err, errSyntax) {
 			return st, err
 		}
@@ -132,8 +132,11 @@ type syntaxDoc struct {
 	Statements []json.RawMessage `json:"statements"`
 }
 
-// checkTree checks DuckDB's syntax tree of query: exactly one SELECT statement that calls nothing refused.
-func checkTree(tree []byte, query string) error {
+// checkTree checks DuckDB's syntax tree of the query at offset base of text: exactly one SELECT statement that
+// calls nothing refused. A refusal shows its place as DuckDB's errors do (LINE n: … ^), which the error mappers
+// of the CLI and the web page read.
+func checkTree(tree []byte, text string, base int) error {
+	query := text[base:]
 	var doc syntaxDoc
 	if err := json.Unmarshal(tree, &doc); err != nil {
 		return fmt.Errorf("parse query: %w", err)
@@ -157,7 +160,44 @@ func checkTree(tree []byte, query string) error {
 	if err := json.Unmarshal(doc.Statements[0], &node); err != nil {
 		return fmt.Errorf("parse query: %w", err)
 	}
-	return checkNode(node)
+	err := checkNode(node)
+	var r *refusal
+	if errors.As(err, &r) && r.at >= 0 && base+r.at < len(text) {
+		return fmt.Errorf("%w%s", r.err, excerpt(text, base+r.at))
+	}
+	if r != nil {
+		return r.err
+	}
+	return err
+}
+
+// refusal is a refused node of the syntax tree, at byte offset at of the query (-1: unknown).
+type refusal struct {
+	err error
+	at  int
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+
+func refuse(x map[string]any, format string, args ...any) error {
+	at := -1
+	if loc, ok := x["query_location"].(float64); ok && loc >= 0 && loc < 1<<31 {
+		at = int(loc)
+	}
+	return &refusal{err: fmt.Errorf(format, args...), at: at}
+}
+
+// excerpt shows the line of text at offset off with a caret under it, as DuckDB's errors do.
+func excerpt(text string, off int) string {
+	start := strings.LastIndexByte(text[:off], '\n') + 1
+	end := strings.IndexByte(text[off:], '\n')
+	if end < 0 {
+		end = len(text)
+	} else {
+		end += off
+	}
+	prefix := fmt.Sprintf("LINE %d: ", 1+strings.Count(text[:start], "\n"))
+	return "\n\n" + prefix + text[start:end] + "\n" + strings.Repeat(" ", len(prefix)+len([]rune(text[start:off]))) + "^"
 }
 
 // startsWith names the first word of query, for a refusal.
@@ -189,18 +229,18 @@ func checkNode(v any) error {
 			fn, _ := x["function"].(map[string]any)
 			name, _ := fn["function_name"].(string)
 			if !allowedTableFunctions[strings.ToLower(name)] {
-				return fmt.Errorf("%w: the table function %s() (the query box reads the store's tables only: cloudtrail_logs, …; unnest, range, json_each and the duckdb_* catalog listings are allowed)", ErrNotAllowed, name)
+				return refuse(fn, "%w: the table function %s() (the query box reads the store's tables only: cloudtrail_logs, …; unnest, range, json_each and the duckdb_* catalog listings are allowed)", ErrNotAllowed, name)
 			}
 		case "BASE_TABLE":
 			name, _ := x["table_name"].(string)
 			if strings.ContainsAny(name, `/\.:`) {
-				return fmt.Errorf("%w: reading the file %q (the query box reads the store's tables only: cloudtrail_logs, …)", ErrNotAllowed, name)
+				return refuse(x, "%w: reading the file %q (the query box reads the store's tables only: cloudtrail_logs, …)", ErrNotAllowed, name)
 			}
 		}
 		if x["class"] == "FUNCTION" {
 			name, _ := x["function_name"].(string)
 			if refusedFunctions[strings.ToLower(name)] {
-				return fmt.Errorf("%w: the function %s() (it has an effect beyond its result)", ErrNotAllowed, name)
+				return refuse(x, "%w: the function %s() (it has an effect beyond its result)", ErrNotAllowed, name)
 			}
 		}
 		for _, e := range x {

@@ -332,7 +332,7 @@ func TestQueryErrors(t *testing.T) {
 		{"not json", `SELECT 1`, 400, 0, 0, "read request"},
 		{"too big", queryBody("SELECT '"+strings.Repeat("x", 2<<20)+"'", ""), 413, 0, 0, "too large"},
 		{"read-only", queryBody("CREATE TABLE evil AS SELECT 1", `,"dialect":"duckdb"`), 400, 0, 0, "read-only"},
-		{"no file access", queryBody("SELECT * FROM read_text('/etc/passwd')", `,"dialect":"duckdb"`), 400, 1, 15, "disabled"},
+		{"no file access", queryBody("SELECT * FROM read_text('/etc/passwd')", `,"dialect":"duckdb"`), 400, 1, 15, "read_text"},
 		{"no settings", queryBody("SET threads = 1", `,"dialect":"duckdb"`), 400, 0, 0, "read-only"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -442,8 +442,8 @@ func TestToken(t *testing.T) {
 		{"query", "/api/data?token=" + token, nil, http.StatusOK},
 		{"header", "/api/data", map[string]string{"X-Trailq-Token": token}, http.StatusOK},
 		{"wrong header", "/api/data", map[string]string{"X-Trailq-Token": "x"}, http.StatusUnauthorized},
-		{"cookie", "/api/data", map[string]string{"Cookie": tokenCookie + "=" + token}, http.StatusOK},
-		{"wrong cookie", "/api/data", map[string]string{"Cookie": tokenCookie + "=x"}, http.StatusUnauthorized},
+		{"cookie", "/api/data", map[string]string{"Cookie": cookieName(ts) + "=" + token}, http.StatusOK},
+		{"wrong cookie", "/api/data", map[string]string{"Cookie": cookieName(ts) + "=x"}, http.StatusUnauthorized},
 		{"any host with token", "/api/data?token=" + token, map[string]string{"Host": "trailq.example:8080"}, http.StatusOK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -463,7 +463,11 @@ func TestToken(t *testing.T) {
 				t.Errorf("status %d, want %d", res.StatusCode, tc.status)
 			}
 			if strings.Contains(tc.path, "token="+token) {
-				if c := res.Header.Get("Set-Cookie"); !strings.Contains(c, tokenCookie+"="+token) || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict") {
+				name := cookieName(ts)
+				if tc.hdr["Host"] != "" {
+					name = "trailq_token_8080" // named after the port the request came to
+				}
+				if c := res.Header.Get("Set-Cookie"); !strings.Contains(c, name+"="+token) || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Strict") {
 					t.Errorf("Set-Cookie %q", c)
 				}
 			}

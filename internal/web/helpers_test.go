@@ -163,6 +163,10 @@ func newTestServer(t *testing.T, mod func(*Options)) *testServer {
 	if mod != nil {
 		mod(&opts)
 	}
+	if opts.Open == nil {
+		// The handles trailq serve opens: sandboxed, with the Athena macros and a memory limit.
+		opts.Open = sandboxOpener(path)
+	}
 	srv, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -40,9 +41,11 @@ type QueryResult struct {
 	Columns   []QueryColumn `json:"columns"`
 	Rows      [][]any       `json:"rows"`
 	Count     int           `json:"count"`     // rows returned
-	Truncated bool          `json:"truncated"` // the query had more rows than Limit
-	ElapsedMS int64         `json:"elapsed_ms"`
-	SQL       string        `json:"sql"` // the DuckDB SQL that ran
+	Truncated bool          `json:"truncated"` // the query had more rows than returned: download for all
+	// TruncatedBy says which limit cut the rows: "rows" (Limit) or "bytes" (16 MiB of JSON rows).
+	TruncatedBy string `json:"truncated_by,omitempty"`
+	ElapsedMS   int64  `json:"elapsed_ms"`
+	SQL         string `json:"sql"` // the DuckDB SQL that ran
 }
 
 func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
@@ -95,6 +98,10 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if !s.takeSlot(w, r) {
+		return
+	}
+	defer func() { <-s.slots }()
 	st, release, err := s.db.acquire()
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
@@ -118,9 +125,14 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	for _, c := range rows.Columns() {
 		res.Columns = append(res.Columns, QueryColumn{Name: c.Name, Type: c.Type, Nested: c.Nested()})
 	}
+	size := 0
 	for rows.Next() {
 		if len(res.Rows) == limit {
-			res.Truncated = true
+			res.Truncated, res.TruncatedBy = true, "rows"
+			break
+		}
+		if size > s.gridBytes {
+			res.Truncated, res.TruncatedBy = true, "bytes"
 			break
 		}
 		vals, err := rows.Values()
@@ -131,6 +143,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		row := make([]any, len(vals))
 		for i, v := range vals {
 			row[i] = jsonValue(v)
+			size += approxJSONSize(row[i])
 		}
 		res.Rows = append(res.Rows, row)
 	}
@@ -143,7 +156,42 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, res)
 }
 
-// download writes the whole result as a CSV or JSON file.
+// takeSlot waits for one of the MaxQueries slots, up to QueueWait; it answers 429 itself when none frees.
+func (s *Server) takeSlot(w http.ResponseWriter, r *http.Request) bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+	}
+	t := time.NewTimer(s.opts.QueueWait)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	case <-r.Context().Done():
+		writeError(w, 499, "query cancelled")
+	case <-t.C:
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusTooManyRequests, fmt.Sprintf("busy: %d queries are running (trailq serve --max-queries %d) and this one waited %s for its turn; try again in a moment",
+			s.opts.MaxQueries, s.opts.MaxQueries, s.opts.QueueWait))
+	}
+	return false
+}
+
+// approxJSONSize is about the size of v in JSON (its text, for the grid's size limit).
+func approxJSONSize(v any) int {
+	switch x := v.(type) {
+	case string:
+		return len(x) + 3
+	case json.RawMessage:
+		return len(x) + 1
+	}
+	return 8
+}
+
+// download writes the whole result as a CSV or JSON file. When the query fails midway (its timeout, a bad cast
+// in a later row), the response is aborted without its end: the browser sees a failed download, never a file that
+// looks complete.
 func (s *Server) download(w http.ResponseWriter, ctx context.Context, rows *store.Rows, format output.Format) {
 	name, ctype := "trailq-result.csv", "text/csv; charset=utf-8"
 	if format == output.JSON {
@@ -164,18 +212,23 @@ func (s *Server) download(w http.ResponseWriter, ctx context.Context, rows *stor
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
-			s.opts.Log.Warn("download", "err", err)
-			return // the status is sent: a truncated file is all we can do
+			s.abortDownload(err)
 		}
 		if err := out.Row(vals); err != nil {
 			return
 		}
 	}
 	if err := rows.Err(); err != nil {
-		s.opts.Log.Warn("download", "err", err)
-		return
+		s.abortDownload(err)
 	}
 	out.Close()
+}
+
+// abortDownload ends a download whose status is sent without its end (no final chunk): the client reports it as
+// broken off.
+func (s *Server) abortDownload(err error) {
+	s.opts.Log.Warn("download broken off", "err", err)
+	panic(http.ErrAbortHandler)
 }
 
 // jsonValue makes a store value safe for encoding/json.

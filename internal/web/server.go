@@ -28,10 +28,13 @@ const CSRFHeader = "X-Trailq-Request"
 
 // Limits of the API.
 const (
-	maxBodyBytes     = 1 << 20 // request bodies (a query's SQL)
-	defaultQueryRows = 1000    // rows returned to the result grid unless asked otherwise
-	maxQueryRows     = 100_000 // rows the grid may ask for; downloads are not limited
-	maxSignInRows    = 20_000  // sign-ins listed in the dashboard table
+	maxBodyBytes     = 1 << 20  // request bodies (a query's SQL)
+	defaultQueryRows = 1000     // rows returned to the result grid unless asked otherwise
+	maxQueryRows     = 100_000  // rows the grid may ask for; downloads are not limited
+	maxSignInRows    = 20_000   // sign-ins listed in the dashboard table
+	maxGridBytes     = 16 << 20 // JSON bytes of the rows returned to the grid; downloads are not limited
+	// defaultQueueWait is how long a query waits for a free slot before it is answered 429.
+	defaultQueueWait = 10 * time.Second
 )
 
 // OpenFunc opens the store file, read-only or read-write.
@@ -53,6 +56,10 @@ type Options struct {
 	Token string
 	// QueryTimeout bounds every SQL query; 0 means one minute.
 	QueryTimeout time.Duration
+	// MaxQueries is how many users' queries (POST /api/query) run at once; 0 means 2. Others wait up to
+	// QueueWait (0: 10 s) for a slot, then get 429.
+	MaxQueries int
+	QueueWait  time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Log receives request errors; nil discards them.
@@ -62,9 +69,12 @@ type Options struct {
 // Server is the web UI's HTTP handler.
 type Server struct {
 	opts  Options
-	db    *handle
-	mux   *http.ServeMux
-	files http.Handler
+	slots chan struct{} // one per query running
+	// gridBytes bounds the JSON rows of a grid answer (maxGridBytes; tests set less).
+	gridBytes int
+	db        *handle
+	mux       *http.ServeMux
+	files     http.Handler
 }
 
 // New returns a Server over the store opened by opts.Open (read-only).
@@ -75,6 +85,12 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MaxQueries <= 0 {
+		opts.MaxQueries = 2
+	}
+	if opts.QueueWait <= 0 {
+		opts.QueueWait = defaultQueueWait
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -87,7 +103,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, db: db, mux: http.NewServeMux(), files: http.FileServerFS(sub)}
+	s := &Server{opts: opts, db: db, slots: make(chan struct{}, opts.MaxQueries), gridBytes: maxGridBytes, mux: http.NewServeMux(), files: http.FileServerFS(sub)}
 	s.routes()
 	return s, nil
 }
@@ -150,7 +166,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-const tokenCookie = "trailq_token"
+// tokenCookie names the token's cookie after the port the request came to: cookies are not kept apart by port,
+// and two servers on one host must not overwrite each other's token.
+func tokenCookie(r *http.Request) string {
+	_, port, err := net.SplitHostPort(r.Host)
+	if err != nil || port == "" {
+		port = "80"
+	}
+	return "trailq_token_" + port
+}
 
 // authorized checks the access token, when there is one. A valid ?token= sets a cookie so that the page's own
 // requests (and reloads without the query string) carry it.
@@ -162,13 +186,13 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 		if !tokenEqual(q, s.opts.Token) {
 			return false
 		}
-		http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: s.opts.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+		http.SetCookie(w, &http.Cookie{Name: tokenCookie(r), Value: s.opts.Token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 		return true
 	}
 	if t := r.Header.Get("X-Trailq-Token"); t != "" {
 		return tokenEqual(t, s.opts.Token)
 	}
-	if c, err := r.Cookie(tokenCookie); err == nil {
+	if c, err := r.Cookie(tokenCookie(r)); err == nil {
 		return tokenEqual(c.Value, s.opts.Token)
 	}
 	return false

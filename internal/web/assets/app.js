@@ -440,7 +440,13 @@ const Editor = {
     const q = this.lastSQL || $("sql").value;
     try {
       const res = await api("/api/query", { method: "POST", raw: true, body: { sql: q, dialect: $("dialect").value, format } });
-      const blob = await res.blob();
+      let blob;
+      try {
+        blob = await res.blob();
+      } catch (e) {
+        // The server aborts a download whose query fails midway: never save a file that only looks whole.
+        throw new Error("the download broke off before its end (the query was stopped by the server's --query-timeout, or failed midway): nothing was saved");
+      }
       const url = URL.createObjectURL(blob);
       const a = el("a", { href: url, download: "trailq-result." + format });
       document.body.append(a);
