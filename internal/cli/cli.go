@@ -121,6 +121,7 @@ in Amazon Athena against them.`,
 	root.AddCommand(NewCmdServe(f, nil))
 	root.AddCommand(NewCmdSignins(f, nil))
 	root.AddCommand(NewCmdExport(f, nil))
+	root.AddCommand(NewCmdVerify(f, nil))
 	root.AddCommand(newHelpEnvironment())
 	return root
 }

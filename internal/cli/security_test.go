@@ -100,3 +100,40 @@ func TestQueryCSVNeutralized(t *testing.T) {
 		t.Errorf("raw csv %q", r.out)
 	}
 }
+
+// TestVerifyAndRepair: verify names a changed part; a query refuses to answer from it; the next load repairs it.
+func TestVerifyAndRepair(t *testing.T) {
+	cache := t.TempDir()
+	path := filepath.Join(t.TempDir(), "s.duckdb")
+	if r := run(t, cache, "", "load", "--source", sampleDir, "--store", path); r.code != 0 {
+		t.Fatalf("load: %s", r.errOut)
+	}
+	want := run(t, cache, "", "query", "--store", path, "--no-load", "SELECT count(*) AS n FROM cloudtrail_logs").out
+	if r := run(t, cache, "", "verify", "--store", path); r.code != 0 || !strings.Contains(r.out, ",ok") {
+		t.Fatalf("verify of a clean store: exit %d, %s %s", r.code, r.out, r.errOut)
+	}
+	part := filepath.Join(path+".parts", storetest.FirstPart(t, path))
+	f, err := os.OpenFile(part, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteAt([]byte{0xff, 0xfe}, 4000)
+	f.Close()
+	r := run(t, cache, "", "verify", "--store", path)
+	if r.code != ExitError || !strings.Contains(r.out, filepath.Base(part)) || !strings.Contains(r.out, "content changed") {
+		t.Errorf("verify: exit %d, out %q, stderr %q", r.code, r.out, r.errOut)
+	}
+	if r := run(t, cache, "", "query", "--store", path, "--no-load", "SELECT count(*) FROM cloudtrail_logs"); r.code != ExitError || !strings.Contains(r.errOut, "damaged part") {
+		t.Errorf("query of a damaged store: exit %d, stderr %q", r.code, r.errOut)
+	}
+	r = run(t, cache, "", "load", "--source", sampleDir, "--store", path)
+	if r.code != 0 || !strings.Contains(r.errOut, "Repairing") {
+		t.Fatalf("load: exit %d, %s", r.code, r.errOut)
+	}
+	if got := run(t, cache, "", "query", "--store", path, "--no-load", "SELECT count(*) AS n FROM cloudtrail_logs").out; got != want {
+		t.Errorf("after the repair %q, want %q", got, want)
+	}
+	if r := run(t, cache, "", "verify", "--store", path); r.code != 0 {
+		t.Errorf("verify after the repair: exit %d, %s", r.code, r.out)
+	}
+}

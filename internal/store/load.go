@@ -357,7 +357,7 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 			return nil, nil, fmt.Errorf("commit load: %w", err)
 		}
 		created = append(created, p.Name())
-		if _, err := l.conn.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, p.Name(), p.Rows(), time.Now().UTC()); err != nil {
+		if err := l.st.listPart(ctx, l.conn, p.Name(), p.Rows()); err != nil {
 			return created, nil, fmt.Errorf("commit load: %w", err)
 		}
 		if err := l.appendPartFiles(p.Name(), p.Objects()); err != nil {

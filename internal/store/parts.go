@@ -35,7 +35,7 @@ const (
 const partFilesTable = "trailq_part_files"
 
 var partsDDL = []string{
-	`CREATE TABLE IF NOT EXISTS ` + partsTable + ` (name VARCHAR PRIMARY KEY, rows BIGINT, created TIMESTAMPTZ)`,
+	`CREATE TABLE IF NOT EXISTS ` + partsTable + ` (name VARCHAR PRIMARY KEY, rows BIGINT, created TIMESTAMPTZ, size BIGINT, sha256 VARCHAR, mtime_ns BIGINT)`,
 	`CREATE TABLE IF NOT EXISTS ` + partFilesTable + ` (part VARCHAR, file_id BIGINT)`,
 }
 
@@ -148,7 +148,7 @@ func (s *Store) upgradeToParts(ctx context.Context, tx *sql.Tx, notify func(stri
 		if err := syncFile(path); err != nil {
 			return false, err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, name, rows, time.Now().UTC()); err != nil {
+		if err := s.listPart(ctx, tx, name, rows); err != nil {
 			return false, fmt.Errorf("upgrade store: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO `+partFilesTable+` SELECT DISTINCT ?, _file_id FROM `+nativeTable, name); err != nil {
@@ -238,7 +238,7 @@ func (s *Store) rewriteWithout(ctx context.Context, q querier, fileIDs []int64) 
 		if _, err := q.ExecContext(ctx, `DELETE FROM `+partsTable+` WHERE name = ?`, old); err != nil {
 			return created, retired, fmt.Errorf("rewrite part %s: %w", old, err)
 		}
-		if _, err := q.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, name, n, time.Now().UTC()); err != nil {
+		if err := s.listPart(ctx, q, name, n); err != nil {
 			return created, retired, fmt.Errorf("rewrite part %s: %w", old, err)
 		}
 		if err := movePartFiles(ctx, q, []string{old}, name, in); err != nil {
@@ -286,7 +286,7 @@ func (s *Store) compact(ctx context.Context, q querier) (created, retired []stri
 		in[i] = sqlString(s)
 	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM `+partsTable+` WHERE name IN (`+strings.Join(in, ", ")+`)`); err == nil {
-		_, err = q.ExecContext(ctx, `INSERT INTO `+partsTable+` VALUES (?, ?, ?)`, name, n, time.Now().UTC())
+		err = s.listPart(ctx, q, name, n)
 	}
 	if err == nil {
 		err = movePartFiles(ctx, q, small, name, "")
@@ -318,20 +318,13 @@ func movePartFiles(ctx context.Context, q querier, from []string, to, without st
 	return err
 }
 
-// damagedParts returns the listed part files that are missing, or too damaged to be Parquet (a file starts and
-// ends with "PAR1").
-func (s *Store) damagedParts(ctx context.Context, q querier) ([]string, error) {
-	names, err := partNames(ctx, q)
+// damagedParts checks the listed part files (checkParts) and returns the checks, with the damaged ones apart.
+func (s *Store) damagedParts(ctx context.Context, q querier) (checks, bad []PartCheck, err error) {
+	checks, err = s.checkParts(ctx, q, false)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var bad []string
-	for _, n := range names {
-		if !looksLikeParquet(filepath.Join(s.partsDir, n)) {
-			bad = append(bad, n)
-		}
-	}
-	return bad, nil
+	return checks, damaged(checks), nil
 }
 
 func looksLikeParquet(path string) bool {
@@ -359,13 +352,21 @@ func looksLikeParquet(path string) bool {
 // objects again. It runs in the caller's transaction and returns the files replaced (to delete after the
 // commit) and created (to delete if it fails).
 func (s *Store) repairParts(ctx context.Context, q querier) (created, retired []string, err error) {
-	bad, err := s.damagedParts(ctx, q)
-	if err != nil || len(bad) == 0 {
+	checks, damagedChecks, err := s.damagedParts(ctx, q)
+	if err != nil {
 		return nil, nil, err
 	}
+	if err := s.recordChecksums(ctx, q, checks); err != nil {
+		return nil, nil, err
+	}
+	if len(damagedChecks) == 0 {
+		return nil, nil, nil
+	}
+	bad := make([]string, len(damagedChecks))
+	why := make([]string, len(damagedChecks))
 	quoted := make([]string, len(bad))
-	for i, b := range bad {
-		quoted[i] = sqlString(b)
+	for i, c := range damagedChecks {
+		bad[i], why[i], quoted[i] = c.Name, c.Name+": "+c.Problem, sqlString(c.Name)
 	}
 	inBad := "(" + strings.Join(quoted, ", ") + ")"
 	ids, err := column[int64](ctx, q, `SELECT DISTINCT file_id FROM `+partFilesTable+` WHERE part IN `+inBad+` ORDER BY 1`)
@@ -374,7 +375,7 @@ func (s *Store) repairParts(ctx context.Context, q querier) (created, retired []
 	}
 	if s.notify != nil {
 		s.notify(fmt.Sprintf("Repairing the store %s: %d part files are missing or damaged (%s); the %d log files whose events they held will be read again.",
-			s.path, len(bad), strings.Join(bad, ", "), len(ids)))
+			s.path, len(bad), strings.Join(why, "; "), len(ids)))
 	}
 	for _, stmt := range []string{`DELETE FROM ` + partsTable + ` WHERE name IN ` + inBad,
 		`DELETE FROM ` + partFilesTable + ` WHERE part IN ` + inBad} {
@@ -418,8 +419,8 @@ func (s *Store) repair(ctx context.Context) error {
 	}
 	defer tx.Rollback()
 	created, retired, err := s.repairParts(ctx, tx)
-	if err == nil && retired != nil {
-		err = tx.Commit()
+	if err == nil {
+		err = tx.Commit() // the repair, and the checksums recorded of parts that had none
 	}
 	if err != nil {
 		for _, n := range created {

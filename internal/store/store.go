@@ -34,6 +34,8 @@ type Options struct {
 	// Notify, when set, is told of slow one-time work when the store is opened (an upgrade of an older store).
 	Notify func(msg string)
 
+	// NoPartCheck, with ReadOnly, opens a store whose part files are damaged (for VerifyParts to report them).
+	NoPartCheck bool
 	// MemoryLimit bounds DuckDB's memory in bytes (memory_limit); 0 leaves DuckDB's default (80 % of RAM).
 	MemoryLimit int64
 
@@ -221,7 +223,29 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return open(ctx, path, opts)
 		}
 	}
+	if s.readOnly && !opts.NoPartCheck {
+		// Never an answer from a part that is not what its load wrote (a writable open repairs it).
+		if err := s.refuseDamaged(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// refuseDamaged returns a *DamagedError when a part file of the store does not match the part list.
+func (s *Store) refuseDamaged(ctx context.Context) error {
+	if has, err := hasColumn(ctx, s.db, partsTable, "sha256"); err != nil || !has {
+		return err // a store made before part checksums: its next writable open records them
+	}
+	checks, err := s.checkParts(ctx, s.db, false)
+	if err != nil {
+		return err
+	}
+	if bad := damaged(checks); len(bad) > 0 {
+		return &DamagedError{Path: s.path, Parts: bad}
+	}
+	return nil
 }
 
 // sandboxPaths returns the SQL list of the files a sandboxed handle may read: the part files the store lists and
@@ -311,6 +335,17 @@ func (s *Store) upgrade(ctx context.Context, tx *sql.Tx, notify func(string)) er
 	if err != nil {
 		return err
 	}
+	if has, err := hasColumn(ctx, tx, partsTable, "sha256"); err != nil {
+		return err
+	} else if !has {
+		// A store made before part checksums: their columns now, their values by the repair that follows.
+		for _, q := range partChecksumDDL {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("upgrade store: %w", err)
+			}
+		}
+		changed = true
+	}
 	has, err := hasTable(ctx, tx, partFilesTable)
 	if err != nil {
 		return err
@@ -384,6 +419,14 @@ func (s *Store) HasTable(ctx context.Context, name string) (bool, error) {
 
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func hasColumn(ctx context.Context, q rowQuerier, table, column string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = ?`, table, column).Scan(&n); err != nil {
+		return false, fmt.Errorf("read store catalog: %w", err)
+	}
+	return n > 0, nil
 }
 
 func hasTable(ctx context.Context, q rowQuerier, name string) (bool, error) {

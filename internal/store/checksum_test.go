@@ -1,0 +1,172 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/source/local"
+	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/store/storetest"
+)
+
+// reload loads the sample logs again into the store at path (a writable open first repairs what is damaged).
+func reload(t *testing.T, path string) string {
+	t.Helper()
+	ctx := context.Background()
+	var notes []string
+	st, err := store.Open(ctx, path, store.Options{Notify: func(m string) { notes = append(notes, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	src, err := local.New(sampleDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Run(ctx, src, st, ingest.Options{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(notes, "\n")
+}
+
+// TestDamagedPartIsRefusedAndRepaired damages a part file in the ways a disk, a copy or a hand can: each is
+// refused by a read-only open (naming the part and the fix), and the next load repairs it so that the store
+// answers as a clean load's does.
+func TestDamagedPartIsRefusedAndRepaired(t *testing.T) {
+	ref := loadedStore(t)
+	reloadWithMore(t, ref)
+	clean := storetest.Fingerprint(t, ref).Answers
+	damages := map[string]func(t *testing.T, part, other string){
+		"a bit flipped": func(t *testing.T, part, _ string) {
+			f, err := os.OpenFile(part, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			b := make([]byte, 1)
+			f.ReadAt(b, 5000)
+			b[0] ^= 0x10
+			f.WriteAt(b, 5000)
+		},
+		"truncated": func(t *testing.T, part, _ string) { os.Truncate(part, 1000) },
+		"removed":   func(t *testing.T, part, _ string) { os.Remove(part) },
+		"another part copied over it": func(t *testing.T, part, other string) {
+			b, err := os.ReadFile(other)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(part, b, 0o600)
+		},
+	}
+	for name, damage := range damages {
+		t.Run(name, func(t *testing.T) {
+			path := loadedStore(t)
+			reloadWithMore(t, path) // a second part, to copy over the first
+			parts, _ := filepath.Glob(filepath.Join(store.PartsDir(path), "part-*.parquet"))
+			if len(parts) < 2 {
+				t.Fatalf("%d parts; want 2", len(parts))
+			}
+			damage(t, parts[0], parts[1])
+			_, err := store.Open(context.Background(), path, store.Options{ReadOnly: true, Sandbox: true})
+			var de *store.DamagedError
+			if !errors.As(err, &de) || len(de.Parts) != 1 || de.Parts[0].Name != filepath.Base(parts[0]) || !strings.Contains(err.Error(), "trailq load") {
+				t.Fatalf("read-only open: %v; want a DamagedError naming %s and the fix", err, filepath.Base(parts[0]))
+			}
+			notes := reload(t, path)
+			if !strings.Contains(notes, "Repairing") || !strings.Contains(notes, filepath.Base(parts[0])) {
+				t.Errorf("the load did not say what it repaired: %q", notes)
+			}
+			got := storetest.Fingerprint(t, path).Answers
+			if diff := cmp.Diff(clean, got); diff != "" {
+				t.Errorf("answers after the repair (-clean +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// extraLog is a log file outside the sample, loaded second so that the store has two parts.
+func extraLog(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "AWSLogs", "999999999999", "CloudTrail", "us-east-1", "2024", "09", "01")
+	os.MkdirAll(dir, 0o755)
+	rec := `{"Records":[{"eventVersion":"1.08","eventTime":"2024-09-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ExtraEvent","awsRegion":"us-east-1","eventID":"extra-1","userIdentity":{"type":"Root"},"recipientAccountId":"999999999999"}]}`
+	os.WriteFile(filepath.Join(dir, "999999999999_CloudTrail_us-east-1_20240901T0000Z_extra.json"), []byte(rec), 0o644)
+	return filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(dir))))))
+}
+
+func reloadWithMore(t *testing.T, path string) {
+	t.Helper()
+	dir := extraLog(t)
+	ctx := context.Background()
+	st, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	src, err := local.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ingest.Run(ctx, src, st, ingest.Options{Workers: 2}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCopiedStoreIsNotDamaged: a store copied without its files' times is hashed, found intact and answered from.
+func TestCopiedStoreIsNotDamaged(t *testing.T) {
+	path := loadedStore(t)
+	parts, _ := filepath.Glob(filepath.Join(store.PartsDir(path), "part-*.parquet"))
+	later := time.Now().Add(time.Hour)
+	for _, p := range parts {
+		os.Chtimes(p, later, later)
+	}
+	st, err := store.Open(context.Background(), path, store.Options{ReadOnly: true, Sandbox: true})
+	if err != nil {
+		t.Fatalf("read-only open of an intact copy: %v", err)
+	}
+	st.Close()
+	if notes := reload(t, path); strings.Contains(notes, "Repairing") {
+		t.Errorf("an intact copy was repaired: %s", notes)
+	}
+}
+
+// TestVerifyFindsWhatTheOpenCannot: a byte changed with the file's time put back passes the cheap check of
+// an open; VerifyParts hashes every part and names it.
+func TestVerifyFindsWhatTheOpenCannot(t *testing.T) {
+	path := loadedStore(t)
+	parts, _ := filepath.Glob(filepath.Join(store.PartsDir(path), "part-*.parquet"))
+	fi, _ := os.Stat(parts[0])
+	f, _ := os.OpenFile(parts[0], os.O_RDWR, 0)
+	b := make([]byte, 1)
+	f.ReadAt(b, 3000)
+	b[0] ^= 1
+	f.WriteAt(b, 3000)
+	f.Close()
+	os.Chtimes(parts[0], fi.ModTime(), fi.ModTime())
+	st, err := store.Open(context.Background(), path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	checks, err := st.VerifyParts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bad []string
+	for _, c := range checks {
+		if c.Problem != "" {
+			bad = append(bad, c.Name+": "+c.Problem)
+		}
+	}
+	if len(bad) != 1 || !strings.Contains(bad[0], "content changed") {
+		t.Errorf("verify found %v; want the changed part", bad)
+	}
+}
