@@ -11,31 +11,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/trailq/trailq/internal/ingest"
-	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
 	"github.com/trailq/trailq/internal/store/storetest"
 )
 
 // reload loads the sample logs again into the store at path (a writable open first repairs what is damaged).
-func reload(t *testing.T, path string) string {
-	t.Helper()
-	ctx := context.Background()
-	var notes []string
-	st, err := store.Open(ctx, path, store.Options{Notify: func(m string) { notes = append(notes, m) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	src, err := local.New(sampleDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(ctx, src, st, ingest.Options{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(notes, "\n")
-}
+func reload(t *testing.T, path string) string { return loadInto(t, path, sampleDir) }
 
 // TestDamagedPartIsRefusedAndRepaired damages a part file in the ways a disk, a copy or a hand can: each is
 // refused by a read-only open (naming the part and the fix), and the next load repairs it so that the store
@@ -102,23 +83,8 @@ func extraLog(t *testing.T) string {
 	return filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(dir))))))
 }
 
-func reloadWithMore(t *testing.T, path string) {
-	t.Helper()
-	dir := extraLog(t)
-	ctx := context.Background()
-	st, err := store.Open(ctx, path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	src, err := local.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(ctx, src, st, ingest.Options{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-}
+// reloadWithMore loads one more log file into the store, into a part of its own.
+func reloadWithMore(t *testing.T, path string) { loadInto(t, path, extraLog(t)) }
 
 // TestCopiedStoreIsNotDamaged: a store copied without its files' times is hashed, found intact and answered from.
 func TestCopiedStoreIsNotDamaged(t *testing.T) {

@@ -23,21 +23,30 @@ const sampleDir = "../../testdata/sample/AWSLogs"
 // loadedStore loads the sample logs into a new store and returns its path.
 func loadedStore(t *testing.T) string {
 	t.Helper()
-	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "s.duckdb")
-	st, err := store.Open(ctx, path, store.Options{})
+	loadInto(t, path, sampleDir)
+	return path
+}
+
+// loadInto loads the logs under dir into the store at path (creating it), and returns what the store said as
+// it opened (a repair).
+func loadInto(t *testing.T, path, dir string) string {
+	t.Helper()
+	ctx := context.Background()
+	var notes []string
+	st, err := store.Open(ctx, path, store.Options{Notify: func(m string) { notes = append(notes, m) }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	src, err := local.New(sampleDir)
+	src, err := local.New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ingest.Run(ctx, src, st, ingest.Options{Workers: 2}); err != nil {
 		t.Fatal(err)
 	}
-	return path
+	return strings.Join(notes, "\n")
 }
 
 func sandbox(t *testing.T, path string) *store.Store {
