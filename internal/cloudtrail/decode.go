@@ -88,6 +88,15 @@ func (d *Decoder) TakeHeld() int64 {
 	return n
 }
 
+// RecordReservation is what a Decoder reserves from its Budget while it reads a record too large for its
+// usual buffers, when records may be maxRecord bytes (0: MaxRecordBytes). A Budget must have at least that.
+func RecordReservation(maxRecord int) int64 {
+	if maxRecord <= 0 {
+		maxRecord = MaxRecordBytes
+	}
+	return 2 * int64(maxRecord+2*streamChunk)
+}
+
 func (d *Decoder) limit() int {
 	if d.maxRecord > 0 {
 		return d.maxRecord

@@ -83,7 +83,7 @@ func (s *streamer) grow() bool {
 		return false
 	}
 	if b := s.d.budget; b != nil && s.reserved == 0 {
-		n := 2 * int64(most)
+		n := RecordReservation(s.d.limit())
 		if err := b.Reserve(n); err != nil {
 			s.err = err
 			return false

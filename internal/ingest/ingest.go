@@ -46,9 +46,23 @@ type Options struct {
 	Progress *progress.Counter
 	// Log receives debug messages; nil discards them.
 	Log *slog.Logger
-	// MaxUncompressed bounds the decompressed size of one object; 0 means 4 GiB.
+	// MaxUncompressed bounds the decompressed size of one object (a gzip bomb stops there; the file is named and
+	// what was read of it kept); 0 means DefaultMaxUncompressed.
 	MaxUncompressed int64
+	// MaxRecord bounds the bytes of one record (a larger one is named and skipped); 0 means
+	// cloudtrail.MaxRecordBytes.
+	MaxRecord int
+	// RecordMemory bounds the memory all the readers together give to records too large for their usual
+	// buffers (a window to read one, the record, until the store has it); 0 means DefaultRecordMemory. It is
+	// at least what one record of MaxRecord takes.
+	RecordMemory int64
 }
+
+// DefaultMaxUncompressed is the default of Options.MaxUncompressed: CloudTrail files are small.
+const DefaultMaxUncompressed = 2 << 30
+
+// DefaultRecordMemory is the default of Options.RecordMemory: about four records of the largest size at once.
+const DefaultRecordMemory = 512 << 20
 
 // FileReport names one object that was not loaded cleanly.
 type FileReport struct {
@@ -159,6 +173,16 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 		}
 		return true
 	}
+	// A part of a listing that could not be listed (a local folder it may not read, a dangling link) is reported
+	// and the rest loaded, unless under --strict.
+	var parts []FileReport
+	part := func(key string, err error) bool {
+		if opts.Strict {
+			return false
+		}
+		parts = append(parts, FileReport{Key: key, Outcome: OutcomeNotListed, Detail: err.Error()})
+		return true
+	}
 	err := listAll(ctx, src, prefixes, opts.Workers, func(o source.Object) error {
 		rep.Listed++
 		k := cloudtrail.ParseKey(o.Key)
@@ -180,7 +204,7 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 		jobs = append(jobs, job{obj: o, key: k, replaces: seen})
 		opts.Progress.Total.Add(1) // the bar counts what listing found so far
 		return nil
-	}, skip)
+	}, skip, part)
 	if err != nil {
 		return nil, err
 	}
@@ -188,6 +212,7 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 		return nil, firstErr // nothing could be listed: say why once
 	}
 	rep.Files = append(rep.Files, unlisted...)
+	rep.Files = append(rep.Files, parts...)
 	// Read day by day (files without a date in their key last), each day's folders in key order: the rows of each
 	// part file, and of each of its row groups, then cover a day or less, which DuckDB skips by the groups'
 	// eventtime statistics when a query asks for another time. (Strict delivery order, across every folder of a
@@ -259,7 +284,8 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 	// The decoded parts wait for the writer in a queue bounded by records, not parts: while the writer commits
 	// (a part file and DuckDB's log are synced to disk), the readers go on decoding instead of waiting.
 	queue := semaphore.NewWeighted(queueRecords)
-	parts := make(chan *store.File, queueRecords)
+	parts := make(chan part, queueRecords)
+	mem := newBudget(gctx, opts.RecordMemory)
 	g.Go(func() error {
 		defer close(work)
 		for _, j := range jobs {
@@ -275,15 +301,18 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 	for range opts.Workers {
 		workers.Go(func() error {
 			dec := cloudtrail.NewDecoder()
+			dec.Limit(opts.MaxRecord, mem)
 			for j := range work {
-				err := readFile(gctx, src, j, dec, opts, func(f *store.File) error {
+				err := readFile(gctx, src, j, dec, opts, func(f *store.File, held int64) error {
 					if err := queue.Acquire(gctx, weight(f)); err != nil {
+						mem.Release(held)
 						return err
 					}
 					select {
-					case parts <- f:
+					case parts <- part{f, held}:
 						return nil
 					case <-gctx.Done():
+						mem.Release(held)
 						return gctx.Err()
 					}
 				})
@@ -313,9 +342,11 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 		return nil
 	}
 	open := map[string]*FileReport{}
-	for f := range parts {
+	for pt := range parts {
+		f := pt.f
 		queue.Release(weight(f)) // the part being added no longer counts
 		if werr != nil {
+			mem.Release(pt.held)
 			continue // drain
 		}
 		fr := open[f.Key]
@@ -340,9 +371,12 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 				fr.Outcome = store.OutcomeProblems
 			}
 			werr = &StrictError{File: *fr}
+			mem.Release(pt.held)
 			continue
 		}
-		if err := ld.Add(context.WithoutCancel(ctx), f); err != nil {
+		err := ld.Add(context.WithoutCancel(ctx), f)
+		mem.Release(pt.held) // the store has the records (or never will)
+		if err != nil {
 			werr = err
 			continue
 		}
@@ -377,8 +411,38 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 	return ctx.Err()
 }
 
-// queueRecords bounds the records decoded and not yet handed to the store (about 2.5 KB each in memory).
+// queueRecords bounds the records decoded and not yet handed to the store (about 2.5 KB each in memory; the
+// large ones are bounded by bytes too: RecordMemory).
 const queueRecords = 24_000
+
+// part is a part of a file on its way to the writer, and the bytes of the record budget its records hold.
+type part struct {
+	f    *store.File
+	held int64
+}
+
+// budget is the readers' cloudtrail.Budget: a semaphore of bytes, waited on until ctx is done.
+type budget struct {
+	ctx context.Context
+	sem *semaphore.Weighted
+}
+
+func newBudget(ctx context.Context, n int64) *budget {
+	return &budget{ctx: ctx, sem: semaphore.NewWeighted(n)}
+}
+
+func (b *budget) Reserve(n int64) error {
+	if err := b.sem.Acquire(b.ctx, n); err != nil {
+		return fmt.Errorf("wait for memory for a large record: %w", err)
+	}
+	return nil
+}
+
+func (b *budget) Release(n int64) {
+	if n > 0 {
+		b.sem.Release(n)
+	}
+}
 
 // weight is what a part counts against queueRecords.
 func weight(f *store.File) int64 { return int64(max(1, len(f.Records))) }
@@ -387,9 +451,11 @@ func weight(f *store.File) int64 { return int64(max(1, len(f.Records))) }
 const maxProblemsReported = 100
 
 // readFile opens, decompresses and decodes one object, handing it to send in parts of at most partRecords
-// records; the last part has Final set. Problems with the content are recorded in the parts; the error is only
-// for cancellation (the source failing to open the object is reported as the file's problem).
-func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Decoder, opts Options, send func(*store.File) error) error {
+// records; the last part has Final set. A part with a record that holds some of the decoder's record budget
+// (Decoder.Limit) is sent at once, with those bytes (held), which send (or its receiver) releases once the
+// records are stored or dropped. Problems with the content are recorded in the parts; the error is only for
+// cancellation (the source failing to open the object is reported as the file's problem).
+func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Decoder, opts Options, send func(f *store.File, held int64) error) error {
 	newPart := func() *store.File {
 		return &store.File{
 			Key:      j.obj.Key,
@@ -414,7 +480,7 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 		// The source failed (access refused, network), not the file: an empty version makes the next load read
 		// it again (internal/source/s3 TestLoadForbiddenObjectsAreNamedAndTheRestLoaded checks this).
 		f.Version = ""
-		return send(f)
+		return send(f, 0)
 	}
 	defer rc.Close()
 	sr := &sourceReader{r: rc}
@@ -428,17 +494,19 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	r, err := decompress(rs, sr, opts.MaxUncompressed)
 	if err != nil {
 		f.Err, f.Final = err, true
-		return send(f)
+		return send(f, 0)
 	}
 	sent := false
+	// Decode reads to the end: every gzip member and document, a gzip stream's checksum and length.
 	err = dec.Decode(r, func(i int, rec *cloudtrail.Record, problems []cloudtrail.Problem) error {
 		f.Records = append(f.Records, rec)
 		f.Problems = append(f.Problems, problems...)
 		opts.Progress.Records.Add(1)
-		if len(f.Records) < partRecords {
+		held := dec.TakeHeld()
+		if len(f.Records) < partRecords && held == 0 {
 			return nil
 		}
-		if err := send(f); err != nil {
+		if err := send(f, held); err != nil {
 			return err
 		}
 		sent = true
@@ -449,10 +517,6 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	})
 	if ctx.Err() != nil {
 		return ctx.Err()
-	}
-	if err == nil {
-		// Read to the end: a gzip stream's checksum and length come after the JSON, and nothing may follow it.
-		err = checkTrailer(r, rs.trailer[:])
 	}
 	switch {
 	case err == nil:
@@ -467,25 +531,7 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	if sr.err != nil && !sent {
 		f.Version = "" // the source broke off mid-object: read it again next time
 	}
-	return send(f)
-}
-
-// checkTrailer reads what is left after the document: white space only, up to a gzip stream's end.
-func checkTrailer(r io.Reader, buf []byte) error {
-	for {
-		n, err := r.Read(buf)
-		for _, c := range buf[:n] {
-			if c != ' ' && c != '\n' && c != '\r' && c != '\t' {
-				return errors.New("data after the end of the JSON document")
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return send(f, 0)
 }
 
 // sourceReader remembers a read error of the source (as opposed to a problem with the content).
@@ -504,9 +550,8 @@ func (s *sourceReader) Read(p []byte) (int, error) {
 
 // readState is what decompress needs to read one object, kept in readStates between objects.
 type readState struct {
-	br      *bufio.Reader
-	zr      *gzip.Reader // nil until the first gzipped object
-	trailer [4096]byte   // checkTrailer's buffer
+	br *bufio.Reader
+	zr *gzip.Reader // nil until the first gzipped object
 }
 
 var readStates = sync.Pool{New: func() any { return &readState{br: bufio.NewReaderSize(nil, 256<<10)} }}
@@ -530,9 +575,9 @@ func decompress(rs *readState, r io.Reader, limit int64) (io.Reader, error) {
 		if err := rs.zr.Reset(br); err != nil {
 			return nil, fmt.Errorf("gunzip: %w", err)
 		}
-		return &limitedReader{r: &gzipErrReader{rs.zr}, n: limit}, nil
+		return &limitedReader{r: &gzipErrReader{rs.zr}, n: limit, limit: limit}, nil
 	}
-	return &limitedReader{r: br, n: limit}, nil
+	return &limitedReader{r: br, n: limit, limit: limit}, nil
 }
 
 type gzipErrReader struct{ r io.Reader }
@@ -550,13 +595,19 @@ func (g *gzipErrReader) Read(p []byte) (int, error) {
 
 // limitedReader fails, rather than ending quietly, once more than n bytes were read.
 type limitedReader struct {
-	r io.Reader
-	n int64
+	r     io.Reader
+	n     int64
+	limit int64
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
 	if l.n <= 0 {
-		return 0, fmt.Errorf("decompressed size exceeds the limit (a gzip bomb?)")
+		// Another byte would be one too many; at the end there is none.
+		var one [1]byte
+		if n, err := l.r.Read(one[:]); n == 0 && errors.Is(err, io.EOF) {
+			return 0, io.EOF
+		}
+		return 0, fmt.Errorf("read past byte %d: the decompressed size exceeds the limit of %d bytes (a gzip bomb?)", l.limit, l.limit)
 	}
 	if int64(len(p)) > l.n {
 		p = p[:l.n]

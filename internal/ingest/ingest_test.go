@@ -474,7 +474,7 @@ func TestBrokenFilesAreReported(t *testing.T) {
 		"truncated": {"failed", "truncated gzip"},
 		"badcrc":    {"partial", "gunzip"},
 		"empty":     {"failed", "empty file"},
-		"notjson":   {"failed", "invalid JSON"},
+		"notjson":   {"problems", ""}, // its one record is not JSON: named and skipped
 		"norecords": {"failed", "no Records array"},
 		"notarray":  {"failed", "Records is a string, not an array"},
 		"mixed":     {"problems", ""},
@@ -495,6 +495,9 @@ func TestBrokenFilesAreReported(t *testing.T) {
 	}
 	if p := byKey[key("mixed")].Problems; len(p) != 1 || p[0].Record != 1 || !p[0].Skipped {
 		t.Errorf("mixed: problems %v, want record 1 skipped", p)
+	}
+	if p := byKey[key("notjson")].Problems; len(p) != 1 || p[0].String() != "record 0 at byte 12: invalid JSON at byte 13: invalid character 'h' in literal true (expecting 'r') (record skipped)" {
+		t.Errorf("notjson: problems %v, want record 0 skipped as not JSON", p)
 	}
 	st := openStore(t, storePath, true)
 	got := queryStrings(t, st, `SELECT eventid FROM cloudtrail_logs ORDER BY eventid`)

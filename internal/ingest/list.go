@@ -2,18 +2,45 @@ package ingest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 
 	"github.com/trailq/trailq/internal/source"
 )
 
+// incomplete is implemented by the error of a listing that went on past parts it could not list (a local
+// folder it may not read, a link that leads nowhere): the objects it found were listed. Incomplete names the
+// parts, each as an *fs.PathError whose Path is the key.
+type incomplete interface{ Incomplete() []error }
+
 // listAll lists prefixes in their order and calls fn, in the caller's goroutine, for every object, prefix after
 // prefix. Up to n listings run at once, ahead of fn: a window over an organization's bucket is thousands of day
 // folders, and each S3 listing is a round trip. A listing that fails (the error names the prefix) is passed to
-// skip, which says whether to go on without it; else it is returned, as is fn's first error.
-func listAll(ctx context.Context, src source.Source, prefixes []string, n int, fn func(source.Object) error, skip func(prefix string, err error) bool) error {
+// skip, which says whether to go on without it; else it is returned, as is fn's first error. A listing that
+// was incomplete (incomplete) is passed to part for each part it could not list, after its objects: part says
+// whether to go on.
+func listAll(ctx context.Context, src source.Source, prefixes []string, n int, fn func(source.Object) error, skip, part func(prefix string, err error) bool) error {
+	// failed handles a listing's error; false: stop with it.
+	failed := func(p string, err error) bool {
+		var inc incomplete
+		if ctx.Err() == nil && errors.As(err, &inc) {
+			for _, e := range inc.Incomplete() {
+				key := p
+				var pe *fs.PathError
+				if errors.As(e, &pe) {
+					key, e = pe.Path, fmt.Errorf("%s: %w", pe.Op, pe.Err)
+				}
+				if !part(key, e) {
+					return false
+				}
+			}
+			return true
+		}
+		return ctx.Err() == nil && skip(p, listErr(src, p, err))
+	}
 	if n <= 1 || len(prefixes) <= 1 {
 		for _, p := range prefixes {
 			var fnErr error
@@ -25,7 +52,7 @@ func listAll(ctx context.Context, src source.Source, prefixes []string, n int, f
 			case err == nil:
 			case fnErr != nil:
 				return fnErr
-			case ctx.Err() != nil || !skip(p, listErr(src, p, err)):
+			case !failed(p, err):
 				return listErr(src, p, err)
 			}
 		}
@@ -77,10 +104,8 @@ func listAll(ctx context.Context, src source.Source, prefixes []string, n int, f
 			return ctx.Err()
 		}
 		<-slots
-		if r.err != nil {
-			if err := listErr(src, prefixes[i], r.err); ctx.Err() != nil || !skip(prefixes[i], err) {
-				return err
-			}
+		if r.err != nil && !failed(prefixes[i], r.err) {
+			return listErr(src, prefixes[i], r.err)
 		}
 		for _, o := range r.objs {
 			if err := fn(o); err != nil {

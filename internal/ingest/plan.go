@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/store"
@@ -107,8 +108,15 @@ func (o *Options) defaults() {
 		o.BatchRecords = 200_000
 	}
 	if o.MaxUncompressed <= 0 {
-		o.MaxUncompressed = 4 << 30
+		o.MaxUncompressed = DefaultMaxUncompressed
 	}
+	if o.MaxRecord <= 0 {
+		o.MaxRecord = cloudtrail.MaxRecordBytes
+	}
+	if o.RecordMemory <= 0 {
+		o.RecordMemory = DefaultRecordMemory
+	}
+	o.RecordMemory = max(o.RecordMemory, cloudtrail.RecordReservation(o.MaxRecord))
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}

@@ -61,6 +61,7 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 	var nextID atomic.Int64 // preview rows get negative object ids: no stored object has one
 
 	g, gctx := errgroup.WithContext(ctx)
+	mem := newBudget(gctx, opts.RecordMemory)
 	work := make(chan job)
 	g.Go(func() error {
 		defer close(work)
@@ -78,6 +79,7 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 	for w := range opts.Workers {
 		g.Go(func() error {
 			dec := cloudtrail.NewDecoder()
+			dec.Limit(opts.MaxRecord, mem)
 			dec.Project(po.Projection)
 			dec.Recycle() // each file's records are written (copied) or dropped before the next file is read
 			var keep []bool
@@ -85,7 +87,8 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 			for j := range work {
 				obj := partfile.NewObject(-nextID.Add(1), j.key, location(src, j.obj.Key))
 				records, rows, left := 0, 0, 0
-				err := readFile(gctx, src, j, dec, opts, func(f *store.File) error {
+				err := readFile(gctx, src, j, dec, opts, func(f *store.File, held int64) error {
+					defer mem.Release(held) // the records are written (copied) or dropped
 					records += len(f.Records)
 					wanted = wanted[:0]
 					for _, r := range f.Records {

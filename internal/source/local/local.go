@@ -48,7 +48,9 @@ func (l *Local) String() string {
 }
 
 // List walks the folder in lexical order. Symbolic links to files are followed; links to folders are not
-// (which also rules out link loops).
+// (which also rules out link loops). What it cannot list — a sub-folder it cannot read, a link that leads
+// nowhere or in a loop, a link to a folder — does not stop it: once it listed the rest, it returns an
+// *IncompleteError that names each.
 func (l *Local) List(ctx context.Context, prefix string, fn func(source.Object) error) error {
 	if l.single != "" {
 		if !strings.HasPrefix(l.single, prefix) {
@@ -68,25 +70,73 @@ func (l *Local) List(ctx context.Context, prefix string, fn func(source.Object) 
 			return nil
 		}
 	}
-	return walk(ctx, start, func(p string, fi fs.FileInfo) error {
-		rel, err := filepath.Rel(l.root, p)
-		if err != nil {
-			return err
-		}
-		key := filepath.ToSlash(rel)
-		if !strings.HasPrefix(key, prefix) {
-			return nil
-		}
-		return fn(source.Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime()})
-	})
+	w := walker{root: l.root, prefix: prefix, fn: fn}
+	entries, err := os.ReadDir(start)
+	if err != nil {
+		return fmt.Errorf("read folder %s: %w", start, err)
+	}
+	if err := w.walk(ctx, start, entries); err != nil {
+		return err
+	}
+	if len(w.skipped) > 0 {
+		return &IncompleteError{Unlisted: w.skipped}
+	}
+	return nil
 }
 
-// walk visits the regular files under dir in lexical order of their slash-separated keys.
-func walk(ctx context.Context, dir string, fn func(string, fs.FileInfo) error) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("read folder %s: %w", dir, err)
+// IncompleteError is List's error when it listed everything but the parts it names.
+type IncompleteError struct {
+	// Unlisted has an *fs.PathError for each: its Path is the key (the slash-separated path from the root).
+	Unlisted []*fs.PathError
+}
+
+func (e *IncompleteError) Error() string {
+	msg := fmt.Sprintf("%d parts of the folder not listed", len(e.Unlisted))
+	if len(e.Unlisted) == 1 {
+		msg = "a part of the folder not listed"
 	}
+	return msg + ": " + e.Unlisted[0].Error()
+}
+
+// Incomplete returns the parts not listed, as errors that name them (*fs.PathError with the key as Path).
+func (e *IncompleteError) Incomplete() []error {
+	out := make([]error, len(e.Unlisted))
+	for i, pe := range e.Unlisted {
+		out[i] = pe
+	}
+	return out
+}
+
+// walker lists the regular files under a folder.
+type walker struct {
+	root, prefix string
+	fn           func(source.Object) error
+	skipped      []*fs.PathError
+}
+
+func (w *walker) skip(p, op string, err error) {
+	key := w.key(p)
+	if !strings.HasPrefix(key, w.prefix) && !strings.HasPrefix(w.prefix, key+"/") {
+		return // outside what was asked for
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // the path is named once, as a key
+	}
+	w.skipped = append(w.skipped, &fs.PathError{Op: op, Path: key, Err: err})
+}
+
+func (w *walker) key(p string) string {
+	rel, err := filepath.Rel(w.root, p)
+	if err != nil {
+		return p
+	}
+	return filepath.ToSlash(rel)
+}
+
+// walk visits the regular files of dir (whose entries are given) and below in lexical order of their
+// slash-separated keys.
+func (w *walker) walk(ctx context.Context, dir string, entries []fs.DirEntry) error {
 	// Key order: "a/b" < "a-c" must compare as strings of the full key, which is the order of names + "/" for folders.
 	type item struct {
 		name string
@@ -99,8 +149,13 @@ func walk(ctx context.Context, dir string, fn func(string, fs.FileInfo) error) e
 		isDir := e.IsDir()
 		if e.Type()&fs.ModeSymlink != 0 {
 			fi, err := os.Stat(p)
-			if err != nil || fi.IsDir() {
-				continue // dangling link or link to a folder: not followed
+			switch {
+			case err != nil:
+				w.skip(p, "follow link", err) // dangling, or a loop of links
+				continue
+			case fi.IsDir():
+				w.skip(p, "follow link", errors.New("a link to a folder, not followed"))
+				continue
 			}
 		}
 		s := e.Name()
@@ -116,19 +171,31 @@ func walk(ctx context.Context, dir string, fn func(string, fs.FileInfo) error) e
 		}
 		p := filepath.Join(dir, it.name)
 		if it.dir {
-			if err := walk(ctx, p, fn); err != nil {
+			sub, err := os.ReadDir(p)
+			if err != nil {
+				w.skip(p, "read folder", err)
+				if len(sub) == 0 {
+					continue
+				}
+			}
+			if err := w.walk(ctx, p, sub); err != nil {
 				return err
 			}
 			continue
 		}
 		fi, err := os.Stat(p)
 		if err != nil {
+			w.skip(p, "stat", err)
 			continue
 		}
 		if !fi.Mode().IsRegular() {
 			continue
 		}
-		if err := fn(p, fi); err != nil {
+		key := w.key(p)
+		if !strings.HasPrefix(key, w.prefix) {
+			continue
+		}
+		if err := w.fn(source.Object{Key: key, Size: fi.Size(), ModTime: fi.ModTime()}); err != nil {
 			return err
 		}
 	}
