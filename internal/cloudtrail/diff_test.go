@@ -127,6 +127,11 @@ func compare(want, got outcome, doc []byte) string {
 	}
 	// The old decoder stopped with an error, or read a broken document without one (cut after its Records array,
 	// something after its end).
+	if n := len(w.Events); want.Err != "" && n > 0 && w.Events[n-1].Record == nil {
+		// The element at the break (`[00` cut off) is judged by its extent now, not where encoding/json's
+		// scanner stopped in it: the break is named either way.
+		w.Events = w.Events[:n-1]
+	}
 	if len(g.Events) < len(w.Events) {
 		return cmp.Diff(w.Events, g.Events)
 	}
@@ -337,7 +342,9 @@ func brokenDocs() map[string]string {
 			"addendum":[],"tlsDetails":null,"resources":"x","requestParameters":[ {"a" : "b"} ],"responseElements":-0.5e-3,"additionalEventData":false},
 			{"EVENTID":"r3","EventTime":"2024-09-01T00:00:00Z","UserIdentity":{"SessionContext":{"WebIdFederationData":{"Attributes":{"k":"v","k\u00e9":"\u00e9","n":null,"o":{"p":1}}}}},
 			"Addendum":{"Reason":"r"},"TLSDETAILS":{"TLSVERSION":"1.3"},"Resources":[{"Arn":"x"}]}]}`,
-		"trailing comma": `{"Records":[{"eventID":"1"},]}`,
+		"trailing comma":              `{"Records":[{"eventID":"1"},]}`,
+		"garbage after a record, cut": `{"Records":[{"eventID":"1"},{"eventID":"2"}\{"eventID":"3"}`,
+		"number cut":                  `{"Records":[00`,
 		"odd types": `{"Records":[
 			{"eventID":"1","eventTime":"2024-09-01T00:00:00Z","readOnly":"false","requestParameters":"plain text","tlsDetails":"weird","resources":{"ARN":"x"}},
 			42,

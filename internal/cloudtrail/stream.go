@@ -413,8 +413,8 @@ func (d *Decoder) streamRecords(s *streamer, index *int, fn func(index int, rec 
 		at, raw, size, term, err := s.element(limit)
 		if err != nil {
 			defer s.settle()
-			if _, ok := valid(raw); ok && raw[0] == '{' {
-				// The input broke off right after a whole record: it is good.
+			if sc := (scanner{b: raw}); len(raw) > 0 && raw[0] == '{' && wholeValue(&sc) {
+				// The input broke off after a whole record (and maybe garbage): it is good.
 				*index++
 				if err := d.streamRecord(s, i, at, raw, size, fn, problem); err != nil {
 					return err
@@ -470,6 +470,12 @@ func (d *Decoder) streamRecord(s *streamer, i int, at int64, raw []byte, size in
 		}
 	}
 	return nil
+}
+
+// wholeValue reports whether s.b starts with a whole, valid JSON value.
+func wholeValue(s *scanner) bool {
+	_, _, ok := s.value(0, 2)
+	return ok
 }
 
 // invalidJSON says where and why raw, found at offset at, is not valid JSON; depth is the nesting depth of its
