@@ -89,6 +89,7 @@ type Report struct {
 	Records        int            // records read
 	Inserted       int            // rows added
 	Duplicates     int            // identical records already stored, not added again
+	Refilled       int            // objects read again for copies of events whose stored copy went with a changed object
 	Bytes          int64          // bytes read (as stored)
 	Skipped        map[string]int // objects that are not trail logs, by kind (digest, insight, config, other)
 	Files          []FileReport   // objects with problems, by key
@@ -139,6 +140,7 @@ type job struct {
 	obj      source.Object
 	key      cloudtrail.Key
 	replaces bool
+	refill   bool // read again for the copies of events it holds (store.Load.Refills)
 }
 
 // plan lists the source and keeps the objects to read.
@@ -271,14 +273,62 @@ const partRecords = 2_000
 // load reads the jobs with a pool of workers and commits their records from one goroutine.
 func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, opts Options, rep *Report) error {
 	if len(jobs) == 0 {
-		return nil
+		// Nothing new, unless an earlier load removed rows and stopped before reading their copies again.
+		if pending, err := st.RefillPending(ctx); err != nil || !pending {
+			return err
+		}
 	}
 	ld, err := st.BeginLoad(ctx)
 	if err != nil {
 		return err
 	}
 	defer ld.Close()
+	w := &writer{ld: ld, opts: opts, rep: rep, open: map[string]*FileReport{}}
+	for {
+		if err := w.pass(ctx, src, jobs); err != nil {
+			return err
+		}
+		// Events whose stored copy went with a replaced object are stored again from the objects that hold a copy.
+		refills, err := ld.Refills(ctx)
+		if err != nil {
+			return err
+		}
+		if len(refills) == 0 {
+			return w.commit(context.WithoutCancel(ctx))
+		}
+		jobs = jobs[:0]
+		for _, r := range refills {
+			jobs = append(jobs, job{obj: source.Object{Key: r.Key, Size: r.Size}, key: cloudtrail.ParseKey(r.Key), refill: true})
+		}
+		rep.Refilled += len(refills)
+		opts.Progress.Total.Add(int64(len(refills)))
+	}
+}
 
+// writer adds the decoded parts of a load's files to the store, from one goroutine.
+type writer struct {
+	ld   *store.Load
+	opts Options
+	rep  *Report
+	open map[string]*FileReport // files whose last part has not come yet
+	err  error                  // the first error; the parts that follow are drained
+}
+
+func (w *writer) commit(ctx context.Context) error {
+	cs, err := w.ld.Commit(ctx)
+	if err != nil {
+		return err
+	}
+	w.rep.Inserted += cs.Inserted
+	w.rep.Duplicates += cs.Duplicates
+	w.rep.Committed += cs.Files
+	return nil
+}
+
+// pass reads the jobs with a pool of workers and commits their records from this goroutine. It commits what it
+// has when the context is cancelled, so that a stopped load keeps what it read.
+func (w *writer) pass(ctx context.Context, src source.Source, jobs []job) error {
+	opts := w.opts
 	g, gctx := errgroup.WithContext(ctx)
 	work := make(chan job)
 	// The decoded parts wait for the writer in a queue bounded by records, not parts: while the writer commits
@@ -327,88 +377,86 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 		defer close(parts)
 		return workers.Wait()
 	})
-
-	// The writer: this goroutine. It commits what it has when the context is cancelled, so that a stopped load
-	// keeps what it read.
-	var werr error
-	commit := func(c context.Context) error {
-		cs, err := ld.Commit(c)
-		if err != nil {
-			return err
-		}
-		rep.Inserted += cs.Inserted
-		rep.Duplicates += cs.Duplicates
-		rep.Committed += cs.Files
-		return nil
-	}
-	open := map[string]*FileReport{}
 	for pt := range parts {
-		f := pt.f
-		queue.Release(weight(f)) // the part being added no longer counts
-		if werr != nil {
-			mem.Release(pt.held)
-			continue // drain
+		queue.Release(weight(pt.f)) // the part being added no longer counts
+		if w.err == nil {
+			w.err = w.add(ctx, pt.f)
 		}
-		fr := open[f.Key]
-		if fr == nil {
-			fr = &FileReport{Key: f.Key}
-			open[f.Key] = fr
-		}
-		fr.Records += len(f.Records)
-		fr.ProblemCount += len(f.Problems)
-		if room := maxProblemsReported - len(fr.Problems); room > 0 {
-			fr.Problems = append(fr.Problems, f.Problems[:min(room, len(f.Problems))]...)
-		}
-		if f.Final {
-			delete(open, f.Key)
-			fr.Outcome = store.Outcome(f.Skip, f.Err, fr.Records, fr.ProblemCount)
-			if f.Err != nil {
-				fr.Detail = f.Err.Error()
-			}
-		}
-		if opts.Strict && (len(f.Problems) > 0 || f.Final && f.Err != nil) {
-			if fr.Outcome == "" {
-				fr.Outcome = store.OutcomeProblems
-			}
-			werr = &StrictError{File: *fr}
-			mem.Release(pt.held)
-			continue
-		}
-		err := ld.Add(context.WithoutCancel(ctx), f)
 		mem.Release(pt.held) // the store has the records (or never will)
-		if err != nil {
-			werr = err
-			continue
-		}
-		rep.Records += len(f.Records)
-		if f.Final {
-			rep.Loaded++
-			rep.Bytes += f.Size
-			switch fr.Outcome {
-			case store.OutcomeLoaded:
-			case store.OutcomeSkipped:
-				rep.Skipped["not-cloudtrail"]++
-			default:
-				rep.Files = append(rep.Files, *fr)
-			}
-		}
-		if ld.Staged() >= opts.BatchRecords {
-			if err := commit(context.WithoutCancel(ctx)); err != nil {
-				werr = err
-			}
-		}
 	}
 	gerr := g.Wait()
-	if werr != nil {
-		return werr
+	if w.err != nil {
+		return w.err
 	}
-	if err := commit(context.WithoutCancel(ctx)); err != nil {
+	if err := w.commit(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	if gerr != nil {
 		return gerr
 	}
 	return ctx.Err()
+}
+
+// add hands one part to the store, reports its file once its last part came, and commits every BatchRecords.
+func (w *writer) add(ctx context.Context, f *store.File) error {
+	if f.Refill {
+		// Read before: its report and problems are the first load's.
+		if err := w.ld.Add(context.WithoutCancel(ctx), f); err != nil {
+			return err
+		}
+		if f.Final && f.Err != nil {
+			w.rep.Files = append(w.rep.Files, FileReport{Key: f.Key, Outcome: OutcomeRefillFailed,
+				Detail: "read again for the events it holds whose stored copy went with a changed log file: " + f.Err.Error() +
+					"; those events are missing until it can be read (the next load tries it again)"})
+		}
+		return w.commitEvery(ctx)
+	}
+	fr := w.open[f.Key]
+	if fr == nil {
+		fr = &FileReport{Key: f.Key}
+		w.open[f.Key] = fr
+	}
+	fr.Records += len(f.Records)
+	fr.ProblemCount += len(f.Problems)
+	if room := maxProblemsReported - len(fr.Problems); room > 0 {
+		fr.Problems = append(fr.Problems, f.Problems[:min(room, len(f.Problems))]...)
+	}
+	if f.Final {
+		delete(w.open, f.Key)
+		fr.Outcome = store.Outcome(f.Skip, f.Err, fr.Records, fr.ProblemCount)
+		if f.Err != nil {
+			fr.Detail = f.Err.Error()
+		}
+	}
+	if w.opts.Strict && (len(f.Problems) > 0 || f.Final && f.Err != nil) {
+		if fr.Outcome == "" {
+			fr.Outcome = store.OutcomeProblems
+		}
+		return &StrictError{File: *fr}
+	}
+	if err := w.ld.Add(context.WithoutCancel(ctx), f); err != nil {
+		return err
+	}
+	w.rep.Records += len(f.Records)
+	if f.Final {
+		w.rep.Loaded++
+		w.rep.Bytes += f.Size
+		switch fr.Outcome {
+		case store.OutcomeLoaded:
+		case store.OutcomeSkipped:
+			w.rep.Skipped["not-cloudtrail"]++
+		default:
+			w.rep.Files = append(w.rep.Files, *fr)
+		}
+	}
+	return w.commitEvery(ctx)
+}
+
+func (w *writer) commitEvery(ctx context.Context) error {
+	if w.ld.Staged() >= w.opts.BatchRecords {
+		return w.commit(context.WithoutCancel(ctx))
+	}
+	return nil
 }
 
 // queueRecords bounds the records decoded and not yet handed to the store (about 2.5 KB each in memory; the
@@ -464,6 +512,7 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 			Size:     j.obj.Size,
 			Version:  j.obj.Version(),
 			Replaces: j.replaces,
+			Refill:   j.refill,
 		}
 	}
 	f := newPart()

@@ -128,3 +128,7 @@ func listErr(src source.Source, prefix string, err error) error {
 
 // OutcomeNotListed is the outcome of a folder whose listing failed; its objects were not looked at.
 const OutcomeNotListed = "not listed"
+
+// OutcomeRefillFailed is the outcome of a loaded object that could not be read again for the copies of events it
+// holds (store.Load.Refills): those events are missing until a load reads it.
+const OutcomeRefillFailed = "not read again"

@@ -52,6 +52,9 @@ type File struct {
 	// Skip is set for objects that are not trail logs; SkipReason says what they are.
 	Skip       bool
 	SkipReason string
+	// Refill marks an object read again because it holds copies of events the store no longer has
+	// (Load.Refills): its records not stored yet are added under its manifest entry, which stays as it is.
+	Refill bool
 }
 
 // Outcome classifies a whole file for the manifest from its totals.
@@ -98,21 +101,28 @@ func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
 type Load struct {
 	st       *Store
 	conn     *sql.Conn
-	part     *partfile.Writer     // this transaction's rows; nil until it has one
-	dropped  []int64              // files whose rows this transaction removes (replaced objects)
-	signIns  *duckdb.Appender     // the rows that can be sign-in events, again
-	objects  *duckdb.Appender     // manifest
-	problems *duckdb.Appender     // load report
-	parts    *duckdb.Appender     // which objects have rows in which part (trailq_part_files)
-	open     map[string]*openFile // files whose last part has not come yet
-	pending  []*openFile          // files with rows or manifest changes since the last commit
-	staged   int                  // records added since the last commit
-	inserted int                  // rows appended since the last commit
-	mine     []uint64             // hashes of the rows appended since the last commit
-	hashBuf  []uint64
-	keep     []bool
-	rows     *rowBuffer
-	nextID   int64 // next file id
+	part     *partfile.Writer // this transaction's rows; nil until it has one
+	dropped  []int64          // files whose rows this transaction removes (replaced objects)
+	signIns  *duckdb.Appender // the rows that can be sign-in events, again
+	objects  *duckdb.Appender // manifest
+	problems *duckdb.Appender // load report
+	parts    *duckdb.Appender // which objects have rows in which part (trailq_part_files)
+	// duplicates records the records not stored because an identical one is (trailq_duplicates).
+	duplicates *duckdb.Appender
+	// refillPending is set once rows were removed (here or by an earlier load) whose copies in other objects
+	// have not been looked for; refilling holds the objects Refills handed out, by key.
+	refillPending bool
+	refilling     map[string]*refill
+	open          map[string]*openFile // files whose last part has not come yet
+	pending       []*openFile          // files with rows or manifest changes since the last commit
+	staged        int                  // records added since the last commit
+	inserted      int                  // rows appended since the last commit
+	refilled      int                  // rows appended since the last commit from objects read again (Refills)
+	mine          []uint64             // hashes of the rows appended since the last commit
+	hashBuf       []uint64
+	keep          []bool
+	rows          *rowBuffer
+	nextID        int64 // next file id
 	// hashes holds the content hash of every row the store has, so that an identical record is stored once.
 	hashes *hashSet
 }
@@ -128,6 +138,7 @@ type openFile struct {
 	problems  int
 	kept      int              // problems appended to the problems table
 	committed bool             // a "loading" manifest row was committed for it
+	refill    bool             // read again for the copies it holds (File.Refill)
 	done      bool             // its final row is appended
 	obj       *partfile.Object // the columns its rows share in a part file
 }
@@ -138,6 +149,7 @@ type CommitStats struct {
 	Records    int // records staged
 	Inserted   int // rows added to the table
 	Duplicates int // records already in the store (identical content), not added again
+	Refilled   int // rows added from objects read again for events whose stored copy was removed (Refills)
 }
 
 // BeginLoad starts a load. Only one load may run on a store at a time.
@@ -149,7 +161,7 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
-	l := &Load{st: s, conn: conn, open: map[string]*openFile{}, rows: newRowBuffer()}
+	l := &Load{st: s, conn: conn, open: map[string]*openFile{}, rows: newRowBuffer(), refilling: map[string]*refill{}}
 	if err := l.begin(ctx); err != nil {
 		conn.Close()
 		return nil, err
@@ -169,6 +181,13 @@ func (l *Load) begin(ctx context.Context) error {
 		return err
 	}
 	l.hashes = newHashSet(stored)
+	// A store made before copies were recorded gets the table now (a read-only open must not write it).
+	if _, err := l.conn.ExecContext(ctx, duplicatesDDL); err != nil {
+		return fmt.Errorf("begin load: %w", err)
+	}
+	if l.refillPending, err = l.st.RefillPending(ctx); err != nil {
+		return fmt.Errorf("begin load: %w", err)
+	}
 	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(file_id), 0) + 1 FROM `+objectsTable).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
@@ -194,6 +213,9 @@ func (l *Load) begin(ctx context.Context) error {
 		if l.parts, err = duckdb.NewAppender(dc.(driver.Conn), "", "", partFilesTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
+		if l.duplicates, err = duckdb.NewAppender(dc.(driver.Conn), "", "", duplicatesTable); err != nil {
+			return fmt.Errorf("begin load: %w", err)
+		}
 		return nil
 	})
 }
@@ -207,7 +229,17 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 		return err
 	}
 	of := l.open[f.Key]
-	if of == nil {
+	if of == nil && f.Refill {
+		r := l.refilling[f.Key]
+		if r == nil {
+			return fmt.Errorf("load %s: not an object to read again", f.Key)
+		}
+		hdr := *f
+		hdr.Records, hdr.Problems = nil, nil
+		of = &openFile{f: &hdr, id: r.id, refill: true, obj: partfile.NewObject(r.id, f.Parsed, f.Path)}
+		l.open[f.Key] = of
+		l.pending = append(l.pending, of)
+	} else if of == nil {
 		if f.Replaces {
 			if err := l.dropKey(ctx, f.Key); err != nil {
 				return err
@@ -232,6 +264,11 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 	l.hashes.claim(l.hashBuf, l.keep)
 	for i, r := range f.Records {
 		if !l.keep[i] {
+			if !of.refill {
+				if err := l.duplicates.AppendRow(of.id, r.Hash); err != nil {
+					return fmt.Errorf("load %s: %w", f.Key, err)
+				}
+			}
 			continue
 		}
 		if l.part == nil {
@@ -250,7 +287,24 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 			}
 		}
 		l.mine = append(l.mine, r.Hash)
-		l.inserted++
+		if of.refill {
+			l.refilled++
+		} else {
+			l.inserted++
+		}
+	}
+	if of.refill {
+		// Its problems and manifest entry are there from the load that read it first.
+		if f.Final {
+			of.done = true
+			delete(l.open, f.Key)
+			if f.Err != nil {
+				if err := l.refillFailed(ctx, of.id); err != nil {
+					return fmt.Errorf("load %s: %w", f.Key, err)
+				}
+			}
+		}
+		return nil
 	}
 	for _, p := range f.Problems {
 		if of.kept == maxProblemsKept {
@@ -287,7 +341,7 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 // Commit writes the staged rows (leaving out those already stored) and the manifest, commits, and starts the next
 // transaction on the same load.
 func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
-	st := CommitStats{Records: l.staged, Inserted: l.inserted, Duplicates: l.staged - l.inserted}
+	st := CommitStats{Records: l.staged, Inserted: l.inserted + l.refilled, Duplicates: l.staged - l.inserted, Refilled: l.refilled}
 	if err := l.signIns.Flush(); err != nil {
 		return st, fmt.Errorf("commit load: %w", err)
 	}
@@ -318,7 +372,7 @@ func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 		}
 	}
 	l.hashes.committed(l.mine)
-	l.pending, l.staged, l.inserted, l.mine = nil, 0, 0, nil
+	l.pending, l.staged, l.inserted, l.refilled, l.mine = nil, 0, 0, 0, nil
 	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return st, fmt.Errorf("commit load: %w", err)
 	}
@@ -400,7 +454,18 @@ func (l *Load) dropKey(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
+	if len(ids) == 0 {
+		return nil
+	}
 	l.dropped = append(l.dropped, ids...)
+	// Copies of its rows in other objects are looked for once this load's files are added (Refills).
+	if err := l.duplicates.Flush(); err != nil {
+		return fmt.Errorf("replace %s: %w", key, err)
+	}
+	if err := forgetCopies(ctx, l.conn, idList(ids)); err != nil {
+		return fmt.Errorf("replace %s: %w", key, err)
+	}
+	l.refillPending = true
 	// The rows go: from the native table now, from the part files at the commit (rewriteWithout).
 	gone, err := column[uint64](ctx, l.conn, `SELECT _hash FROM `+EventsTable+` WHERE _file_id IN (`+old+`)`, key)
 	if err != nil {
@@ -425,10 +490,10 @@ func (l *Load) dropKey(ctx context.Context, key string) error {
 func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 	var ids []any
 	for _, of := range l.pending {
-		if of.done && of.committed {
+		if of.done && of.committed && !of.refill {
 			ids = append(ids, of.id)
 		}
-		if of.done {
+		if of.done && !of.refill {
 			st.Files++
 		}
 	}
@@ -439,7 +504,7 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 		}
 	}
 	for _, of := range l.pending {
-		if of.done || of.committed {
+		if of.done || of.committed || of.refill {
 			continue
 		}
 		if err := l.objects.AppendRow(of.id, of.f.Key, of.f.Parsed.Kind.String(), of.f.Size, of.f.Version,
@@ -453,6 +518,9 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 	if err := l.problems.Flush(); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
 	}
+	if err := l.duplicates.Flush(); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
 	return nil
 }
 
@@ -463,7 +531,7 @@ func (l *Load) Close() error {
 		l.part.Discard() // rows of a transaction that is rolled back
 		l.part = nil
 	}
-	for _, a := range []*duckdb.Appender{l.signIns, l.objects, l.problems, l.parts} {
+	for _, a := range []*duckdb.Appender{l.signIns, l.objects, l.problems, l.parts, l.duplicates} {
 		if a == nil {
 			continue
 		}

@@ -384,11 +384,15 @@ func (s *Store) repairParts(ctx context.Context, q querier) (created, retired []
 		}
 	}
 	if len(ids) > 0 {
-		strs := make([]string, len(ids))
-		for i, id := range ids {
-			strs[i] = strconv.FormatInt(id, 10)
+		in := idList(ids)
+		if n, err := column[int64](ctx, q, `SELECT count(*) FROM duckdb_tables() WHERE table_name = ?`, duplicatesTable); err != nil {
+			return nil, nil, fmt.Errorf("repair store: %w", err)
+		} else if n[0] > 0 {
+			// Copies of the lost rows in other objects are read again by the next load (Refills).
+			if err := forgetCopies(ctx, q, in); err != nil {
+				return nil, nil, fmt.Errorf("repair store: %w", err)
+			}
 		}
-		in := "(" + strings.Join(strs, ", ") + ")"
 		for _, stmt := range []string{
 			`DELETE FROM ` + nativeTable + ` WHERE _file_id IN ` + in,
 			`DELETE FROM ` + signInsTable + ` WHERE _file_id IN ` + in,

@@ -143,6 +143,7 @@ func schemaDDL() []string {
 	` + columnDefs(athenaColumns, partitionColumns, internalColumns) + `)`,
 		partsDDL[0],
 		partsDDL[1],
+		duplicatesDDL,
 		eventsViewSQL("", nil, false),
 		`CREATE OR REPLACE VIEW ` + LogsView + ` AS SELECT ` + columnList(athenaColumns, partitionColumns) + ` FROM ` + EventsTable,
 		signInsDDL,

@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// duplicatesTable records, for each record not stored because an identical one was (two trails logging one
+// global event), the object that held it and the record's hash. The stored copy is kept under one object only;
+// when that object changes or its part is lost, the objects that hold a copy are read again, so that an event
+// stays as long as any loaded object holds it (Load.Refills).
+const duplicatesTable = "trailq_duplicates"
+
+const duplicatesDDL = `CREATE TABLE IF NOT EXISTS ` + duplicatesTable + ` (file_id BIGINT, hash UBIGINT)`
+
+// refillMeta is set, in the transaction that removes stored rows, until a load has read again the objects
+// holding copies of them: a load stopped in between leaves it set and the next load finishes the work.
+const refillMeta = "refill"
+
+// Refill is a loaded object that holds a copy of an event whose stored copy is gone: the load reads it again and
+// stores what the store no longer has (File.Refill).
+type Refill struct {
+	Key  string
+	Size int64
+}
+
+// refill is a Refill handed out: the object's id and key.
+type refill struct {
+	id  int64
+	key string
+}
+
+// forgetCopies removes the copies recorded for objects whose rows are removed and notes that the objects
+// holding copies of those rows must be looked for. It runs in the caller's transaction.
+func forgetCopies(ctx context.Context, q querier, in string) error {
+	for _, stmt := range []string{
+		`DELETE FROM ` + duplicatesTable + ` WHERE file_id IN ` + in,
+		`INSERT OR REPLACE INTO ` + metaTable + ` VALUES ('` + refillMeta + `', 'pending')`,
+	} {
+		if _, err := q.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RefillPending reports whether rows were removed and the objects holding copies of them not read again yet.
+func (s *Store) RefillPending(ctx context.Context) (bool, error) {
+	if has, err := hasTable(ctx, s.db, duplicatesTable); err != nil || !has {
+		return false, err
+	}
+	var v string
+	err := s.db.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = ?`, refillMeta).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read store: %w", err)
+	}
+	return v != "", nil
+}
+
+// Refills returns the objects to read again, with File.Refill set, because they hold a copy of an event the
+// store no longer has (its stored copy was in an object that changed, or in a lost part). Call it with every
+// file added, and again after the refills were added, until it returns none; then commit, which records that
+// nothing is pending. An object is handed out once per load; one whose refill fails is read again in full by
+// the next load.
+func (l *Load) Refills(ctx context.Context) ([]Refill, error) {
+	if !l.refillPending {
+		return nil, nil
+	}
+	if err := l.duplicates.Flush(); err != nil {
+		return nil, fmt.Errorf("find copies: %w", err)
+	}
+	rows, err := l.conn.QueryContext(ctx, `SELECT d.file_id, d.hash, o.key, o.size FROM `+duplicatesTable+` d
+		JOIN `+objectsTable+` o USING (file_id) ORDER BY o.key`)
+	if err != nil {
+		return nil, fmt.Errorf("find copies: %w", err)
+	}
+	defer rows.Close()
+	var out []Refill
+	for rows.Next() {
+		var r refill
+		var h uint64
+		var size int64
+		if err := rows.Scan(&r.id, &h, &r.key, &size); err != nil {
+			return nil, fmt.Errorf("find copies: %w", err)
+		}
+		if l.hashes.has(h) || l.refilling[r.key] != nil {
+			continue
+		}
+		l.refilling[r.key] = &r
+		out = append(out, Refill{Key: r.key, Size: size})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find copies: %w", err)
+	}
+	if len(out) == 0 {
+		if _, err := l.conn.ExecContext(ctx, `DELETE FROM `+metaTable+` WHERE key = ?`, refillMeta); err != nil {
+			return nil, fmt.Errorf("find copies: %w", err)
+		}
+		l.refillPending = false
+	}
+	return out, nil
+}
+
+// refillFailed makes the next load read an object again in full when its refill could not be read.
+func (l *Load) refillFailed(ctx context.Context, id int64) error {
+	_, err := l.conn.ExecContext(ctx, `UPDATE `+objectsTable+` SET version = '' WHERE file_id = ?`, id)
+	return err
+}
+
+func idList(ids []int64) string {
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = strconv.FormatInt(id, 10)
+	}
+	return "(" + strings.Join(strs, ", ") + ")"
+}
