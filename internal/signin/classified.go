@@ -24,7 +24,7 @@ const (
 	classifiedTable = "trailq_signin_classified"
 	// classifyVersion names the rules of normalize and ParseUserAgent: change it when their answers change, and
 	// stores are classified again.
-	classifyVersion    = "2"
+	classifyVersion    = "3"
 	classifyVersionKey = "signin_classified"
 )
 
@@ -240,12 +240,12 @@ func classifiedCurrent(ctx context.Context, st *store.Store) bool {
 // fetchClassified is Fetch over the classified table.
 func fetchClassified(ctx context.Context, st *store.Store, q *Query) ([]*Event, error) {
 	query := `SELECT ` + columnNames(eventColumns) + ` FROM ` + classifiedTable + "\n" + q.where()
-	if w := q.Window; !w.Start.IsZero() && !w.End.IsZero() {
+	if w := q.Window; !w.Start.IsZero() && !w.End.IsZero() && textRange(w.Start.Add(-maxOffset)) && textRange(w.End.Add(maxOffset)) {
 		// The same query over the rows whose time is near the window (a day's margin: the WHERE clause reads
 		// eventtime's text, which may carry another offset), which DuckDB finds by the row groups' statistics,
 		// and over the rows whose time is unknown.
-		near := "e_ts >= " + quote(w.Start.Add(-24*time.Hour).UTC().Format(time.DateTime)) +
-			" AND e_ts < " + quote(w.End.Add(24*time.Hour).UTC().Format(time.DateTime))
+		near := "e_ts >= " + quote(w.Start.Add(-maxOffset).UTC().Format(time.DateTime)) +
+			" AND e_ts < " + quote(w.End.Add(maxOffset).UTC().Format(time.DateTime))
 		query = query + "\n  AND " + near + "\nUNION ALL\n" + query + "\n  AND e_ts IS NULL"
 	}
 	rows, err := st.Query(ctx, query)

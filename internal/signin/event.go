@@ -139,8 +139,10 @@ func normalize(r *raw) Event {
 // space-separated form without a zone, which is UTC.
 var eventTimeLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05Z07:00"}
 
-// parseEventTime reads eventTime; an unreadable one gives the zero time (the event is still listed).
+// parseEventTime reads eventTime, to the nanosecond and with any offset (RFC 3339 allows a lower-case t and z
+// too); an unreadable one gives the zero time (the event is still listed).
 func parseEventTime(s string) time.Time {
+	s = strings.ToUpper(s) // the only letters of a valid eventTime are T and Z
 	for _, layout := range eventTimeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t.UTC()

@@ -66,10 +66,55 @@ func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") 
 
 // eventSecond is the eventtime to the second, as text that compares in time order with sqlTime's. Comparing
 // whole eventtimes is wrong at the bounds: '2024-09-01T00:00:00.5Z' < '2024-09-01T00:00:00Z' ('.' sorts before
-// 'Z'), and a space-separated '2024-09-01 12:00:00' sorts before every time of that day written with 'T'. To the
-// second, t >= start and t < end are exact for whole-second bounds (ParseTime gives only those) and any fraction
-// of a second in eventtime. Athena (Trino) and trailq query run it alike.
-const eventSecond = "replace(substr(eventtime, 1, 19), ' ', 'T')"
+// 'Z'), a space-separated '2024-09-01 12:00:00' sorts before every time of that day written with 'T', and a
+// lower-case 't' after them all. To the second, t >= start and t < end are exact for whole-second bounds
+// (ParseTime gives only those) and any fraction of a second in eventtime. Athena (Trino) and trailq query run it
+// alike.
+const eventSecond = "upper(replace(substr(eventtime, 1, 19), ' ', 'T'))"
+
+// hasOffset is true for an eventtime written with an offset other than Z (2024-09-01T08:30:00+09:00): its text
+// is not UTC's, so the window's text comparison does not hold for it. (Plain LIKE: the classified table's query
+// runs it in DuckDB untranslated.)
+const hasOffset = "(substr(eventtime, 20) LIKE '%+%' OR substr(eventtime, 20) LIKE '%-%')"
+
+// maxOffset bounds how far an eventtime's text with an offset is from its instant in UTC (RFC 3339 offsets are
+// less than a day).
+const maxOffset = 24 * time.Hour
+
+// textRange reports whether t can be written as sqlTime's four-digit-year text.
+func textRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1 && y <= 9999
+}
+
+// windowSQL returns the window's condition on eventtime, or "". An eventtime in UTC (Z, or no zone) is compared
+// to the second; one with an offset is kept when its text is within a day of the window, and Match keeps it
+// only when its instant is in the window.
+func (q *Query) windowSQL() string {
+	var exact, wide []string
+	if w := q.Window; !w.Start.IsZero() && textRange(w.Start) {
+		// A bound within a second (not from ParseTime) is widened to the whole second (sqlTime drops a start's
+		// fraction): the query never leaves out an event of the window, and Match drops the rest.
+		exact = append(exact, eventSecond+" >= "+quote(sqlTime(w.Start)))
+		if s := w.Start.Add(-maxOffset); textRange(s) {
+			wide = append(wide, eventSecond+" >= "+quote(sqlTime(s)))
+		}
+	}
+	if w := q.Window; !w.End.IsZero() && textRange(w.End) {
+		end := w.End
+		if end.Nanosecond() != 0 {
+			end = end.Truncate(time.Second).Add(time.Second)
+		}
+		exact = append(exact, eventSecond+" < "+quote(sqlTime(end)))
+		if e := end.Add(maxOffset); textRange(e) {
+			wide = append(wide, eventSecond+" < "+quote(sqlTime(e)))
+		}
+	}
+	if len(exact) == 0 {
+		return ""
+	}
+	return "(" + strings.Join(exact, " AND ") + "\n    OR " + strings.Join(append([]string{hasOffset}, wide...), " AND ") + ")"
+}
 
 // SQL returns the query over cloudtrail_logs, written for Athena (and run as is by trailq query).
 func (q *Query) SQL() string {
@@ -87,17 +132,8 @@ func (q *Query) where() string {
 	b.WriteString(`WHERE (lower(eventtype) = 'awsconsolesignin'
     OR eventsource = 'signin.amazonaws.com'
     OR eventsource = 'sso.amazonaws.com' AND eventname IN (` + quoteList(EventNames) + `))`)
-	if !q.Window.Start.IsZero() {
-		b.WriteString("\n  AND " + eventSecond + " >= " + quote(sqlTime(q.Window.Start)))
-	}
-	if !q.Window.End.IsZero() {
-		// Bounds within a second (not from ParseTime) are widened to whole seconds (sqlTime drops a start's
-		// fraction): the query never leaves out an event of the window.
-		end := q.Window.End
-		if end.Nanosecond() != 0 {
-			end = end.Truncate(time.Second).Add(time.Second)
-		}
-		b.WriteString("\n  AND " + eventSecond + " < " + quote(sqlTime(end)))
+	if c := q.windowSQL(); c != "" {
+		b.WriteString("\n  AND " + c)
 	}
 	if kinds := q.kinds(); kinds != nil {
 		lower := make([]string, len(kinds))
@@ -134,6 +170,9 @@ func (q *Query) Notes() []string {
 		}
 		n = append(n, "--ip "+strings.Join(s, ",")+": sourceipaddress in these prefixes")
 	}
+	if !q.Window.Start.IsZero() || !q.Window.End.IsZero() {
+		n = append(n, "the period is applied to eventtime as an instant: an eventtime with an offset (2024-09-01T08:30:00+09:00) is kept only when its UTC time is in the period")
+	}
 	if q.Failed {
 		n = append(n, "--failed: the result (responseelements / serviceeventdetails) is Failure")
 	}
@@ -153,8 +192,12 @@ func (q *Query) kinds() []string {
 	return DefaultKinds
 }
 
-// Match applies the conditions that need the normalized event.
+// Match applies the conditions that need the normalized event, and the window to its instant (the SQL compares
+// text; an event whose time could not be read is kept as the SQL found it).
 func (q *Query) Match(e *Event) bool {
+	if !e.Time.IsZero() && (!q.Window.Start.IsZero() && e.Time.Before(q.Window.Start) || !q.Window.End.IsZero() && !e.Time.Before(q.Window.End)) {
+		return false
+	}
 	if q.Kinds == nil && !q.All && strings.EqualFold(e.Name, "CredentialVerification") && e.Result != Failure {
 		return false
 	}

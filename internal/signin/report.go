@@ -21,12 +21,13 @@ var TableColumns = []string{
 	"failure_reason",
 }
 
-// FormatTime shows t in loc with its offset, as RFC 3339 (2024-09-01T09:00:00+09:00).
+// FormatTime shows t in loc with its offset, as RFC 3339 (2024-09-01T09:00:00+09:00), with the fraction of a
+// second the record has (2024-09-01T09:00:00.123+09:00).
 func FormatTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(loc).Format(time.RFC3339)
+	return t.In(loc).Format(time.RFC3339Nano)
 }
 
 // Row returns e's values for Columns, times shown in loc.
@@ -173,5 +174,5 @@ func tableTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05 -07:00")
+	return t.In(loc).Format("2006-01-02 15:04:05.999999999 -07:00")
 }

@@ -31,9 +31,11 @@ var dateTimeLayouts = []string{
 //   - a date, 2024-09-01: the start of that day in loc, or for --until the start of the next day, so that the
 //     whole day is included; a month, 2024-09, likewise;
 //   - a date-time, 2024-09-01T09:30 or 2024-09-01 09:30:15, in loc; for --until the whole second is included;
-//   - an RFC 3339 time with its own offset, 2024-09-01T00:00:00Z;
+//   - an RFC 3339 time with its own offset, 2024-09-01T00:00:00Z (or z);
 //   - a relative form, 7d, 24h, 30m, 2w, 90s: that long before now;
 //   - now, today, yesterday.
+//
+// A time before 1970 is refused (the year 9999 is the last a date can name).
 //
 // Times are whole seconds (a fraction is dropped; for --until its whole second is included), so that the
 // sign-in query's window is exact when compared to the second (see Query.SQL).
@@ -58,38 +60,66 @@ func ParseTime(s string, now time.Time, loc *time.Location, end bool) (time.Time
 		return dayBound(midnight(now).AddDate(0, 0, -1)), nil
 	}
 	if m := relativeRE.FindStringSubmatch(strings.ToLower(s)); m != nil {
-		n, err := strconv.Atoi(m[1])
-		if err != nil {
-			return time.Time{}, fmt.Errorf("read %q: %w", s, err)
+		return relative(s, m[1], m[2], now, loc)
+	}
+	// checked returns bound, the window's bound for the time t that s names, unless t's calendar year (in its
+	// own zone) is before minYear.
+	checked := func(t, bound time.Time) (time.Time, error) {
+		if t.Year() < minYear {
+			return time.Time{}, fmt.Errorf("read time %q: it is before %d: give a time from %d-01-01 on", s, minYear, minYear)
 		}
-		switch m[2] {
-		case "d":
-			return now.AddDate(0, 0, -n), nil
-		case "w":
-			return now.AddDate(0, 0, -7*n), nil
-		}
-		unit := map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}[m[2]]
-		return now.Add(-time.Duration(n) * unit), nil
+		return bound, nil
 	}
 	if t, err := time.ParseInLocation("2006-01-02", s, loc); err == nil {
-		return dayBound(t), nil
+		return checked(t, dayBound(t))
 	}
 	if t, err := time.ParseInLocation("2006-01", s, loc); err == nil {
 		if end {
-			return t.AddDate(0, 1, 0), nil
+			return checked(t, t.AddDate(0, 1, 0))
 		}
-		return t, nil
+		return checked(t, t)
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return wholeSecond(t, end), nil
+	// RFC 3339 allows a lower-case t and z.
+	if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)); err == nil {
+		return checked(t, wholeSecond(t, end))
 	}
 	for _, layout := range dateTimeLayouts {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return wholeSecond(t, end), nil
+		if t, err := time.ParseInLocation(layout, strings.ToUpper(s), loc); err == nil {
+			return checked(t, wholeSecond(t, end))
 		}
 	}
 	return time.Time{}, fmt.Errorf("read time %q: use a date (2024-09-01), a date-time (2024-09-01T09:30), "+
 		"an RFC 3339 time (2024-09-01T00:00:00Z) or a relative time (7d, 24h)", s)
+}
+
+// minYear is the first year a time may be in: CloudTrail began in 2013, and a time before 1970 is a mistake (a
+// relative time of 100000000d).
+const minYear = 1970
+
+// relativeUnits are the units of a relative time; d and w are calendar days in the zone.
+var relativeUnits = map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour, "d": 24 * time.Hour, "w": 7 * 24 * time.Hour}
+
+// relative returns the time n units before now (a relative --since such as 7d), refusing one before minYear.
+func relative(s, num, unit string, now time.Time, loc *time.Location) (time.Time, error) {
+	back := func(n int64) time.Time {
+		switch unit {
+		case "d":
+			return now.AddDate(0, 0, -int(n))
+		case "w":
+			return now.AddDate(0, 0, -7*int(n))
+		}
+		return now.Add(-time.Duration(n) * relativeUnits[unit])
+	}
+	first := time.Date(minYear, 1, 1, 0, 0, 0, 0, loc)
+	most := int64(now.Sub(first) / relativeUnits[unit])
+	for most > 0 && back(most).Before(first) { // a calendar day across a change of offset is not 24 hours
+		most--
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n > most {
+		return time.Time{}, fmt.Errorf("read time %q: it is before %d: give at most %d%s, or a date from %d-01-01 on", s, minYear, most, unit, minYear)
+	}
+	return back(n), nil
 }
 
 // wholeSecond drops a date-time's fraction of a second; an --until date-time includes its whole second.

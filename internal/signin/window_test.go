@@ -3,6 +3,7 @@ package signin_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -312,5 +313,142 @@ func TestSQLWidensFractionalBounds(t *testing.T) {
 	q.Window.End = time.Date(2024, 9, 2, 0, 0, 0, 0, time.UTC)
 	if sql := q.SQL(); !strings.Contains(sql, "< '2024-09-02T00:00:00'") {
 		t.Errorf("whole-second end changed:\n%s", sql)
+	}
+}
+
+// A window holds the events whose instant falls in it, whatever form eventTime takes: an offset other than Z
+// (the text's date and hour are not UTC's), a lower-case z or t (RFC 3339 allows both), a fraction of a second,
+// which the listing keeps. Both ways of answering (classifying as the rows are read, the classified table) agree.
+func TestWindowComparesInstants(t *testing.T) {
+	tests := []struct {
+		id, at string
+		in     bool
+		listed string // the time_utc column
+	}{
+		{"jst-before", "2024-09-01T08:30:00+09:00", false, "2024-08-31T23:30:00Z"},
+		{"jst-inside", "2024-09-02T08:30:00+09:00", true, "2024-09-01T23:30:00Z"},
+		{"jst-after", "2024-09-02T09:00:00+09:00", false, "2024-09-02T00:00:00Z"},
+		{"ny-inside", "2024-08-31T20:00:00-05:00", true, "2024-09-01T01:00:00Z"},
+		{"ny-after", "2024-09-01T19:00:00-05:00", false, "2024-09-02T00:00:00Z"},
+		{"frac-offset", "2024-09-01T09:00:00.25+09:00", true, "2024-09-01T00:00:00.25Z"},
+		{"lower-z", "2024-09-01T00:00:00z", true, "2024-09-01T00:00:00Z"},
+		{"lower-t", "2024-09-01t23:59:59z", true, "2024-09-01T23:59:59Z"},
+		{"frac", "2024-09-01T12:00:00.123Z", true, "2024-09-01T12:00:00.123Z"},
+		{"plain", "2024-09-01T12:00:00Z", true, "2024-09-01T12:00:00Z"},
+	}
+	var recs []map[string]any
+	for _, e := range tests {
+		recs = append(recs, signinRecord("111122223333", "us-east-1", e.id, e.at))
+	}
+	dir := t.TempDir()
+	b, err := json.Marshal(map[string]any{"Records": recs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "offsets.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := loadStore(t, dir, ingest.Options{})
+	w := signin.Window{Start: time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 9, 2, 0, 0, 0, 0, time.UTC)}
+	var want []string
+	listed := map[string]string{}
+	for _, e := range tests {
+		if e.in {
+			want = append(want, e.id)
+		}
+		listed[e.id] = e.listed
+	}
+	sort.Strings(want)
+	check := func(how string, q *signin.Query) {
+		t.Helper()
+		var ids []string
+		for _, e := range fetch(t, st, q) {
+			ids = append(ids, e.EventID)
+			if got := signin.FormatTime(e.Time, time.UTC); got != listed[e.EventID] {
+				t.Errorf("%s: %s listed at %q, want %q", how, e.EventID, got, listed[e.EventID])
+			}
+		}
+		sort.Strings(ids)
+		if diff := cmp.Diff(want, ids); diff != "" {
+			t.Errorf("%s: events (-want +got):\n%s\nSQL:\n%s", how, diff, q.SQL())
+		}
+	}
+	check("classified as read", &signin.Query{Window: w})
+	if err := signin.Classify(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	check("classified table", &signin.Query{Window: w})
+
+	// Unbounded, every event is listed with its instant.
+	want = nil
+	for _, e := range tests {
+		want = append(want, e.id)
+	}
+	sort.Strings(want)
+	check("no window", &signin.Query{})
+}
+
+// ParseTime takes RFC 3339's lower-case t and z, and refuses times it cannot keep: before 1970, after the
+// year 9999, or a relative time too long to count.
+func TestParseTimeRange(t *testing.T) {
+	now := time.Date(2024, 9, 10, 3, 30, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		in   string
+		want time.Time
+	}{
+		{"2024-09-01T00:00:00z", time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)},
+		{"2024-09-01t09:00:00+09:00", time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)},
+		{"1970-01-01", time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"9999-12-31T23:59:59Z", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
+		{"19976d", time.Date(1970, 1, 1, 3, 30, 0, 0, time.UTC)},
+	} {
+		got, err := signin.ParseTime(tt.in, now, time.UTC, false)
+		if err != nil {
+			t.Errorf("ParseTime(%q): %v", tt.in, err)
+			continue
+		}
+		if !got.Equal(tt.want) {
+			t.Errorf("ParseTime(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
+	for _, tt := range []struct{ in, msg string }{
+		{"100000000d", "before 1970: give at most 19976d"},
+		{"100000000h", "before 1970: give at most 479427h"},
+		{"99999999999999999999d", "before 1970: give at most 19976d"},
+		{"3000w", "before 1970: give at most 2853w"},
+		{"19977d", "before 1970: give at most 19976d"},
+		{"1969-12-31", "before 1970"},
+		{"0001-01-01T00:00:00Z", "before 1970"},
+		{"0000-06", "before 1970"},
+	} {
+		_, err := signin.ParseTime(tt.in, now, time.UTC, false)
+		if err == nil || !strings.Contains(err.Error(), tt.msg) || !strings.Contains(err.Error(), tt.in) {
+			t.Errorf("ParseTime(%q) = %v, want an error naming it with %q", tt.in, err, tt.msg)
+		}
+	}
+}
+
+// A window that ends after the year 9999 (the web UI's last day 9999-12-31) is open at the end: its bound
+// cannot be written as eventtime's text, which would leave out everything.
+func TestWindowEndBeyond9999(t *testing.T) {
+	dir := t.TempDir()
+	b, err := json.Marshal(map[string]any{"Records": []any{signinRecord("111122223333", "us-east-1", "e1", "2024-09-01T12:00:00Z")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "one.json"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := loadStore(t, dir, ingest.Options{})
+	q := &signin.Query{Window: signin.Window{Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	for _, how := range []string{"classified as read", "classified table"} {
+		if how == "classified table" {
+			if err := signin.Classify(context.Background(), st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := fetch(t, st, q); len(got) != 1 {
+			t.Errorf("%s: %d events, want 1\nSQL:\n%s", how, len(got), q.SQL())
+		}
 	}
 }
