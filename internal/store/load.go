@@ -113,16 +113,18 @@ type Load struct {
 	// have not been looked for; refilling holds the objects Refills handed out, by key.
 	refillPending bool
 	refilling     map[string]*refill
-	open          map[string]*openFile // files whose last part has not come yet
-	pending       []*openFile          // files with rows or manifest changes since the last commit
-	staged        int                  // records added since the last commit
-	inserted      int                  // rows appended since the last commit
-	refilled      int                  // rows appended since the last commit from objects read again (Refills)
-	mine          []uint64             // hashes of the rows appended since the last commit
-	hashBuf       []uint64
-	keep          []bool
-	rows          *rowBuffer
-	nextID        int64 // next file id
+	// lost is set when the store lists objects lost with a damaged part: those this load reads leave the list.
+	lost     bool
+	open     map[string]*openFile // files whose last part has not come yet
+	pending  []*openFile          // files with rows or manifest changes since the last commit
+	staged   int                  // records added since the last commit
+	inserted int                  // rows appended since the last commit
+	refilled int                  // rows appended since the last commit from objects read again (Refills)
+	mine     []uint64             // hashes of the rows appended since the last commit
+	hashBuf  []uint64
+	keep     []bool
+	rows     *rowBuffer
+	nextID   int64 // next file id
 	// hashes holds the content hash of every row the store has, so that an identical record is stored once.
 	hashes *hashSet
 }
@@ -188,6 +190,11 @@ func (l *Load) begin(ctx context.Context) error {
 	if l.refillPending, err = l.st.RefillPending(ctx); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
+	lost, err := l.st.Lost(ctx)
+	if err != nil {
+		return fmt.Errorf("begin load: %w", err)
+	}
+	l.lost = len(lost) > 0
 	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(file_id), 0) + 1 FROM `+objectsTable).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
@@ -520,6 +527,11 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 	}
 	if err := l.duplicates.Flush(); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
+	}
+	if l.lost {
+		if err := foundAgain(ctx, l.conn); err != nil {
+			return fmt.Errorf("write manifest: %w", err)
+		}
 	}
 	return nil
 }

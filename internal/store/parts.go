@@ -393,6 +393,10 @@ func (s *Store) repairParts(ctx context.Context, q querier) (created, retired []
 				return nil, nil, fmt.Errorf("repair store: %w", err)
 			}
 		}
+		// Until a load reads them again (their logs may be gone), every answer says their events are missing.
+		if err := recordLost(ctx, q, in, strings.Join(why, "; ")); err != nil {
+			return nil, nil, fmt.Errorf("repair store: %w", err)
+		}
 		for _, stmt := range []string{
 			`DELETE FROM ` + nativeTable + ` WHERE _file_id IN ` + in,
 			`DELETE FROM ` + signInsTable + ` WHERE _file_id IN ` + in,

@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// lostTable lists the log objects whose events a repair removed with a damaged or missing part file and that no
+// load has read again since (their logs may be gone): every answer of the store is incomplete by their events
+// until then, and says so (Warnings).
+const lostTable = "trailq_lost"
+
+const lostDDL = `CREATE TABLE IF NOT EXISTS ` + lostTable + ` (key VARCHAR PRIMARY KEY, records BIGINT, reason VARCHAR, lost_at TIMESTAMPTZ)`
+
+// Lost is a log object whose events are missing from the store since a repair.
+type Lost struct {
+	Key     string
+	Records int64 // records it had when it was loaded
+	Reason  string
+	At      time.Time
+}
+
+// recordLost lists the objects of the ids (in, an SQL list) as lost, before their manifest entries go.
+func recordLost(ctx context.Context, q querier, in, reason string) error {
+	if _, err := q.ExecContext(ctx, lostDDL); err != nil {
+		return err
+	}
+	_, err := q.ExecContext(ctx, `INSERT OR REPLACE INTO `+lostTable+`
+		SELECT key, records, ?, now() FROM `+objectsTable+` WHERE file_id IN `+in, reason)
+	return err
+}
+
+// foundAgain removes from the lost list the objects a load has read again (at its commit).
+func foundAgain(ctx context.Context, q querier) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM `+lostTable+` WHERE key IN (SELECT key FROM `+objectsTable+`
+		WHERE outcome IN ('`+OutcomeLoaded+`', '`+OutcomeProblems+`', '`+OutcomeSkipped+`'))`)
+	return err
+}
+
+// Lost returns the objects whose events are missing from the store since a repair, by key.
+func (s *Store) Lost(ctx context.Context) ([]Lost, error) {
+	if has, err := hasTable(ctx, s.db, lostTable); err != nil || !has {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT key, records, reason, lost_at FROM `+lostTable+` ORDER BY key`)
+	if err != nil {
+		return nil, fmt.Errorf("read lost objects: %w", err)
+	}
+	defer rows.Close()
+	var out []Lost
+	for rows.Next() {
+		var l Lost
+		if err := rows.Scan(&l.Key, &l.Records, &l.Reason, &l.At); err != nil {
+			return nil, fmt.Errorf("read lost objects: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// Warnings returns what every answer of the store must say: that it lacks the events of log objects lost with a
+// damaged part and not read again since.
+func (s *Store) Warnings(ctx context.Context) ([]string, error) {
+	lost, err := s.Lost(ctx)
+	if err != nil || len(lost) == 0 {
+		return nil, err
+	}
+	var records int64
+	first := lost[0].At
+	for _, l := range lost {
+		records += l.Records
+		if l.At.Before(first) {
+			first = l.At
+		}
+	}
+	return []string{fmt.Sprintf("this answer lacks the events of %d log file%s (%d records, e.g. %s), lost with a damaged part file of the store on %s and not read again since: load from their source to restore them, or see `trailq verify`",
+		len(lost), plural(len(lost)), records, lost[0].Key, first.UTC().Format("2006-01-02 15:04 UTC"))}, nil
+}
