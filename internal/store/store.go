@@ -65,13 +65,24 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create store folder: %w", err)
 		}
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		_, err := os.Stat(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			if err := create(ctx, path); err != nil {
 				return nil, err
 			}
+		case err == nil:
+			// Another application's database, a damaged file or a newer store is refused before DuckDB opens it
+			// for writing (and might write to it).
+			if err := checkFile(path); err != nil {
+				return nil, err
+			}
+			if err := probe(ctx, path); err != nil {
+				return nil, err
+			}
 		}
-	} else if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+	} else if err := checkFile(path); err != nil {
+		return nil, err
 	}
 	return open(ctx, path, opts)
 }
@@ -279,33 +290,32 @@ func openErr(path string, err error) error {
 	if strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") {
 		return fmt.Errorf("open store %s: %w (wait for the other command to finish)", path, ErrLocked)
 	}
+	if bad := duckdbError(path, err); bad != nil {
+		return bad
+	}
 	return fmt.Errorf("open store %s: %w", path, err)
 }
 
 func (s *Store) init(ctx context.Context, notify func(string)) error {
 	if s.readOnly {
-		var v string
-		err := s.db.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'schema'`).Scan(&v)
-		if err != nil {
-			return fmt.Errorf("read store %s: %w (is it a trailq store?)", s.path, err)
+		err := checkCatalog(ctx, s.db, s.path)
+		if err == errEmptyDatabase {
+			return &BadStoreError{Path: s.path, Problem: "it is an empty DuckDB database, not a trailq store yet",
+				Hint: "load logs into it first: trailq load --source DIR --store " + s.path}
 		}
-		if v != SchemaVersion {
-			return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and its folder %s, and load again", s.path, v, SchemaVersion, s.partsDir)
-		}
-		return nil
+		return err
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("init store: %w", err)
 	}
 	defer tx.Rollback()
-	var v string
-	err = tx.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'schema'`).Scan(&v)
-	switch {
-	case err == nil && v != SchemaVersion:
-		return fmt.Errorf("store %s has schema %s, this trailq needs %s: delete it and its folder %s, and load again", s.path, v, SchemaVersion, s.partsDir)
+	// Open has probed the file read-only; checked again here, in the transaction that makes the schema.
+	switch err := checkCatalog(ctx, tx, s.path); {
 	case err == nil:
 		return s.upgrade(ctx, tx, notify)
+	case err != errEmptyDatabase:
+		return err
 	}
 	for _, ddl := range schemaDDL() {
 		if _, err := tx.ExecContext(ctx, ddl); err != nil {
