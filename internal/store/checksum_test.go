@@ -41,7 +41,7 @@ func TestDamagedPartIsRefusedAndRepaired(t *testing.T) {
 		"the parts folder removed": func(t *testing.T, part, _ string) {
 			os.RemoveAll(filepath.Dir(part))
 		},
-		"removed":   func(t *testing.T, part, _ string) { os.Remove(part) },
+		"removed": func(t *testing.T, part, _ string) { os.Remove(part) },
 		"another part copied over it": func(t *testing.T, part, other string) {
 			b, err := os.ReadFile(other)
 			if err != nil {
