@@ -16,10 +16,13 @@ import (
 
 // Exit codes.
 const (
-	ExitOK        = 0
-	ExitError     = 1
-	ExitUsage     = 2
-	ExitFindings  = 3
+	ExitOK       = 0
+	ExitError    = 1
+	ExitUsage    = 2
+	ExitFindings = 3
+	// ExitPartial: the command did its work, but some of its input could not be read (a folder or file not
+	// listed, a file not read to its end, a record skipped): the store, and the answer, lack what they hold.
+	ExitPartial   = 4
 	ExitCancelled = 130
 )
 
@@ -38,8 +41,13 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	root.SetIn(f.IO.In)
 	root.SetOut(f.IO.Out)
 	root.SetErr(f.IO.ErrOut)
+	f.unread = ""
 	err := root.ExecuteContext(ctx)
-	return exitCode(f.IO.ErrOut, err, ctx)
+	code := exitCode(f.IO.ErrOut, err, ctx)
+	if code == ExitOK && f.unread != "" {
+		return ExitPartial
+	}
+	return code
 }
 
 // UsageError is a mistake in the command line.
@@ -101,7 +109,16 @@ func NewRootCmd(f *Factory) *cobra.Command {
 		Short: "Query AWS CloudTrail logs locally with Athena SQL",
 		Long: `trailq answers questions about an AWS account's history straight from its CloudTrail logs, on your
 machine: it loads the logs from a folder (or S3) into a local store, once, and runs the SQL you would run
-in Amazon Athena against them.`,
+in Amazon Athena against them.
+
+EXIT STATUS (every command)
+  0    done (no rows, no sign-ins is not an error)
+  1    an error
+  2    a usage error (a flag or value trailq cannot take; the message says what it takes)
+  3    findings, when asked to fail on them
+  4    done, but some input could not be read: a folder or file not listed, a file not read to its end, a
+       record skipped (each named in the load's summary); the rest was loaded and answered from
+  130  interrupted`,
 		Example: `  # Who signed in to the console in September (the seed query, run unchanged):
   trailq query --source ./AWSLogs "SELECT eventtime, useridentity.arn, sourceipaddress
     FROM cloudtrail_logs_mybucket WHERE eventtype = 'AwsConsoleSignIn'

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/output"
 	"github.com/trailq/trailq/internal/progress"
@@ -46,6 +48,10 @@ type Factory struct {
 	LogLevel string
 	// OpenSource opens a --source value; NewFactory sets the default that knows folders and files.
 	OpenSource func(ctx context.Context, spec string) (source.Source, error)
+
+	// unread says what of its input the command's load could not read (unreadInput), "" when it read it all:
+	// the command then ends with ExitPartial.
+	unread string
 }
 
 // NewFactory returns a Factory over real streams.
@@ -115,6 +121,10 @@ type SourceOptions struct {
 	// MemoryLimit is --memory-limit as given; memoryLimit in bytes (resolveMemoryLimit).
 	MemoryLimit string
 	memoryLimit int64
+	// MaxFileSize and MaxRecordSize are --max-file-size and --max-record-size as given; caps holds them in
+	// bytes (resolveCaps).
+	MaxFileSize, MaxRecordSize string
+	caps                       sizeCaps
 }
 
 func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
@@ -125,6 +135,8 @@ func addSourceFlags(cmd *cobra.Command, o *SourceOptions) {
 	cmd.Flags().IntVar(&o.Workers, "workers", 0, "objects read at once (default: two per CPU; for S3 see --concurrency)")
 	addS3Flags(cmd, o)
 	cmd.Flags().StringVar(&o.MemoryLimit, "memory-limit", "", "memory a query may use, e.g. 4GiB (default: a quarter of the machine's memory); a query that needs more stops with an error")
+	cmd.Flags().StringVar(&o.MaxFileSize, "max-file-size", "", "read at most this much of one log file, decompressed, e.g. 512MiB (default 2GiB; CloudTrail's files are small): the rest of a larger file (a gzip bomb) is left out and the file named")
+	cmd.Flags().StringVar(&o.MaxRecordSize, "max-record-size", "", "skip and name a record larger than this, e.g. 16MiB (default 64MiB)")
 	o.ReportFiles = 5
 }
 
@@ -178,6 +190,12 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	if err := o.resolveMemoryLimit(); err != nil {
 		return nil, nil, err
 	}
+	if err := o.resolveCaps(); err != nil {
+		return nil, nil, err
+	}
+	if o.Workers < 0 {
+		return nil, nil, usageErrorf("--workers %d: give a number of objects read at once, or 0 for two per CPU", o.Workers)
+	}
 	if o.Source == "" && o.Store == "" {
 		return nil, nil, &UsageError{Err: withHint(fmt.Errorf("no logs given"), "--source ./AWSLogs (a folder, a file or s3://bucket/prefix), or --store FILE")}
 	}
@@ -207,7 +225,7 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	var opts ingest.Options
 	if !readOnly {
 		opts = ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{},
-			Accounts: o.Accounts, Regions: o.Regions}
+			Accounts: o.Accounts, Regions: o.Regions, MaxUncompressed: o.caps.file, MaxRecord: o.caps.record}
 		if v := f.Getenv("TRAILQ_BATCH_RECORDS"); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n <= 0 {
@@ -281,6 +299,9 @@ func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook
 	if rep != nil && err == nil {
 		printReport(f.IO.ErrOut, rep, src, o.ReportFiles)
 		printRequests(f.IO.ErrOut, src, rep)
+		if f.unread = unreadInput(rep); f.unread != "" {
+			fmt.Fprintf(f.IO.ErrOut, "Some input could not be read (%s): the rest is loaded, and the command ends with exit status %d.\n", f.unread, ExitPartial)
+		}
 	}
 	if err != nil {
 		st.Close()
@@ -352,6 +373,35 @@ func printReport(w io.Writer, r *ingest.Report, src source.Source, maxFiles int)
 			fmt.Fprintf(w, "    %s\n", p)
 		}
 	}
+}
+
+// unreadInput says what of its input a load could not read: folders or files not listed, files not read to
+// their end, records skipped; "" when it read everything (files with odd fields stored as NULL were read).
+func unreadInput(r *ingest.Report) string {
+	var notListed, cut, skipped int
+	for _, fr := range r.Files {
+		switch fr.Outcome {
+		case ingest.OutcomeNotListed:
+			notListed++
+		case store.OutcomeFailed, store.OutcomePartial:
+			cut++
+		default:
+			if slices.ContainsFunc(fr.Problems, func(p cloudtrail.Problem) bool { return p.Skipped }) {
+				skipped++
+			}
+		}
+	}
+	var what []string
+	if notListed > 0 {
+		what = append(what, fmt.Sprintf("%d folder%s or file%s not listed", notListed, plural(notListed), plural(notListed)))
+	}
+	if cut > 0 {
+		what = append(what, fmt.Sprintf("%d file%s not read to the end", cut, plural(cut)))
+	}
+	if skipped > 0 {
+		what = append(what, fmt.Sprintf("records skipped in %d file%s", skipped, plural(skipped)))
+	}
+	return strings.Join(what, ", ")
 }
 
 func skippedName(kind string) string {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -29,10 +28,16 @@ skipped and counted. A broken file is named with the reason and every good recor
 With --since (and --until), only the log files of that period are read: the UTC dates it spans, plus a
 margin (--lag) for files delivered after its end; over S3 only those day folders are listed.
 
+--max-file-size (2GiB) bounds what is read of one file, decompressed, and --max-record-size (64MiB) one
+record: the rest of a larger file, or a larger record, is left out and named.
+
 EXIT STATUS
-  0  the load finished (files with problems are listed, not fatal)
+  0  the load finished (files with odd fields, stored as NULL, are listed, not fatal)
   1  an error, or a problem under --strict
   2  a usage error
+  4  the load finished, but some input could not be read: a folder or file not listed, a file not read to
+     its end, a record skipped (each is named); the rest is loaded. A later load that finds nothing new
+     ends 0: the store's manifest keeps the files' outcomes
   130  interrupted: what was read before is kept`,
 		Example: `  trailq load --source ./AWSLogs
   trailq load --source s3://my-trail-bucket/ --profile audit --account 111122223333 --region us-east-1
@@ -80,22 +85,18 @@ func (o *LoadOptions) window(f *Factory) (LoadHook, error) {
 		return nil, usageErrorf("--until needs --since")
 	case o.UTC && o.TZ != "":
 		return nil, usageErrorf("give --tz or --utc, not both")
-	case o.Lag < 0:
-		return nil, usageErrorf("--lag must not be negative")
+	}
+	if err := checkLag(o.Lag); err != nil {
+		return nil, err
 	}
 	loc, err := o.zone(f)
 	if err != nil {
 		return nil, err
 	}
 	now := f.Now()
-	var w signin.Window
-	if w.Start, err = signin.ParseTime(o.Since, now, loc, false); err != nil {
-		return nil, &UsageError{Err: fmt.Errorf("--since: %w", err)}
-	}
-	if o.Until != "" {
-		if w.End, err = signin.ParseTime(o.Until, now, loc, true); err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("--until: %w", err)}
-		}
+	w, err := o.period(now, loc)
+	if err != nil {
+		return nil, err
 	}
 	lw, ok := signin.LoadWindow(w, now, o.Lag)
 	if !ok {

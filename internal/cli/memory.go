@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/store"
 )
 
@@ -30,6 +31,55 @@ func (o *SourceOptions) resolveMemoryLimit() error {
 	}
 	o.memoryLimit = n
 	return nil
+}
+
+// sizeCaps are the decoder's caps in bytes (0: ingest's defaults).
+type sizeCaps struct {
+	file   int64
+	record int
+}
+
+// resolveCaps reads --max-file-size and --max-record-size. A record is at most a file's size.
+func (o *SourceOptions) resolveCaps() error {
+	o.caps = sizeCaps{}
+	file := int64(ingest.DefaultMaxUncompressed)
+	if o.MaxFileSize != "" {
+		n, err := parseBytes(o.MaxFileSize)
+		if err != nil {
+			return usageErrorf("--max-file-size %q: %v: give the most of one log file to read, decompressed, e.g. 512MiB or 2GiB (the default)", o.MaxFileSize, err)
+		}
+		if n < 1<<20 {
+			return usageErrorf("--max-file-size %q: give at least 1MiB (the default is 2GiB)", o.MaxFileSize)
+		}
+		o.caps.file, file = n, n
+	}
+	if o.MaxRecordSize != "" {
+		n, err := parseBytes(o.MaxRecordSize)
+		if err != nil {
+			return usageErrorf("--max-record-size %q: %v: give the largest record to load, e.g. 16MiB or 64MiB (the default)", o.MaxRecordSize, err)
+		}
+		if n < 1<<10 {
+			return usageErrorf("--max-record-size %q: give at least 1KiB (the default is 64MiB)", o.MaxRecordSize)
+		}
+		if n > file {
+			return usageErrorf("--max-record-size %q: give at most --max-file-size (%s): a record is part of a file", o.MaxRecordSize, humanSize(file))
+		}
+		o.caps.record = int(n)
+	}
+	return nil
+}
+
+// humanSize writes n in the largest binary unit that divides it (2GiB), else in bytes.
+func humanSize(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"TiB", 1 << 40}, {"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
 }
 
 // parseBytes reads a size such as 512MiB, 4GiB, 2GB or 1073741824.

@@ -67,6 +67,7 @@ EXIT STATUS
   0  the query ran (no rows is not an error)
   1  an error (a bad query, unreadable store, …)
   2  a usage error
+  4  the query ran, but the load before it could not read some input (named): the answer lacks it
   130  interrupted`,
 		Example: `  trailq query --source ./AWSLogs "SELECT eventname, count(*) FROM cloudtrail_logs GROUP BY 1 ORDER BY 2 DESC"
   trailq query --source ./AWSLogs -f signins.sql --format json
@@ -75,6 +76,12 @@ EXIT STATUS
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {
 				opts.SQL = args[0]
+			}
+			if opts.Timeout < 0 {
+				return usageErrorf("--timeout %s: must not be negative: give how long a query may run, e.g. 30m, or 0 for no limit", opts.Timeout)
+			}
+			if err := checkLag(opts.Lag); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -186,9 +193,6 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 	var hook LoadHook
 	var first *answerFirst
 	if (opts.Source != "" || f.Getenv("TRAILQ_SOURCE") != "") && !opts.NoLoad {
-		if opts.Lag < 0 {
-			return usageErrorf("--lag must not be negative")
-		}
 		// What the query's WHERE clause says it can read: the logs to load, and the records to answer from.
 		sc, ok, err := pushdown.Analyze(parsed.Tree, store.LogsView, store.LogsExtView)
 		if err != nil {

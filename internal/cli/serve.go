@@ -53,7 +53,7 @@ an access token: serve makes a random one and prints it in the URL to open. Quer
 handle of the store and stop after --query-timeout.
 
 EXIT STATUS
-  0  stopped with Ctrl-C
+  0  stopped with Ctrl-C (input the load could not read is named when it starts and on the data page)
   1  an error (the address is in use, the store cannot be opened, …)
   2  a usage error`,
 		Example: `  trailq serve --source ./AWSLogs --open
@@ -67,10 +67,10 @@ EXIT STATUS
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.QueryTimeout <= 0 {
-				return usageErrorf("--query-timeout must be positive")
+				return usageErrorf("--query-timeout %s: give a positive duration that a query may run, e.g. 1m (the default) or 30s", opts.QueryTimeout)
 			}
 			if opts.MaxQueries < 1 {
-				return usageErrorf("--max-queries must be at least 1")
+				return usageErrorf("--max-queries %d: give at least 1 query at once (the default is 2)", opts.MaxQueries)
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -102,6 +102,9 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	if err := st.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
+	// A server stopped with Ctrl-C ends 0: what its first load could not read is named above and on the data
+	// page, not in the exit status.
+	f.unread = ""
 	wopts := web.Options{
 		Open: func(ctx context.Context, readOnly bool) (*store.Store, error) {
 			// The Athena macros: the web UI's queries are translated like trailq query's.
@@ -127,7 +130,8 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 			if err := st.SetMeta(ctx, "source", src.String()); err != nil {
 				return nil, err
 			}
-			rep, err := ingest.Run(ctx, src, st, ingest.Options{Strict: opts.Strict, Workers: opts.Workers, Log: f.Logger(), Progress: c})
+			rep, err := ingest.Run(ctx, src, st, ingest.Options{Strict: opts.Strict, Workers: opts.Workers, Log: f.Logger(), Progress: c,
+				MaxUncompressed: opts.caps.file, MaxRecord: opts.caps.record})
 			if err == nil {
 				err = signin.Classify(ctx, st)
 			}

@@ -63,7 +63,10 @@ PasswordRecoveryRequested, …); --kind picks event names.
 
 --since and --until take a date (2024-09-01: the whole day), a date-time (2024-09-01T09:30), an RFC 3339
 time with its offset, a relative time (7d, 24h, 30m) or now/today/yesterday, read in --tz (an IANA zone such
-as Asia/Tokyo; default: the local zone, $TZ; --utc for UTC). Times are shown in that zone with their offset.
+as Asia/Tokyo; default: the local zone, $TZ; --utc for UTC), from 1970 on; --since is not in the future.
+Times are shown in that zone with their offset, with the fraction of a second the record has. An event is
+in the period by its instant: an eventTime written with another offset (…T08:30:00+09:00) counts by its UTC
+time.
 Only the log files of the UTC dates the period spans are read, plus a margin (--lag) for files delivered
 after the period's end. The default period is the last 30 days.
 
@@ -74,6 +77,7 @@ EXIT STATUS
   0  the list was written (no sign-ins is not an error)
   1  an error
   2  a usage error
+  4  the list was written, but the load before it could not read some input (named): the list lacks it
   130  interrupted`,
 		Example: `  # Every console sign-in of September, in Tokyo time:
   trailq signins --source ./AWSLogs --since 2024-09-01 --until 2024-09-30 --tz Asia/Tokyo
@@ -97,8 +101,8 @@ EXIT STATUS
 			if opts.All && len(opts.Kinds) > 0 {
 				return usageErrorf("give --kind or --all, not both")
 			}
-			if opts.Lag < 0 {
-				return usageErrorf("--lag must not be negative")
+			if err := checkLag(opts.Lag); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -144,6 +148,40 @@ func (o *PeriodOptions) addFlags(fl *pflag.FlagSet, since, shown, utcHelp string
 	fl.DurationVar(&o.Lag, "lag", signin.DefaultLag, "also read log files delivered this long after the period's end")
 }
 
+// period reads --since and --until in loc: the period [since, until), either bound open when not given. since
+// must not be after now, until must be after since.
+func (o *PeriodOptions) period(now time.Time, loc *time.Location) (signin.Window, error) {
+	var w signin.Window
+	var err error
+	if o.Since != "" {
+		if w.Start, err = signin.ParseTime(o.Since, now, loc, false); err != nil {
+			return w, &UsageError{Err: fmt.Errorf("--since: %w", err)}
+		}
+		if w.Start.After(now) {
+			return w, &UsageError{Err: withHint(fmt.Errorf("--since %q is in the future: %s, and now is %s", o.Since,
+				signin.FormatTime(w.Start, loc), signin.FormatTime(now.Truncate(time.Second), loc)),
+				"--since takes a time up to now: a date (2024-09-01), a date-time, an RFC 3339 time or a relative time (7d, 24h)")}
+		}
+	}
+	if o.Until != "" {
+		if w.End, err = signin.ParseTime(o.Until, now, loc, true); err != nil {
+			return w, &UsageError{Err: fmt.Errorf("--until: %w", err)}
+		}
+	}
+	if !w.Start.IsZero() && !w.End.IsZero() && !w.End.After(w.Start) {
+		return w, usageErrorf("--until (%s) is not after --since (%s)", signin.FormatTime(w.End, loc), signin.FormatTime(w.Start, loc))
+	}
+	return w, nil
+}
+
+// checkLag refuses a negative --lag.
+func checkLag(lag time.Duration) error {
+	if lag < 0 {
+		return usageErrorf("--lag %s: must not be negative: give how long after the period log files may be delivered, e.g. 3h (the default) or 0", lag)
+	}
+	return nil
+}
+
 // zone returns the --tz/--utc zone, else $TZ, else the local zone.
 func (o *PeriodOptions) zone(f *Factory) (*time.Location, error) { return zoneOf(f, o.TZ, o.UTC) }
 
@@ -181,18 +219,8 @@ func (o *SigninsOptions) query(now time.Time, loc *time.Location) (*signin.Query
 		q.Kinds = canonKinds(o.Kinds)
 	}
 	var err error
-	if o.Since != "" {
-		if q.Window.Start, err = signin.ParseTime(o.Since, now, loc, false); err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("--since: %w", err)}
-		}
-	}
-	if o.Until != "" {
-		if q.Window.End, err = signin.ParseTime(o.Until, now, loc, true); err != nil {
-			return nil, &UsageError{Err: fmt.Errorf("--until: %w", err)}
-		}
-	}
-	if !q.Window.Start.IsZero() && !q.Window.End.IsZero() && !q.Window.End.After(q.Window.Start) {
-		return nil, usageErrorf("--until (%s) is not after --since (%s)", signin.FormatTime(q.Window.End, loc), signin.FormatTime(q.Window.Start, loc))
+	if q.Window, err = o.period(now, loc); err != nil {
+		return nil, err
 	}
 	for _, s := range o.IPs {
 		p, err := signin.ParseIP(s)

@@ -144,7 +144,8 @@ func TestSigninsSQLRunsInQuery(t *testing.T) {
 	if list.code != 0 {
 		t.Fatalf("exit %d: %s", list.code, list.errOut)
 	}
-	q := signinsRun(t, nil, "query", "--store", storePath, "--format", "csv", sql.out)
+	// The notes are SQL comments that begin with "--": after "--" they are not flags.
+	q := signinsRun(t, nil, "query", "--store", storePath, "--format", "csv", "--", sql.out)
 	if q.code != 0 {
 		t.Fatalf("query exit %d: %s", q.code, q.errOut)
 	}
