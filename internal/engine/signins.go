@@ -1,0 +1,33 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/store"
+)
+
+// SignIns returns the sign-in events of q. The store keeps the rows that can be sign-in events in a table of
+// their own: the same answer, without scanning every event.
+func SignIns(ctx context.Context, st *Store, q *signin.Query) ([]signin.Event, error) {
+	sql, err := SignInSQL(ctx, st, q)
+	if err != nil {
+		return nil, err
+	}
+	events, err := signin.Fetch(ctx, st, sql, q)
+	if err != nil {
+		return nil, fmt.Errorf("query sign-ins: %w", err)
+	}
+	return events, nil
+}
+
+// SignInSQL returns the DuckDB SQL of q over the store's sign-in table.
+func SignInSQL(ctx context.Context, st *Store, q *signin.Query) (string, error) {
+	sql, err := athena.NewTranslator(athena.Tables{Logs: st.SignInsTable(ctx), LogsExt: store.LogsExtView}).Translate(q.SQL())
+	if err != nil {
+		return "", fmt.Errorf("translate sign-in query: %w", err)
+	}
+	return sql, nil
+}
