@@ -44,9 +44,11 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "time: want an RFC 3339 time, got "+v)
 			return
 		}
-		// eventtime is text; match its second, with or without a fraction.
-		where = append(where, "eventtime LIKE ?")
-		args = append(args, t.UTC().Format("2006-01-02T15:04:05")+"%")
+		// eventtime is text as the record has it: match its second, with or without a fraction, in UTC (Z, z,
+		// a space for the T) or as an instant (another offset).
+		sec := t.UTC().Truncate(time.Second)
+		where = append(where, "(upper(replace(eventtime, ' ', 'T')) LIKE ? OR date_trunc('second', try_cast(eventtime AS TIMESTAMPTZ)) = CAST(? AS TIMESTAMPTZ))")
+		args = append(args, sec.Format("2006-01-02T15:04:05")+"%", sec.Format(time.RFC3339))
 	}
 	if q.Has("ip") {
 		where = append(where, "coalesce(sourceipaddress, '') = ?")

@@ -152,6 +152,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMisdirectedRequest, "this server answers only to localhost addresses (Host "+r.Host+")")
 		return
 	}
+	if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		// net/url leaves out a pair it cannot read (a ';' between parameters, a bad escape): answered without
+		// it, a filter would silently disappear.
+		writeError(w, http.StatusBadRequest, "read the query string: "+err.Error()+
+			": separate parameters with &, and write a ; inside a value as %3B (and a % as %25)")
+		return
+	}
 	if !s.authorized(w, r) {
 		writeError(w, http.StatusUnauthorized, "this server needs its access token: open the URL printed by 'trailq serve' (it ends in ?token=…)")
 		return

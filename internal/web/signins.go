@@ -22,7 +22,7 @@ import (
 type SignIn struct {
 	Time           string `json:"time"`     // RFC 3339 in the requested zone
 	TimeUTC        string `json:"time_utc"` // RFC 3339 in UTC
-	Local          string `json:"local"`    // "2006-01-02 15:04:05" in the requested zone, for display
+	Local          string `json:"local"`    // "2006-01-02 15:04:05[.fraction]" in the requested zone, for display
 	Account        string `json:"account"`
 	Region         string `json:"region"`
 	Event          string `json:"event"`
@@ -273,11 +273,12 @@ func signInRow(e *signin.Event, loc *time.Location) SignIn {
 	}
 }
 
+// localTime shows t in loc for display, with the fraction of a second the record has.
 func localTime(t time.Time, loc *time.Location) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(loc).Format("2006-01-02 15:04:05")
+	return t.In(loc).Format("2006-01-02 15:04:05.999999999")
 }
 
 func bucketLabel(t time.Time, step string) string {
