@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/engine"
 )
 
 // Exit codes.
@@ -89,7 +89,7 @@ func exitCode(w io.Writer, err error, ctx context.Context) int {
 	}
 	var usage *UsageError
 	var findings *FindingsError
-	var strict *ingest.StrictError
+	var strict *engine.StrictError
 	switch {
 	case errors.As(err, &usage):
 		fmt.Fprintln(w, "Run 'trailq help' for usage.")

@@ -4,31 +4,24 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/trailq/trailq/internal/athena"
-	"github.com/trailq/trailq/internal/cloudtrail"
-	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/output"
 	"github.com/trailq/trailq/internal/progress"
-	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/source/local"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // IOStreams are the command's standard streams and what they are connected to.
@@ -49,9 +42,11 @@ type Factory struct {
 	// OpenSource opens a --source value; NewFactory sets the default that knows folders and files.
 	OpenSource func(ctx context.Context, spec string) (source.Source, error)
 
-	// unread says what of its input the command's load could not read (unreadInput), "" when it read it all:
-	// the command then ends with ExitPartial.
+	// unread says what of its input the command's load could not read (engine.Unread), "" when it read it
+	// all: the command then ends with ExitPartial.
 	unread string
+	// reportFiles is how many files with problems the load summary lists (SourceOptions.ReportFiles).
+	reportFiles int
 }
 
 // NewFactory returns a Factory over real streams.
@@ -173,164 +168,93 @@ func (f *Factory) DefaultStorePath(src source.Source) (string, error) {
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// LoadHook, when set on a command's options, replaces the default ingest options (used by sources that need
-// other listing, e.g. a time window).
-type LoadHook func(*ingest.Options)
+// LoadHook, when set on a command's options, changes the load's options (e.g. a time window).
+type LoadHook func(*engine.LoadOptions)
 
-// OpenStore opens the store for o and, unless --no-load, first loads what is new in the source.
-// It prints the load summary to stderr.
-func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook) (*store.Store, *ingest.Report, error) {
-	return f.openStore(ctx, o, hook, nil)
+// Engine returns the workflow engine, speaking to the user on stderr: a progress bar on a terminal, the load's
+// summary, and exit status 4 when the load could not read some input.
+func (f *Factory) Engine() *engine.Engine {
+	return &engine.Engine{
+		Log:    f.Logger(),
+		Notify: func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) },
+		Progress: func(what string, c *progress.Counter) func() {
+			if !f.IO.ErrTTY {
+				return func() {}
+			}
+			bar := progress.Start(f.IO.ErrOut, c, what, 200*time.Millisecond)
+			return bar.Stop
+		},
+		Answered: f.releaseOut,
+		Loaded: func(rep *engine.Report, src source.Source) {
+			printReport(f.IO.ErrOut, rep, src, f.reportFiles)
+			printRequests(f.IO.ErrOut, src, rep)
+			if f.unread = engine.Unread(rep); f.unread != "" {
+				fmt.Fprintf(f.IO.ErrOut, "Some input could not be read (%s): the rest is loaded, and the command ends with exit status %d.\n", f.unread, ExitPartial)
+			}
+		},
+	}
 }
 
-// openStore is OpenStore, with the query's answer first when first says so: before the store is opened for
-// writing (a query answered first then returns a nil store).
-func (f *Factory) openStore(ctx context.Context, o *SourceOptions, hook LoadHook, first *answerFirst) (*store.Store, *ingest.Report, error) {
+// engineOptions checks o and opens its source: what the engine needs to work on it.
+func (f *Factory) engineOptions(ctx context.Context, o *SourceOptions, hook LoadHook) (engine.Options, error) {
 	o.resolve(f)
 	if err := o.resolveMemoryLimit(); err != nil {
-		return nil, nil, err
+		return engine.Options{}, err
 	}
 	if err := o.resolveCaps(); err != nil {
-		return nil, nil, err
+		return engine.Options{}, err
 	}
 	if o.Workers < 0 {
-		return nil, nil, usageErrorf("--workers %d: give a number of objects read at once, or 0 for two per CPU", o.Workers)
+		return engine.Options{}, usageErrorf("--workers %d: give a number of objects read at once, or 0 for two per CPU", o.Workers)
 	}
 	if o.Source == "" && o.Store == "" {
-		return nil, nil, &UsageError{Err: withHint(fmt.Errorf("no logs given"), "--source ./AWSLogs (a folder, a file or s3://bucket/prefix), or --store FILE")}
+		return engine.Options{}, &UsageError{Err: withHint(fmt.Errorf("no logs given"), "--source ./AWSLogs (a folder, a file or s3://bucket/prefix), or --store FILE")}
 	}
-	var src source.Source
+	eo := engine.Options{NoLoad: o.NoLoad, MemoryLimit: o.memoryLimit, StorePath: o.Store}
 	if o.Source != "" {
 		var err error
-		if src, err = f.openSourceFor(ctx, o); err != nil {
-			return nil, nil, err
+		if eo.Source, err = f.openSourceFor(ctx, o); err != nil {
+			return eo, err
 		}
 	}
-	path := o.Store
-	if path == "" {
+	if eo.StorePath == "" {
 		var err error
-		if path, err = f.DefaultStorePath(src); err != nil {
-			return nil, nil, err
+		if eo.StorePath, err = f.DefaultStorePath(eo.Source); err != nil {
+			return eo, err
 		}
 	}
-	if o.DryRun && src != nil {
-		return nil, nil, f.dryRun(ctx, o, src, path, hook)
+	eo.Load = engine.LoadOptions{Strict: o.Strict, Workers: o.Workers, Accounts: o.Accounts, Regions: o.Regions,
+		MaxFileSize: o.caps.file, MaxRecordSize: int64(o.caps.record)}
+	if v := f.Getenv("TRAILQ_BATCH_RECORDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return eo, usageErrorf("TRAILQ_BATCH_RECORDS=%q: want a positive number of records", v)
+		}
+		eo.Load.BatchRecords = n
 	}
-	readOnly := src == nil || o.NoLoad
-	if readOnly {
-		if _, err := os.Stat(path); err != nil {
-			return nil, nil, withHint(fmt.Errorf("open store %s: %w", path, err), "load logs first with --source")
-		}
+	if hook != nil {
+		hook(&eo.Load)
 	}
-	var opts ingest.Options
-	if !readOnly {
-		opts = ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{},
-			Accounts: o.Accounts, Regions: o.Regions, MaxUncompressed: o.caps.file, MaxRecord: o.caps.record}
-		if v := f.Getenv("TRAILQ_BATCH_RECORDS"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n <= 0 {
-				return nil, nil, usageErrorf("TRAILQ_BATCH_RECORDS=%q: want a positive number of records", v)
-			}
-			opts.BatchRecords = n
-		}
-		if hook != nil {
-			hook(&opts)
-		}
-	}
-	var plan *ingest.Plan
-	loadSrc := src
-	if first != nil && !readOnly {
-		var err error
-		first.storeOpts = o.queryStoreOptions()
-		plan, err = first.answer(ctx, src, path, opts)
-		if first.spoolDir != "" {
-			defer os.RemoveAll(first.spoolDir)
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		if first.loadSrc != nil {
-			loadSrc = first.loadSrc
-		}
-		opts.Progress = &progress.Counter{}
-	}
-	sopts := store.Options{InitSQL: athena.InitSQL()}
-	if readOnly {
-		sopts = o.queryStoreOptions()
-	}
-	sopts.Notify = func(msg string) { fmt.Fprintln(f.IO.ErrOut, msg) }
-	st, err := store.Open(ctx, path, sopts)
+	f.reportFiles = o.ReportFiles
+	return eo, nil
+}
+
+// OpenStore opens the store for o and, unless --no-load, first loads what is new in the source, printing the
+// load summary to stderr. The handle is read-only and sandboxed.
+func (f *Factory) OpenStore(ctx context.Context, o *SourceOptions, hook LoadHook) (*engine.Store, *engine.Report, error) {
+	eo, err := f.engineOptions(ctx, o, hook)
 	if err != nil {
 		return nil, nil, err
 	}
-	if readOnly {
-		return st, nil, nil
+	if o.DryRun && eo.Source != nil {
+		return nil, nil, f.dryRun(ctx, eo)
 	}
-	if err := st.SetMeta(ctx, "source", src.String()); err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	var bar *progress.Bar
-	if f.IO.ErrTTY {
-		what := "Loading"
-		if first != nil && first.answered {
-			what = "Storing"
-		}
-		bar = progress.Start(f.IO.ErrOut, opts.Progress, what, 200*time.Millisecond)
-	}
-	var rep *ingest.Report
-	if plan != nil {
-		// Listed before the answer: brought up to date with the manifest, which another load may have changed.
-		err = plan.Refresh(ctx, st)
-	} else {
-		plan, err = ingest.PlanLoad(ctx, src, st, opts)
-	}
-	switch {
-	case err == nil:
-		rep, err = ingest.Load(ctx, loadSrc, st, plan, opts)
-	case plan != nil:
-		rep = &plan.Report
-	}
-	bar.Stop()
-	if err == nil {
-		// The sign-in report reads each sign-in classified once (it would classify them as it reads otherwise).
-		err = signin.Classify(ctx, st)
-	}
-	if rep != nil && err == nil {
-		printReport(f.IO.ErrOut, rep, src, o.ReportFiles)
-		printRequests(f.IO.ErrOut, src, rep)
-		if f.unread = unreadInput(rep); f.unread != "" {
-			fmt.Fprintf(f.IO.ErrOut, "Some input could not be read (%s): the rest is loaded, and the command ends with exit status %d.\n", f.unread, ExitPartial)
-		}
-	}
-	if err != nil {
-		st.Close()
-		if rep != nil && rep.Loaded > 0 {
-			fmt.Fprintf(f.IO.ErrOut, "Load stopped: %d of the %d objects read were committed (%d rows added); the rest was not kept and the next load reads it again.\n",
-				rep.Committed, rep.Loaded, rep.Inserted)
-		}
-		if errors.Is(err, syscall.ENOSPC) || strings.Contains(err.Error(), "No space left on device") {
-			err = withHint(err, "free space on the disk that holds "+path+", or give --store a file on another disk")
-		}
-		return nil, rep, err
-	}
-	// Answer from a read-only handle: user SQL cannot change the store, and the write lock is released.
-	if err := st.Close(); err != nil {
-		return nil, rep, fmt.Errorf("close store: %w", err)
-	}
-	if first != nil && first.answered {
-		return nil, rep, nil
-	}
-	st, err = store.Open(ctx, path, o.queryStoreOptions())
-	if err != nil {
-		return nil, rep, err
-	}
-	return st, rep, nil
+	return f.Engine().Open(ctx, eo)
 }
 
 // printReport writes the load summary and every file with problems.
 // At most maxFiles files are listed (0: all).
-func printReport(w io.Writer, r *ingest.Report, src source.Source, maxFiles int) {
+func printReport(w io.Writer, r *engine.Report, src source.Source, maxFiles int) {
 	newObjs := r.Loaded
 	fmt.Fprintf(w, "Loaded %d new object%s (%s, %d records, %d added", newObjs, plural(newObjs), progress.HumanBytes(r.Bytes), r.Records, r.Inserted)
 	if r.Duplicates > 0 {
@@ -373,35 +297,6 @@ func printReport(w io.Writer, r *ingest.Report, src source.Source, maxFiles int)
 			fmt.Fprintf(w, "    %s\n", p)
 		}
 	}
-}
-
-// unreadInput says what of its input a load could not read: folders or files not listed, files not read to
-// their end, records skipped; "" when it read everything (files with odd fields stored as NULL were read).
-func unreadInput(r *ingest.Report) string {
-	var notListed, cut, skipped int
-	for _, fr := range r.Files {
-		switch fr.Outcome {
-		case ingest.OutcomeNotListed:
-			notListed++
-		case store.OutcomeFailed, store.OutcomePartial:
-			cut++
-		default:
-			if slices.ContainsFunc(fr.Problems, func(p cloudtrail.Problem) bool { return p.Skipped }) {
-				skipped++
-			}
-		}
-	}
-	var what []string
-	if notListed > 0 {
-		what = append(what, fmt.Sprintf("%d folder%s or file%s not listed", notListed, plural(notListed), plural(notListed)))
-	}
-	if cut > 0 {
-		what = append(what, fmt.Sprintf("%d file%s not read to the end", cut, plural(cut)))
-	}
-	if skipped > 0 {
-		what = append(what, fmt.Sprintf("records skipped in %d file%s", skipped, plural(skipped)))
-	}
-	return strings.Join(what, ", ")
 }
 
 func skippedName(kind string) string {

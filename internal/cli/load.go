@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/signin"
 )
 
@@ -102,5 +102,5 @@ func (o *LoadOptions) window(f *Factory) (LoadHook, error) {
 	if !ok {
 		return nil, nil
 	}
-	return func(lo *ingest.Options) { lo.Window = &lw }, nil
+	return func(lo *engine.LoadOptions) { lo.Window = &lw }, nil
 }

@@ -5,16 +5,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/trailq/trailq/internal/athena"
-	"github.com/trailq/trailq/internal/ingest"
-	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/engine"
 )
-
-// queryStoreOptions are the options of a handle that runs users' SQL: read-only, sandboxed, the Athena macros,
-// and the memory limit of --memory-limit.
-func (o *SourceOptions) queryStoreOptions() store.Options {
-	return store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL(), MemoryLimit: o.memoryLimit}
-}
 
 // resolveMemoryLimit reads --memory-limit (default: a quarter of the machine's memory).
 func (o *SourceOptions) resolveMemoryLimit() error {
@@ -42,7 +34,7 @@ type sizeCaps struct {
 // resolveCaps reads --max-file-size and --max-record-size. A record is at most a file's size.
 func (o *SourceOptions) resolveCaps() error {
 	o.caps = sizeCaps{}
-	file := int64(ingest.DefaultMaxUncompressed)
+	file := int64(engine.DefaultMaxFileSize)
 	if o.MaxFileSize != "" {
 		n, err := parseBytes(o.MaxFileSize)
 		if err != nil {

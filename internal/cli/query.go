@@ -11,12 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trailq/trailq/internal/athena"
-	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/output"
-	"github.com/trailq/trailq/internal/pushdown"
 	"github.com/trailq/trailq/internal/signin"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // QueryOptions are the flags of trailq query.
@@ -143,161 +140,62 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 	if sql == "" {
 		return usageErrorf("the SQL is empty")
 	}
-	translated := sql
-	var tq *athena.Query
-	if opts.Dialect == "athena" {
-		tr := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView})
-		if tq, err = tr.TranslateQuery(sql); err != nil {
-			return fmt.Errorf("query: %w", err)
-		}
-		translated = tq.SQL
-	}
-	if opts.Explain {
-		fmt.Fprintln(f.IO.Out, translated)
-		return nil
-	}
-	// Refused before anything is loaded: one query that the store's guard allows (it checks again as it runs).
-	parsed, err := store.Parse(ctx, translated)
-	if err != nil {
-		if tq != nil {
-			err = tq.MapError(err)
-		}
-		return fmt.Errorf("query: %w", err)
-	}
-	// answer runs the query on st and writes its rows.
-	answer := func(ctx context.Context, st *store.Store) error {
-		start := time.Now()
-		qctx := ctx
-		if opts.Timeout > 0 {
-			var cancel context.CancelFunc
-			qctx, cancel = context.WithTimeout(ctx, opts.Timeout)
-			defer cancel()
-		}
-		n, err := RunSQL(qctx, st, translated, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format), RawCSV: opts.RawCSV}))
-		if err != nil {
-			if errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-				return withHint(fmt.Errorf("query stopped after %s", opts.Timeout), "--timeout 30m (or 0 for no limit)")
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if tq != nil {
-				// Name the place in the user's SQL, not in the translation.
-				err = tq.MapError(err)
-			}
-			return fmt.Errorf("query: %w", err)
-		}
-		fmt.Fprintf(f.IO.ErrOut, "%d row%s in %s\n", n, plural(n), time.Since(start).Round(time.Millisecond))
-		return nil
-	}
-	var hook LoadHook
-	var first *answerFirst
-	if (opts.Source != "" || f.Getenv("TRAILQ_SOURCE") != "") && !opts.NoLoad {
-		// What the query's WHERE clause says it can read: the logs to load, and the records to answer from.
-		sc, ok, err := pushdown.Analyze(parsed.Tree, store.LogsView, store.LogsExtView)
-		if err != nil {
-			return err
-		}
-		if ok && !opts.AllLogs {
-			hook = queryWindow(f, opts, sc)
-		}
-		switch opts.AnswerFirst {
-		case "auto", "always":
-			first = &answerFirst{f: f, sql: translated, run: answer}
-			if opts.AnswerFirst == "auto" {
-				first.minBytes = answerFirstAutoBytes
-			}
-			if ok {
-				first.keep = sc.RecordFilter()
-			}
-		case "never":
-		default:
-			return usageErrorf("unknown --answer-first %q: use auto, always or never", opts.AnswerFirst)
-		}
-	}
-	st, _, err := f.openStore(ctx, &opts.SourceOptions, hook, first)
+	q, err := engine.Translate(sql, opts.Dialect)
 	if err != nil {
 		return err
 	}
-	if first != nil && first.answered {
-		return first.queryErr
-	}
-	defer st.Close()
-	return answer(ctx, st)
-}
-
-// queryWindow returns the load hook that limits the load to what the query can read (its eventtime bounds and
-// partition columns, as pushdown.Analyze found them), or nil.
-func queryWindow(f *Factory, opts *QueryOptions, sc pushdown.Scope) LoadHook {
-	now := f.Now()
-	var win *ingest.Window
-	var why []string
-	if !sc.Event.From.IsZero() {
-		// The days as a window of time: from the first day's start to the last day's end (or now), then the
-		// delivery margin.
-		w := signin.Window{Start: sc.Event.From}
-		if !sc.Event.To.IsZero() {
-			w.End = sc.Event.To.AddDate(0, 0, 1)
-		}
-		if lw, ok := signin.LoadWindow(w, now, opts.Lag); ok {
-			win = &lw
-			why = append(why, "eventtime "+sc.Event.String())
-		}
-	}
-	if !sc.Key.From.IsZero() {
-		kw := ingest.Window{From: sc.Key.From, To: sc.Key.To}
-		if kw.To.IsZero() || kw.To.After(now) {
-			kw.To = now.UTC()
-		}
-		if win != nil {
-			if win.From.Before(kw.From) {
-				win.From = kw.From
-			}
-			if win.To.After(kw.To) {
-				win.To = kw.To
-			}
-		} else {
-			win = &kw
-		}
-		why = append(why, "partition dates "+sc.Key.String())
-	}
-	if win == nil && sc.Regions == nil && sc.Accounts == nil {
+	if opts.Explain {
+		fmt.Fprintln(f.IO.Out, q.SQL)
 		return nil
 	}
-	var what []string
-	if win != nil {
-		what = append(what, win.From.Format(time.DateOnly)+" to "+win.To.Format(time.DateOnly))
+	// Refused before anything is loaded: one query that the store's guard allows (it checks again as it runs).
+	if err := q.Check(ctx); err != nil {
+		return err
 	}
-	if sc.Regions != nil {
-		what = append(what, "region "+strings.Join(sc.Regions, ", "))
-		why = append(why, "region")
+	switch opts.AnswerFirst {
+	case engine.AnswerFirstAuto, engine.AnswerFirstAlways, engine.AnswerFirstNever:
+	default:
+		return usageErrorf("unknown --answer-first %q: use auto, always or never", opts.AnswerFirst)
 	}
-	if sc.Accounts != nil {
-		what = append(what, "account "+strings.Join(sc.Accounts, ", "))
-		why = append(why, "account")
+	qo := engine.QueryOptions{AnswerFirst: opts.AnswerFirst, AllLogs: opts.AllLogs, Lag: opts.Lag, Now: f.Now(),
+		Answer: func(ctx context.Context, st *engine.Store) error { return answerQuery(ctx, f, opts, format, q, st) }}
+	eo, err := f.engineOptions(ctx, &opts.SourceOptions, nil)
+	if err != nil {
+		return err
 	}
-	lag := ""
-	if !sc.Event.From.IsZero() {
-		lag = "--lag " + shortDuration(opts.Lag) + "; "
+	e := f.Engine()
+	if opts.DryRun && eo.Source != nil {
+		p, err := e.PlanQuery(ctx, eo, q, qo)
+		if err != nil {
+			return err
+		}
+		return f.writeDryRun(eo, p)
 	}
-	return func(lo *ingest.Options) {
-		lo.Window = win
-		lo.Regions, lo.Accounts = sc.Regions, sc.Accounts
-		fmt.Fprintf(f.IO.ErrOut, "The query reads %s: loading the log files of %s only (%s--all-logs loads every file).\n",
-			strings.Join(why, ", "), strings.Join(what, ", "), lag)
-	}
+	_, err = e.Query(ctx, eo, q, qo)
+	return err
 }
 
-// shortDuration writes 3h for 3h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
+// answerQuery runs the query on st and writes its rows.
+func answerQuery(ctx context.Context, f *Factory, opts *QueryOptions, format output.Format, q *engine.Query, st *engine.Store) error {
+	start := time.Now()
+	qctx := ctx
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		qctx, cancel = context.WithTimeout(ctx, opts.Timeout)
+		defer cancel()
 	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
+	n, err := RunSQL(qctx, st, q, output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format), RawCSV: opts.RawCSV}))
+	if err != nil {
+		if errors.Is(qctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			return withHint(fmt.Errorf("query stopped after %s", opts.Timeout), "--timeout 30m (or 0 for no limit)")
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("query: %w", err)
 	}
-	return s
+	fmt.Fprintf(f.IO.ErrOut, "%d row%s in %s\n", n, plural(n), time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func maxWidth(f *Factory, wide bool, format output.Format) int {
@@ -307,9 +205,9 @@ func maxWidth(f *Factory, wide bool, format output.Format) int {
 	return 80
 }
 
-// RunSQL runs query on st and writes its rows to w, returning the row count.
-func RunSQL(ctx context.Context, st *store.Store, query string, w output.Writer) (int, error) {
-	rows, err := st.Query(ctx, query)
+// RunSQL runs q on st and writes its rows to w, returning the row count. Errors name the place in the user's SQL.
+func RunSQL(ctx context.Context, st *engine.Store, q *engine.Query, w output.Writer) (int, error) {
+	rows, err := q.Run(ctx, st)
 	if err != nil {
 		return 0, err
 	}
@@ -326,7 +224,7 @@ func RunSQL(ctx context.Context, st *store.Store, query string, w output.Writer)
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
-			return n, err
+			return n, q.MapError(err)
 		}
 		if err := w.Row(vals); err != nil {
 			return n, err
@@ -334,7 +232,7 @@ func RunSQL(ctx context.Context, st *store.Store, query string, w output.Writer)
 		n++
 	}
 	if err := rows.Err(); err != nil {
-		return n, err
+		return n, q.MapError(err)
 	}
 	return n, w.Close()
 }

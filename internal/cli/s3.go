@@ -6,17 +6,15 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
-	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/source"
 	s3src "github.com/trailq/trailq/internal/source/s3"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // S3Options are the flags that say how to reach an s3:// source.
@@ -104,35 +102,28 @@ const (
 	athenaRoundBytes = 1 << 20 // Athena rounds the data scanned up to the megabyte
 )
 
-// dryRun lists what loading src would read and prints it with the cost of the same scan in Athena.
+// dryRun lists what loading the source would read and prints it with the cost of the same scan in Athena.
 // It reads no object and writes nothing: the store is only read, when it exists.
-func (f *Factory) dryRun(ctx context.Context, o *SourceOptions, src source.Source, path string, hook LoadHook) error {
-	var st *store.Store
-	if _, err := os.Stat(path); err == nil {
-		if st, err = store.Open(ctx, path, store.Options{ReadOnly: true}); err != nil {
-			return err
-		}
-		defer st.Close()
-	}
-	opts := ingest.Options{Strict: o.Strict, Workers: o.Workers, Log: f.Logger(), Progress: &progress.Counter{},
-		Accounts: o.Accounts, Regions: o.Regions}
-	if hook != nil {
-		hook(&opts)
-	}
-	p, err := ingest.PlanLoad(ctx, src, st, opts)
+func (f *Factory) dryRun(ctx context.Context, o engine.Options) error {
+	p, err := f.Engine().PlanLoad(ctx, o)
 	if err != nil {
 		return err
 	}
+	return f.writeDryRun(o, p)
+}
+
+// writeDryRun prints a dry run's plan and ends the command.
+func (f *Factory) writeDryRun(o engine.Options, p *engine.Plan) error {
 	var lists int64 = -1
-	if s3, ok := src.(*s3src.Source); ok {
+	if s3, ok := o.Source.(*s3src.Source); ok {
 		lists = s3.Requests().List
 	}
-	writePlan(f.IO.Out, src, p, lists)
+	writePlan(f.IO.Out, o.Source, p, lists)
 	return errDryRun
 }
 
 // writePlan prints a dry run's findings. lists is the number of LIST requests made, or -1 for a local source.
-func writePlan(w io.Writer, src source.Source, p *ingest.Plan, lists int64) {
+func writePlan(w io.Writer, src source.Source, p *engine.Plan, lists int64) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Dry run of %s: nothing was fetched or loaded.\n", src)
 	listed := fmt.Sprintf("%d objects", p.Listed)
@@ -191,7 +182,7 @@ func usd(v float64) string {
 }
 
 // printRequests adds the S3 requests of a load to its summary, and a warning when the prefix held nothing.
-func printRequests(w io.Writer, src source.Source, rep *ingest.Report) {
+func printRequests(w io.Writer, src source.Source, rep *engine.Report) {
 	s3, ok := src.(*s3src.Source)
 	if !ok {
 		return

@@ -16,11 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trailq/trailq/internal/athena"
-	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/progress"
-	"github.com/trailq/trailq/internal/signin"
-	"github.com/trailq/trailq/internal/store"
 	"github.com/trailq/trailq/internal/web"
 )
 
@@ -94,48 +91,35 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	loopback := isLoopback(host)
 
 	// Load what is new first, as every command does; the server then owns the store file.
-	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, nil)
+	eo, err := f.engineOptions(ctx, &opts.SourceOptions, nil)
 	if err != nil {
 		return err
 	}
-	path := st.Path()
-	if err := st.Close(); err != nil {
-		return fmt.Errorf("close store: %w", err)
+	e := f.Engine()
+	if eo.Source != nil && !eo.NoLoad {
+		if _, err := e.Sync(ctx, eo); err != nil {
+			return err
+		}
+	} else if _, err := os.Stat(eo.StorePath); err != nil {
+		return withHint(fmt.Errorf("open store %s: %w", eo.StorePath, err), "load logs first with --source")
 	}
-	// A server stopped with Ctrl-C ends 0: what its first load could not read is named above and on the data
-	// page, not in the exit status.
-	f.unread = ""
 	wopts := web.Options{
-		Open: func(ctx context.Context, readOnly bool) (*store.Store, error) {
-			// The Athena macros: the web UI's queries are translated like trailq query's.
+		Open: func(ctx context.Context, readOnly bool) (*engine.Store, error) {
 			if readOnly {
-				return store.Open(ctx, path, opts.queryStoreOptions())
+				return e.Reader(ctx, eo)
 			}
-			return store.Open(ctx, path, store.Options{InitSQL: athena.InitSQL()})
+			return e.Writer(ctx, eo.StorePath)
 		},
-		Source:       opts.Source,
 		QueryTimeout: opts.QueryTimeout,
 		MaxQueries:   opts.MaxQueries,
 		Now:          f.Now,
 		Log:          f.Logger(),
 	}
-	if opts.Source != "" {
-		// The same source as the first load: S3 profile, endpoint and concurrency included.
-		src, err := f.openSourceFor(ctx, &opts.SourceOptions)
-		if err != nil {
-			return err
-		}
-		wopts.Source = src.String()
-		wopts.Load = func(ctx context.Context, st *store.Store, c *progress.Counter) (*ingest.Report, error) {
-			if err := st.SetMeta(ctx, "source", src.String()); err != nil {
-				return nil, err
-			}
-			rep, err := ingest.Run(ctx, src, st, ingest.Options{Strict: opts.Strict, Workers: opts.Workers, Log: f.Logger(), Progress: c,
-				MaxUncompressed: opts.caps.file, MaxRecord: opts.caps.record})
-			if err == nil {
-				err = signin.Classify(ctx, st)
-			}
-			return rep, err
+	if eo.Source != nil {
+		// The same source and load options as the first load: S3 profile, endpoint and concurrency included.
+		wopts.Source = eo.Source.String()
+		wopts.Load = func(ctx context.Context, st *engine.Store, c *progress.Counter) (*engine.Report, error) {
+			return e.SyncStore(ctx, st, eo, c)
 		}
 	}
 	if !loopback {

@@ -12,11 +12,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/trailq/trailq/internal/athena"
-	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/output"
 	"github.com/trailq/trailq/internal/signin"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // SigninsOptions are the flags of trailq signins.
@@ -274,7 +272,7 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 		fmt.Fprintln(f.IO.Out, sql+";")
 		return nil
 	}
-	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, func(lo *ingest.Options) {
+	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, func(lo *engine.LoadOptions) {
 		if w, ok := signin.LoadWindow(q.Window, now, opts.Lag); ok {
 			lo.Window = &w
 		}
@@ -284,15 +282,9 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 		return err
 	}
 	defer st.Close()
-	// The store keeps the rows that can be sign-in events in a table of their own: the same answer, without
-	// scanning every event.
-	translated, err := athena.NewTranslator(athena.Tables{Logs: st.SignInsTable(ctx), LogsExt: store.LogsExtView}).Translate(sql)
+	events, err := engine.SignIns(ctx, st, q)
 	if err != nil {
-		return fmt.Errorf("translate sign-in query: %w", err)
-	}
-	events, err := signin.Fetch(ctx, st, translated, q)
-	if err != nil {
-		return fmt.Errorf("query sign-ins: %w", err)
+		return err
 	}
 	if opts.Chart != "" {
 		if err := writeChart(opts.Chart, events, q.Window, loc); err != nil {

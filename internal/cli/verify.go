@@ -11,7 +11,6 @@ import (
 
 	"github.com/trailq/trailq/internal/output"
 	"github.com/trailq/trailq/internal/progress"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // VerifyOptions are the flags of trailq verify.
@@ -75,14 +74,9 @@ func runVerify(ctx context.Context, f *Factory, opts *VerifyOptions) error {
 	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 		return withHint(fmt.Errorf("verify store %s: %w", path, err), "load logs first with trailq load --source …")
 	}
-	st, err := store.Open(ctx, path, store.Options{ReadOnly: true, NoPartCheck: true})
+	checks, lost, err := f.Engine().Verify(ctx, path)
 	if err != nil {
 		return err
-	}
-	defer st.Close()
-	checks, err := st.VerifyParts(ctx)
-	if err != nil {
-		return fmt.Errorf("verify store %s: %w", path, err)
 	}
 	w := output.New(f.IO.Out, format, output.Options{})
 	w.Header([]string{"part", "rows", "bytes", "status"})
@@ -111,5 +105,13 @@ func runVerify(ctx context.Context, f *Factory, opts *VerifyOptions) error {
 		fmt.Fprintf(f.IO.ErrOut, "; %d have no checksum yet", unrecorded)
 	}
 	fmt.Fprintln(f.IO.ErrOut, ".")
+	if len(lost) > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "The events of %d log file%s are missing: a damaged part was dropped and they were not read again since (load from their source to restore them):\n", len(lost), plural(len(lost)))
+		for _, l := range lost {
+			fmt.Fprintf(f.IO.ErrOut, "  %s (%d records) lost %s: %s\n", l.Key, l.Records, l.At.UTC().Format("2006-01-02 15:04 UTC"), l.Reason)
+		}
+		return withHint(fmt.Errorf("verify store %s: the events of %d log file%s are missing", path, len(lost), plural(len(lost))),
+			"run trailq load with the store's source while the log files are still there")
+	}
 	return nil
 }

@@ -7,10 +7,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/hint"
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/progress"
@@ -250,4 +252,36 @@ func (e *Engine) PlanLoad(ctx context.Context, o Options) (*Plan, error) {
 		return nil, fmt.Errorf("open store %s: %w", o.StorePath, err)
 	}
 	return ingest.PlanLoad(ctx, o.Source, st, o.ingestOptions(e))
+}
+
+// DefaultMaxFileSize is the most of one log file a load reads, decompressed, unless LoadOptions say otherwise.
+const DefaultMaxFileSize = ingest.DefaultMaxUncompressed
+
+// Unread says what of its input a load could not read: folders or files not listed, files not read to their
+// end, records skipped; "" when it read everything (files with odd fields stored as NULL were read).
+func Unread(r *Report) string {
+	var notListed, cut, skipped int
+	for _, fr := range r.Files {
+		switch fr.Outcome {
+		case ingest.OutcomeNotListed:
+			notListed++
+		case store.OutcomeFailed, store.OutcomePartial, ingest.OutcomeRefillFailed:
+			cut++
+		default:
+			if slices.ContainsFunc(fr.Problems, func(p cloudtrail.Problem) bool { return p.Skipped }) {
+				skipped++
+			}
+		}
+	}
+	var what []string
+	if notListed > 0 {
+		what = append(what, fmt.Sprintf("%d folder%s or file%s not listed", notListed, plural(notListed), plural(notListed)))
+	}
+	if cut > 0 {
+		what = append(what, fmt.Sprintf("%d file%s not read to the end", cut, plural(cut)))
+	}
+	if skipped > 0 {
+		what = append(what, fmt.Sprintf("records skipped in %d file%s", skipped, plural(skipped)))
+	}
+	return strings.Join(what, ", ")
 }

@@ -197,18 +197,9 @@ func (e *Engine) Query(ctx context.Context, o Options, q *Query, qo QueryOptions
 		defer st.Close()
 		return res, qo.Answer(ctx, st)
 	}
-	sc, scoped, err := q.Scope(qo.Now, qo.Lag)
+	sc, scoped, err := e.narrow(&o, q, qo)
 	if err != nil {
 		return res, err
-	}
-	if scoped && !qo.AllLogs && sc.Narrows() {
-		o.Load.Window, o.Load.Regions, o.Load.Accounts = sc.Window, sc.Regions, sc.Accounts
-		lag := ""
-		if sc.byEventTime {
-			lag = "--lag " + shortDuration(qo.Lag) + "; "
-		}
-		e.notify("The query reads %s: loading the log files of %s only (%s--all-logs loads every file).",
-			strings.Join(sc.Why, ", "), strings.Join(sc.What, ", "), lag)
 	}
 	var first *firstAnswer
 	switch qo.AnswerFirst {
@@ -248,6 +239,30 @@ func (e *Engine) Query(ctx context.Context, o Options, q *Query, qo QueryOptions
 	}
 	defer st.Close()
 	return res, qo.Answer(ctx, st)
+}
+
+// narrow limits the load of o to the logs the query can read (unless AllLogs) and says so.
+func (e *Engine) narrow(o *Options, q *Query, qo QueryOptions) (Scope, bool, error) {
+	sc, scoped, err := q.Scope(qo.Now, qo.Lag)
+	if err != nil || !scoped || qo.AllLogs || !sc.Narrows() {
+		return sc, scoped, err
+	}
+	o.Load.Window, o.Load.Regions, o.Load.Accounts = sc.Window, sc.Regions, sc.Accounts
+	lag := ""
+	if sc.byEventTime {
+		lag = "--lag " + shortDuration(qo.Lag) + "; "
+	}
+	e.notify("The query reads %s: loading the log files of %s only (%s--all-logs loads every file).",
+		strings.Join(sc.Why, ", "), strings.Join(sc.What, ", "), lag)
+	return sc, scoped, nil
+}
+
+// PlanQuery says what Query would load for q, without reading any object or writing anything.
+func (e *Engine) PlanQuery(ctx context.Context, o Options, q *Query, qo QueryOptions) (*Plan, error) {
+	if _, _, err := e.narrow(&o, q, qo); err != nil {
+		return nil, err
+	}
+	return e.PlanLoad(ctx, o)
 }
 
 // shortDuration writes 3h for 3h0m0s.
