@@ -39,7 +39,7 @@ func TestQueryStringRefusedWhenUnreadable(t *testing.T) {
 		var e apiError
 		json.Unmarshal(b, &e)
 		if res.StatusCode != http.StatusBadRequest || !strings.Contains(e.Error, "query string") || !strings.Contains(e.Error, "%3B") {
-			t.Errorf("GET %s: status %d, body %s; want 400 naming the query string and %%3B", path, res.StatusCode, b)
+			t.Errorf("GET %s: status %d, body %.200s; want 400 naming the query string and %%3B", path, res.StatusCode, b)
 		}
 	}
 	// Encoded, a ';' is part of a value: no user is called that.
