@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"time"
@@ -41,7 +40,9 @@ with --location set to that S3 folder. Published Athena queries then run there a
 less data than the JSON logs (Parquet is columnar and compressed): this is how trailq hands work past one
 machine to Athena, Trino or Spark.
 
-DIR must be new or empty.
+DIR must be new or empty, or hold an export that was stopped (killed): its files are removed and the export
+is written again. Each file is written under a temporary name in DIR/.trailq-export-unfinished/ and renamed to
+its place once complete and synced (` + ddlFile + ` last), so a .parquet file under DIR is never a partial one.
 
 EXIT STATUS
   0  exported
@@ -86,14 +87,11 @@ func runExport(ctx context.Context, f *Factory, opts *ExportOptions) error {
 		return err
 	}
 	defer st.Close()
-	res, err := st.Export(ctx, opts.Out)
+	res, err := st.Export(ctx, opts.Out, map[string][]byte{ddlFile: []byte(store.AthenaDDL(opts.Table, opts.Location))})
 	if err != nil {
 		return withHint(err, "give --out a new or empty folder on a disk with room for about 0.6× the gzipped logs")
 	}
 	ddl := filepath.Join(opts.Out, ddlFile)
-	if err := os.WriteFile(ddl, []byte(store.AthenaDDL(opts.Table, opts.Location)), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", ddl, err)
-	}
 	fmt.Fprintf(f.IO.ErrOut, "Exported %d events into %d Parquet files (%.1f MiB) under %s in %s.\n",
 		res.Rows, res.Files, float64(res.Bytes)/(1<<20), opts.Out, time.Since(start).Round(10*time.Millisecond))
 	fmt.Fprintf(f.IO.ErrOut, "Next: aws s3 sync %s %s --exclude %s, then run %s in Athena.\n", opts.Out, opts.Location, ddlFile, ddl)
