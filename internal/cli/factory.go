@@ -185,13 +185,23 @@ func (f *Factory) Engine() *engine.Engine {
 			return bar.Stop
 		},
 		Answered: f.releaseOut,
-		Loaded: func(rep *engine.Report, src source.Source) {
-			printReport(f.IO.ErrOut, rep, src, f.reportFiles)
-			printRequests(f.IO.ErrOut, src, rep)
-			if f.unread = engine.Unread(rep); f.unread != "" {
-				fmt.Fprintf(f.IO.ErrOut, "Some input could not be read (%s): the rest is loaded, and the command ends with exit status %d.\n", f.unread, ExitPartial)
-			}
-		},
+		Loaded:   func(rep *engine.Report, src source.Source) { f.printLoad(rep, src, true) },
+	}
+}
+
+// printLoad writes a load's summary and says what it could not read; with exitStatus, that makes the command
+// end with ExitPartial.
+func (f *Factory) printLoad(rep *engine.Report, src source.Source, exitStatus bool) {
+	printReport(f.IO.ErrOut, rep, src, f.reportFiles)
+	printRequests(f.IO.ErrOut, src, rep)
+	unread := engine.Unread(rep)
+	switch {
+	case unread == "":
+	case exitStatus:
+		f.unread = unread
+		fmt.Fprintf(f.IO.ErrOut, "Some input could not be read (%s): the rest is loaded, and the command ends with exit status %d.\n", unread, ExitPartial)
+	default:
+		fmt.Fprintf(f.IO.ErrOut, "Some input could not be read (%s): the rest is loaded.\n", unread)
 	}
 }
 

@@ -3,12 +3,14 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A flag value trailq cannot honour is refused before anything is read, with an error that names the flag, the
@@ -216,5 +218,44 @@ func TestHelpListsExitStatus(t *testing.T) {
 		if !strings.Contains(r.out, w) {
 			t.Errorf("trailq help lacks %q:\n%s", w, r.out)
 		}
+	}
+}
+
+// trailq serve stopped with Ctrl-C ends 0 even when its first load could not read some input: that is named
+// when it starts (and on the data page), not in the exit status.
+func TestServeStoppedAfterPartialLoad(t *testing.T) {
+	src := writeSigninTree(t, tokyoDayFiles)
+	if err := os.Symlink("/nonexistent/trailq-test", filepath.Join(src, "111122223333", "CloudTrail", "ap-south-1")); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut := &lockedBuffer{}, &lockedBuffer{}
+	f := NewFactory(strings.NewReader(""), out, errOut, func(k string) string { return "" })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, f, []string{"serve", "--source", src, "--store", filepath.Join(t.TempDir(), "s.duckdb"), "--addr", "127.0.0.1:0"})
+	}()
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(out.String(), "trailq is serving") {
+		select {
+		case code := <-done:
+			t.Fatalf("serve ended with %d before serving:\n%s", code, errOut.String())
+		case <-deadline:
+			t.Fatal("serve did not start")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if !strings.Contains(errOut.String(), "could not be read") {
+		t.Errorf("the unread link is not named when serve starts:\n%s", errOut.String())
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != ExitOK {
+			t.Errorf("serve stopped with Ctrl-C: exit %d, want 0\n%s", code, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/web"
 )
 
@@ -96,6 +97,9 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 		return err
 	}
 	e := f.Engine()
+	// A server stopped with Ctrl-C ends 0: what its first load could not read is named here and on the data
+	// page, not in the exit status.
+	e.Loaded = func(rep *engine.Report, src source.Source) { f.printLoad(rep, src, false) }
 	if eo.Source != nil && !eo.NoLoad {
 		if _, err := e.Sync(ctx, eo); err != nil {
 			return err
