@@ -9,14 +9,15 @@ import (
 )
 
 // Limits of a column chunk's dictionary: a column whose chunk has more distinct values, or more bytes of them,
-// stores that chunk's values plain instead. Variables so that tests can make dictionaries small.
+// stores that chunk's values plain instead. Variables so that tests can make dictionaries small; maxDictValues is
+// the default of Limits.DictValues.
 var (
 	maxDictValues = 1 << 16
 	maxDictBytes  = 1 << 20
 )
 
 // pageBytes is the size of a page's byte-array values after which the page is encoded (at the end of a row, so
-// that a page holds whole rows). A variable so that tests can make pages small.
+// that a page holds whole rows): the default of Limits.PageBytes. A variable so that tests can make pages small.
 var pageBytes = 1 << 20
 
 // column holds one leaf column's values for the open row group: the levels and values of the page being
@@ -45,12 +46,16 @@ type column struct {
 	lastIdx   int32
 
 	chunk chunk
+
+	// The writer's limits (Limits.PageBytes and DictValues; the defaults until CreateWith sets them).
+	pageBytes, maxDictValues int
 }
 
 // newColumn returns the empty buffers of leaf l.
 func newColumn(l *leaf) column {
 	maxDef, maxRep := levels(l.path)
-	c := column{maxDef: maxDef, maxRep: maxRep, kind: l.kind, random: l.random, useDict: l.dict, lastIdx: -1}
+	c := column{maxDef: maxDef, maxRep: maxRep, kind: l.kind, random: l.random, useDict: l.dict, lastIdx: -1,
+		pageBytes: pageBytes, maxDictValues: maxDictValues}
 	if l.dict {
 		c.dict = map[string]int32{}
 	}
@@ -118,7 +123,7 @@ func (c *column) bytes(s string) {
 		return
 	}
 	if cap(c.data)-len(c.data) < 4+len(s) {
-		c.data = reserve(c.data, 4+len(s), pageBytes+4+len(s))
+		c.data = reserve(c.data, 4+len(s), c.pageBytes+4+len(s))
 	}
 	c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(s)))
 	c.data = append(c.data, s...)
@@ -146,7 +151,7 @@ func reserve[T any](s []T, n, limit int) []T {
 // dictValue adds the index of s in the dictionary, which falls back to plain values when it grows too large.
 func (c *column) dictValue(s string) {
 	c.idx = append(c.idx, c.index(s))
-	if len(c.dictVals) > maxDictValues || c.dictBytes > maxDictBytes {
+	if len(c.dictVals) > c.maxDictValues || c.dictBytes > maxDictBytes {
 		c.dropDict()
 	}
 }

@@ -16,8 +16,17 @@ import (
 // whose statistics rule a filter out.
 const RowGroup = 122_880
 
-// rowGroupRows is the row-group size the writer uses: RowGroup, smaller in tests.
+// rowGroupRows is the row-group size Create uses: RowGroup, smaller in tests.
 var rowGroupRows = RowGroup
+
+// Limits are the sizes at which a Writer ends a row group, encodes a page and gives up a column chunk's
+// dictionary for plain values. A zero field is the store's size. Tests of a reader make them small, to get files
+// of many row groups, pages and dropped dictionaries from a few records.
+type Limits struct {
+	RowGroupRows int // rows of a row group: RowGroup
+	PageBytes    int // bytes of a page's byte-array values: 1 MiB
+	DictValues   int // distinct values of a chunk's dictionary: 65,536
+}
 
 // Object is what the rows of one log object share: its id in the store's manifest, and the partition and path
 // columns its key gives.
@@ -55,19 +64,36 @@ type Writer struct {
 	b         *buffers // nil once finished or discarded
 	err       error    // the first error of Add or Finish: the file is broken
 	groupRows int      // rows in the open row group
+	limits    Limits
 	groups    []format.RowGroup
 	dates     dateCache
 	kvs       []cloudtrail.KV // scratch for a map's sorted entries
 }
 
 // Create starts the part file name in dir; it must not exist.
-func Create(dir, name string) (*Writer, error) {
+func Create(dir, name string) (*Writer, error) { return CreateWith(dir, name, Limits{}) }
+
+// CreateWith is Create with the limits l.
+func CreateWith(dir, name string, l Limits) (*Writer, error) {
+	if l.RowGroupRows <= 0 {
+		l.RowGroupRows = rowGroupRows
+	}
+	if l.PageBytes <= 0 {
+		l.PageBytes = pageBytes
+	}
+	if l.DictValues <= 0 {
+		l.DictValues = maxDictValues
+	}
 	path := filepath.Join(dir, name)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create part file: %w", err)
 	}
-	return &Writer{name: name, path: path, f: f, ids: map[int64]bool{}, b: getBuffers()}, nil
+	b := getBuffers()
+	for i := range b.cols {
+		b.cols[i].pageBytes, b.cols[i].maxDictValues = l.PageBytes, l.DictValues
+	}
+	return &Writer{name: name, path: path, f: f, ids: map[int64]bool{}, b: b, limits: l}, nil
 }
 
 // Name returns the file's name.
@@ -92,11 +118,11 @@ func (p *Writer) Add(r *cloudtrail.Record, o *Object) error {
 	p.shred(r, o)
 	p.rows++
 	p.groupRows++
-	if p.groupRows >= rowGroupRows {
+	if p.groupRows >= p.limits.RowGroupRows {
 		return p.fail(p.writeRowGroup())
 	}
 	for i := range p.b.cols {
-		if c := &p.b.cols[i]; len(c.data) >= pageBytes {
+		if c := &p.b.cols[i]; len(c.data) >= p.limits.PageBytes {
 			if err := c.flushPage(&p.b.enc); err != nil {
 				return p.fail(fmt.Errorf("write part file %s: %w", p.name, err))
 			}

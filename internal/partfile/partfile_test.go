@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/parquet-go/parquet-go/format"
+
 	"github.com/trailq/trailq/internal/cloudtrail"
 )
 
@@ -105,5 +107,42 @@ func TestWriterError(t *testing.T) {
 	w.Discard()
 	if _, err := os.Stat(filepath.Join(dir, "p.parquet")); !os.IsNotExist(err) {
 		t.Errorf("a discarded file is still there: %v", err)
+	}
+}
+
+// CreateWith's limits end row groups, pages and dictionaries where they say, and the file still reads back as
+// the reference's (written with the same row groups).
+func TestCreateWithLimits(t *testing.T) {
+	rows := fallbackRows() // 300 rows: distinct eventnames and eventids of 36 bytes
+	dir := t.TempDir()
+	w, err := CreateWith(dir, "enc.parquet", Limits{RowGroupRows: 7, PageBytes: 64, DictValues: 2})
+	enc := writeRows(t, w, err, filepath.Join(dir, "enc.parquet"), rows)
+	rw, err := createRef(dir, "ref.parquet", 7)
+	ref := writeRows(t, rw, err, filepath.Join(dir, "ref.parquet"), rows)
+	compareFiles(t, enc, ref)
+	groups := openFile(t, enc).Metadata().RowGroups
+	if got, want := len(groups), (len(rows)+6)/7; got != want {
+		t.Fatalf("%d row groups, want %d", got, want)
+	}
+	pages := func(cc format.ColumnChunk, typ format.PageType) (n int32, enc format.Encoding) {
+		for _, s := range cc.MetaData.EncodingStats {
+			if s.PageType == typ {
+				n, enc = n+s.Count, s.Encoding
+			}
+		}
+		return n, enc
+	}
+	g := groups[0] // 7 rows
+	if n, _ := pages(g.Columns[colEventID], format.DataPageV2); n != 4 {
+		t.Errorf("eventid: %d data pages of 7 values of 40 bytes, want 4 (a page ends past 64 bytes)", n)
+	}
+	if n, e := pages(g.Columns[colEventName], format.DataPageV2); e != format.Plain {
+		t.Errorf("eventname: %d data pages encoded %v, want plain values (7 distinct values, a dictionary of 2 at most)", n, e)
+	}
+	if n, _ := pages(g.Columns[colEventName], format.DictionaryPage); n != 0 {
+		t.Errorf("eventname: %d dictionary pages, want none", n)
+	}
+	if n, e := pages(g.Columns[colEventVersion], format.DataPageV2); e != format.RLEDictionary || n != 1 {
+		t.Errorf("eventversion: %d data pages encoded %v, want one of dictionary indexes (one distinct value)", n, e)
 	}
 }
