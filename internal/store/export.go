@@ -50,6 +50,7 @@ func (s *Store) Export(ctx context.Context, dir string, extra map[string][]byte)
 			return res, fmt.Errorf("export to %s: %q is not a plain file name", dir, name)
 		}
 	}
+	dir = filepath.Clean(dir) // the folders made below are found by walking up to it
 	if err := prepareExportDir(dir, extra); err != nil {
 		return res, err
 	}
@@ -120,7 +121,7 @@ func (s *Store) Export(ctx context.Context, dir string, extra map[string][]byte)
 			return fail(err)
 		}
 		final := filepath.Join(dir, strings.TrimSuffix(rel, exportTmpExt))
-		for d := filepath.Dir(final); !dirs[d]; d = filepath.Dir(d) {
+		for d := filepath.Dir(final); !dirs[d] && d != filepath.Dir(d); d = filepath.Dir(d) {
 			dirs[d] = true
 		}
 		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
