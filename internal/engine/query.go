@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -275,4 +276,13 @@ func shortDuration(d time.Duration) string {
 		s = strings.TrimSuffix(s, "0m")
 	}
 	return s
+}
+
+// ErrorPos returns the byte offset in the user's SQL that a translation error of Translate points at.
+func ErrorPos(err error) (int, bool) {
+	var ae *athena.Error
+	if errors.As(err, &ae) {
+		return ae.Pos, true
+	}
+	return 0, false
 }

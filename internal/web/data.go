@@ -2,11 +2,9 @@ package web
 
 import (
 	"context"
+	"github.com/trailq/trailq/internal/engine"
 	"net/http"
 	"time"
-
-	"github.com/trailq/trailq/internal/ingest"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // DataReport is the body of GET /api/data: what the store holds.
@@ -76,7 +74,7 @@ func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
 }
 
 // each runs q and calls fn with every row's values.
-func each(ctx context.Context, st *store.Store, q string, fn func([]any), args ...any) error {
+func each(ctx context.Context, st *engine.Store, q string, fn func([]any), args ...any) error {
 	rows, err := st.Query(ctx, q, args...)
 	if err != nil {
 		return err
@@ -112,7 +110,7 @@ func asString(v any) string {
 	return ""
 }
 
-func dataReport(ctx context.Context, st *store.Store) (*DataReport, error) {
+func dataReport(ctx context.Context, st *engine.Store) (*DataReport, error) {
 	rep := &DataReport{Store: st.Path(), Outcomes: map[string]int{}, Coverage: []Coverage{}, Broken: []BrokenFile{}}
 	err := each(ctx, st, `SELECT coalesce(outcome, ''), count(*), coalesce(sum(size), 0), max(loaded_at) FROM trailq_objects GROUP BY 1`, func(v []any) {
 		n := asInt(v[1])
@@ -127,7 +125,7 @@ func dataReport(ctx context.Context, st *store.Store) (*DataReport, error) {
 		return nil, err
 	}
 	err = each(ctx, st, `SELECT coalesce(account, ''), coalesce(awsregion, ''), min(eventtime), max(eventtime), count(*)
-		FROM `+store.EventsTable+` GROUP BY 1, 2 ORDER BY 1, 2`, func(v []any) {
+		FROM `+engine.EventsTable+` GROUP BY 1, 2 ORDER BY 1, 2`, func(v []any) {
 		c := Coverage{Account: asString(v[0]), Region: asString(v[1]), First: asString(v[2]), Last: asString(v[3]), Records: asInt(v[4])}
 		rep.Coverage = append(rep.Coverage, c)
 		rep.Records += c.Records
@@ -224,7 +222,7 @@ func (s *Server) loadStatus() LoadStatus {
 	return st
 }
 
-func loadReport(r *ingest.Report) *LoadReport {
+func loadReport(r *engine.Report) *LoadReport {
 	lr := &LoadReport{Listed: r.Listed, Unchanged: r.Unchanged, Loaded: r.Loaded, Records: r.Records, Inserted: r.Inserted,
 		Duplicates: r.Duplicates, Skipped: r.Skipped, Problems: r.Problems()}
 	if lr.Skipped == nil {

@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/trailq/trailq/internal/engine"
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/trailq/trailq/internal/store"
 )
 
 // maxEvents bounds the events GET /api/events returns.
@@ -66,7 +65,7 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
 	defer cancel()
-	rows, err := st.Query(ctx, `SELECT * FROM `+store.LogsView+` WHERE `+strings.Join(where, " AND ")+` ORDER BY eventtime`, args...)
+	rows, err := st.Query(ctx, `SELECT * FROM `+engine.LogsView+` WHERE `+strings.Join(where, " AND ")+` ORDER BY eventtime`, args...)
 	if err != nil {
 		writeError(w, statusOf(ctx, err, http.StatusInternalServerError), "read event: "+err.Error())
 		return
@@ -102,7 +101,7 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 }
 
 // eventJSON renders one row as an object in the table's column order.
-func eventJSON(cols []store.Column, vals []any) (json.RawMessage, error) {
+func eventJSON(cols []engine.Column, vals []any) (json.RawMessage, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	for i, c := range cols {

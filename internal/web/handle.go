@@ -7,9 +7,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/progress"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // errBusy is returned while a load has the store.
@@ -20,8 +19,8 @@ var errBusy = errors.New("new logs are being loaded: try again when the load has
 // let one process hold a file open read-only and read-write at once, so requests that arrive during a load are
 // answered 503 rather than queued behind it.
 type handle struct {
-	mu   sync.RWMutex // read: a request uses st; write: a load replaces it
-	st   *store.Store // nil when reopening failed
+	mu   sync.RWMutex  // read: a request uses st; write: a load replaces it
+	st   *engine.Store // nil when reopening failed
 	open OpenFunc
 	load LoadFunc
 	now  func() time.Time
@@ -41,7 +40,7 @@ type loadState struct {
 	counter  *progress.Counter
 	started  time.Time
 	finished time.Time
-	report   *ingest.Report
+	report   *engine.Report
 	err      error
 }
 
@@ -58,7 +57,7 @@ func openHandle(ctx context.Context, open OpenFunc, load LoadFunc, now func() ti
 }
 
 // acquire returns the read-only store for one request; call release when done with it.
-func (h *handle) acquire() (st *store.Store, release func(), err error) {
+func (h *handle) acquire() (st *engine.Store, release func(), err error) {
 	if !h.mu.TryRLock() {
 		return nil, nil, errBusy
 	}
@@ -96,7 +95,7 @@ func (h *handle) startLoad() (bool, error) {
 }
 
 // runLoad swaps the read-only handle for a read-write one, loads, and swaps back.
-func (h *handle) runLoad(ctx context.Context, c *progress.Counter) (*ingest.Report, error) {
+func (h *handle) runLoad(ctx context.Context, c *progress.Counter) (*engine.Report, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.st != nil {
@@ -105,7 +104,7 @@ func (h *handle) runLoad(ctx context.Context, c *progress.Counter) (*ingest.Repo
 		}
 		h.st = nil
 	}
-	var rep *ingest.Report
+	var rep *engine.Report
 	rw, err := h.open(ctx, false)
 	if err == nil {
 		rep, err = h.load(ctx, rw, c)

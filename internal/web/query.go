@@ -12,9 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/output"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // QueryRequest is the body of POST /api/query.
@@ -78,25 +77,24 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown format %q: use csv or json", req.Format))
 		return
 	}
-	translated := q
-	switch req.Dialect {
-	case "", "athena":
-		tr := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView})
-		var err error
-		if translated, err = tr.Translate(q); err != nil {
-			e := apiError{Error: "read query: " + err.Error()}
-			var ae *athena.Error
-			if errors.As(err, &ae) {
-				e.setOffset(q, ae.Pos)
-			}
-			writeJSON(w, http.StatusBadRequest, e)
-			return
-		}
-	case "duckdb":
-	default:
+	dialect := req.Dialect
+	if dialect == "" {
+		dialect = engine.Athena
+	}
+	if dialect != engine.Athena && dialect != engine.DuckDB {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown dialect %q: use athena or duckdb", req.Dialect))
 		return
 	}
+	prepared, err := engine.Translate(q, dialect)
+	if err != nil {
+		e := apiError{Error: "read query: " + strings.TrimPrefix(err.Error(), "query: ")}
+		if pos, ok := engine.ErrorPos(err); ok {
+			e.setOffset(q, pos)
+		}
+		writeJSON(w, http.StatusBadRequest, e)
+		return
+	}
+	translated := prepared.SQL
 
 	if !s.takeSlot(w, r) {
 		return
@@ -192,7 +190,7 @@ func approxJSONSize(v any) int {
 // download writes the whole result as a CSV or JSON file. When the query fails midway (its timeout, a bad cast
 // in a later row), the response is aborted without its end: the browser sees a failed download, never a file that
 // looks complete.
-func (s *Server) download(w http.ResponseWriter, ctx context.Context, rows *store.Rows, format output.Format) {
+func (s *Server) download(w http.ResponseWriter, ctx context.Context, rows *engine.Rows, format output.Format) {
 	name, ctype := "trailq-result.csv", "text/csv; charset=utf-8"
 	if format == output.JSON {
 		name, ctype = "trailq-result.json", "application/json; charset=utf-8"

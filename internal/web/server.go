@@ -14,9 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/progress"
-	"github.com/trailq/trailq/internal/store"
 )
 
 //go:embed assets
@@ -38,10 +37,10 @@ const (
 )
 
 // OpenFunc opens the store file, read-only or read-write.
-type OpenFunc func(ctx context.Context, readOnly bool) (*store.Store, error)
+type OpenFunc func(ctx context.Context, readOnly bool) (*engine.Store, error)
 
 // LoadFunc loads what is new in the source into st (opened read-write), updating c as it goes.
-type LoadFunc func(ctx context.Context, st *store.Store, c *progress.Counter) (*ingest.Report, error)
+type LoadFunc func(ctx context.Context, st *engine.Store, c *progress.Counter) (*engine.Report, error)
 
 // Options configure a Server.
 type Options struct {

@@ -11,9 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/signin"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // The dashboard uses internal/signin, as trailq signins does: the same events, columns, filters and summary.
@@ -196,12 +195,8 @@ func (s *Server) handleSignIns(w http.ResponseWriter, r *http.Request) {
 }
 
 // signIns builds the dashboard for the dates from..to (inclusive) in loc.
-func signIns(ctx context.Context, st *store.Store, sq *signin.Query, from, to time.Time, loc *time.Location) (*SignInReport, error) {
-	sql, err := athena.NewTranslator(athena.Tables{Logs: st.SignInsTable(ctx), LogsExt: store.LogsExtView}).Translate(sq.SQL())
-	if err != nil {
-		return nil, err
-	}
-	events, err := signin.Fetch(ctx, st, sql, sq)
+func signIns(ctx context.Context, st *engine.Store, sq *signin.Query, from, to time.Time, loc *time.Location) (*SignInReport, error) {
+	events, err := engine.SignIns(ctx, st, sq)
 	if err != nil {
 		return nil, err
 	}
