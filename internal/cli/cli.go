@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailq/trailq/internal/engine"
+	"github.com/trailq/trailq/internal/hint"
 )
 
 // Exit codes.
@@ -58,16 +59,10 @@ func (e *UsageError) Unwrap() error { return e.Err }
 
 func usageErrorf(format string, a ...any) error { return &UsageError{Err: fmt.Errorf(format, a...)} }
 
-// HintError carries a suggestion the user can act on.
-type HintError struct {
-	Err  error
-	Hint string
-}
+// HintError carries a suggestion the user can act on (from any layer: the engine's and the store's too).
+type HintError = hint.Error
 
-func (e *HintError) Error() string { return e.Err.Error() }
-func (e *HintError) Unwrap() error { return e.Err }
-
-func withHint(err error, hint string) error { return &HintError{Err: err, Hint: hint} }
+func withHint(err error, h string) error { return hint.With(err, h) }
 
 // FindingsError asks for exit status 3 (findings when asked to fail on them).
 type FindingsError struct{ Msg string }
@@ -83,9 +78,9 @@ func exitCode(w io.Writer, err error, ctx context.Context) int {
 		return ExitCancelled
 	}
 	fmt.Fprintf(w, "Error: %v\n", err)
-	var hint *HintError
-	if errors.As(err, &hint) && hint.Hint != "" {
-		fmt.Fprintf(w, "Try: %s\n", hint.Hint)
+	var h *HintError
+	if errors.As(err, &h) && h.Hint != "" {
+		fmt.Fprintf(w, "Try: %s\n", h.Hint)
 	}
 	var usage *UsageError
 	var findings *FindingsError

@@ -235,70 +235,12 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	of := l.open[f.Key]
-	if of == nil && f.Refill {
-		r := l.refilling[f.Key]
-		if r == nil {
-			return fmt.Errorf("load %s: not an object to read again", f.Key)
-		}
-		hdr := *f
-		hdr.Records, hdr.Problems = nil, nil
-		of = &openFile{f: &hdr, id: r.id, refill: true, obj: partfile.NewObject(r.id, f.Parsed, f.Path)}
-		l.open[f.Key] = of
-		l.pending = append(l.pending, of)
-	} else if of == nil {
-		if f.Replaces {
-			if err := l.dropKey(ctx, f.Key); err != nil {
-				return err
-			}
-		}
-		// Keep what the manifest needs of the object, not its records: they are in DuckDB's hands after this call,
-		// and a commit's worth of them would otherwise stay in memory until the commit.
-		hdr := *f
-		hdr.Records, hdr.Problems = nil, nil
-		of = &openFile{f: &hdr, id: l.nextID, obj: partfile.NewObject(l.nextID, f.Parsed, f.Path)}
-		l.nextID++
-		l.open[f.Key] = of
-		l.pending = append(l.pending, of)
-	} else if !slices.Contains(l.pending, of) {
-		l.pending = append(l.pending, of)
+	of, err := l.openFor(ctx, f)
+	if err != nil {
+		return err
 	}
-	l.hashBuf = l.hashBuf[:0]
-	for _, r := range f.Records {
-		l.hashBuf = append(l.hashBuf, r.Hash)
-	}
-	l.keep = slices.Grow(l.keep[:0], len(f.Records))[:len(f.Records)]
-	l.hashes.claim(l.hashBuf, l.keep)
-	for i, r := range f.Records {
-		if !l.keep[i] {
-			if !of.refill {
-				if err := l.duplicates.AppendRow(of.id, r.Hash); err != nil {
-					return fmt.Errorf("load %s: %w", f.Key, err)
-				}
-			}
-			continue
-		}
-		if l.part == nil {
-			p, err := partfile.Create(l.st.partsDir, newPartName())
-			if err != nil {
-				return fmt.Errorf("load %s: %w", f.Key, err)
-			}
-			l.part = p
-		}
-		if err := l.part.Add(r, of.obj); err != nil {
-			return fmt.Errorf("load %s: %w", f.Key, err)
-		}
-		if IsSignInCandidate(r.EventSource.S, r.EventType.S) {
-			if err := l.signIns.AppendRow(l.rows.values(r, of)...); err != nil {
-				return fmt.Errorf("load %s: %w", f.Key, err)
-			}
-		}
-		l.mine = append(l.mine, r.Hash)
-		if of.refill {
-			l.refilled++
-		} else {
-			l.inserted++
-		}
+	if err := l.addRecords(f, of); err != nil {
+		return fmt.Errorf("load %s: %w", f.Key, err)
 	}
 	if of.refill {
 		// Its problems and manifest entry are there from the load that read it first.
@@ -328,6 +270,92 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 	if !f.Final {
 		return nil
 	}
+	if err := l.finish(f, of); err != nil {
+		return fmt.Errorf("load %s: %w", f.Key, err)
+	}
+	return nil
+}
+
+// openFor returns the object that f is (a part of), starting it with its first part: an earlier version of it
+// is dropped (Replaces), a refill takes the id its manifest entry has.
+func (l *Load) openFor(ctx context.Context, f *File) (*openFile, error) {
+	if of := l.open[f.Key]; of != nil {
+		if !slices.Contains(l.pending, of) {
+			l.pending = append(l.pending, of)
+		}
+		return of, nil
+	}
+	// Keep what the manifest needs of the object, not its records: they are in DuckDB's hands after this call,
+	// and a commit's worth of them would otherwise stay in memory until the commit.
+	hdr := *f
+	hdr.Records, hdr.Problems = nil, nil
+	var of *openFile
+	switch {
+	case f.Refill:
+		r := l.refilling[f.Key]
+		if r == nil {
+			return nil, fmt.Errorf("load %s: not an object to read again", f.Key)
+		}
+		of = &openFile{f: &hdr, id: r.id, refill: true, obj: partfile.NewObject(r.id, f.Parsed, f.Path)}
+	default:
+		if f.Replaces {
+			if err := l.dropKey(ctx, f.Key); err != nil {
+				return nil, err
+			}
+		}
+		of = &openFile{f: &hdr, id: l.nextID, obj: partfile.NewObject(l.nextID, f.Parsed, f.Path)}
+		l.nextID++
+	}
+	l.open[f.Key] = of
+	l.pending = append(l.pending, of)
+	return of, nil
+}
+
+// addRecords writes the records the store does not have to the transaction's part file (and the sign-in
+// table), and records the others as copies.
+func (l *Load) addRecords(f *File, of *openFile) error {
+	l.hashBuf = l.hashBuf[:0]
+	for _, r := range f.Records {
+		l.hashBuf = append(l.hashBuf, r.Hash)
+	}
+	l.keep = slices.Grow(l.keep[:0], len(f.Records))[:len(f.Records)]
+	l.hashes.claim(l.hashBuf, l.keep)
+	for i, r := range f.Records {
+		if !l.keep[i] {
+			if !of.refill {
+				if err := l.duplicates.AppendRow(of.id, r.Hash); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if l.part == nil {
+			p, err := partfile.Create(l.st.partsDir, newPartName())
+			if err != nil {
+				return err
+			}
+			l.part = p
+		}
+		if err := l.part.Add(r, of.obj); err != nil {
+			return err
+		}
+		if IsSignInCandidate(r.EventSource.S, r.EventType.S) {
+			if err := l.signIns.AppendRow(l.rows.values(r, of)...); err != nil {
+				return err
+			}
+		}
+		l.mine = append(l.mine, r.Hash)
+		if of.refill {
+			l.refilled++
+		} else {
+			l.inserted++
+		}
+	}
+	return nil
+}
+
+// finish appends the manifest entry of an object whose last part came.
+func (l *Load) finish(f *File, of *openFile) error {
 	detail := ""
 	switch {
 	case f.Skip:
@@ -338,7 +366,7 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 	outcome := Outcome(f.Skip, f.Err, of.records, of.problems)
 	if err := l.objects.AppendRow(of.id, of.f.Key, of.f.Parsed.Kind.String(), of.f.Size, of.f.Version,
 		int64(of.records), int64(of.problems), outcome, detail, time.Now().UTC()); err != nil {
-		return fmt.Errorf("load %s: %w", f.Key, err)
+		return err
 	}
 	of.done = true
 	delete(l.open, f.Key)
