@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trailq/trailq/internal/store"
 )
 
 // ExportOptions are the flags of trailq export.
@@ -75,19 +74,17 @@ func runExport(ctx context.Context, f *Factory, opts *ExportOptions) error {
 		return usageErrorf("--table %q: use letters, digits and underscores", opts.Table)
 	}
 	start := time.Now()
-	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, nil)
+	eo, err := f.engineOptions(ctx, &opts.SourceOptions, nil)
 	if err != nil {
 		return err
 	}
-	path := st.Path()
-	st.Close()
-	// The store handed to users' SQL is sandboxed and cannot write files; the export opens its own handle.
-	st, err = store.Open(ctx, path, store.Options{ReadOnly: true})
-	if err != nil {
-		return err
+	e := f.Engine()
+	if eo.Source != nil && !eo.NoLoad {
+		if _, err := e.Sync(ctx, eo); err != nil {
+			return err
+		}
 	}
-	defer st.Close()
-	res, err := st.Export(ctx, opts.Out, map[string][]byte{ddlFile: []byte(store.AthenaDDL(opts.Table, opts.Location))})
+	res, err := e.Export(ctx, eo.StorePath, opts.Out, ddlFile, opts.Table, opts.Location)
 	if err != nil {
 		return withHint(err, "give --out a new or empty folder on a disk with room for about 0.6× the gzipped logs")
 	}

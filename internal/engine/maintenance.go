@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
 
+	"github.com/trailq/trailq/internal/hint"
 	"github.com/trailq/trailq/internal/store"
 )
 
@@ -14,6 +16,9 @@ type ExportResult = store.ExportResult
 // them (table, at location) in the file ddlFile. The handle users' SQL gets cannot write files; this one is the
 // store's own, read-only.
 func (e *Engine) Export(ctx context.Context, path, dir, ddlFile, table, location string) (ExportResult, error) {
+	if _, err := os.Stat(path); err != nil {
+		return ExportResult{}, hint.With(fmt.Errorf("open store %s: %w", path, err), "load logs first with --source")
+	}
 	st, err := store.Open(ctx, path, store.Options{ReadOnly: true})
 	if err != nil {
 		return ExportResult{}, err
