@@ -19,6 +19,7 @@ import (
 	"github.com/trailq/trailq/internal/pushdown"
 	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/store/sqlguard"
 )
 
 // compatCase is one query of a testdata/*.test script.
@@ -271,7 +272,7 @@ func TestCompatibilityAnswerFirst(t *testing.T) {
 			if !proj.All() {
 				partial++
 			}
-			tree, err := store.SyntaxTree(ctx, q.SQL)
+			tree, err := sqlguard.SyntaxTree(ctx, q.SQL)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/store/sqlguard"
 )
 
 // Dialects of Prepare.
@@ -29,7 +30,7 @@ type Query struct {
 	SQL string
 	tq  *athena.Query // nil for the duckdb dialect
 	// stmt is DuckDB's reading of SQL (the guard runs it again as it runs).
-	stmt *store.Statement
+	stmt *sqlguard.Statement
 }
 
 // Prepare translates sql from dialect (Translate) and checks it (Check).
@@ -62,7 +63,7 @@ func Translate(sql, dialect string) (*Query, error) {
 // Check parses the query once and refuses it unless it is one query the store's guard allows: before anything
 // is loaded. Errors name the place in the user's SQL.
 func (q *Query) Check(ctx context.Context) error {
-	stmt, err := store.Parse(ctx, q.SQL)
+	stmt, err := sqlguard.Parse(ctx, q.SQL)
 	if err != nil {
 		return fmt.Errorf("query: %w", q.MapError(err))
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/trailq/trailq/internal/pushdown"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/store/sqlguard"
 )
 
 func TestEventTimeDays(t *testing.T) {
@@ -53,7 +54,7 @@ func TestEventTimeDays(t *testing.T) {
 		{`SELECT 1; SELECT * FROM cloudtrail_logs WHERE eventtime >= '2024-09-01'`, ""},
 	}
 	for _, c := range cases {
-		tree, err := store.SyntaxTree(context.Background(), c.sql)
+		tree, err := sqlguard.SyntaxTree(context.Background(), c.sql)
 		if err != nil {
 			t.Fatalf("%s: %v", c.sql, err)
 		}
@@ -73,7 +74,7 @@ func TestEventTimeDays(t *testing.T) {
 
 // A query DuckDB cannot parse reads everything (the query itself then reports the error).
 func TestEventTimeDaysOfBadSQL(t *testing.T) {
-	tree, err := store.SyntaxTree(context.Background(), "SELEC * FORM x")
+	tree, err := sqlguard.SyntaxTree(context.Background(), "SELEC * FORM x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestAnalyzePartitions(t *testing.T) {
 		{`SELECT * FROM cloudtrail_logs WHERE year = '2024' AND month = '09' AND eventtime >= '2024-09-10'`, "event from 2024-09-10; key 2024-09-01 to 2024-09-30"},
 	}
 	for _, c := range cases {
-		tree, err := store.SyntaxTree(context.Background(), c.sql)
+		tree, err := sqlguard.SyntaxTree(context.Background(), c.sql)
 		if err != nil {
 			t.Fatalf("%s: %v", c.sql, err)
 		}
@@ -165,7 +166,7 @@ func TestTextConditions(t *testing.T) {
 	}
 	for _, c := range cases {
 		sql := `SELECT * FROM cloudtrail_logs t WHERE ` + c.where
-		tree, err := store.SyntaxTree(ctx, sql)
+		tree, err := sqlguard.SyntaxTree(ctx, sql)
 		if err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/store/sqlguard"
 	"github.com/trailq/trailq/internal/store/storetest"
 )
 
@@ -128,7 +129,7 @@ func TestParseRefusesTheCorpus(t *testing.T) {
 		if strings.HasPrefix(a.Name, "a huge allocation") {
 			continue // a query: stopped by the memory limit as it runs
 		}
-		st, err := store.Parse(context.Background(), a.SQL)
+		st, err := sqlguard.Parse(context.Background(), a.SQL)
 		if err == nil && !strings.Contains(string(st.Tree), `"error":true`) {
 			t.Errorf("%s: Parse allowed it\n%s", a.Name, a.SQL)
 		}
@@ -199,16 +200,16 @@ func TestGuardSaysWhy(t *testing.T) {
 		want error
 		text string
 	}{
-		{"SELECT 1; SELECT 2", store.ErrMultipleStatements, "more than one statement"},
-		{"SELECT 1; COPY (SELECT 1) TO 'x.csv'", store.ErrNotAQuery, ""},
-		{"COPY (SELECT 1) TO 'x.csv'", store.ErrNotAQuery, "COPY"},
-		{"CREATE TEMP VIEW v AS SELECT 1", store.ErrNotAQuery, "CREATE"},
-		{"EXPLAIN ANALYZE COPY (SELECT 1) TO 'x.csv'", store.ErrNotAQuery, ""},
-		{"SELECT * FROM read_text('/etc/passwd')", store.ErrNotAllowed, "read_text"},
-		{"SELECT * FROM 'x.csv'", store.ErrNotAllowed, "x.csv"},
-		{"SELECT write_log('x')", store.ErrNotAllowed, "write_log"},
-		{"  ", store.ErrNotAQuery, "empty"},
-		{"PIVOT cloudtrail_logs ON awsregion USING count(*)", store.ErrNotAQuery, "PIVOT needs its values"},
+		{"SELECT 1; SELECT 2", sqlguard.ErrMultipleStatements, "more than one statement"},
+		{"SELECT 1; COPY (SELECT 1) TO 'x.csv'", sqlguard.ErrNotAQuery, ""},
+		{"COPY (SELECT 1) TO 'x.csv'", sqlguard.ErrNotAQuery, "COPY"},
+		{"CREATE TEMP VIEW v AS SELECT 1", sqlguard.ErrNotAQuery, "CREATE"},
+		{"EXPLAIN ANALYZE COPY (SELECT 1) TO 'x.csv'", sqlguard.ErrNotAQuery, ""},
+		{"SELECT * FROM read_text('/etc/passwd')", sqlguard.ErrNotAllowed, "read_text"},
+		{"SELECT * FROM 'x.csv'", sqlguard.ErrNotAllowed, "x.csv"},
+		{"SELECT write_log('x')", sqlguard.ErrNotAllowed, "write_log"},
+		{"  ", sqlguard.ErrNotAQuery, "empty"},
+		{"PIVOT cloudtrail_logs ON awsregion USING count(*)", sqlguard.ErrNotAQuery, "PIVOT needs its values"},
 	} {
 		_, err := runAll(st, c.sql)
 		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), c.text) {

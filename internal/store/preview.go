@@ -15,6 +15,8 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/trailq/trailq/internal/store/sqlguard"
 )
 
 // A preview answers a question before a load has stored the new logs: the load's readers write the fields the
@@ -97,7 +99,7 @@ func ScanColumns(ctx context.Context, query string, initSQL []string) ([]string,
 			return nil, fmt.Errorf("plan query: set up: %w", err)
 		}
 	}
-	run, err := guard(ctx, conn, query)
+	run, err := sqlguard.Check(ctx, conn, query)
 	if err != nil {
 		return nil, err
 	}

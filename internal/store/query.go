@@ -13,6 +13,8 @@ import (
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/trailq/trailq/internal/store/sqlguard"
 )
 
 // Column describes one result column.
@@ -49,7 +51,7 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, er
 			return nil, err
 		}
 		var run string
-		if run, err = guard(ctx, conn, query); err == nil {
+		if run, err = sqlguard.Check(ctx, conn, query); err == nil {
 			rows, err = conn.QueryContext(ctx, run, args...)
 		}
 	} else {
@@ -59,7 +61,7 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, er
 		if conn != nil {
 			conn.Close()
 		}
-		if strings.Contains(err.Error(), s.partsDir) && !errors.Is(err, ErrNotAllowed) && !strings.Contains(err.Error(), "Permission Error") {
+		if strings.Contains(err.Error(), s.partsDir) && !errors.Is(err, sqlguard.ErrNotAllowed) && !strings.Contains(err.Error(), "Permission Error") {
 			return nil, fmt.Errorf("%w (a part file of the store is missing or damaged: load again from the same source to read its logs again)", err)
 		}
 		return nil, err
@@ -421,20 +423,4 @@ func (p *typeParser) eat(c byte) bool {
 		return true
 	}
 	return false
-}
-
-// SyntaxTree returns DuckDB's syntax tree of a query as JSON (json_serialize_sql), without running it: it is
-// parsed in a throwaway in-memory database, no store needed.
-func SyntaxTree(ctx context.Context, query string) ([]byte, error) {
-	connector, err := duckdb.NewConnector("?autoinstall_known_extensions=false&autoload_known_extensions=false&enable_external_access=false", nil)
-	if err != nil {
-		return nil, fmt.Errorf("parse query: %w", err)
-	}
-	db := sql.OpenDB(connector)
-	defer db.Close()
-	var tree string
-	if err := db.QueryRowContext(ctx, `SELECT CAST(json_serialize_sql(CAST(? AS VARCHAR)) AS VARCHAR)`, query).Scan(&tree); err != nil {
-		return nil, fmt.Errorf("parse query: %w", err)
-	}
-	return []byte(tree), nil
 }

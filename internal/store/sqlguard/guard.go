@@ -1,4 +1,4 @@
-package store
+package sqlguard
 
 import (
 	"context"
@@ -301,11 +301,11 @@ func skipSpaceAndComments(q string) string {
 	}
 }
 
-// guard checks users' SQL on the connection that will run it and returns the statement to run. The syntax tree
+// Check checks users' SQL on the connection that will run it and returns the statement to run. The syntax tree
 // comes from json_serialize_sql on this connection; the statement count and type from DuckDB preparing the query
 // on it (which runs nothing). Of an EXPLAIN, the query behind it is checked and the statement run is made of the
 // parts checked, whatever else the text held.
-func guard(ctx context.Context, conn *sql.Conn, query string) (string, error) {
+func Check(ctx context.Context, conn *sql.Conn, query string) (string, error) {
 	st, err := parseStatement(ctx, conn, query)
 	if errors.Is(err, errSyntax) {
 		// DuckDB's own error of the statement says where (LINE 1: … ^).
@@ -368,4 +368,25 @@ func statementType(conn *sql.Conn, query string) (duckdb.StmtType, error) {
 		return err
 	})
 	return typ, err
+}
+
+// SyntaxTree returns DuckDB's syntax tree of a query as JSON (json_serialize_sql), without running it: it is
+// parsed in a throwaway in-memory database, no store needed.
+func SyntaxTree(ctx context.Context, query string) ([]byte, error) {
+	connector, err := duckdb.NewConnector("?autoinstall_known_extensions=false&autoload_known_extensions=false&enable_external_access=false", nil)
+	if err != nil {
+		return nil, fmt.Errorf("parse query: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	defer db.Close()
+	var tree string
+	if err := db.QueryRowContext(ctx, `SELECT CAST(json_serialize_sql(CAST(? AS VARCHAR)) AS VARCHAR)`, query).Scan(&tree); err != nil {
+		return nil, fmt.Errorf("parse query: %w", err)
+	}
+	return []byte(tree), nil
+}
+
+// rowQuerier runs a query of one row (a pool or a connection).
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
