@@ -130,6 +130,55 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		opts.moved = true
 		opts.InitSQL = append(slices.Clone(opts.InitSQL), view)
 	}
+	dir := PartsDir(path)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	db, err := connect(ctx, path, dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: path, partsDir: dir, notify: opts.Notify, readOnly: opts.ReadOnly, sandbox: opts.Sandbox}
+	if err := s.init(ctx, opts.Notify); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if !s.readOnly {
+		if err := s.repair(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return s, nil
+	}
+	if !opts.moved {
+		// A store moved since its last load: its events view names the part files where they were. Read-only,
+		// it cannot be rewritten; every connection gets a temporary view of the same name over the files here.
+		view, err := s.movedView(ctx)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if view != "" {
+			db.Close()
+			opts.moved = true
+			opts.InitSQL = append(slices.Clone(opts.InitSQL), view)
+			return open(ctx, path, opts)
+		}
+	}
+	if !opts.NoPartCheck {
+		// Never an answer from a part that is not what its load wrote (a writable open repairs it).
+		if err := s.refuseDamaged(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// connect opens the DuckDB file at path with the settings of opts: every connection runs opts.InitSQL, and the
+// first sets the global settings (a sandbox's last: file access only to the part files, then the configuration
+// locked).
+func connect(ctx context.Context, path, dir string, opts Options) (*sql.DB, error) {
 	params := []string{
 		"autoinstall_known_extensions=false",
 		"autoload_known_extensions=false",
@@ -150,10 +199,6 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		perConn = append(perConn, q)
 	}
-	dir := PartsDir(path)
-	if abs, err := filepath.Abs(dir); err == nil {
-		dir = abs
-	}
 	// Part files are opened once per query; their footers are kept.
 	global = append(global, "SET GLOBAL parquet_metadata_cache = true")
 	if opts.MemoryLimit > 0 {
@@ -163,32 +208,7 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	var globalErr error // sticky: no connection is handed out unlocked after a failed set-up
 	// The driver calls this without a context; the statements are quick and local.
 	initConn := func(ex driver.ExecerContext) error {
-		once.Do(func() {
-			if opts.Sandbox {
-				// No file access from SQL but to the part files the events view reads, each by its exact name (a
-				// folder would let "folder/../store.duckdb" through), then the configuration locked.
-				paths, err := sandboxPaths(ex, dir, opts.ExtraParts)
-				if err != nil {
-					globalErr = fmt.Errorf("set up store: %w", err)
-					return
-				}
-				global = append(global,
-					"SET GLOBAL allowed_paths = "+paths,
-					"SET GLOBAL enable_external_access = false",
-					"SET GLOBAL lock_configuration = true")
-			}
-			for _, q := range global {
-				if _, err := ex.ExecContext(context.Background(), q, nil); err != nil {
-					if strings.Contains(err.Error(), "configuration has been locked") {
-						// Another sandboxed handle of this process shares the database and has set it up
-						// the same way (only this code locks it, after the same settings).
-						return
-					}
-					globalErr = fmt.Errorf("set up store: %w", err)
-					return
-				}
-			}
-		})
+		once.Do(func() { globalErr = setGlobals(ex, global, dir, opts) })
 		if globalErr != nil {
 			return globalErr
 		}
@@ -208,40 +228,34 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, openErr(path, err)
 	}
-	s := &Store{db: db, path: path, partsDir: dir, notify: opts.Notify, readOnly: opts.ReadOnly, sandbox: opts.Sandbox}
-	if err := s.init(ctx, opts.Notify); err != nil {
-		db.Close()
-		return nil, err
-	}
-	if !s.readOnly {
-		if err := s.repair(ctx); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	if s.readOnly && !opts.moved {
-		// A store moved since its last load: its events view names the part files where they were. Read-only,
-		// it cannot be rewritten; every connection gets a temporary view of the same name over the files here.
-		view, err := s.movedView(ctx)
+	return db, nil
+}
+
+// setGlobals makes the global settings on the first connection; a sandbox's come last.
+func setGlobals(ex driver.ExecerContext, global []string, dir string, opts Options) error {
+	if opts.Sandbox {
+		// No file access from SQL but to the part files the events view reads, each by its exact name (a folder
+		// would let "folder/../store.duckdb" through), then the configuration locked.
+		paths, err := sandboxPaths(ex, dir, opts.ExtraParts)
 		if err != nil {
-			db.Close()
-			return nil, err
+			return fmt.Errorf("set up store: %w", err)
 		}
-		if view != "" {
-			db.Close()
-			opts.moved = true
-			opts.InitSQL = append(slices.Clone(opts.InitSQL), view)
-			return open(ctx, path, opts)
+		global = append(global,
+			"SET GLOBAL allowed_paths = "+paths,
+			"SET GLOBAL enable_external_access = false",
+			"SET GLOBAL lock_configuration = true")
+	}
+	for _, q := range global {
+		if _, err := ex.ExecContext(context.Background(), q, nil); err != nil {
+			if strings.Contains(err.Error(), "configuration has been locked") {
+				// Another sandboxed handle of this process shares the database and has set it up the same way
+				// (only this code locks it, after the same settings).
+				return nil
+			}
+			return fmt.Errorf("set up store: %w", err)
 		}
 	}
-	if s.readOnly && !opts.NoPartCheck {
-		// Never an answer from a part that is not what its load wrote (a writable open repairs it).
-		if err := s.refuseDamaged(ctx); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	return s, nil
+	return nil
 }
 
 // refuseDamaged returns a *DamagedError when a part file of the store does not match the part list.
