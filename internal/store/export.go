@@ -90,7 +90,33 @@ func (s *Store) Export(ctx context.Context, dir string, extra map[string][]byte)
 		}
 	}
 	// Every file synced before any is renamed: a final name is never given to bytes that are not on the disk.
-	var data, tops []string // relative to staging, temporary names
+	data, tops, err := syncStaged(ctx, staging)
+	if err != nil {
+		return fail(fmt.Errorf("export to %s: %w", dir, err))
+	}
+	// The Parquet files, then the extra files (the DDL) last.
+	dirs, err := moveStaged(ctx, dir, staging, append(data, tops...), &res, &moved)
+	if err != nil {
+		return fail(err)
+	}
+	// The renames and the new folders made durable, then the staging folder removed: the export is finished.
+	for d := range dirs {
+		if err := syncPath(d); err != nil {
+			return fail(fmt.Errorf("export to %s: %w", dir, err))
+		}
+	}
+	if err := os.RemoveAll(staging); err != nil {
+		return res, fmt.Errorf("export to %s: remove %s: %w", dir, staging, err)
+	}
+	if err := syncPath(dir); err != nil {
+		return res, fmt.Errorf("export to %s: %w", dir, err)
+	}
+	return res, nil
+}
+
+// syncStaged syncs every file under staging and returns their paths relative to it: the data files (in
+// partition folders) and the top-level ones.
+func syncStaged(ctx context.Context, staging string) (data, tops []string, err error) {
 	err = filepath.WalkDir(staging, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -112,47 +138,38 @@ func (s *Store) Export(ctx context.Context, dir string, extra map[string][]byte)
 		}
 		return nil
 	})
-	if err != nil {
-		return fail(fmt.Errorf("export to %s: %w", dir, err))
-	}
+	return data, tops, err
+}
+
+// moveStaged renames the staged files (rels, relative to staging) to their final names under dir, in order,
+// appending each to moved and counting the Parquet files in res. It returns the folders to sync.
+func moveStaged(ctx context.Context, dir, staging string, rels []string, res *ExportResult, moved *[]string) (map[string]bool, error) {
 	dirs := map[string]bool{dir: true}
-	for _, rel := range append(data, tops...) { // the Parquet files, then the extra files (the DDL) last
+	for _, rel := range rels {
 		if err := ctx.Err(); err != nil {
-			return fail(err)
+			return nil, err
 		}
 		final := filepath.Join(dir, strings.TrimSuffix(rel, exportTmpExt))
 		for d := filepath.Dir(final); !dirs[d] && d != filepath.Dir(d); d = filepath.Dir(d) {
 			dirs[d] = true
 		}
 		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
-			return fail(fmt.Errorf("export to %s: %w", dir, err))
+			return nil, fmt.Errorf("export to %s: %w", dir, err)
 		}
 		if err := os.Rename(filepath.Join(staging, rel), final); err != nil {
-			return fail(fmt.Errorf("export to %s: %w", dir, err))
+			return nil, fmt.Errorf("export to %s: %w", dir, err)
 		}
-		moved = append(moved, final)
+		*moved = append(*moved, final)
 		if strings.HasSuffix(final, ".parquet") {
 			fi, err := os.Stat(final)
 			if err != nil {
-				return fail(fmt.Errorf("export to %s: %w", dir, err))
+				return nil, fmt.Errorf("export to %s: %w", dir, err)
 			}
 			res.Files++
 			res.Bytes += fi.Size()
 		}
 	}
-	// The renames and the new folders made durable, then the staging folder removed: the export is finished.
-	for d := range dirs {
-		if err := syncPath(d); err != nil {
-			return fail(fmt.Errorf("export to %s: %w", dir, err))
-		}
-	}
-	if err := os.RemoveAll(staging); err != nil {
-		return res, fmt.Errorf("export to %s: remove %s: %w", dir, staging, err)
-	}
-	if err := syncPath(dir); err != nil {
-		return res, fmt.Errorf("export to %s: %w", dir, err)
-	}
-	return res, nil
+	return dirs, nil
 }
 
 // prepareExportDir makes dir ready for an export: it creates it, accepts it empty, or removes a stopped export
