@@ -90,11 +90,47 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 		return usageErrorf("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8080", opts.Addr)
 	}
 	loopback := isLoopback(host)
-
-	// Load what is new first, as every command does; the server then owns the store file.
-	eo, err := f.engineOptions(ctx, &opts.SourceOptions, nil)
+	wopts, err := f.webOptions(ctx, opts)
 	if err != nil {
 		return err
+	}
+	if !loopback {
+		if wopts.Token, err = newToken(); err != nil {
+			return err
+		}
+	}
+	srv, err := web.New(ctx, wopts)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return withHint(fmt.Errorf("listen on %s: %w", opts.Addr, err), "pick another port: --addr 127.0.0.1:8081 (or :0 for any free port)")
+	}
+	pageURL := serveURL(ln.Addr(), host, wopts.Token)
+	fmt.Fprintf(f.IO.Out, "trailq is serving %s\n", pageURL)
+	if !loopback {
+		fmt.Fprintf(f.IO.ErrOut, "Listening on %s: anyone who can reach it needs the token in this URL; keep it secret.\n", opts.Addr)
+	}
+	fmt.Fprintln(f.IO.ErrOut, "Press Ctrl-C to stop.")
+	if opts.Open {
+		if err := openBrowser(pageURL); err != nil {
+			fmt.Fprintf(f.IO.ErrOut, "Could not open a browser (%v): open the URL above.\n", err)
+		}
+	}
+	if opts.ready != nil {
+		opts.ready(pageURL)
+	}
+	return serveUntilDone(ctx, srv, ln)
+}
+
+// webOptions loads what is new first, as every command does (the server then owns the store file), and gives
+// the web server the same engine: its sandboxed reader for requests, its sync for "load new logs".
+func (f *Factory) webOptions(ctx context.Context, opts *ServeOptions) (web.Options, error) {
+	eo, err := f.engineOptions(ctx, &opts.SourceOptions, nil)
+	if err != nil {
+		return web.Options{}, err
 	}
 	e := f.Engine()
 	// A server stopped with Ctrl-C ends 0: what its first load could not read is named here and on the data
@@ -102,10 +138,10 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 	e.Loaded = func(rep *engine.Report, src source.Source) { f.printLoad(rep, src, false) }
 	if eo.Source != nil && !eo.NoLoad {
 		if _, err := e.Sync(ctx, eo); err != nil {
-			return err
+			return web.Options{}, err
 		}
 	} else if _, err := os.Stat(eo.StorePath); err != nil {
-		return withHint(fmt.Errorf("open store %s: %w", eo.StorePath, err), "load logs first with --source")
+		return web.Options{}, withHint(fmt.Errorf("open store %s: %w", eo.StorePath, err), "load logs first with --source")
 	}
 	wopts := web.Options{
 		Open: func(ctx context.Context, readOnly bool) (*engine.Store, error) {
@@ -126,22 +162,11 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 			return e.SyncStore(ctx, st, eo, c)
 		}
 	}
-	if !loopback {
-		if wopts.Token, err = newToken(); err != nil {
-			return err
-		}
-	}
-	srv, err := web.New(ctx, wopts)
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
+	return wopts, nil
+}
 
-	ln, err := net.Listen("tcp", opts.Addr)
-	if err != nil {
-		return withHint(fmt.Errorf("listen on %s: %w", opts.Addr, err), "pick another port: --addr 127.0.0.1:8081 (or :0 for any free port)")
-	}
-	pageURL := serveURL(ln.Addr(), host, wopts.Token)
+// serveUntilDone serves on ln until ctx is done, then stops the server (5 s for requests to finish).
+func serveUntilDone(ctx context.Context, srv http.Handler, ln net.Listener) error {
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -149,19 +174,6 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
-	}
-	fmt.Fprintf(f.IO.Out, "trailq is serving %s\n", pageURL)
-	if !loopback {
-		fmt.Fprintf(f.IO.ErrOut, "Listening on %s: anyone who can reach it needs the token in this URL; keep it secret.\n", opts.Addr)
-	}
-	fmt.Fprintln(f.IO.ErrOut, "Press Ctrl-C to stop.")
-	if opts.Open {
-		if err := openBrowser(pageURL); err != nil {
-			fmt.Fprintf(f.IO.ErrOut, "Could not open a browser (%v): open the URL above.\n", err)
-		}
-	}
-	if opts.ready != nil {
-		opts.ready(pageURL)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
