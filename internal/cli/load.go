@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trailq/trailq/internal/engine"
-	"github.com/trailq/trailq/internal/signin"
 )
 
 // LoadOptions are the flags of trailq load.
@@ -65,7 +64,7 @@ func runLoad(ctx context.Context, f *Factory, opts *LoadOptions) error {
 	if opts.Source == "" {
 		return usageErrorf("load needs --source (a folder, a file, or s3://bucket/prefix)")
 	}
-	hook, err := opts.window(f)
+	hook, err := opts.keyDays(f)
 	if err != nil {
 		return err
 	}
@@ -76,8 +75,8 @@ func runLoad(ctx context.Context, f *Factory, opts *LoadOptions) error {
 	return st.Close()
 }
 
-// window returns the load hook of --since/--until, or nil.
-func (o *LoadOptions) window(f *Factory) (LoadHook, error) {
+// keyDays returns the load hook of --since/--until (the key dates of the period, with --lag), or nil.
+func (o *LoadOptions) keyDays(f *Factory) (LoadHook, error) {
 	switch {
 	case o.Since == "" && o.Until == "":
 		return nil, nil
@@ -94,13 +93,13 @@ func (o *LoadOptions) window(f *Factory) (LoadHook, error) {
 		return nil, err
 	}
 	now := f.Now()
-	w, err := o.period(now, loc)
+	p, err := o.period(now, loc)
 	if err != nil {
 		return nil, err
 	}
-	lw, ok := signin.LoadWindow(w, now, o.Lag)
+	d, ok := p.KeyDays(now, o.Lag)
 	if !ok {
 		return nil, nil
 	}
-	return func(lo *engine.LoadOptions) { lo.Window = &lw }, nil
+	return func(lo *engine.LoadOptions) { lo.Days = &d }, nil
 }

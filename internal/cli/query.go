@@ -13,7 +13,7 @@ import (
 
 	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/output"
-	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // QueryOptions are the flags of trailq query.
@@ -94,7 +94,7 @@ EXIT STATUS
 	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
 	cmd.Flags().BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV (by default they get a leading ' so that a spreadsheet does not run them as formulas)")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 10*time.Minute, "stop the query after this long (0: no limit)")
-	cmd.Flags().DurationVar(&opts.Lag, "lag", signin.DefaultLag, "with eventtime bounds, also load log files delivered this long after the last day")
+	cmd.Flags().DurationVar(&opts.Lag, "lag", timewin.DefaultLag, "with eventtime bounds, also load log files delivered this long after the last day")
 	cmd.Flags().BoolVar(&opts.AllLogs, "all-logs", false, "load every log file, not only those the query's WHERE clause allows (eventtime bounds, partitions)")
 	cmd.Flags().StringVar(&opts.AnswerFirst, "answer-first", "auto", "answer from a first read of the columns the query needs, then store the logs: auto (when 32 MiB or more of a folder's logs are new), always, never")
 	return cmd

@@ -15,6 +15,7 @@ import (
 	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/output"
 	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // SigninsOptions are the flags of trailq signins.
@@ -143,33 +144,33 @@ func (o *PeriodOptions) addFlags(fl *pflag.FlagSet, since, shown, utcHelp string
 	fl.StringVar(&o.Until, "until", "", "end of the period (a date includes the whole day; default: now)")
 	fl.StringVar(&o.TZ, "tz", "", "IANA time zone that --since/--until are read in"+shown+" (default: local)")
 	fl.BoolVar(&o.UTC, "utc", false, utcHelp)
-	fl.DurationVar(&o.Lag, "lag", signin.DefaultLag, "also read log files delivered this long after the period's end")
+	fl.DurationVar(&o.Lag, "lag", timewin.DefaultLag, "also read log files delivered this long after the period's end")
 }
 
 // period reads --since and --until in loc: the period [since, until), either bound open when not given. since
 // must not be after now, until must be after since.
-func (o *PeriodOptions) period(now time.Time, loc *time.Location) (signin.Window, error) {
-	var w signin.Window
+func (o *PeriodOptions) period(now time.Time, loc *time.Location) (timewin.Period, error) {
+	var p timewin.Period
 	var err error
 	if o.Since != "" {
-		if w.Start, err = signin.ParseTime(o.Since, now, loc, false); err != nil {
-			return w, &UsageError{Err: fmt.Errorf("--since: %w", err)}
+		if p.Start, err = timewin.ParseSince(o.Since, now, loc); err != nil {
+			return p, &UsageError{Err: fmt.Errorf("--since: %w", err)}
 		}
-		if w.Start.After(now) {
-			return w, &UsageError{Err: withHint(fmt.Errorf("--since %q is in the future: %s, and now is %s", o.Since,
-				signin.FormatTime(w.Start, loc), signin.FormatTime(now.Truncate(time.Second), loc)),
+		if p.Start.After(now) {
+			return p, &UsageError{Err: withHint(fmt.Errorf("--since %q is in the future: %s, and now is %s", o.Since,
+				signin.FormatTime(p.Start, loc), signin.FormatTime(now.Truncate(time.Second), loc)),
 				"--since takes a time up to now: a date (2024-09-01), a date-time, an RFC 3339 time or a relative time (7d, 24h)")}
 		}
 	}
 	if o.Until != "" {
-		if w.End, err = signin.ParseTime(o.Until, now, loc, true); err != nil {
-			return w, &UsageError{Err: fmt.Errorf("--until: %w", err)}
+		if p.End, err = timewin.ParseUntil(o.Until, now, loc); err != nil {
+			return p, &UsageError{Err: fmt.Errorf("--until: %w", err)}
 		}
 	}
-	if !w.Start.IsZero() && !w.End.IsZero() && !w.End.After(w.Start) {
-		return w, usageErrorf("--until (%s) is not after --since (%s)", signin.FormatTime(w.End, loc), signin.FormatTime(w.Start, loc))
+	if !p.Start.IsZero() && !p.End.IsZero() && !p.End.After(p.Start) {
+		return p, usageErrorf("--until (%s) is not after --since (%s)", signin.FormatTime(p.End, loc), signin.FormatTime(p.Start, loc))
 	}
-	return w, nil
+	return p, nil
 }
 
 // checkLag refuses a negative --lag.
@@ -217,7 +218,7 @@ func (o *SigninsOptions) query(now time.Time, loc *time.Location) (*signin.Query
 		q.Kinds = canonKinds(o.Kinds)
 	}
 	var err error
-	if q.Window, err = o.period(now, loc); err != nil {
+	if q.Period, err = o.period(now, loc); err != nil {
 		return nil, err
 	}
 	for _, s := range o.IPs {
@@ -273,8 +274,8 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 		return nil
 	}
 	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, func(lo *engine.LoadOptions) {
-		if w, ok := signin.LoadWindow(q.Window, now, opts.Lag); ok {
-			lo.Window = &w
+		if d, ok := q.Period.KeyDays(now, opts.Lag); ok {
+			lo.Days = &d
 		}
 		lo.Accounts, lo.Regions = opts.Accounts, opts.Regions
 	})
@@ -287,7 +288,7 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 		return err
 	}
 	if opts.Chart != "" {
-		if err := writeChart(opts.Chart, events, q.Window, loc); err != nil {
+		if err := writeChart(opts.Chart, events, q.Period, loc); err != nil {
 			return err
 		}
 	}
@@ -301,20 +302,20 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 			failures++
 		}
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%d sign-in event%s (%d failed) %s, times in %s\n", len(events), plural(len(events)), failures, describeWindow(q.Window, loc), zoneName(loc, now))
+	fmt.Fprintf(f.IO.ErrOut, "%d sign-in event%s (%d failed) %s, times in %s\n", len(events), plural(len(events)), failures, describePeriod(q.Period, loc), zoneName(loc, now))
 	return nil
 }
 
-func describeWindow(w signin.Window, loc *time.Location) string {
+func describePeriod(p timewin.Period, loc *time.Location) string {
 	switch {
-	case w.Start.IsZero() && w.End.IsZero():
+	case p.Start.IsZero() && p.End.IsZero():
 		return "at any time"
-	case w.End.IsZero():
-		return "since " + signin.FormatTime(w.Start, loc)
-	case w.Start.IsZero():
-		return "before " + signin.FormatTime(w.End, loc)
+	case p.End.IsZero():
+		return "since " + signin.FormatTime(p.Start, loc)
+	case p.Start.IsZero():
+		return "before " + signin.FormatTime(p.End, loc)
 	}
-	return "from " + signin.FormatTime(w.Start, loc) + " to before " + signin.FormatTime(w.End, loc)
+	return "from " + signin.FormatTime(p.Start, loc) + " to before " + signin.FormatTime(p.End, loc)
 }
 
 func writeSignins(w output.Writer, format output.Format, events []signin.Event, summary bool, loc *time.Location) error {
@@ -345,7 +346,7 @@ func writeSignins(w output.Writer, format output.Format, events []signin.Event, 
 }
 
 // chartWriter returns the chart writer for path's extension (.svg or .png), or nil.
-func chartWriter(path string) func(io.Writer, string, []signin.Event, signin.Window, *time.Location) error {
+func chartWriter(path string) func(io.Writer, string, []signin.Event, timewin.Period, *time.Location) error {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".svg":
 		return signin.WriteChart
@@ -355,13 +356,13 @@ func chartWriter(path string) func(io.Writer, string, []signin.Event, signin.Win
 	return nil
 }
 
-func writeChart(path string, events []signin.Event, win signin.Window, loc *time.Location) error {
+func writeChart(path string, events []signin.Event, period timewin.Period, loc *time.Location) error {
 	file, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write chart: %w", err)
 	}
-	title := "AWS console sign-ins " + describeWindow(win, loc)
-	if err := chartWriter(path)(file, title, events, win, loc); err != nil {
+	title := "AWS console sign-ins " + describePeriod(period, loc)
+	if err := chartWriter(path)(file, title, events, period, loc); err != nil {
 		file.Close()
 		return fmt.Errorf("write chart %s: %w", path, err)
 	}

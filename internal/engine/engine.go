@@ -19,6 +19,7 @@ import (
 	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // The store's handle and what a load reports, as the commands see them.
@@ -30,7 +31,6 @@ type (
 	FileReport  = ingest.FileReport
 	Plan        = ingest.Plan
 	StrictError = ingest.StrictError
-	Window      = ingest.Window
 	Lost        = store.Lost
 	PartCheck   = store.PartCheck
 )
@@ -46,7 +46,7 @@ const (
 type Engine struct {
 	// Log receives debug messages; nil discards them.
 	Log *slog.Logger
-	// Notify gets one line for the user (a repair, a window the load keeps to, a first answer); nil drops them.
+	// Notify gets one line for the user (a repair, the dates a load keeps to, a first answer); nil drops them.
 	Notify func(string)
 	// Progress, when set, shows the counter of a long step ("Loading", "Reading", "Storing") until the returned
 	// function is called.
@@ -76,8 +76,8 @@ type LoadOptions struct {
 	Workers  int
 	Accounts []string
 	Regions  []string
-	// Window, when set, limits the load to the log files of those dates.
-	Window *Window
+	// Days, when set, limits the load to the log files of those key dates.
+	Days *timewin.Days
 	// BatchRecords is the records per commit (0: the default).
 	BatchRecords int
 	// MaxFileSize and MaxRecordSize cap a file's decompressed size and a record's (0: the defaults).
@@ -109,7 +109,7 @@ func (o *Options) readOnly() bool { return o.Source == nil || o.NoLoad }
 func (o *Options) ingestOptions(e *Engine) ingest.Options {
 	l := o.Load
 	return ingest.Options{Strict: l.Strict, Workers: l.Workers, Log: e.log(), Progress: &progress.Counter{},
-		Accounts: l.Accounts, Regions: l.Regions, Window: l.Window, BatchRecords: l.BatchRecords,
+		Accounts: l.Accounts, Regions: l.Regions, Window: l.Days, BatchRecords: l.BatchRecords,
 		MaxUncompressed: l.MaxFileSize, MaxRecord: int(l.MaxRecordSize)}
 }
 

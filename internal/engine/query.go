@@ -10,12 +10,11 @@ import (
 
 	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/cloudtrail"
-	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/pushdown"
-	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/store"
 	"github.com/trailq/trailq/internal/store/sqlguard"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // Dialects of Prepare.
@@ -88,14 +87,14 @@ func (q *Query) Run(ctx context.Context, st *Store) (*Rows, error) {
 	return rows, nil
 }
 
-// Scope is what a query's WHERE clause says it can read, as a load window.
+// Scope is what a query's WHERE clause says it can read, as the key dates, accounts and regions of a load.
 type Scope struct {
-	Window   *Window
+	Days     *timewin.Days
 	Accounts []string
 	Regions  []string
 	// Why says which conditions narrowed the load, and What the files it keeps to, for the user.
 	Why, What []string
-	// byEventTime is set when the window comes from eventtime bounds (the delivery lag applies).
+	// byEventTime is set when the days come from eventtime bounds (the delivery lag applies).
 	byEventTime bool
 	// keep checks the conditions on a record's own fields (pushdown.Scope.RecordFilter).
 	keep func(*cloudtrail.Record) bool
@@ -110,36 +109,23 @@ func (q *Query) Scope(now time.Time, lag time.Duration) (Scope, bool, error) {
 	}
 	out := Scope{keep: sc.RecordFilter()}
 	if !sc.Event.From.IsZero() {
-		// The days as a window of time: from the first day's start to the last day's end (or now), then the
-		// delivery margin.
-		w := signin.Window{Start: sc.Event.From}
-		if !sc.Event.To.IsZero() {
-			w.End = sc.Event.To.AddDate(0, 0, 1)
-		}
-		if lw, ok := signin.LoadWindow(w, now, lag); ok {
-			out.Window, out.byEventTime = &lw, true
+		// The days as a period: from the first day's start to the last day's end (or now), then the delivery
+		// margin.
+		if d, ok := sc.Event.Period().KeyDays(now, lag); ok {
+			out.Days, out.byEventTime = &d, true
 			out.Why = append(out.Why, "eventtime "+sc.Event.String())
 		}
 	}
 	if !sc.Key.From.IsZero() {
-		kw := ingest.Window{From: sc.Key.From, To: sc.Key.To}
-		if kw.To.IsZero() || kw.To.After(now) {
-			kw.To = now.UTC()
+		kd := sc.Key.UpTo(now)
+		if out.Days != nil {
+			kd = out.Days.Intersect(kd)
 		}
-		if win := out.Window; win != nil {
-			if win.From.Before(kw.From) {
-				win.From = kw.From
-			}
-			if win.To.After(kw.To) {
-				win.To = kw.To
-			}
-		} else {
-			out.Window = &kw
-		}
+		out.Days = &kd
 		out.Why = append(out.Why, "partition dates "+sc.Key.String())
 	}
-	if out.Window != nil {
-		out.What = append(out.What, out.Window.From.Format(time.DateOnly)+" to "+out.Window.To.Format(time.DateOnly))
+	if out.Days != nil {
+		out.What = append(out.What, out.Days.String())
 	}
 	if sc.Regions != nil {
 		out.Regions = sc.Regions
@@ -155,9 +141,9 @@ func (q *Query) Scope(now time.Time, lag time.Duration) (Scope, bool, error) {
 }
 
 // Narrows reports whether the scope limits the load at all.
-func (s Scope) Narrows() bool { return s.Window != nil || s.Regions != nil || s.Accounts != nil }
+func (s Scope) Narrows() bool { return s.Days != nil || s.Regions != nil || s.Accounts != nil }
 
-// ByEventTime reports whether the window comes from eventtime bounds (and so has the delivery lag).
+// ByEventTime reports whether the days come from eventtime bounds (and so has the delivery lag).
 func (s Scope) ByEventTime() bool { return s.byEventTime }
 
 // Answer-first modes (QueryOptions.AnswerFirst).
@@ -249,7 +235,7 @@ func (e *Engine) narrow(o *Options, q *Query, qo QueryOptions) (Scope, bool, err
 	if err != nil || !scoped || qo.AllLogs || !sc.Narrows() {
 		return sc, scoped, err
 	}
-	o.Load.Window, o.Load.Regions, o.Load.Accounts = sc.Window, sc.Regions, sc.Accounts
+	o.Load.Days, o.Load.Regions, o.Load.Accounts = sc.Days, sc.Regions, sc.Accounts
 	lag := ""
 	if sc.byEventTime {
 		lag = "--lag " + shortDuration(qo.Lag) + "; "

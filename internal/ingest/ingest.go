@@ -22,6 +22,7 @@ import (
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // Options control a load.
@@ -31,7 +32,7 @@ type Options struct {
 	// Window, when set, loads only the objects filed under its UTC dates. Sources that can list folders
 	// (source.DirLister) list only those day folders; others are listed whole and filtered by key.
 	// Objects whose key carries no date are always read.
-	Window *Window
+	Window *timewin.Days
 	// Accounts and Regions, when set, load only those accounts' and regions' logs.
 	Accounts, Regions []string
 	// Filter, when set, keeps only the objects it returns true for (judged from the key, before any read).

@@ -17,6 +17,7 @@ import (
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 const realDir = "../../testdata/cloudtrail/real"
@@ -421,7 +422,7 @@ func TestWindowReadsOnlyItsDays(t *testing.T) {
 		}
 	}
 	writeLog(t, dir, "AWSLogs/o-aa1bb2cc3d/444455556666/CloudTrail/us-east-1/2024/09/02/444455556666_CloudTrail_us-east-1_20240902T0005Z_b.json.gz", rec("org", "2024-09-02T00:01:00Z", "ConsoleLogin"))
-	w := &ingest.Window{From: mustDay("2024-09-01"), To: mustDay("2024-09-02")}
+	w := &timewin.Days{From: mustDay("2024-09-01"), To: mustDay("2024-09-02")}
 	// A folder is listed whole (cheap on a local disk; S3 lists only the day folders: see package s3's tests)
 	// and filtered by key.
 	rep := load(t, dir, filepath.Join(t.TempDir(), "s.duckdb"), ingest.Options{Window: w})
@@ -431,6 +432,11 @@ func TestWindowReadsOnlyItsDays(t *testing.T) {
 	rep = load(t, dir, filepath.Join(t.TempDir(), "s.duckdb"), ingest.Options{Window: w, Regions: []string{"eu-west-1"}})
 	if rep.Loaded != 2 {
 		t.Errorf("with --regions eu-west-1: loaded %d objects, want 2", rep.Loaded)
+	}
+	// Open at the end: from its first day on.
+	rep = load(t, dir, filepath.Join(t.TempDir(), "s.duckdb"), ingest.Options{Window: &timewin.Days{From: mustDay("2024-09-02")}})
+	if rep.Loaded != 5 || rep.Outside != 4 {
+		t.Errorf("from 2024-09-02 on: read %d objects and left %d out, want 5 (2 days x 2 regions + 1 organization file) and 4", rep.Loaded, rep.Outside)
 	}
 }
 

@@ -5,37 +5,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/source"
+	"github.com/trailq/trailq/internal/timewin"
 )
-
-// Window limits a load to the log objects filed under the UTC dates From to To (inclusive; only the dates count).
-// Callers widen it for delivery lag: a record can be filed under the day after its eventTime.
-type Window struct {
-	From, To time.Time
-}
-
-// Days returns the UTC dates of the window.
-func (w Window) Days() []time.Time {
-	from := w.From.UTC().Truncate(24 * time.Hour)
-	to := w.To.UTC().Truncate(24 * time.Hour)
-	var days []time.Time
-	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
-		days = append(days, d)
-	}
-	return days
-}
-
-// Contains reports whether the key date d falls in the window.
-func (w Window) Contains(d time.Time) bool {
-	from := w.From.UTC().Truncate(24 * time.Hour)
-	to := w.To.UTC().Truncate(24 * time.Hour)
-	return !d.Before(from) && !d.After(to)
-}
 
 // Trail is one account's logs of one region: the folder holding its YYYY/MM/DD/ folders.
 type Trail struct {
@@ -128,10 +104,10 @@ const discoverWorkers = 16
 // 16 + 16×16 folder listings in a bucket that holds other things too.
 const maxKeyPrefixDirs = 16
 
-// windowPrefixes returns the day folders to list for a window (w nil: the folders of the trails of the accounts
-// and regions asked for), or ok=false when the source cannot be listed by folder (then everything is listed and
+// windowPrefixes returns the day folders to list for the key dates of a load's window (w nil: the folders of the
+// trails of the accounts and regions asked for), or ok=false when the source cannot be listed by folder (then everything is listed and
 // filtered by key).
-func windowPrefixes(ctx context.Context, src source.Source, w *Window, accounts, regions []string) (prefixes []string, ok bool, err error) {
+func windowPrefixes(ctx context.Context, src source.Source, w *timewin.Days, accounts, regions []string) (prefixes []string, ok bool, err error) {
 	dl, isDL := src.(source.DirLister)
 	if !isDL {
 		return nil, false, nil
@@ -139,8 +115,8 @@ func windowPrefixes(ctx context.Context, src source.Source, w *Window, accounts,
 	if ll, ok := src.(source.LocalLister); ok && ll.ListsLocally() {
 		return nil, false, nil // listed whole and filtered by key: cheap, and nothing outside the trails is missed
 	}
-	if w != nil && len(w.Days()) > maxListedDays {
-		return nil, false, nil // so many day folders cost more than listing everything once
+	if w != nil && (w.From.IsZero() || w.To.IsZero() || len(w.Dates()) > maxListedDays) {
+		return nil, false, nil // open, or so many day folders that they cost more than listing everything once
 	}
 	trails, ok, err := DiscoverTrails(ctx, dl, "")
 	if err != nil || !ok {
@@ -154,7 +130,7 @@ func windowPrefixes(ctx context.Context, src source.Source, w *Window, accounts,
 			prefixes = append(prefixes, t.Prefix)
 			continue
 		}
-		for _, d := range w.Days() {
+		for _, d := range w.Dates() {
 			prefixes = append(prefixes, t.Prefix+d.Format("2006/01/02")+"/")
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/trailq/trailq/internal/gen"
 	"github.com/trailq/trailq/internal/ingest"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // A one-day window on a year of logs reads only that day's objects: counted against the files on disk. (Over S3
@@ -27,7 +28,7 @@ func TestOneDayOfAYear(t *testing.T) {
 	if err != nil || len(onDay) == 0 {
 		t.Fatalf("no files for %s (%v)", day.Format(time.DateOnly), err)
 	}
-	rep := load(t, dir, filepath.Join(t.TempDir(), "s.duckdb"), ingest.Options{Window: &ingest.Window{From: day, To: day}})
+	rep := load(t, dir, filepath.Join(t.TempDir(), "s.duckdb"), ingest.Options{Window: &timewin.Days{From: day, To: day}})
 	if rep.Loaded != len(onDay) || rep.Outside != sum.Objects-len(onDay) {
 		t.Errorf("read %d objects and left %d out, of %d in the tree; want the %d filed under %s read", rep.Loaded,
 			rep.Outside, sum.Objects, len(onDay), day.Format(time.DateOnly))

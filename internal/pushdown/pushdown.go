@@ -8,30 +8,18 @@ import (
 	"time"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
+	"github.com/trailq/trailq/internal/timewin"
 )
-
-// Days is the range of UTC dates whose eventtimes a query can read. From is always set; To is zero when the
-// query sets no upper bound.
-type Days struct {
-	From, To time.Time
-}
-
-// String writes the range as dates.
-func (d Days) String() string {
-	if d.To.IsZero() {
-		return "from " + d.From.Format(time.DateOnly)
-	}
-	return d.From.Format(time.DateOnly) + " to " + d.To.Format(time.DateOnly)
-}
 
 // Scope is what a query can read, as far as its WHERE clause says.
 type Scope struct {
-	// Event is the range of UTC dates its eventtime bounds allow (From zero: no lower bound). A record is filed
-	// under its delivery time, at or after its eventtime, so a load adds a margin after Event.To.
-	Event Days
+	// Event is the range of UTC dates its eventtime bounds allow (From zero: no lower bound; To zero: no upper
+	// bound). A record is filed under its delivery time, at or after its eventtime, so a load adds a margin
+	// after Event.To (timewin.Period.KeyDays).
+	Event timewin.Days
 	// Key is the range of key dates its partition columns allow (year, month, day, "timestamp",
 	// date_partition), exact: they come from the object key. From zero: no bound.
-	Key Days
+	Key timewin.Days
 	// Regions and Accounts are the key regions and accounts its region/region_partition and
 	// account/account_partition conditions allow (nil: any).
 	Regions, Accounts []string
@@ -141,10 +129,10 @@ func Analyze(tree []byte, tables ...string) (Scope, bool, error) {
 	var ymd [3]string // year, month, day equalities
 	for _, c := range conjuncts(n["where_clause"]) {
 		lo, hi := bounds(c, names, "eventtime", time.DateOnly)
-		sc.Event.narrow(lo, hi)
+		sc.Event = sc.Event.Intersect(timewin.Days{From: lo, To: hi})
 		for _, col := range []string{"timestamp", "date_partition"} {
 			lo, hi := bounds(c, names, col, "2006/01/02")
-			sc.Key.narrow(lo, hi)
+			sc.Key = sc.Key.Intersect(timewin.Days{From: lo, To: hi})
 		}
 		for i, col := range []string{"year", "month", "day"} {
 			if v, ok := equals(c, names, col); ok {
@@ -166,27 +154,17 @@ func Analyze(tree []byte, tables ...string) (Scope, bool, error) {
 		}
 	}
 	if lo, hi, ok := partitionDays(ymd); ok {
-		sc.Key.narrow(lo, hi)
+		sc.Key = sc.Key.Intersect(timewin.Days{From: lo, To: hi})
 	}
 	return sc, true, nil
 }
 
-// narrow keeps the later lower bound and the earlier upper bound.
-func (d *Days) narrow(lo, hi time.Time) {
-	if !lo.IsZero() && lo.After(d.From) {
-		d.From = lo
-	}
-	if !hi.IsZero() && (d.To.IsZero() || hi.Before(d.To)) {
-		d.To = hi
-	}
-}
-
 // EventTimeDays returns the UTC dates a query's eventtime bounds allow; ok is false without a lower bound (see
 // Analyze).
-func EventTimeDays(tree []byte, tables ...string) (Days, bool, error) {
+func EventTimeDays(tree []byte, tables ...string) (timewin.Days, bool, error) {
 	sc, ok, err := Analyze(tree, tables...)
 	if err != nil || !ok || sc.Event.From.IsZero() {
-		return Days{}, false, err
+		return timewin.Days{}, false, err
 	}
 	return sc.Event, true, nil
 }

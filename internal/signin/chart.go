@@ -6,6 +6,8 @@ import (
 	"html"
 	"io"
 	"time"
+
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // Series names of the chart.
@@ -21,10 +23,10 @@ type Bucket struct {
 	Success, Failure, Unknown int
 }
 
-// Buckets counts events per hour (for periods up to 3 days), day (up to 400 days) or month, in loc, from w's
+// Buckets counts events per hour (for periods up to 3 days), day (up to 400 days) or month, in loc, from p's
 // start (or the first event) to its end (or the last event).
-func Buckets(events []Event, w Window, loc *time.Location) (step string, buckets []Bucket) {
-	from, to := w.Start, w.End
+func Buckets(events []Event, p timewin.Period, loc *time.Location) (step string, buckets []Bucket) {
+	from, to := p.Start, p.End
 	if len(events) > 0 {
 		if from.IsZero() {
 			from = events[0].Time
@@ -96,8 +98,8 @@ type chartData struct {
 	layout  string  // time layout of bucket labels
 }
 
-func newChartData(events []Event, win Window, loc *time.Location) *chartData {
-	step, buckets := Buckets(events, win, loc)
+func newChartData(events []Event, p timewin.Period, loc *time.Location) *chartData {
+	step, buckets := Buckets(events, p, loc)
 	maxN := 0
 	for _, b := range buckets {
 		maxN = max(maxN, b.Success+b.Failure+b.Unknown)
@@ -116,8 +118,8 @@ func (c *chartData) y(n int) float64 { return float64(plotH) * float64(n) / floa
 // WriteChart draws the sign-ins over time as an SVG bar chart, stacked by result: one <g> per series
 // (class "series", data-series Success, Failure or Unknown) holding one <rect> per non-empty bucket, with a
 // <title> giving its period and count.
-func WriteChart(w io.Writer, title string, events []Event, win Window, loc *time.Location) error {
-	c := newChartData(events, win, loc)
+func WriteChart(w io.Writer, title string, events []Event, period timewin.Period, loc *time.Location) error {
+	c := newChartData(events, period, loc)
 	const (
 		width, height            = chartWidth, chartHeight
 		left, right, top, bottom = chartLeft, chartRight, chartTop, chartBottom

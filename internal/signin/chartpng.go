@@ -14,6 +14,8 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // Colours of the PNG form: the SVG's.
@@ -30,8 +32,8 @@ var (
 // WriteChartPNG draws the chart of WriteChart as a PNG image of the same size and layout: title, legend, the
 // y axis with its counts, the time axis with its labels (every few buckets, so that they do not overlap) and
 // the bars, stacked Success, Failure, Unknown from the bottom. Text is in a 7×13 pixel font (ASCII).
-func WriteChartPNG(w io.Writer, title string, events []Event, win Window, loc *time.Location) error {
-	c := newChartData(events, win, loc)
+func WriteChartPNG(w io.Writer, title string, events []Event, period timewin.Period, loc *time.Location) error {
+	c := newChartData(events, period, loc)
 	img := image.NewRGBA(image.Rect(0, 0, chartWidth, chartHeight))
 	draw.Draw(img, img.Bounds(), image.NewUniform(pngBackground), image.Point{}, draw.Src)
 	face := basicfont.Face7x13

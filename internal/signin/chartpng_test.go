@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
-// A chart without events (and without a window) is still a chart: axes, no bars.
+// A chart without events (and without a period) is still a chart: axes, no bars.
 func TestWriteChartPNGEmpty(t *testing.T) {
 	var buf bytes.Buffer
-	if err := signin.WriteChartPNG(&buf, "no sign-ins", nil, signin.Window{}, time.UTC); err != nil {
+	if err := signin.WriteChartPNG(&buf, "no sign-ins", nil, timewin.Period{}, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	img, err := png.Decode(&buf)

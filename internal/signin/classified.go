@@ -38,7 +38,7 @@ var filterColumns = [][2]string{
 // eventColumns are the Event's fields, in eventValues' order.
 var eventColumns = [][2]string{
 	{"e_time", "VARCHAR"}, // RFC 3339 with nanoseconds, UTC; NULL when the record's time could not be read
-	{"e_ts", "TIMESTAMP"}, // the same to the microsecond: rows are stored in its order, and a window skips row groups
+	{"e_ts", "TIMESTAMP"}, // the same to the microsecond: rows are stored in its order, and a period skips row groups
 	{"e_account", "VARCHAR"}, {"e_region", "VARCHAR"}, {"e_source", "VARCHAR"}, {"e_name", "VARCHAR"},
 	{"e_type", "VARCHAR"}, {"e_result", "VARCHAR"}, {"e_reason", "VARCHAR"}, {"e_identitytype", "VARCHAR"},
 	{"e_recordedidentitytype", "VARCHAR"}, {"e_principal", "VARCHAR"}, {"e_arn", "VARCHAR"},
@@ -154,7 +154,7 @@ func Classify(ctx context.Context, st *store.Store) error {
 var classifyBatch = 20_000
 
 // classifyRange returns the classified rows of the objects with ids in (lo, hi], in time order (unknown times
-// first), so that a window's rows sit in few row groups.
+// first), so that a period's rows sit in few row groups.
 func classifyRange(ctx context.Context, st *store.Store, lo, hi int64, agents userAgents) ([][]driver.Value, error) {
 	src := `SELECT eventtime, eventsource, eventname, eventtype, awsregion, recipientaccountid, ` + identityColumns + `,
   sourceipaddress, useragent, errorcode, errormessage, responseelements, additionaleventdata, serviceeventdetails, eventid,
@@ -240,8 +240,8 @@ func classifiedCurrent(ctx context.Context, st *store.Store) bool {
 // fetchClassified is Fetch over the classified table.
 func fetchClassified(ctx context.Context, st *store.Store, q *Query) ([]*Event, error) {
 	query := `SELECT ` + columnNames(eventColumns) + ` FROM ` + classifiedTable + "\n" + q.where()
-	if w := q.Window; !w.Start.IsZero() && !w.End.IsZero() && textRange(w.Start.Add(-maxOffset)) && textRange(w.End.Add(maxOffset)) {
-		// The same query over the rows whose time is near the window (a day's margin: the WHERE clause reads
+	if w := q.Period; !w.Start.IsZero() && !w.End.IsZero() && textRange(w.Start.Add(-maxOffset)) && textRange(w.End.Add(maxOffset)) {
+		// The same query over the rows whose time is near the period (a day's margin: the WHERE clause reads
 		// eventtime's text, which may carry another offset), which DuckDB finds by the row groups' statistics,
 		// and over the rows whose time is unknown.
 		near := "e_ts >= " + quote(w.Start.Add(-maxOffset).UTC().Format(time.DateTime)) +

@@ -13,6 +13,7 @@ import (
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // The classified table answers every query exactly as classifying the rows as they are read does, on the real
@@ -49,7 +50,7 @@ func TestClassifiedAnswersAsRaw(t *testing.T) {
 	queries := []*Query{
 		{}, {All: true}, {Failed: true}, {NoMFA: true}, {Root: true}, {Kinds: []string{"CheckMfa", "SwitchRole"}},
 		{Accounts: []string{"111122223333"}}, {Regions: []string{"us-east-1"}}, {Users: []string{"anaya", "*Identity*"}},
-		{IPs: []netip.Prefix{pfx}}, {All: true, Window: Window{Start: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		{IPs: []netip.Prefix{pfx}}, {All: true, Period: timewin.Period{Start: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}},
 	}
 	compare := func(when string) {
 		t.Helper()

@@ -17,66 +17,8 @@ import (
 
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/timewin"
 )
-
-func TestParseTime(t *testing.T) {
-	tokyo, err := time.LoadLocation("Asia/Tokyo")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ny, err := time.LoadLocation("America/New_York")
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Date(2024, 9, 10, 3, 30, 0, 0, time.UTC) // 12:30 in Tokyo
-	utc := func(s string) time.Time {
-		t.Helper()
-		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	tests := []struct {
-		in   string
-		loc  *time.Location
-		end  bool
-		want time.Time
-	}{
-		{"2024-09-01", tokyo, false, utc("2024-08-31T15:00:00Z")},
-		{"2024-09-01", tokyo, true, utc("2024-09-01T15:00:00Z")},
-		{"2024-09", tokyo, true, utc("2024-09-30T15:00:00Z")},
-		{"2024-09-01T09:30", tokyo, false, utc("2024-09-01T00:30:00Z")},
-		{"2024-09-01 09:30:15", tokyo, true, utc("2024-09-01T00:30:16Z")},
-		{"2024-09-01T00:00:00Z", tokyo, false, utc("2024-09-01T00:00:00Z")},
-		{"2024-09-01T00:00:00+02:00", tokyo, false, utc("2024-08-31T22:00:00Z")},
-		{"7d", tokyo, false, utc("2024-09-03T03:30:00Z")},
-		{"24h", tokyo, false, utc("2024-09-09T03:30:00Z")},
-		{"30m", tokyo, true, utc("2024-09-10T03:00:00Z")},
-		{"2w", time.UTC, false, utc("2024-08-27T03:30:00Z")},
-		{"now", tokyo, true, now},
-		{"today", tokyo, false, utc("2024-09-09T15:00:00Z")},
-		{"yesterday", tokyo, true, utc("2024-09-09T15:00:00Z")},
-		// Daylight saving time: New York is UTC-4 in summer and UTC-5 in winter.
-		{"2024-07-01", ny, false, utc("2024-07-01T04:00:00Z")},
-		{"2024-12-01", ny, false, utc("2024-12-01T05:00:00Z")},
-	}
-	for _, tt := range tests {
-		got, err := signin.ParseTime(tt.in, now, tt.loc, tt.end)
-		if err != nil {
-			t.Errorf("ParseTime(%q): %v", tt.in, err)
-			continue
-		}
-		if !got.Equal(tt.want) {
-			t.Errorf("ParseTime(%q, %s, end=%v) = %s, want %s", tt.in, tt.loc, tt.end, got.UTC(), tt.want)
-		}
-	}
-	for _, bad := range []string{"", "yesterday-ish", "2024-13-01", "7y", "09/01/2024"} {
-		if _, err := signin.ParseTime(bad, now, tokyo, false); err == nil {
-			t.Errorf("ParseTime(%q) did not fail", bad)
-		}
-	}
-}
 
 // logFile is one CloudTrail log object of a test tree.
 type logFile struct {
@@ -150,11 +92,11 @@ var tzFiles = []logFile{
 	{"111122223333", "eu-north-1", "20240901T1720Z", []tzEvent{{"late-delivery", "2024-09-01T14:58:00Z"}}},
 	// After the margin: its day folder is not read.
 	{"111122223333", "us-east-1", "20240902T0930Z", []tzEvent{{"next-utc-day", "2024-09-02T09:25:00Z"}}},
-	// The next UTC day: read only when the window ends at UTC midnight.
+	// The next UTC day: read only when the period ends at UTC midnight.
 	{"111122223333", "us-east-1", "20240902T0003Z", []tzEvent{{"utc-0901-2359", "2024-09-01T23:59:00Z"}}},
 }
 
-func TestTimeZoneWindow(t *testing.T) {
+func TestTimeZonePeriod(t *testing.T) {
 	tokyo, err := time.LoadLocation("Asia/Tokyo")
 	if err != nil {
 		t.Fatal(err)
@@ -188,29 +130,29 @@ func TestTimeZoneWindow(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			src := writeTree(t, t.TempDir(), tzFiles)
-			var w signin.Window
-			if w.Start, err = signin.ParseTime(tt.since, now, tt.loc, false); err != nil {
+			var p timewin.Period
+			if p.Start, err = timewin.ParseSince(tt.since, now, tt.loc); err != nil {
 				t.Fatal(err)
 			}
-			if w.End, err = signin.ParseTime(tt.till, now, tt.loc, true); err != nil {
+			if p.End, err = timewin.ParseUntil(tt.till, now, tt.loc); err != nil {
 				t.Fatal(err)
 			}
-			lw, ok := signin.LoadWindow(w, now, signin.DefaultLag)
+			kd, ok := p.KeyDays(now, timewin.DefaultLag)
 			if !ok {
-				t.Fatal("no load window")
+				t.Fatal("no key dates")
 			}
 			var days []string
-			for _, d := range lw.Days() {
+			for _, d := range kd.Dates() {
 				days = append(days, d.Format("2006-01-02"))
 			}
 			if diff := cmp.Diff(tt.wantDays, days); diff != "" {
 				t.Errorf("key dates (-want +got):\n%s", diff)
 			}
-			st, rep := loadStore(t, src, ingest.Options{Window: &lw})
+			st, rep := loadStore(t, src, ingest.Options{Window: &kd})
 			if got, want := rep.Loaded, tt.wantLoaded; got != want {
 				t.Errorf("read %d objects, want %d", got, want)
 			}
-			q := &signin.Query{Window: w}
+			q := &signin.Query{Period: p}
 			var ids []string
 			for _, e := range fetch(t, st, q) {
 				ids = append(ids, e.EventID)
@@ -223,10 +165,10 @@ func TestTimeZoneWindow(t *testing.T) {
 	}
 }
 
-// The window is exact for eventTimes with a fraction of a second, and for the space-separated form some exports
+// The period is exact for eventTimes with a fraction of a second, and for the space-separated form some exports
 // write: compared as whole strings, '2024-09-01T00:00:00.5Z' sorts before '2024-09-01T00:00:00Z' ('.' < 'Z')
 // and '2024-09-01 12:00:00' before '2024-09-01T00:00:00'.
-func TestWindowFractionalSeconds(t *testing.T) {
+func TestPeriodFractionalSeconds(t *testing.T) {
 	tests := []struct{ id, at string }{
 		{"before-frac", "2024-08-31T23:59:59.999Z"},
 		{"start-frac", "2024-09-01T00:00:00.5Z"},
@@ -253,18 +195,18 @@ func TestWindowFractionalSeconds(t *testing.T) {
 	}
 	st, _ := loadStoreLenient(t, dir)
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	var w signin.Window
-	if w.Start, err = signin.ParseTime("2024-09-01", now, time.UTC, false); err != nil {
+	var p timewin.Period
+	if p.Start, err = timewin.ParseSince("2024-09-01", now, time.UTC); err != nil {
 		t.Fatal(err)
 	}
-	if w.End, err = signin.ParseTime("2024-09-01", now, time.UTC, true); err != nil {
+	if p.End, err = timewin.ParseUntil("2024-09-01", now, time.UTC); err != nil {
 		t.Fatal(err)
 	}
-	q := &signin.Query{Window: w}
+	q := &signin.Query{Period: p}
 	var ids []string
 	for _, e := range fetch(t, st, q) {
-		if !e.Time.IsZero() && (e.Time.Before(w.Start) || !e.Time.Before(w.End)) {
-			t.Errorf("%s at %s is outside the window", e.EventID, e.Time.Format(time.RFC3339Nano))
+		if !e.Time.IsZero() && !p.Contains(e.Time) {
+			t.Errorf("%s at %s is outside the period", e.EventID, e.Time.Format(time.RFC3339Nano))
 		}
 		ids = append(ids, e.EventID)
 	}
@@ -275,32 +217,9 @@ func TestWindowFractionalSeconds(t *testing.T) {
 	}
 }
 
-// Relative times and "now" are whole seconds, as the window's SQL compares to the second.
-func TestParseTimeWholeSeconds(t *testing.T) {
-	now := time.Date(2024, 9, 10, 3, 30, 0, 700_000_000, time.UTC)
-	for _, tt := range []struct {
-		in   string
-		end  bool
-		want time.Time
-	}{
-		{"now", true, time.Date(2024, 9, 10, 3, 30, 0, 0, time.UTC)},
-		{"24h", false, time.Date(2024, 9, 9, 3, 30, 0, 0, time.UTC)},
-		{"2024-09-01T00:00:00.5Z", false, time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)},
-		{"2024-09-01T00:00:00.5Z", true, time.Date(2024, 9, 1, 0, 0, 1, 0, time.UTC)},
-	} {
-		got, err := signin.ParseTime(tt.in, now, time.UTC, tt.end)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !got.Equal(tt.want) {
-			t.Errorf("ParseTime(%q, end=%v) = %s, want %s", tt.in, tt.end, got.Format(time.RFC3339Nano), tt.want)
-		}
-	}
-}
-
-// A window bound within a second (given to Query directly, not by ParseTime) is widened to whole seconds.
+// A period bound within a second (given to Query directly, not by timewin) is widened to whole seconds.
 func TestSQLWidensFractionalBounds(t *testing.T) {
-	q := &signin.Query{Window: signin.Window{
+	q := &signin.Query{Period: timewin.Period{
 		Start: time.Date(2024, 9, 1, 0, 0, 0, 500_000_000, time.UTC),
 		End:   time.Date(2024, 9, 2, 0, 0, 0, 500_000_000, time.UTC),
 	}}
@@ -310,16 +229,16 @@ func TestSQLWidensFractionalBounds(t *testing.T) {
 			t.Errorf("SQL lacks %q:\n%s", want, sql)
 		}
 	}
-	q.Window.End = time.Date(2024, 9, 2, 0, 0, 0, 0, time.UTC)
+	q.Period.End = time.Date(2024, 9, 2, 0, 0, 0, 0, time.UTC)
 	if sql := q.SQL(); !strings.Contains(sql, "< '2024-09-02T00:00:00'") {
 		t.Errorf("whole-second end changed:\n%s", sql)
 	}
 }
 
-// A window holds the events whose instant falls in it, whatever form eventTime takes: an offset other than Z
+// A period holds the events whose instant falls in it, whatever form eventTime takes: an offset other than Z
 // (the text's date and hour are not UTC's), a lower-case z or t (RFC 3339 allows both), a fraction of a second,
 // which the listing keeps. Both ways of answering (classifying as the rows are read, the classified table) agree.
-func TestWindowComparesInstants(t *testing.T) {
+func TestPeriodComparesInstants(t *testing.T) {
 	tests := []struct {
 		id, at string
 		in     bool
@@ -349,7 +268,7 @@ func TestWindowComparesInstants(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := loadStore(t, dir, ingest.Options{})
-	w := signin.Window{Start: time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 9, 2, 0, 0, 0, 0, time.UTC)}
+	p := timewin.Period{Start: time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2024, 9, 2, 0, 0, 0, 0, time.UTC)}
 	var want []string
 	listed := map[string]string{}
 	for _, e := range tests {
@@ -373,11 +292,11 @@ func TestWindowComparesInstants(t *testing.T) {
 			t.Errorf("%s: events (-want +got):\n%s\nSQL:\n%s", how, diff, q.SQL())
 		}
 	}
-	check("classified as read", &signin.Query{Window: w})
+	check("classified as read", &signin.Query{Period: p})
 	if err := signin.Classify(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
-	check("classified table", &signin.Query{Window: w})
+	check("classified table", &signin.Query{Period: p})
 
 	// Unbounded, every event is listed with its instant.
 	want = nil
@@ -385,52 +304,12 @@ func TestWindowComparesInstants(t *testing.T) {
 		want = append(want, e.id)
 	}
 	sort.Strings(want)
-	check("no window", &signin.Query{})
+	check("no period", &signin.Query{})
 }
 
-// ParseTime takes RFC 3339's lower-case t and z, and refuses times it cannot keep: before 1970, after the
-// year 9999, or a relative time too long to count.
-func TestParseTimeRange(t *testing.T) {
-	now := time.Date(2024, 9, 10, 3, 30, 0, 0, time.UTC)
-	for _, tt := range []struct {
-		in   string
-		want time.Time
-	}{
-		{"2024-09-01T00:00:00z", time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)},
-		{"2024-09-01t09:00:00+09:00", time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)},
-		{"1970-01-01", time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)},
-		{"9999-12-31T23:59:59Z", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)},
-		{"19976d", time.Date(1970, 1, 1, 3, 30, 0, 0, time.UTC)},
-	} {
-		got, err := signin.ParseTime(tt.in, now, time.UTC, false)
-		if err != nil {
-			t.Errorf("ParseTime(%q): %v", tt.in, err)
-			continue
-		}
-		if !got.Equal(tt.want) {
-			t.Errorf("ParseTime(%q) = %s, want %s", tt.in, got, tt.want)
-		}
-	}
-	for _, tt := range []struct{ in, msg string }{
-		{"100000000d", "before 1970: give at most 19976d"},
-		{"100000000h", "before 1970: give at most 479427h"},
-		{"99999999999999999999d", "before 1970: give at most 19976d"},
-		{"3000w", "before 1970: give at most 2853w"},
-		{"19977d", "before 1970: give at most 19976d"},
-		{"1969-12-31", "before 1970"},
-		{"0001-01-01T00:00:00Z", "before 1970"},
-		{"0000-06", "before 1970"},
-	} {
-		_, err := signin.ParseTime(tt.in, now, time.UTC, false)
-		if err == nil || !strings.Contains(err.Error(), tt.msg) || !strings.Contains(err.Error(), tt.in) {
-			t.Errorf("ParseTime(%q) = %v, want an error naming it with %q", tt.in, err, tt.msg)
-		}
-	}
-}
-
-// A window that ends after the year 9999 (the web UI's last day 9999-12-31) is open at the end: its bound
+// A period that ends after the year 9999 (the web UI's last day 9999-12-31) is open at the end: its bound
 // cannot be written as eventtime's text, which would leave out everything.
-func TestWindowEndBeyond9999(t *testing.T) {
+func TestPeriodEndBeyond9999(t *testing.T) {
 	dir := t.TempDir()
 	b, err := json.Marshal(map[string]any{"Records": []any{signinRecord("111122223333", "us-east-1", "e1", "2024-09-01T12:00:00Z")}})
 	if err != nil {
@@ -440,7 +319,7 @@ func TestWindowEndBeyond9999(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := loadStore(t, dir, ingest.Options{})
-	q := &signin.Query{Window: signin.Window{Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}
+	q := &signin.Query{Period: timewin.Period{Start: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}}
 	for _, how := range []string{"classified as read", "classified table"} {
 		if how == "classified table" {
 			if err := signin.Classify(context.Background(), st); err != nil {

@@ -14,6 +14,7 @@ import (
 	fastjson "github.com/goccy/go-json"
 
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // EventNames are the sign-in events trailq knows, as the AWS CloudTrail and IAM Identity Center sign-in
@@ -32,7 +33,9 @@ var DefaultKinds = []string{"ConsoleLogin", "UserAuthentication", "CredentialVer
 // Query selects sign-in events. The fields down to Root are SQL conditions; the rest are applied to the
 // normalized events (they need the Success/Failure, MFA and principal logic).
 type Query struct {
-	Window Window
+	// Period is the instants the events are in (timewin.ParseSince/ParseUntil give whole seconds). An end
+	// after the year 9999 is open: eventtime's text cannot write it.
+	Period timewin.Period
 	// Kinds are event names (case-insensitive); nil means DefaultKinds, unless All.
 	Kinds []string
 	// All selects every sign-in step (CheckMfa, SwitchRole, CredentialChallenge, …).
@@ -61,19 +64,19 @@ func quoteList(ss []string) string {
 	return strings.Join(q, ", ")
 }
 
-// sqlTime renders a window bound as the first 19 characters of an eventtime (2024-09-01T00:00:00), to the second.
+// sqlTime renders a period bound as the first 19 characters of an eventtime (2024-09-01T00:00:00), to the second.
 func sqlTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05") }
 
 // eventSecond is the eventtime to the second, as text that compares in time order with sqlTime's. Comparing
 // whole eventtimes is wrong at the bounds: '2024-09-01T00:00:00.5Z' < '2024-09-01T00:00:00Z' ('.' sorts before
 // 'Z'), a space-separated '2024-09-01 12:00:00' sorts before every time of that day written with 'T', and a
 // lower-case 't' after them all. To the second, t >= start and t < end are exact for whole-second bounds
-// (ParseTime gives only those) and any fraction of a second in eventtime. Athena (Trino) and trailq query run it
+// (timewin.ParseSince and ParseUntil give only those) and any fraction of a second in eventtime. Athena (Trino) and trailq query run it
 // alike.
 const eventSecond = "upper(replace(substr(eventtime, 1, 19), ' ', 'T'))"
 
 // hasOffset is true for an eventtime written with an offset other than Z (2024-09-01T08:30:00+09:00): its text
-// is not UTC's, so the window's text comparison does not hold for it. (Plain LIKE: the classified table's query
+// is not UTC's, so the period's text comparison does not hold for it. (Plain LIKE: the classified table's query
 // runs it in DuckDB untranslated.)
 const hasOffset = "(substr(eventtime, 20) LIKE '%+%' OR substr(eventtime, 20) LIKE '%-%')"
 
@@ -87,20 +90,20 @@ func textRange(t time.Time) bool {
 	return y >= 1 && y <= 9999
 }
 
-// windowSQL returns the window's condition on eventtime, or "". An eventtime in UTC (Z, or no zone) is compared
-// to the second; one with an offset is kept when its text is within a day of the window, and Match keeps it
-// only when its instant is in the window.
-func (q *Query) windowSQL() string {
+// periodSQL returns the period's condition on eventtime, or "". An eventtime in UTC (Z, or no zone) is compared
+// to the second; one with an offset is kept when its text is within a day of the period, and Match keeps it
+// only when its instant is in the period.
+func (q *Query) periodSQL() string {
 	var exact, wide []string
-	if w := q.Window; !w.Start.IsZero() && textRange(w.Start) {
-		// A bound within a second (not from ParseTime) is widened to the whole second (sqlTime drops a start's
-		// fraction): the query never leaves out an event of the window, and Match drops the rest.
+	if w := q.Period; !w.Start.IsZero() && textRange(w.Start) {
+		// A bound within a second (not from timewin) is widened to the whole second (sqlTime drops a start's
+		// fraction): the query never leaves out an event of the period, and Match drops the rest.
 		exact = append(exact, eventSecond+" >= "+quote(sqlTime(w.Start)))
 		if s := w.Start.Add(-maxOffset); textRange(s) {
 			wide = append(wide, eventSecond+" >= "+quote(sqlTime(s)))
 		}
 	}
-	if w := q.Window; !w.End.IsZero() && textRange(w.End) {
+	if w := q.Period; !w.End.IsZero() && textRange(w.End) {
 		end := w.End
 		if end.Nanosecond() != 0 {
 			end = end.Truncate(time.Second).Add(time.Second)
@@ -132,7 +135,7 @@ func (q *Query) where() string {
 	b.WriteString(`WHERE (lower(eventtype) = 'awsconsolesignin'
     OR eventsource = 'signin.amazonaws.com'
     OR eventsource = 'sso.amazonaws.com' AND eventname IN (` + quoteList(EventNames) + `))`)
-	if c := q.windowSQL(); c != "" {
+	if c := q.periodSQL(); c != "" {
 		b.WriteString("\n  AND " + c)
 	}
 	if kinds := q.kinds(); kinds != nil {
@@ -170,7 +173,7 @@ func (q *Query) Notes() []string {
 		}
 		n = append(n, "--ip "+strings.Join(s, ",")+": sourceipaddress in these prefixes")
 	}
-	if !q.Window.Start.IsZero() || !q.Window.End.IsZero() {
+	if !q.Period.Start.IsZero() || !q.Period.End.IsZero() {
 		n = append(n, "the period is applied to eventtime as an instant: an eventtime with an offset (2024-09-01T08:30:00+09:00) is kept only when its UTC time is in the period")
 	}
 	if q.Failed {
@@ -192,10 +195,10 @@ func (q *Query) kinds() []string {
 	return DefaultKinds
 }
 
-// Match applies the conditions that need the normalized event, and the window to its instant (the SQL compares
+// Match applies the conditions that need the normalized event, and the period to its instant (the SQL compares
 // text; an event whose time could not be read is kept as the SQL found it).
 func (q *Query) Match(e *Event) bool {
-	if !e.Time.IsZero() && (!q.Window.Start.IsZero() && e.Time.Before(q.Window.Start) || !q.Window.End.IsZero() && !e.Time.Before(q.Window.End)) {
+	if !e.Time.IsZero() && !q.Period.Contains(e.Time) {
 		return false
 	}
 	if q.Kinds == nil && !q.All && strings.EqualFold(e.Name, "CredentialVerification") && e.Result != Failure {

@@ -9,6 +9,7 @@ import (
 	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // BenchmarkSignInReport times the sign-in report in process (query, decoding and classification; no output) on
@@ -33,7 +34,7 @@ func BenchmarkSignInReport(b *testing.B) {
 		{"september", time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC), time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			q := &signin.Query{Window: signin.Window{Start: tc.start, End: tc.end}}
+			q := &signin.Query{Period: timewin.Period{Start: tc.start, End: tc.end}}
 			sql, err := athena.NewTranslator(athena.Tables{Logs: st.SignInsTable(ctx), LogsExt: store.LogsExtView}).Translate(q.SQL())
 			if err != nil {
 				b.Fatal(err)

@@ -2,7 +2,6 @@ package signin_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/trailq/trailq/internal/signin"
 )
@@ -24,45 +23,6 @@ func TestParseUserAgent(t *testing.T) {
 		b, o := signin.ParseUserAgent(tt.ua)
 		if b != tt.browser || o != tt.os {
 			t.Errorf("ParseUserAgent(%q) = %q, %q; want %q, %q", tt.ua, b, o, tt.browser, tt.os)
-		}
-	}
-}
-
-func TestLoadWindow(t *testing.T) {
-	now := time.Date(2024, 9, 10, 12, 0, 0, 0, time.UTC)
-	day := func(s string) time.Time {
-		d, err := time.Parse("2006-01-02", s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	if _, ok := signin.LoadWindow(signin.Window{}, now, signin.DefaultLag); ok {
-		t.Error("a window without a start limits the load")
-	}
-	tests := []struct {
-		name     string
-		w        signin.Window
-		lag      time.Duration
-		from, to string
-	}{
-		// No end: up to now, plus the lag.
-		{"open end", signin.Window{Start: day("2024-09-08")}, signin.DefaultLag, "2024-09-08", "2024-09-10"},
-		{"open end near midnight", signin.Window{Start: day("2024-09-08")}, 13 * time.Hour, "2024-09-08", "2024-09-11"},
-		// An end in the future is now.
-		{"future end", signin.Window{Start: day("2024-09-08"), End: day("2024-12-01")}, signin.DefaultLag, "2024-09-08", "2024-09-10"},
-		// A UTC day: the next day is read for files delivered after midnight.
-		{"utc day", signin.Window{Start: day("2024-09-01"), End: day("2024-09-02")}, signin.DefaultLag, "2024-09-01", "2024-09-02"},
-		{"utc day, no lag", signin.Window{Start: day("2024-09-01"), End: day("2024-09-02")}, 0, "2024-09-01", "2024-09-01"},
-	}
-	for _, tt := range tests {
-		w, ok := signin.LoadWindow(tt.w, now, tt.lag)
-		if !ok {
-			t.Fatalf("%s: no window", tt.name)
-		}
-		days := w.Days()
-		if got, want := days[0].Format("2006-01-02")+".."+days[len(days)-1].Format("2006-01-02"), tt.from+".."+tt.to; got != want {
-			t.Errorf("%s: key dates %s, want %s", tt.name, got, want)
 		}
 	}
 }

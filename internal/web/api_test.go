@@ -17,6 +17,7 @@ import (
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 func TestSignInsMatchesReference(t *testing.T) {
@@ -173,7 +174,7 @@ func TestSignInsFilters(t *testing.T) {
 func signinEvents(t *testing.T, path string, from, to time.Time) []signin.Event {
 	t.Helper()
 	ctx := context.Background()
-	q := &signin.Query{Window: signin.Window{Start: from, End: to}}
+	q := &signin.Query{Period: timewin.Period{Start: from, End: to}}
 	sql, err := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView}).Translate(q.SQL())
 	if err != nil {
 		t.Fatal(err)

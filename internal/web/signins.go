@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 // The dashboard uses internal/signin, as trailq signins does: the same events, columns, filters and summary.
@@ -126,7 +127,7 @@ func period(q url.Values, now time.Time) (from, to time.Time, loc *time.Location
 
 // signInQuery reads the filters of trailq signins from the URL: kind, all, user, account, region, ip (each a
 // comma-separated list where it takes several), failed, root and no_mfa (true or 1).
-func signInQuery(q url.Values, w signin.Window) (*signin.Query, error) {
+func signInQuery(q url.Values, p timewin.Period) (*signin.Query, error) {
 	list := func(k string) []string {
 		var out []string
 		for _, v := range q[k] {
@@ -149,7 +150,7 @@ func signInQuery(q url.Values, w signin.Window) (*signin.Query, error) {
 		}
 		return b, nil
 	}
-	sq := &signin.Query{Window: w, Kinds: list("kind"), Users: list("user"), Accounts: list("account"), Regions: list("region")}
+	sq := &signin.Query{Period: p, Kinds: list("kind"), Users: list("user"), Accounts: list("account"), Regions: list("region")}
 	var err error
 	for k, p := range map[string]*bool{"all": &sq.All, "failed": &sq.Failed, "root": &sq.Root, "no_mfa": &sq.NoMFA} {
 		if *p, err = flag(k); err != nil {
@@ -172,7 +173,7 @@ func (s *Server) handleSignIns(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	sq, err := signInQuery(r.URL.Query(), signin.Window{Start: from, End: to.AddDate(0, 0, 1)})
+	sq, err := signInQuery(r.URL.Query(), timewin.Period{Start: from, End: to.AddDate(0, 0, 1)})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -206,7 +207,7 @@ func signIns(ctx context.Context, st *engine.Store, sq *signin.Query, from, to t
 		Start: from.Format(time.RFC3339), End: end.Format(time.RFC3339),
 		Series: []Bucket{}, Principals: []Principal{}, Rows: []SignIn{},
 	}
-	step, buckets := signin.Buckets(events, sq.Window, loc)
+	step, buckets := signin.Buckets(events, sq.Period, loc)
 	rep.Bucket = step
 	for _, b := range buckets {
 		rep.Series = append(rep.Series, Bucket{Start: b.Start.Format(time.RFC3339), Label: bucketLabel(b.Start, step),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/timewin"
 )
 
 const org = "o-abcdefghij"
@@ -94,7 +95,7 @@ func TestLoadWindowListsOnlyItsDays(t *testing.T) {
 			src := srv.open(t, "s3://trail")
 			st := openStore(t)
 			srv.resetCounts()
-			w := &ingest.Window{From: day0.AddDate(0, 0, 3), To: day0.AddDate(0, 0, 4).Add(5 * time.Hour)} // 09-04 and 09-05
+			w := &timewin.Days{From: day0.AddDate(0, 0, 3), To: day0.AddDate(0, 0, 4).Add(5 * time.Hour)} // 09-04 and 09-05
 			rep, err := ingest.Run(t.Context(), src, st, ingest.Options{Window: w, Accounts: tc.accounts, Regions: tc.regions, Workers: 8})
 			if err != nil {
 				t.Fatal(err)
@@ -298,8 +299,8 @@ func TestPlanLoadReadsNothing(t *testing.T) {
 	srv := orgBucket(t)
 	src := srv.open(t, "s3://trail")
 	st := openStore(t)
-	w := &ingest.Window{From: day0, To: day0.AddDate(0, 0, 1)}
-	if _, err := ingest.Run(t.Context(), src, st, ingest.Options{Window: &ingest.Window{From: day0, To: day0}}); err != nil {
+	w := &timewin.Days{From: day0, To: day0.AddDate(0, 0, 1)}
+	if _, err := ingest.Run(t.Context(), src, st, ingest.Options{Window: &timewin.Days{From: day0, To: day0}}); err != nil {
 		t.Fatal(err)
 	}
 	srv.resetCounts()
@@ -333,7 +334,7 @@ func TestLoadWindowFindsTheTrailKeyPrefix(t *testing.T) {
 	src := srv.open(t, "s3://trail")
 	st := openStore(t)
 	srv.resetCounts()
-	w := &ingest.Window{From: day0.AddDate(0, 0, 2), To: day0.AddDate(0, 0, 2)}
+	w := &timewin.Days{From: day0.AddDate(0, 0, 2), To: day0.AddDate(0, 0, 2)}
 	rep, err := ingest.Run(t.Context(), src, st, ingest.Options{Window: w})
 	if err != nil {
 		t.Fatal(err)
@@ -369,7 +370,7 @@ func TestLoadWindowListsDayFoldersInParallel(t *testing.T) {
 		}
 		return 0, "", nil
 	})
-	w := &ingest.Window{From: day0, To: day0.AddDate(0, 0, orgDays-1)}
+	w := &timewin.Days{From: day0, To: day0.AddDate(0, 0, orgDays-1)}
 	p, err := ingest.PlanLoad(t.Context(), src, nil, ingest.Options{Window: w, Workers: 8})
 	if err != nil {
 		t.Fatal(err)
@@ -395,7 +396,7 @@ func TestLoadWindowListingRefused(t *testing.T) {
 		}
 		return 0, "", nil
 	})
-	w := &ingest.Window{From: day0, To: day0.AddDate(0, 0, orgDays-1)}
+	w := &timewin.Days{From: day0, To: day0.AddDate(0, 0, orgDays-1)}
 	st := openStore(t)
 	rep, err := ingest.Run(t.Context(), src, st, ingest.Options{Window: w, Workers: 8})
 	if err != nil {
