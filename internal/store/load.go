@@ -29,6 +29,9 @@ const (
 	OutcomeLoading = "loading"
 )
 
+// problemsOffsetDDL gives the problems table the byte offset in the file's JSON text of what each is about.
+const problemsOffsetDDL = `ALTER TABLE ` + problemsTable + ` ADD COLUMN IF NOT EXISTS "offset" BIGINT`
+
 // maxProblemsKept bounds the problems stored per file; the count is always exact.
 const maxProblemsKept = 100
 
@@ -183,9 +186,12 @@ func (l *Load) begin(ctx context.Context) error {
 		return err
 	}
 	l.hashes = newHashSet(stored)
-	// A store made before copies were recorded gets the table now (a read-only open must not write it).
-	if _, err := l.conn.ExecContext(ctx, duplicatesDDL); err != nil {
-		return fmt.Errorf("begin load: %w", err)
+	// A store made before copies were recorded, or before problems had their byte offset, gets them now (a
+	// read-only open must not write it).
+	for _, q := range []string{duplicatesDDL, problemsOffsetDDL} {
+		if _, err := l.conn.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("begin load: %w", err)
+		}
 	}
 	if l.refillPending, err = l.st.RefillPending(ctx); err != nil {
 		return fmt.Errorf("begin load: %w", err)
@@ -260,7 +266,7 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 			break
 		}
 		of.kept++
-		if err := l.problems.AppendRow(of.id, int32(p.Record), p.Field, p.Msg, p.Skipped); err != nil {
+		if err := l.problems.AppendRow(of.id, int32(p.Record), p.Field, p.Msg, p.Skipped, p.Offset); err != nil {
 			return fmt.Errorf("load %s: %w", f.Key, err)
 		}
 	}
