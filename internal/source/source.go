@@ -27,6 +27,12 @@ func (o Object) Version() string {
 	return o.ModTime.UTC().Format(time.RFC3339Nano) + " " + strconv.FormatInt(o.Size, 10)
 }
 
+// Versioned is implemented by the readers Open returns that know the version of what they read (for S3, the
+// ETag of the answer). That version is the one to record: the object may have been rewritten since it was listed.
+type Versioned interface {
+	Version() string
+}
+
 // Source is a place holding CloudTrail log objects.
 //
 // Error contract, checked for every implementation by package sourcetest:

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -32,6 +33,9 @@ var (
 // two cores decode, while a worker holds at most one object's records.
 const DefaultConcurrency = 64
 
+// DefaultIdleTimeout is the default of Options.IdleTimeout.
+const DefaultIdleTimeout = time.Minute
+
 // Options configure how the bucket is reached. The zero value uses the AWS SDK's default credential chain
 // (environment, shared config and credentials files, SSO, web identity, container and instance roles).
 type Options struct {
@@ -52,6 +56,9 @@ type Options struct {
 	MaxAttempts int
 	// MaxBackoff caps the wait between attempts; 0 means 20 s.
 	MaxBackoff time.Duration
+	// IdleTimeout is how long a request may wait for its answer, and a download for its next bytes, before it is
+	// given up and sent again (a stalled connection); 0 means DefaultIdleTimeout.
+	IdleTimeout time.Duration
 	// Log receives debug messages; nil discards them.
 	Log *slog.Logger
 }
@@ -112,6 +119,9 @@ func New(ctx context.Context, spec string, opts Options) (*Source, error) {
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = retry.DefaultMaxBackoff
 	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
@@ -119,7 +129,7 @@ func New(ctx context.Context, spec string, opts Options) (*Source, error) {
 		t.MaxIdleConns = 2 * opts.Concurrency
 		t.MaxIdleConnsPerHost = 2 * opts.Concurrency
 		// A request that gets no answer is retried rather than waited on for ever.
-		t.ResponseHeaderTimeout = time.Minute
+		t.ResponseHeaderTimeout = opts.IdleTimeout
 	})
 	loadOpts := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(httpClient),
@@ -237,38 +247,34 @@ func (s *Source) Requests() Requests {
 }
 
 // List lists the objects below prefix (relative to the source's prefix) in key order, a page of up to 1,000
-// keys per request.
+// keys per request. A name it cannot decode is left out and named in the *IncompleteError it returns after the
+// others were listed.
 func (s *Source) List(ctx context.Context, prefix string, fn func(source.Object) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	full := s.prefix + prefix
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket), Prefix: aws.String(full)})
-	for p.HasMorePages() {
-		s.lists.Add(1)
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return s.wrapErr(ctx, "list", "s3://"+s.bucket+"/"+full, err)
+	var unlisted []*fs.PathError
+	err := s.listPages(ctx, full, "", func(p *listPage) error {
+		for _, pe := range p.unlisted {
+			pe.Path = strings.TrimPrefix(pe.Path, s.prefix)
+			unlisted = append(unlisted, pe)
 		}
-		for _, o := range page.Contents {
-			key := aws.ToString(o.Key)
-			rel, ok := strings.CutPrefix(key, s.prefix)
+		for _, o := range p.objects {
+			rel, ok := strings.CutPrefix(o.key, s.prefix)
 			if !ok || rel == "" {
 				continue
 			}
-			obj := source.Object{Key: rel, Size: aws.ToInt64(o.Size), ETag: strings.Trim(aws.ToString(o.ETag), `"`)}
-			if o.LastModified != nil {
-				obj.ModTime = *o.LastModified
-			}
-			if err := fn(obj); err != nil {
+			if err := fn(source.Object{Key: rel, Size: o.size, ETag: strings.Trim(o.etag, `"`), ModTime: o.modTime}); err != nil {
 				return err
 			}
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+		return ctx.Err()
+	})
+	if err == nil && len(unlisted) > 0 {
+		return &IncompleteError{URL: "s3://" + s.bucket + "/" + full, Unlisted: unlisted}
 	}
-	return nil
+	return err
 }
 
 // ListDirs lists the common prefixes right below prefix with a delimiter listing: one request per 1,000
@@ -278,38 +284,37 @@ func (s *Source) ListDirs(ctx context.Context, prefix string) ([]string, error) 
 		return nil, err
 	}
 	full := s.prefix + prefix
-	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
-		Bucket:    aws.String(s.bucket),
-		Prefix:    aws.String(full),
-		Delimiter: aws.String("/"),
-	})
 	var dirs []string
-	for p.HasMorePages() {
-		s.lists.Add(1)
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, s.wrapErr(ctx, "list", "s3://"+s.bucket+"/"+full, err)
-		}
-		for _, cp := range page.CommonPrefixes {
-			name := strings.TrimSuffix(strings.TrimPrefix(aws.ToString(cp.Prefix), full), "/")
+	err := s.listPages(ctx, full, "/", func(p *listPage) error {
+		for _, cp := range p.prefixes {
+			name := strings.TrimSuffix(strings.TrimPrefix(cp, full), "/")
 			if name != "" && !strings.Contains(name, "/") {
 				dirs = append(dirs, name)
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return dirs, nil
 }
 
-// Open starts a GET of the object at key and returns its body as it arrives; when the connection breaks off,
-// the rest is asked for again (up to 3 times). A missing key gives an error matching fs.ErrNotExist.
+// Open starts a GET of the object at key and returns its body as it arrives (see resumingBody: a body that
+// breaks off, stalls for IdleTimeout or ends short is asked for again from where it stopped, up to 3 times). A
+// missing key gives an error matching fs.ErrNotExist. The reader's Version is the ETag of what was fetched.
 func (s *Source) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s.gets.Add(1)
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key)})
+	b := &resumingBody{ctx: ctx, s: s, key: key, size: -1}
+	out, err := b.get(&s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.prefix + key)})
 	if err != nil {
 		return nil, s.wrapErr(ctx, "get", s.Location(key), err)
 	}
-	return &resumingBody{ctx: ctx, s: s, key: key, etag: aws.ToString(out.ETag), body: out.Body}, nil
+	b.etag = aws.ToString(out.ETag)
+	if out.ContentLength != nil && *out.ContentLength >= 0 {
+		b.size = *out.ContentLength
+	}
+	return b, nil
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -292,20 +293,18 @@ func TestBrokenBodyIsResumed(t *testing.T) {
 	var gets atomic.Int64
 	var ranges []string
 	var mu sync.Mutex
-	srv.mu.Lock()
-	srv.cut = func(r *http.Request) int {
-		if r.Method != http.MethodGet || r.URL.Query().Get("list-type") != "" {
-			return 0
+	srv.setFault(func(r *http.Request) fault {
+		if !isObjectGet(r) {
+			return fault{}
 		}
 		mu.Lock()
 		ranges = append(ranges, r.Header.Get("Range"))
 		mu.Unlock()
-		if gets.Add(1) <= 2 {
-			return 100_000 // the first two connections break off
+		if n := gets.Add(1); n <= 2 {
+			return fault{resetAt: n * 100_000} // the first two connections break off
 		}
-		return 0
-	}
-	srv.mu.Unlock()
+		return fault{}
+	})
 	rc, err := src.Open(t.Context(), "big.json.gz")
 	if err != nil {
 		t.Fatal(err)
@@ -318,27 +317,27 @@ func TestBrokenBodyIsResumed(t *testing.T) {
 	if !bytes.Equal(got, body) {
 		t.Fatalf("read %d bytes, not the object's %d", len(got), len(body))
 	}
-	if len(ranges) != 3 || ranges[0] != "" || !strings.HasPrefix(ranges[1], "bytes=") || !strings.HasPrefix(ranges[2], "bytes=") {
-		t.Fatalf("GETs with ranges %q, want a whole GET and two ranged ones", ranges)
+	if want := []string{"", "bytes=100000-", "bytes=200000-"}; !slices.Equal(ranges, want) {
+		t.Fatalf("GETs with ranges %q, want %q", ranges, want)
 	}
 
-	// A connection that always breaks: the read fails after the last attempt, it does not loop.
-	srv.mu.Lock()
-	srv.cut = func(r *http.Request) int {
-		if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "" {
-			return 50_000
+	// A connection that always breaks at the same byte: the read fails after the last attempt, it does not loop.
+	srv.setFault(func(r *http.Request) fault {
+		if isObjectGet(r) {
+			return fault{resetAt: 50_000}
 		}
-		return 0
-	}
-	srv.mu.Unlock()
+		return fault{}
+	})
+	srv.resetCounts()
 	rc, err = src.Open(t.Context(), "big.json.gz")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = io.ReadAll(rc)
 	rc.Close()
-	if err == nil {
-		t.Fatal("a connection that always breaks: read without error")
+	assertErr(t, err, "read s3://trail/big.json.gz", "at byte 50000 of 300000, after 3 resumed GETs", "the next load reads it again")
+	if got, want := srv.gets.Load(), int64(4); got != want {
+		t.Fatalf("%d GETs, want %d (the first and 3 resumed)", got, want)
 	}
 }
 
