@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +33,9 @@ type handle struct {
 
 	smu   sync.Mutex // guards state
 	state loadState
+
+	// warnings are what every answer of st lacks (engine.Store.Warnings), set with st under the write lock.
+	warnings []string
 }
 
 // loadState is what GET /api/load reports.
@@ -53,7 +57,36 @@ func openHandle(ctx context.Context, open OpenFunc, load LoadFunc, now func() ti
 		return nil, err
 	}
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	return &handle{st: st, open: open, load: load, now: now, ctx: lctx, cancel: cancel}, nil
+	h := &handle{st: st, open: open, load: load, now: now, ctx: lctx, cancel: cancel}
+	h.warnings = warningsOf(ctx, st)
+	return h, nil
+}
+
+// warningsOf returns what every answer of st lacks, as one line each without control characters (they go
+// into a response header).
+func warningsOf(ctx context.Context, st *engine.Store) []string {
+	ws, err := st.Warnings(ctx)
+	if err != nil {
+		ws = []string{"could not read what the store lacks: " + err.Error()}
+	}
+	for i, w := range ws {
+		ws[i] = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+				return ' '
+			}
+			return r
+		}, w)
+	}
+	return ws
+}
+
+// currentWarnings returns the warnings of the open store, or none while a load has it.
+func (h *handle) currentWarnings() []string {
+	if !h.mu.TryRLock() {
+		return nil
+	}
+	defer h.mu.RUnlock()
+	return h.warnings
 }
 
 // acquire returns the read-only store for one request; call release when done with it.
@@ -117,6 +150,7 @@ func (h *handle) runLoad(ctx context.Context, c *progress.Counter) (*engine.Repo
 		return rep, errors.Join(err, oerr)
 	}
 	h.st = st
+	h.warnings = warningsOf(context.WithoutCancel(ctx), st)
 	return rep, err
 }
 

@@ -169,8 +169,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	}
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		// Every answer says what the store lacks (log files lost with a damaged part, not read again since).
+		if ws := s.db.currentWarnings(); len(ws) > 0 {
+			h.Set(WarningHeader, strings.Join(ws, " | "))
+		}
+	}
 	s.mux.ServeHTTP(w, r)
 }
+
+// WarningHeader carries, on every API response, what the store's answers lack (several joined by " | ").
+const WarningHeader = "Trailq-Warning"
 
 // tokenCookie names the token's cookie after the port the request came to: cookies are not kept apart by port,
 // and two servers on one host must not overwrite each other's token.

@@ -50,11 +50,20 @@ async function api(path, opts = {}) {
     init.body = JSON.stringify(opts.body);
   }
   const res = await fetch(path, init);
+  showWarning(res.headers.get("Trailq-Warning"));
   if (opts.raw && res.ok) return res;
   let body = null;
   try { body = await res.json(); } catch (e) { /* not JSON */ }
   if (!res.ok) throw new APIError(res.status, body);
   return body;
+}
+
+// showWarning shows, above every page, what the store's answers lack (the server says it on every response).
+function showWarning(text) {
+  const el = document.getElementById("store-warning");
+  if (!el) return;
+  el.textContent = text ? "Warning: " + text : "";
+  el.hidden = !text;
 }
 
 const fmtInt = (n) => (n === undefined || n === null) ? "–" : Number(n).toLocaleString("en-US");
