@@ -17,10 +17,12 @@ import (
 
 // Exit codes.
 const (
-	ExitOK       = 0
-	ExitError    = 1
-	ExitUsage    = 2
-	ExitFindings = 3
+	ExitOK    = 0
+	ExitError = 1
+	ExitUsage = 2
+	// 3 is kept for findings, when a command is asked to fail on them (trailq detect, to come): no command
+	// ends 3 yet.
+
 	// ExitPartial: the command did its work, but some of its input could not be read (a folder or file not
 	// listed, a file not read to its end, a record skipped): the store, and the answer, lack what they hold.
 	ExitPartial   = 4
@@ -64,11 +66,6 @@ type HintError = hint.Error
 
 func withHint(err error, h string) error { return hint.With(err, h) }
 
-// FindingsError asks for exit status 3 (findings when asked to fail on them).
-type FindingsError struct{ Msg string }
-
-func (e *FindingsError) Error() string { return e.Msg }
-
 func exitCode(w io.Writer, err error, ctx context.Context) int {
 	if err == nil || errors.Is(err, errDryRun) {
 		return ExitOK
@@ -83,14 +80,11 @@ func exitCode(w io.Writer, err error, ctx context.Context) int {
 		fmt.Fprintf(w, "Try: %s\n", h.Hint)
 	}
 	var usage *UsageError
-	var findings *FindingsError
 	var strict *engine.StrictError
 	switch {
 	case errors.As(err, &usage):
 		fmt.Fprintln(w, "Run 'trailq help' for usage.")
 		return ExitUsage
-	case errors.As(err, &findings):
-		return ExitFindings
 	case errors.As(err, &strict):
 		return ExitError
 	}
@@ -110,7 +104,7 @@ EXIT STATUS (every command)
   0    done (no rows, no sign-ins is not an error)
   1    an error
   2    a usage error (a flag or value trailq cannot take; the message says what it takes)
-  3    findings, when asked to fail on them
+  3    (kept for findings, when a command is asked to fail on them: trailq detect, to come)
   4    done, but some input could not be read: a folder or file not listed, a file not read to its end, a
        record skipped (each named in the load's summary); the rest was loaded and answered from
   130  interrupted`,
@@ -148,7 +142,8 @@ func newHelpEnvironment() *cobra.Command {
   TRAILQ_STORE      default for --store: the DuckDB store file to use (its events in FILE.parts/ beside it)
   TRAILQ_CACHE_DIR  where default stores are kept (default: the user cache folder, e.g. ~/.cache/trailq)
   TRAILQ_BATCH_RECORDS  records committed together while loading (default 200000)
-  NO_COLOR          when set, no colour in output
+  TZ                without --tz or --utc, the time zone of --since/--until and of the times signins
+                    shows (an IANA name such as Asia/Tokyo; default: the system's local zone)
 
 AWS access (s3:// sources) uses the AWS SDK's default credential chain (environment, shared config and
 credentials files with SSO and assume-role profiles, web identity, container and instance roles) and its
