@@ -24,8 +24,7 @@ const (
 	classifiedTable = "trailq_signin_classified"
 	// classifyVersion names the rules of normalize and ParseUserAgent: change it when their answers change, and
 	// stores are classified again.
-	classifyVersion    = "3"
-	classifyVersionKey = "signin_classified"
+	classifyVersion = "3"
 )
 
 // filterColumns are the columns of the sign-in table that Query.where names, kept as they are.
@@ -58,14 +57,12 @@ func columnNames(groups ...[][2]string) string {
 	return strings.Join(names, ", ")
 }
 
-func classifiedDDL() string {
-	var defs []string
-	for _, g := range [][][2]string{filterColumns, eventColumns, {{"_file_id", "BIGINT"}}} {
-		for _, c := range g {
-			defs = append(defs, c[0]+" "+c[1])
-		}
-	}
-	return `CREATE TABLE ` + classifiedTable + ` (` + strings.Join(defs, ", ") + `)`
+// classified declares the table to the store, which keeps it in step with the sign-in rows.
+var classified = store.Derived{
+	Name:    classifiedTable,
+	Columns: slices.Concat(filterColumns, eventColumns, [][2]string{{"_file_id", "BIGINT"}}),
+	Version: classifyVersion,
+	From:    store.SignInRowsTable,
 }
 
 func eventValues(e *Event) []driver.Value {
@@ -98,33 +95,13 @@ func eventFromValues(v []any) Event {
 	return e
 }
 
-// Classify brings the classified table of a store opened for writing up to date after a load: rows of objects
-// that are gone are deleted, the sign-in rows loaded since are classified, all in one transaction. Object ids
-// only grow, so the rows with an id above the table's highest are the new ones.
+// Classify brings the classified table of a store opened for writing up to date after a load: the store drops
+// the rows of objects that are gone (store.Derived), and the sign-in rows loaded since are classified and
+// appended. Object ids only grow, so the rows with an id above the table's highest are the new ones.
 func Classify(ctx context.Context, st *store.Store) error {
-	exists, err := st.HasTable(ctx, classifiedTable)
+	watermark, err := st.SyncDerived(ctx, classified)
 	if err != nil {
-		return err
-	}
-	if v, err := st.Meta(ctx, classifyVersionKey); err != nil {
-		return err
-	} else if !exists || v != classifyVersion {
-		for _, q := range []string{`DROP TABLE IF EXISTS ` + classifiedTable, classifiedDDL()} {
-			if err := st.Exec(ctx, q); err != nil {
-				return fmt.Errorf("classify sign-ins: %w", err)
-			}
-		}
-		if err := st.SetMeta(ctx, classifyVersionKey, classifyVersion); err != nil {
-			return err
-		}
-	}
-	gone := `_file_id NOT IN (SELECT DISTINCT _file_id FROM ` + store.SignInRowsTable + `)`
-	if err := st.ReplaceRows(ctx, classifiedTable, gone, nil); err != nil {
 		return fmt.Errorf("classify sign-ins: %w", err)
-	}
-	var watermark int64
-	if err := scanOne(ctx, st, `SELECT coalesce(max(_file_id), 0) FROM `+classifiedTable, &watermark); err != nil {
-		return err
 	}
 	// The new rows go in batches of whole objects, in object-id order, each in a transaction of its own: memory
 	// stays bounded (the first classification of a store of 10 M events has 150,000 sign-ins), and after each
@@ -143,7 +120,7 @@ func Classify(ctx context.Context, st *store.Store) error {
 		if err != nil {
 			return err
 		}
-		if err := st.ReplaceRows(ctx, classifiedTable, "", out); err != nil {
+		if err := st.AppendDerived(ctx, classified, out); err != nil {
 			return fmt.Errorf("classify sign-ins: %w", err)
 		}
 		watermark = hi
@@ -225,10 +202,7 @@ func identityStruct(v any) driver.Value {
 // classifiedCurrent reports whether the classified table can answer: classified by these rules, one row for
 // each sign-in row, and none loaded since.
 func classifiedCurrent(ctx context.Context, st *store.Store) bool {
-	if ok, err := st.HasTable(ctx, classifiedTable); err != nil || !ok {
-		return false
-	}
-	if v, err := st.Meta(ctx, classifyVersionKey); err != nil || v != classifyVersion {
+	if ok, err := st.Current(ctx, classified); err != nil || !ok {
 		return false
 	}
 	var current bool
