@@ -168,7 +168,7 @@ func (f *Factory) DefaultStorePath(src source.Source) (string, error) {
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
-// LoadHook, when set on a command's options, changes the load's options (e.g. a time window).
+// LoadHook, when set on a command's options, changes the load's options (e.g. the key dates of --since/--until).
 type LoadHook func(*engine.LoadOptions)
 
 // Engine returns the workflow engine, speaking to the user on stderr: a progress bar on a terminal, the load's
