@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -119,6 +120,14 @@ EXIT STATUS (every command)
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &UsageError{Err: err} })
+	// trailq --version prints what trailq version does (the DuckDB version is looked up only then).
+	root.Version = "set"
+	cobra.AddTemplateFunc("trailqVersion", func() string {
+		var b strings.Builder
+		writeVersion(&b, engine.BuildVersions())
+		return b.String()
+	})
+	root.SetVersionTemplate(`{{trailqVersion}}`)
 	root.PersistentFlags().StringVar(&f.LogLevel, "log-level", "warn", "diagnostic messages on stderr: debug, info, warn or error")
 	addProfileFlags(root)
 	root.AddCommand(NewCmdLoad(f, nil))
@@ -128,6 +137,7 @@ EXIT STATUS (every command)
 	root.AddCommand(NewCmdSignins(f, nil))
 	root.AddCommand(NewCmdExport(f, nil))
 	root.AddCommand(NewCmdVerify(f, nil))
+	root.AddCommand(NewCmdVersion(f))
 	root.AddCommand(newHelpEnvironment())
 	return root
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/debug"
 
 	"github.com/trailq/trailq/internal/hint"
 	"github.com/trailq/trailq/internal/store"
@@ -44,4 +46,36 @@ func (e *Engine) Verify(ctx context.Context, path string) ([]PartCheck, []Lost, 
 		return nil, nil, fmt.Errorf("verify store %s: %w", path, err)
 	}
 	return checks, lost, nil
+}
+
+// Versions says what trailq is built from: its module version and commit (from the build information), the
+// DuckDB library's version and Go's.
+type Versions struct {
+	Version, Commit, Time, Modified string
+	DuckDB, Go                      string
+}
+
+// BuildVersions returns the Versions of this binary.
+func BuildVersions() Versions {
+	v := Versions{Version: "(devel)", DuckDB: store.DuckDBVersion(), Go: runtime.Version()}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	if bi.Main.Version != "" {
+		v.Version = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			v.Commit = s.Value
+		case "vcs.time":
+			v.Time = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				v.Modified = " (with uncommitted changes)"
+			}
+		}
+	}
+	return v
 }

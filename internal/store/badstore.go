@@ -151,7 +151,7 @@ func duckdbError(path string, err error) error {
 	}
 	if m := olderStorageRE.FindStringSubmatch(msg); m != nil {
 		return &BadStoreError{Path: path, Err: err,
-			Problem: "it was written by an old DuckDB (storage version " + m[1] + ") that the DuckDB in this trailq, " + duckdbVersion() + ", cannot read; trailq never wrote such a file",
+			Problem: "it was written by an old DuckDB (storage version " + m[1] + ") that the DuckDB in this trailq, " + DuckDBVersion() + ", cannot read; trailq never wrote such a file",
 			Hint:    "open it with the program that made it; give --store a store trailq made. trailq left the file as it is."}
 	}
 	if m := newerStorageRE.FindStringSubmatch(msg); m != nil {
@@ -160,15 +160,15 @@ func duckdbError(path string, err error) error {
 			reads = "versions " + m[2] + " to " + m[3]
 		}
 		return &BadStoreError{Path: path, Err: err,
-			Problem: "it was written by a newer DuckDB (storage version " + m[1] + "; the DuckDB in this trailq, " + duckdbVersion() +
+			Problem: "it was written by a newer DuckDB (storage version " + m[1] + "; the DuckDB in this trailq, " + DuckDBVersion() +
 				", reads " + reads + "), as a newer trailq writes it",
 			Hint: "use a newer trailq (the store is left as it is)"}
 	}
 	return nil
 }
 
-// duckdbVersion is the version of the DuckDB library trailq is built with.
-func duckdbVersion() string {
+// DuckDBVersion is the version of the DuckDB library trailq is built with ("?" when it cannot say).
+func DuckDBVersion() string {
 	c, err := duckdb.NewConnector("", nil)
 	if err != nil {
 		return "?"
