@@ -505,13 +505,14 @@ const maxProblemsReported = 100
 // records are stored or dropped. Problems with the content are recorded in the parts; the error is only for
 // cancellation (the source failing to open the object is reported as the file's problem).
 func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Decoder, opts Options, send func(f *store.File, held int64) error) error {
+	version := j.obj.Version()
 	newPart := func() *store.File {
 		return &store.File{
 			Key:      j.obj.Key,
 			Path:     location(src, j.obj.Key),
 			Parsed:   j.key,
 			Size:     j.obj.Size,
-			Version:  j.obj.Version(),
+			Version:  version,
 			Replaces: j.replaces,
 			Refill:   j.refill,
 		}
@@ -533,7 +534,13 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 		return send(f, 0)
 	}
 	defer rc.Close()
-	sr := &sourceReader{r: rc}
+	// What was read is recorded: the object may have been rewritten since it was listed (then its listed size does
+	// not say how long it is either).
+	sr := &sourceReader{r: rc, want: j.obj.Size}
+	if v, ok := rc.(source.Versioned); ok && v.Version() != "" && v.Version() != version {
+		version, sr.want = v.Version(), -1
+		f.Version = version
+	}
 	// The read buffer and gunzip state are reused from object to object: a load of millions of small objects would
 	// otherwise allocate (and collect) about 300 KiB for each.
 	rs := readStates.Get().(*readState)
@@ -544,6 +551,9 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 	r, err := decompress(rs, sr, opts.MaxUncompressed)
 	if err != nil {
 		f.Err, f.Final = err, true
+		if sr.err != nil {
+			f.Version = "" // the source failed, not the file: read it again next time
+		}
 		return send(f, 0)
 	}
 	sent := false
@@ -578,20 +588,29 @@ func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Dec
 		f.Err = err
 	}
 	f.Final = true
-	if sr.err != nil && !sent {
-		f.Version = "" // the source broke off mid-object: read it again next time
+	if sr.err != nil {
+		// The source broke off mid-object (a reset, a stall, a short body), not the file: an empty version makes
+		// the next load read it again, replacing what this one kept of it.
+		f.Version = ""
 	}
 	return send(f, 0)
 }
 
-// sourceReader remembers a read error of the source (as opposed to a problem with the content).
+// sourceReader remembers a read error of the source (as opposed to a problem with the content). An object that
+// ends before its size (want, when known) is such an error: a transport fault, not a broken file.
 type sourceReader struct {
-	r   io.Reader
-	err error
+	r    io.Reader
+	want int64
+	n    int64
+	err  error
 }
 
 func (s *sourceReader) Read(p []byte) (int, error) {
 	n, err := s.r.Read(p)
+	s.n += int64(n)
+	if errors.Is(err, io.EOF) && s.n < s.want {
+		err = fmt.Errorf("read: the object ended after %d of its %d bytes (a download cut short; the next load reads it again)", s.n, s.want)
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		s.err = err
 	}

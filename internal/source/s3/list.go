@@ -57,9 +57,6 @@ func (s *Source) listPages(ctx context.Context, full, delimiter string, fn func(
 		s.lists.Add(1)
 		p, err := s.listPage(ctx, full, delimiter, token)
 		if err != nil {
-			if ctx.Err() == nil && token != "" {
-				err = fmt.Errorf("page %d (continuation token %q): %w", n, token, err)
-			}
 			return err
 		}
 		first, end := p.bounds()
