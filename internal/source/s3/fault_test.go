@@ -156,7 +156,7 @@ func TestStalledBodyTimesOut(t *testing.T) {
 	srv := newServer(t, "trail")
 	srv.put(t, "trail", "big.json.gz", body)
 	opts := srv.options()
-	opts.IdleTimeout = 50 * time.Millisecond
+	opts.IdleTimeout = 250 * time.Millisecond // short, but well above a loaded machine's pauses
 	src, err := s3src.New(t.Context(), "s3://trail", opts)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestStalledBodyTimesOut(t *testing.T) {
 	})
 	srv.resetCounts()
 	_, err = readAll(t, src, "big.json.gz")
-	assertErr(t, err, "read s3://trail/big.json.gz", "no data for 50ms (the connection stalled)", "after 3 resumed GETs", "the next load reads it again")
+	assertErr(t, err, "read s3://trail/big.json.gz", "no data for 250ms (the connection stalled)", "after 3 resumed GETs", "the next load reads it again")
 	if n := srv.gets.Load(); n != 4 {
 		t.Fatalf("%d GETs, want 4", n)
 	}

@@ -48,7 +48,7 @@ func onVictim(victim string, of func(i int) fault) func(r *http.Request) fault {
 func faultSource(t *testing.T, srv *server) *s3src.Source {
 	t.Helper()
 	opts := srv.options()
-	opts.IdleTimeout = 50 * time.Millisecond
+	opts.IdleTimeout = 250 * time.Millisecond // short, but well above a loaded machine's pauses
 	src, err := s3src.New(t.Context(), "s3://trail", opts)
 	if err != nil {
 		t.Fatal(err)
@@ -70,25 +70,26 @@ func rows(t *testing.T, st *store.Store, victim string) (all, distinct, ofVictim
 // as failed this time, the rest is loaded, and the next load, with the network healthy, reads it again: its
 // records then all present exactly once (none of the part kept the first time twice, nothing spliced).
 func TestLoadDownloadFaultsAreReadAgain(t *testing.T) {
-	const n = 400 // records of the victim: less than a part (2,000), so it is handed to the store in one
+	const n = 400 // less than a part (2,000 records): the victim is handed to the store in one
 	for _, tc := range []struct {
 		name string
 		of   func(size int64, rewrite func()) func(i int) fault
 		// wants are what the victim's problem says ({size} is the victim's size, {60%} 60 % of it).
 		wants []string
-		// records is how many records the victim has once read whole (n, or those of its new version).
+		// n is the victim's records; records how many it has once read whole (n, or those of its new version).
+		n       int
 		records int64
 	}{
 		{"reset every try", func(size int64, _ func()) func(int) fault {
 			return func(int) fault { return fault{resetAt: size * 6 / 10} }
-		}, []string{"after 3 resumed GETs", "the next load reads it again"}, n},
+		}, []string{"after 3 resumed GETs", "the next load reads it again"}, n, n},
 		{"short body every try", func(size int64, _ func()) func(int) fault {
 			// A clean end with a Content-Length that says so: only the listed size shows the body is short.
 			return func(int) fault { return fault{endAt: size * 6 / 10} }
-		}, []string{"the object ended after {60%} of its {size} bytes", "the next load reads it again"}, n},
+		}, []string{"the object ended after {60%} of its {size} bytes", "the next load reads it again"}, n, n},
 		{"stall every try", func(size int64, _ func()) func(int) fault {
 			return func(int) fault { return fault{stallAt: size * 6 / 10} }
-		}, []string{"no data for 50ms (the connection stalled)", "after 3 resumed GETs", "the next load reads it again"}, n},
+		}, []string{"no data for 250ms (the connection stalled)", "after 3 resumed GETs", "the next load reads it again"}, n, n},
 		{"wrong range", func(size int64, _ func()) func(int) fault {
 			return func(i int) fault {
 				if i == 1 {
@@ -96,7 +97,7 @@ func TestLoadDownloadFaultsAreReadAgain(t *testing.T) {
 				}
 				return fault{wrongRange: true}
 			}
-		}, []string{"it was not resumed", "the next load reads it again"}, n},
+		}, []string{"it was not resumed", "the next load reads it again"}, n, n},
 		{"changed between two GETs", func(size int64, rewrite func()) func(int) fault {
 			return func(i int) fault {
 				if i == 1 {
@@ -107,10 +108,10 @@ func TestLoadDownloadFaultsAreReadAgain(t *testing.T) {
 				}
 				return fault{}
 			}
-		}, []string{"the object changed while it was read", "the next load reads it again"}, 7},
+		}, []string{"the object changed while it was read", "the next load reads it again"}, n, 7},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv, victim, size := faultBucket(t, n)
+			srv, victim, size := faultBucket(t, tc.n)
 			rewrite := func() {
 				b := logObject(victim+"v2", "111111111111", "us-east-1", day0, 7)
 				if _, err := srv.backend.PutObject("trail", victim, map[string]string{}, bytes.NewReader(b), int64(len(b)), nil); err != nil {
