@@ -47,6 +47,10 @@ func Run(ctx context.Context, f *Factory, args []string) int {
 	root.SetErr(f.IO.ErrOut)
 	f.unread = ""
 	err := root.ExecuteContext(ctx)
+	if err != nil && strings.HasPrefix(err.Error(), "unknown command") {
+		// cobra's own error, with its "Did you mean this?" suggestions: a usage error.
+		err = &UsageError{Err: err}
+	}
 	code := exitCode(f.IO.ErrOut, err, ctx)
 	if code == ExitOK && f.unread != "" {
 		return ExitPartial

@@ -13,3 +13,10 @@ func TestVersion(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownCommandIsAUsageError(t *testing.T) {
+	r := run(t, t.TempDir(), "", "qurey", "SELECT 1")
+	if r.code != ExitUsage || !strings.Contains(r.errOut, "Did you mean this?") || !strings.Contains(r.errOut, "query") {
+		t.Errorf("exit %d, stderr %q: want exit 2 and a suggestion of query", r.code, r.errOut)
+	}
+}
