@@ -370,7 +370,8 @@ func (l *Load) finish(f *File, of *openFile) error {
 		detail = f.Err.Error()
 	}
 	outcome := Outcome(f.Skip, f.Err, of.records, of.problems)
-	if err := l.objects.AppendRow(of.id, of.f.Key, of.f.Parsed.Kind.String(), of.f.Size, of.f.Version,
+	// The last part's version: a source that broke off after earlier parts were sent empties it (read again).
+	if err := l.objects.AppendRow(of.id, of.f.Key, of.f.Parsed.Kind.String(), of.f.Size, f.Version,
 		int64(of.records), int64(of.problems), outcome, detail, time.Now().UTC()); err != nil {
 		return err
 	}

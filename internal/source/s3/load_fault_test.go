@@ -83,6 +83,10 @@ func TestLoadDownloadFaultsAreReadAgain(t *testing.T) {
 		{"reset every try", func(size int64, _ func()) func(int) fault {
 			return func(int) fault { return fault{resetAt: size * 6 / 10} }
 		}, []string{"after 3 resumed GETs", "the next load reads it again"}, n, n},
+		// More than a part: its first parts reach the store before the break.
+		{"reset every try, read in parts", func(size int64, _ func()) func(int) fault {
+			return func(int) fault { return fault{resetAt: size * 6 / 10} }
+		}, []string{"after 3 resumed GETs", "the next load reads it again"}, 5000, 5000},
 		{"short body every try", func(size int64, _ func()) func(int) fault {
 			// A clean end with a Content-Length that says so: only the listed size shows the body is short.
 			return func(int) fault { return fault{endAt: size * 6 / 10} }
