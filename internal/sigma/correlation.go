@@ -230,7 +230,7 @@ func (c *CorrelationSpec) events(b *sqlBuilder) string {
 		if r.corr == nil {
 			continue
 		}
-		hits := r.corr.hits(b)
+		hits := r.corr.hits(b, r.corr.events(b))
 		cols := []string{"eventid", "eventtime", "t", "ts"}
 		for j := range k {
 			cols = append(cols, r.group[j]+fmt.Sprintf(" AS g_%d", j+1))
@@ -295,8 +295,7 @@ func (c *CorrelationSpec) temporalCount() string {
 // hits returns a CTE with a row per event at which the correlation's condition holds (sliding windows), or
 // per window that holds it, dated by its last event (tumbling): eventid, eventtime, t, ts, g_1 … and start,
 // the time (in seconds) the window starts.
-func (c *CorrelationSpec) hits(b *sqlBuilder) string {
-	events := c.events(b)
+func (c *CorrelationSpec) hits(b *sqlBuilder, events string) string {
 	k := len(c.GroupBy)
 	g := groupCols(k, "")
 	if c.Window == Tumbling {
@@ -382,7 +381,7 @@ func (c *CorrelationSpec) groupOut(prefix string) []string {
 
 // slidingFindings merges the hits whose windows overlap into one finding, and gathers the events in it.
 func (c *CorrelationSpec) slidingFindings(b *sqlBuilder, events string) string {
-	hits := c.hits(b)
+	hits := c.hits(b, events)
 	k := len(c.GroupBy)
 	g := groupCols(k, "")
 	prev := b.add("prev", "SELECT "+strings.Join(append(append([]string{}, g...), "ts", "start"), ", ")+

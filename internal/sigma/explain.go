@@ -21,7 +21,11 @@ func (s *Set) Explain(w io.Writer) error {
 		}
 		ew.printf("\n")
 		if c := r.Correlation; c != nil {
-			ew.printf("-- %s of %s", c.Type, strings.Join(c.Rules, ", "))
+			of := strings.Join(c.Rules, ", ")
+			if len(c.Rules) == 0 {
+				of = "the rule's own matches"
+			}
+			ew.printf("-- %s of %s", c.Type, of)
 			if len(c.GroupBy) > 0 {
 				ew.printf(" by %s", strings.Join(c.GroupBy, ", "))
 			}

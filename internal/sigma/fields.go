@@ -116,16 +116,16 @@ func mapField(name string) (field, error) {
 	s, expr, path := columns, "", ""
 	for i, p := range parts {
 		switch s.kind {
-		case object, list:
+		case object:
 			sub, ok := s.fields[strings.ToLower(p)]
 			if !ok {
 				if i == 0 {
-					return field{}, fmt.Errorf("field %s is not a CloudTrail record field (%s)", name, suggest(p, s))
+					return field{}, fmt.Errorf("field %s is not a field of CloudTrail records (nor a column of Athena's CloudTrail table)%s", name, suggest(p, s))
 				}
-				return field{}, fmt.Errorf("field %s: %s has no field %s in Athena's CloudTrail table (%s)", name, path, p, suggest(p, s))
+				return field{}, fmt.Errorf("field %s: %s has no field %s in Athena's CloudTrail table%s", name, path, p, suggest(p, s))
 			}
 			col := strings.ToLower(p)
-			if s.kind == list {
+			if sub.kind == list {
 				return mapListField(name, expr, col, sub, parts[i+1:])
 			}
 			if expr == "" {
@@ -151,8 +151,6 @@ func mapField(name string) (field, error) {
 	switch s.kind {
 	case object:
 		return field{}, fmt.Errorf("field %s is a structure: name one of its fields (%s)", name, fieldNames(s))
-	case list:
-		return field{}, fmt.Errorf("field %s is a list: name a field of its elements (%s)", name, fieldNames(s))
 	case strMap:
 		return field{}, fmt.Errorf("field %s is a map: name a key of it (%s.key)", name, name)
 	}
@@ -169,7 +167,7 @@ func mapListField(name, prefix, col string, elem *shape, rest []string) (field, 
 	}
 	sub := strings.ToLower(rest[0])
 	if _, ok := elem.fields[sub]; !ok {
-		return field{}, fmt.Errorf("field %s: the elements of %s have no field %s (%s)", name, col, rest[0], fieldNames(elem))
+		return field{}, fmt.Errorf("field %s: the elements of %s have no field %s (they have %s)", name, col, rest[0], fieldNames(elem))
 	}
 	return field{name: name, expr: "r." + sub, list: listCol}, nil
 }
@@ -206,19 +204,24 @@ func fieldNames(s *shape) string {
 
 // suggest names the closest field, or lists them.
 func suggest(p string, s *shape) string {
-	best, bestD := "", 4
+	best, bestD := "", max(2, len(p)/3+1)
+	keys := make([]string, 0, len(s.fields))
 	for k := range s.fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
 		if d := distance(strings.ToLower(p), k); d < bestD {
 			best, bestD = s.names[k], d
 		}
 	}
 	if best != "" {
-		return "did you mean " + best + "?"
+		return ": did you mean " + best + "?"
 	}
 	if len(s.fields) > 12 {
-		return "see the CloudTrail record contents reference"
+		return ""
 	}
-	return "its fields: " + fieldNames(s)
+	return " (its fields: " + fieldNames(s) + ")"
 }
 
 // distance is the Levenshtein distance of a and b.

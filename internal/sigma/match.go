@@ -135,6 +135,9 @@ func readMods(it *item) (mods, *posError) {
 			return m, e
 		}
 	}
+	if m.base64 != "" {
+		m.cased = true // base64 tells upper from lower case
+	}
 	if m.encoding != "" && m.base64 == "" {
 		return m, errAt(it.key, "modifier %s gives bytes that CloudTrail's text never holds: use it before base64 or base64offset", m.encoding)
 	}
