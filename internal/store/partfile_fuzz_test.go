@@ -7,8 +7,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +37,9 @@ func FuzzPartFile(f *testing.F) {
 	for _, s := range fuzzSeeds(g) {
 		f.Add(s)
 	}
-	db, err := sql.Open("duckdb", "?threads=1")
+	// One thread, and no cache of the files read: each input's file is new, and DuckDB would keep them all
+	// (enable_external_file_cache) until its memory limit.
+	db, err := sql.Open("duckdb", "?threads=1&enable_external_file_cache=false&memory_limit=1GB")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -62,13 +66,7 @@ func FuzzPartFile(f *testing.F) {
 		if got, want := w.Rows(), int64(len(rows)); got != want {
 			t.Errorf("Rows() = %d, want %d", got, want)
 		}
-		if got, want := w.Objects(), slices.Sorted(func(yield func(int64) bool) {
-			for id := range ids {
-				if !yield(id) {
-					return
-				}
-			}
-		}); !slices.Equal(got, want) {
+		if got, want := w.Objects(), slices.Sorted(maps.Keys(ids)); !slices.Equal(got, want) {
 			t.Errorf("Objects() = %v, want %v", got, want)
 		}
 		want := make([]map[string]any, len(rows))
@@ -137,7 +135,7 @@ func checkRows(t *testing.T, db *sql.DB, path string, want []map[string]any) {
 			web["attributes"] = vals[len(fuzzColumns)]
 		}
 		for _, c := range fuzzColumns {
-			if !cmp.Equal(want[n][c], got[c]) && errs < 10 {
+			if !reflect.DeepEqual(want[n][c], got[c]) && errs < 10 {
 				errs++
 				t.Errorf("row %d, column %s (-want +got):\n%s", n, c, short(cmp.Diff(want[n][c], got[c])))
 			}
@@ -413,13 +411,7 @@ func mapEntries(kvs []cloudtrail.KV) any {
 		m[kv.K] = kv.V
 	}
 	l := []any{}
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		l = append(l, map[string]any{"key": k, "value": m[k]})
 	}
 	return l
@@ -503,9 +495,11 @@ type fuzzGen struct {
 	large int // bytes of long strings made so far
 }
 
-// maxFuzzRows and maxLargeBytes bound what one input makes.
+// maxFuzzRows, maxFuzzBytes (of the rows' strings) and maxLargeBytes (of the long strings made) bound what one
+// input makes.
 const (
 	maxFuzzRows   = 5000
+	maxFuzzBytes  = 16 << 20
 	maxLargeBytes = 4 << 20
 )
 
@@ -555,6 +549,7 @@ type fuzzRow struct {
 // field (a byte) set to its value and the copy's number, so that a dictionary sees many distinct values.
 func (g *fuzzGen) rows() []fuzzRow {
 	var rows []fuzzRow
+	size := 0
 	for len(g.in) > 0 && len(rows) < maxFuzzRows {
 		r := &cloudtrail.Record{}
 		if i := g.uint16() % (len(g.pool.records) + 1); i < len(g.pool.records) {
@@ -565,16 +560,22 @@ func (g *fuzzGen) rows() []fuzzRow {
 		for range g.byte() % 16 {
 			g.edit(r)
 		}
+		n := rowBytes(r)
+		if size+n > maxFuzzBytes {
+			break
+		}
+		size += n
 		rows = append(rows, fuzzRow{r, o})
 		if ob&0x80 == 0 {
 			continue
 		}
-		n := 1 + int(g.byte())*8
+		copies := 1 + int(g.byte())*8
 		vary := stringFields[int(g.byte())%len(stringFields)]
-		for i := range n {
-			if len(rows) >= maxFuzzRows {
+		for i := range copies {
+			if len(rows) >= maxFuzzRows || size+n+8 > maxFuzzBytes {
 				break
 			}
+			size += n + 8
 			c := cloneRecord(r)
 			s := vary.get(c)
 			*s = cloudtrail.Str(s.S + strconv.Itoa(i))
@@ -582,6 +583,22 @@ func (g *fuzzGen) rows() []fuzzRow {
 		}
 	}
 	return rows
+}
+
+// rowBytes returns about what r's strings, list elements and map entries take.
+func rowBytes(r *rec) int {
+	c := cloneRecord(r) // get makes the groups it reaches
+	n := 64
+	for _, f := range stringFields {
+		n += len(f.get(c).S)
+	}
+	for _, e := range r.Resources {
+		n += 16 + len(e.ARN.S) + len(e.AccountID.S) + len(e.Type.S)
+	}
+	for _, kv := range c.UserIdentity.SessionContext.WebIDFederationData.Attributes {
+		n += 16 + len(kv.K) + len(kv.V)
+	}
+	return n
 }
 
 // str reads a string value: an op byte, then what the op takes.
