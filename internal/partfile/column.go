@@ -53,8 +53,7 @@ type column struct {
 
 // newColumn returns the empty buffers of leaf l.
 func newColumn(l *leaf) column {
-	maxDef, maxRep := levels(l.path)
-	c := column{maxDef: maxDef, maxRep: maxRep, kind: l.kind, random: l.random, useDict: l.dict, lastIdx: -1,
+	c := column{maxDef: l.maxDef, maxRep: l.maxRep, kind: l.kind, random: l.random, useDict: l.dict, lastIdx: -1,
 		pageBytes: pageBytes, maxDictValues: maxDictValues}
 	if l.dict {
 		c.dict = map[string]int32{}

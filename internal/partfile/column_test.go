@@ -11,7 +11,7 @@ import (
 // doubling. (It once grew by one value at a time past pageBytes, copying the page for each value: a load of
 // 102,094 small files, whose "$path" values are all distinct, took 399 s instead of about 20 s.)
 func TestDroppedDictionaryGrowsByDoubling(t *testing.T) {
-	c := newColumn(&leaf{path: "$path", kind: kindString, dict: true})
+	c := newColumn(&leaf{path: "_path", kind: kindString, maxDef: 1, dict: true})
 	if !c.useDict {
 		t.Fatal("the column has no dictionary")
 	}

@@ -329,10 +329,11 @@ func eventTimeBounds(t *testing.T, path string, rows []row) {
 	t.Helper()
 	pf := openFile(t, path)
 	start := 0
+	col := leafIndex("eventtime")
 	for g, rg := range pf.Metadata().RowGroups {
-		md := rg.Columns[colEventTime].MetaData
+		md := rg.Columns[col].MetaData
 		if got := strings.Join(md.PathInSchema, "."); got != "eventtime" {
-			t.Fatalf("column %d is %s, want eventtime", colEventTime, got)
+			t.Fatalf("column %d is %s, want eventtime", col, got)
 		}
 		var lo, hi string
 		var nulls, seen int64
@@ -395,4 +396,14 @@ func TestEncoderMatchesReference(t *testing.T) {
 			eventTimeBounds(t, enc, tt.rows)
 		})
 	}
+}
+
+// leafIndex returns the position of the leaf at path, or -1.
+func leafIndex(path string) int {
+	for i := range leaves {
+		if leaves[i].path == path {
+			return i
+		}
+	}
+	return -1
 }

@@ -133,16 +133,16 @@ func TestCreateWithLimits(t *testing.T) {
 		return n, enc
 	}
 	g := groups[0] // 7 rows
-	if n, _ := pages(g.Columns[colEventID], format.DataPageV2); n != 4 {
+	if n, _ := pages(g.Columns[leafIndex("eventid")], format.DataPageV2); n != 4 {
 		t.Errorf("eventid: %d data pages of 7 values of 40 bytes, want 4 (a page ends past 64 bytes)", n)
 	}
-	if n, e := pages(g.Columns[colEventName], format.DataPageV2); e != format.Plain {
+	if n, e := pages(g.Columns[leafIndex("eventname")], format.DataPageV2); e != format.Plain {
 		t.Errorf("eventname: %d data pages encoded %v, want plain values (7 distinct values, a dictionary of 2 at most)", n, e)
 	}
-	if n, _ := pages(g.Columns[colEventName], format.DictionaryPage); n != 0 {
+	if n, _ := pages(g.Columns[leafIndex("eventname")], format.DictionaryPage); n != 0 {
 		t.Errorf("eventname: %d dictionary pages, want none", n)
 	}
-	if n, e := pages(g.Columns[colEventVersion], format.DataPageV2); e != format.RLEDictionary || n != 1 {
+	if n, e := pages(g.Columns[leafIndex("eventversion")], format.DataPageV2); e != format.RLEDictionary || n != 1 {
 		t.Errorf("eventversion: %d data pages encoded %v, want one of dictionary indexes (one distinct value)", n, e)
 	}
 }

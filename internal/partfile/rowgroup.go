@@ -22,7 +22,7 @@ const createdBy = "trailq partfile"
 // buffers are a writer's column buffers and page encoder. They are kept between part files (a load writes one
 // a commit): grown to a row group's size, they cost more to make again than to encode a commit's rows.
 type buffers struct {
-	cols [numColumns]column
+	cols []column // by leaf
 	enc  pageEncoder
 }
 
@@ -33,7 +33,7 @@ func getBuffers() *buffers {
 	if b, ok := bufferPool.Get().(*buffers); ok {
 		return b
 	}
-	b := new(buffers)
+	b := &buffers{cols: make([]column, len(leaves))}
 	for i := range b.cols {
 		b.cols[i] = newColumn(&leaves[i])
 	}
@@ -137,7 +137,7 @@ func (c *column) resetChunk(l *leaf) {
 
 // writeFooter writes the file's metadata and the closing magic.
 func (p *Writer) writeFooter() error {
-	orders := make([]format.ColumnOrder, numColumns)
+	orders := make([]format.ColumnOrder, len(leaves))
 	for i := range orders {
 		orders[i].Value = &format.TypeDefinedOrder{}
 	}

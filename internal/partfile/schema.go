@@ -1,94 +1,21 @@
 package partfile
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/parquet-go/parquet-go/deprecated"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/trailq/trailq/internal/schema"
 )
 
-// The leaf columns of a part file, in the file's order. The store's events table has the same columns in the
-// same order (DuckDB reads optional byte arrays as VARCHAR, groups as STRUCTs, the list as a LIST of STRUCTs, the
-// map as a MAP, uint64 as UBIGINT).
-const (
-	colEventVersion = iota
-	colUIType
-	colUIPrincipalID
-	colUIARN
-	colUIAccountID
-	colUIInvokedBy
-	colUIAccessKeyID
-	colUIUserName
-	colOBOUserID
-	colOBOIdentityStoreARN
-	colAttrMFAAuthenticated
-	colAttrCreationDate
-	colIssuerType
-	colIssuerPrincipalID
-	colIssuerARN
-	colIssuerAccountID
-	colIssuerUserName
-	colEC2RoleDelivery
-	colWebFederatedProvider
-	colWebAttrKey
-	colWebAttrValue
-	colEventTime
-	colEventSource
-	colEventName
-	colAWSRegion
-	colSourceIPAddress
-	colUserAgent
-	colErrorCode
-	colErrorMessage
-	colRequestParameters
-	colResponseElements
-	colAdditionalEventData
-	colRequestID
-	colEventID
-	colResARN
-	colResAccountID
-	colResType
-	colEventType
-	colAPIVersion
-	colReadOnly
-	colRecipientAccountID
-	colServiceEventDetails
-	colSharedEventID
-	colVPCEndpointID
-	colVPCEndpointAccountID
-	colEventCategory
-	colAddReason
-	colAddUpdatedFields
-	colAddOriginalRequestID
-	colAddOriginalEventID
-	colSessionCredentialFromConsole
-	colEdgeDeviceDetails
-	colTLSVersion
-	colTLSCipherSuite
-	colTLSClientProvidedHostHeader
-	colRegion
-	colYear
-	colMonth
-	colDay
-	colAccount
-	colPath
-	colFileID
-	colHash
-	numColumns
-)
-
-// Prefixes of the groups whose leaves are contiguous: a missing group makes all of them NULL at once.
-const (
-	uiFirst, uiLast             = colUIType, colWebAttrValue
-	oboFirst, oboLast           = colOBOUserID, colOBOIdentityStoreARN
-	scFirst, scLast             = colAttrMFAAuthenticated, colWebAttrValue
-	attrFirst, attrLast         = colAttrMFAAuthenticated, colAttrCreationDate
-	issuerFirst, issuerLast     = colIssuerType, colIssuerUserName
-	webFirst, webLast           = colWebFederatedProvider, colWebAttrValue
-	addendumFirst, addendumLast = colAddReason, colAddOriginalEventID
-	tlsFirst, tlsLast           = colTLSVersion, colTLSClientProvidedHostHeader
-)
+// A part file has the columns of the store's events table (schema.Events), in order: a String is an optional
+// BYTE_ARRAY annotated String, a NotNull integer a required INT64, a struct an optional group, the list a LIST
+// (an optional group of a repeated group "list" of a required group "element") and the map a MAP (an optional
+// group of a repeated group "key_value" of a required "key" and "value"). DuckDB reads them as the events table's
+// types: VARCHAR, BIGINT and UBIGINT, STRUCTs, a LIST of STRUCTs and a MAP.
 
 // leafKind is the physical and logical type of a leaf column.
 type leafKind uint8
@@ -99,183 +26,182 @@ const (
 	kindUint64                 // INT64, unsigned 64-bit Integer
 )
 
-// leaf describes one leaf column: its dotted path in the schema, its type, whether its values are
-// dictionary-encoded (low-cardinality columns), and whether they are random identifiers (whose pages are
-// compressed as literals only, see literals.go).
+// leaf describes one leaf column: its dotted path in the schema, its type, its maximum definition and repetition
+// levels, whether its values are dictionary-encoded (low-cardinality columns), and whether they are random
+// identifiers (whose pages are compressed as literals only, see literals.go).
 type leaf struct {
-	path   string
-	kind   leafKind
-	dict   bool
-	random bool
-}
-
-// leaves lists the columns by the constants above; the schema's groups follow from the paths.
-var leaves = [numColumns]leaf{
-	colEventVersion:                 {path: "eventversion", dict: true},
-	colUIType:                       {path: "useridentity.type", dict: true},
-	colUIPrincipalID:                {path: "useridentity.principalid"},
-	colUIARN:                        {path: "useridentity.arn"},
-	colUIAccountID:                  {path: "useridentity.accountid", dict: true},
-	colUIInvokedBy:                  {path: "useridentity.invokedby", dict: true},
-	colUIAccessKeyID:                {path: "useridentity.accesskeyid"},
-	colUIUserName:                   {path: "useridentity.username"},
-	colOBOUserID:                    {path: "useridentity.onbehalfof.userid"},
-	colOBOIdentityStoreARN:          {path: "useridentity.onbehalfof.identitystorearn"},
-	colAttrMFAAuthenticated:         {path: "useridentity.sessioncontext.attributes.mfaauthenticated", dict: true},
-	colAttrCreationDate:             {path: "useridentity.sessioncontext.attributes.creationdate"},
-	colIssuerType:                   {path: "useridentity.sessioncontext.sessionissuer.type", dict: true},
-	colIssuerPrincipalID:            {path: "useridentity.sessioncontext.sessionissuer.principalid"},
-	colIssuerARN:                    {path: "useridentity.sessioncontext.sessionissuer.arn"},
-	colIssuerAccountID:              {path: "useridentity.sessioncontext.sessionissuer.accountid", dict: true},
-	colIssuerUserName:               {path: "useridentity.sessioncontext.sessionissuer.username"},
-	colEC2RoleDelivery:              {path: "useridentity.sessioncontext.ec2roledelivery"},
-	colWebFederatedProvider:         {path: "useridentity.sessioncontext.webidfederationdata.federatedprovider"},
-	colWebAttrKey:                   {path: "useridentity.sessioncontext.webidfederationdata.attributes.key_value.key"},
-	colWebAttrValue:                 {path: "useridentity.sessioncontext.webidfederationdata.attributes.key_value.value"},
-	colEventTime:                    {path: "eventtime"},
-	colEventSource:                  {path: "eventsource", dict: true},
-	colEventName:                    {path: "eventname", dict: true},
-	colAWSRegion:                    {path: "awsregion", dict: true},
-	colSourceIPAddress:              {path: "sourceipaddress"},
-	colUserAgent:                    {path: "useragent"},
-	colErrorCode:                    {path: "errorcode", dict: true},
-	colErrorMessage:                 {path: "errormessage"},
-	colRequestParameters:            {path: "requestparameters"},
-	colResponseElements:             {path: "responseelements"},
-	colAdditionalEventData:          {path: "additionaleventdata"},
-	colRequestID:                    {path: "requestid", random: true},
-	colEventID:                      {path: "eventid", random: true},
-	colResARN:                       {path: "resources.list.element.arn"},
-	colResAccountID:                 {path: "resources.list.element.accountid"},
-	colResType:                      {path: "resources.list.element.type"},
-	colEventType:                    {path: "eventtype", dict: true},
-	colAPIVersion:                   {path: "apiversion", dict: true},
-	colReadOnly:                     {path: "readonly", dict: true},
-	colRecipientAccountID:           {path: "recipientaccountid", dict: true},
-	colServiceEventDetails:          {path: "serviceeventdetails"},
-	colSharedEventID:                {path: "sharedeventid", random: true},
-	colVPCEndpointID:                {path: "vpcendpointid", dict: true},
-	colVPCEndpointAccountID:         {path: "vpcendpointaccountid", dict: true},
-	colEventCategory:                {path: "eventcategory", dict: true},
-	colAddReason:                    {path: "addendum.reason"},
-	colAddUpdatedFields:             {path: "addendum.updatedfields"},
-	colAddOriginalRequestID:         {path: "addendum.originalrequestid"},
-	colAddOriginalEventID:           {path: "addendum.originaleventid"},
-	colSessionCredentialFromConsole: {path: "sessioncredentialfromconsole", dict: true},
-	colEdgeDeviceDetails:            {path: "edgedevicedetails"},
-	colTLSVersion:                   {path: "tlsdetails.tlsversion", dict: true},
-	colTLSCipherSuite:               {path: "tlsdetails.ciphersuite", dict: true},
-	colTLSClientProvidedHostHeader:  {path: "tlsdetails.clientprovidedhostheader"},
-	colRegion:                       {path: "region", dict: true},
-	colYear:                         {path: "year", dict: true},
-	colMonth:                        {path: "month", dict: true},
-	colDay:                          {path: "day", dict: true},
-	colAccount:                      {path: "account", dict: true},
-	colPath:                         {path: "_path", dict: true},
-	colFileID:                       {path: "_file_id", kind: kindInt64},
-	colHash:                         {path: "_hash", kind: kindUint64},
+	path           string
+	kind           leafKind
+	maxDef, maxRep uint8
+	dict           bool
+	random         bool
 }
 
 // rootName is the name of the schema's root (the Go type parquet-go named it after when it wrote part files).
 const rootName = "pqRow"
 
-// Groups that are not plain optional structs: the resources LIST (a repeated group of required elements) and the
-// webidfederationdata.attributes MAP (a repeated group of required keys and values).
+// The file's layout, derived from schema.Events once: the leaf columns in the file's order, the shredding
+// program of Athena's columns (see shred.go), the first leaf of the partition and the internal columns (which
+// the writer fills from the object), and the footer's schema.
 var (
-	groupTypes = map[string]format.LogicalTypeValue{
-		"resources": &format.ListType{},
-		"useridentity.sessioncontext.webidfederationdata.attributes": &format.MapType{},
-	}
-	repetitions = map[string]format.FieldRepetitionType{
-		"resources.list":         format.Repeated,
-		"resources.list.element": format.Required,
-		"useridentity.sessioncontext.webidfederationdata.attributes.key_value":       format.Repeated,
-		"useridentity.sessioncontext.webidfederationdata.attributes.key_value.key":   format.Required,
-		"useridentity.sessioncontext.webidfederationdata.attributes.key_value.value": format.Required,
-		"_file_id": format.Required,
-		"_hash":    format.Required,
-	}
+	leaves       []leaf
+	program      []op
+	partitionCol int
+	internalCol  int
+	elements     []format.SchemaElement
 )
 
-// repetition returns the repetition of the field at path (optional unless listed).
-func repetition(path string) format.FieldRepetitionType {
-	if r, ok := repetitions[path]; ok {
-		return r
+// The kinds of the values the writer gives the partition and internal columns (partition and shred).
+var (
+	partitionKinds = [...]leafKind{schema.Region: kindString, schema.Year: kindString, schema.Month: kindString,
+		schema.Day: kindString}
+	internalKinds = [...]leafKind{schema.Account: kindString, schema.Path: kindString, schema.FileID: kindInt64,
+		schema.Hash: kindUint64}
+)
+
+func init() {
+	var l layout
+	for _, c := range schema.Athena {
+		l.field(c, nil, 0, 0)
 	}
-	return format.Optional
+	partitionCol = len(l.leaves)
+	l.fromObject(schema.Partition, partitionKinds[:])
+	internalCol = len(l.leaves)
+	l.fromObject(schema.Internal, internalKinds[:])
+	root := format.SchemaElement{Name: rootName, NumChildren: thrift.New(int32(len(schema.Events())))}
+	leaves, program, elements = l.leaves, l.ops, append([]format.SchemaElement{root}, l.elems...)
 }
 
-// levels returns the maximum definition and repetition levels of the leaf at path.
-func levels(path string) (maxDef, maxRep uint8) {
-	parts := strings.Split(path, ".")
-	for i := range parts {
-		switch repetition(strings.Join(parts[:i+1], ".")) {
-		case format.Optional:
-			maxDef++
-		case format.Repeated:
-			maxDef++
-			maxRep++
+// layout accumulates the leaves, the program and the schema elements of the columns as they are walked.
+type layout struct {
+	leaves []leaf
+	ops    []op
+	elems  []format.SchemaElement
+}
+
+// fromObject lays out the partition or internal columns cols, whose values the writer takes from the object:
+// top-level, of the kinds it gives them, Strings that may be NULL and integers that may not.
+func (l *layout) fromObject(cols []schema.Column, kinds []leafKind) {
+	if len(cols) != len(kinds) {
+		panic(fmt.Sprintf("partfile: the writer gives %d of the columns %v", len(kinds), schema.Names(cols)))
+	}
+	for i, c := range cols {
+		kind, ok := leafKinds[c.Type.Kind]
+		if !ok || kind != kinds[i] || (kind == kindString) == c.NotNull {
+			panic(fmt.Sprintf("partfile: column %s: the writer gives it values of another kind", c.Name))
 		}
-	}
-	return maxDef, maxRep
-}
-
-// node is one field of the schema tree: a group with children, or a leaf column.
-type node struct {
-	name, path string
-	children   []*node
-	leaf       *leaf
-}
-
-// schemaTree builds the schema's tree from the leaves' paths: consecutive leaves that share a prefix share its
-// groups.
-func schemaTree() *node {
-	root := &node{name: rootName}
-	for i := range leaves {
-		parts := strings.Split(leaves[i].path, ".")
-		n := root
-		for j, name := range parts[:len(parts)-1] {
-			if k := len(n.children); k > 0 && n.children[k-1].leaf == nil && n.children[k-1].name == name {
-				n = n.children[k-1]
-				continue
-			}
-			g := &node{name: name, path: strings.Join(parts[:j+1], ".")}
-			n.children = append(n.children, g)
-			n = g
+		var def uint8
+		if !c.NotNull {
+			def = 1
 		}
-		n.children = append(n.children, &node{name: parts[len(parts)-1], path: leaves[i].path, leaf: &leaves[i]})
+		l.leaf(c.Name, c, nil, def, 0)
 	}
-	return root
+}
+
+var leafKinds = map[schema.Kind]leafKind{schema.String: kindString, schema.Int64: kindInt64, schema.Uint64: kindUint64}
+
+// field lays out the column or struct field c in the groups path, whose maximum definition and repetition
+// levels are def and rep, with the op that shreds it (and, for a struct, its fields' ops). A NULL of c is
+// defined down to def.
+func (l *layout) field(c schema.Column, path []string, def, rep uint8) {
+	first := len(l.leaves)
+	switch c.Type.Kind {
+	case schema.String:
+		if c.Str == nil || c.NotNull {
+			panic("partfile: column " + dotted(path, c.Name) + ": a String needs Str and may be NULL")
+		}
+		l.ops = append(l.ops, op{kind: opString, col: first, str: c.Str})
+		l.leaf(c.Name, c, path, def+1, rep)
+	case schema.Struct:
+		if c.Has == nil {
+			panic("partfile: column " + dotted(path, c.Name) + ": a struct needs Has")
+		}
+		at := len(l.ops)
+		l.ops = append(l.ops, op{kind: opStruct, col: first, def: def, has: c.Has})
+		l.group(c.Name, format.Optional, len(c.Type.Fields), nil)
+		for _, f := range c.Type.Fields {
+			l.field(f, append(path, c.Name), def+1, rep)
+		}
+		l.ops[at].last, l.ops[at].next = len(l.leaves)-1, len(l.ops)
+	case schema.List:
+		l.list(c, path, def, rep)
+	case schema.Map:
+		l.kvMap(c, path, def, rep)
+	default:
+		panic("partfile: column " + dotted(path, c.Name) + ": no part-file form for its type")
+	}
+}
+
+// list lays out a LIST of structs of Strings, shredded by one op.
+func (l *layout) list(c schema.Column, path []string, def, rep uint8) {
+	e := c.Type.Elem
+	if e.Kind != schema.Struct || c.Len == nil {
+		panic("partfile: column " + dotted(path, c.Name) + ": a list needs Len, and structs for elements")
+	}
+	o := op{kind: opList, col: len(l.leaves), def: def, len: c.Len}
+	l.group(c.Name, format.Optional, 1, &format.ListType{})
+	l.group("list", format.Repeated, 1, nil)
+	l.group("element", format.Required, len(e.Fields), nil)
+	inner := append(path, c.Name, "list", "element")
+	for _, f := range e.Fields {
+		if f.Type.Kind != schema.String || f.Item == nil {
+			panic("partfile: column " + dotted(path, c.Name) + ": a list's elements must be structs of Strings with Item")
+		}
+		o.items = append(o.items, f.Item)
+		l.leaf(f.Name, f, inner, def+3, rep+1)
+	}
+	o.last = len(l.leaves) - 1
+	l.ops = append(l.ops, o)
+}
+
+// kvMap lays out a MAP of Strings to Strings, shredded by one op.
+func (l *layout) kvMap(c schema.Column, path []string, def, rep uint8) {
+	if c.Type.Key.Kind != schema.String || c.Type.Value.Kind != schema.String || c.KVs == nil {
+		panic("partfile: column " + dotted(path, c.Name) + ": a map needs KVs, and Strings for keys and values")
+	}
+	l.ops = append(l.ops, op{kind: opMap, col: len(l.leaves), last: len(l.leaves) + 1, def: def, kvs: c.KVs})
+	l.group(c.Name, format.Optional, 1, &format.MapType{})
+	l.group("key_value", format.Repeated, 2, nil)
+	inner := append(path, c.Name, "key_value")
+	required := schema.Column{Type: schema.TypeString, NotNull: true}
+	for _, name := range []string{"key", "value"} {
+		required.Name = name
+		l.leaf(name, required, inner, def+2, rep+1)
+	}
+}
+
+// group adds the schema element of a group of n fields; a LIST or MAP group has its logical type.
+func (l *layout) group(name string, r format.FieldRepetitionType, n int, logical format.LogicalTypeValue) {
+	g := format.SchemaElement{Name: name, RepetitionType: thrift.New(r), NumChildren: thrift.New(int32(n))}
+	switch t := logical.(type) {
+	case *format.ListType:
+		g.LogicalType.Value, g.ConvertedType = t, thrift.New(deprecated.List)
+	case *format.MapType:
+		g.LogicalType.Value, g.ConvertedType = t, thrift.New(deprecated.Map)
+	}
+	l.elems = append(l.elems, g)
+}
+
+// leaf adds the leaf column c, named name in the groups path, with its maximum levels: optional, or required
+// when NotNull.
+func (l *layout) leaf(name string, c schema.Column, path []string, maxDef, maxRep uint8) {
+	kind := leafKinds[c.Type.Kind]
+	r := format.Optional
+	if c.NotNull {
+		r = format.Required
+	}
+	l.leaves = append(l.leaves, leaf{path: dotted(path, name), kind: kind, maxDef: maxDef, maxRep: maxRep,
+		dict: c.Dict, random: c.Random})
+	l.elems = append(l.elems, leafElement(name, kind, r))
+}
+
+// dotted returns the path of name in the groups path.
+func dotted(path []string, name string) string {
+	return strings.Join(append(path[:len(path):len(path)], name), ".")
 }
 
 // schemaElements returns the file's schema as the footer lists it: depth first, each group followed by its fields.
-func schemaElements() []format.SchemaElement {
-	var out []format.SchemaElement
-	var walk func(n *node, root bool)
-	walk = func(n *node, root bool) {
-		switch {
-		case root:
-			out = append(out, format.SchemaElement{Name: n.name, NumChildren: thrift.New(int32(len(n.children)))})
-		case n.leaf != nil:
-			out = append(out, leafElement(n.name, n.leaf.kind, repetition(n.path)))
-		default:
-			g := format.SchemaElement{Name: n.name, RepetitionType: thrift.New(repetition(n.path)),
-				NumChildren: thrift.New(int32(len(n.children)))}
-			switch t := groupTypes[n.path].(type) {
-			case *format.ListType:
-				g.LogicalType.Value, g.ConvertedType = t, thrift.New(deprecated.List)
-			case *format.MapType:
-				g.LogicalType.Value, g.ConvertedType = t, thrift.New(deprecated.Map)
-			}
-			out = append(out, g)
-		}
-		for _, c := range n.children {
-			walk(c, false)
-		}
-	}
-	walk(schemaTree(), true)
-	return out
-}
+func schemaElements() []format.SchemaElement { return elements }
 
 // leafElement returns the schema element of a leaf column.
 func leafElement(name string, kind leafKind, rep format.FieldRepetitionType) format.SchemaElement {

@@ -6,57 +6,56 @@ import (
 	"time"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
+	"github.com/trailq/trailq/internal/schema"
 )
+
+// opKind is what an op of the shredding program does.
+type opKind uint8
+
+const (
+	opString opKind = iota // a String leaf: its value, or a NULL
+	opStruct               // a struct: present, or a NULL of all its leaves and a jump past its fields' ops
+	opList                 // a LIST of structs of Strings: every leaf of its elements
+	opMap                  // a MAP of Strings to Strings: its key and value leaves
+)
+
+// op shreds one column, struct field or group of Athena's columns, by the accessors of its declaration
+// (schema.Column): program has one op for each String outside a list, each struct, the list and the map, in the
+// leaves' order.
+type op struct {
+	kind      opKind
+	def       uint8 // the definition level of a NULL of the struct, list or map
+	col, last int   // the first and last leaf it shreds
+	next      int   // opStruct: the op after its fields'
+	str       func(*cloudtrail.Record) *cloudtrail.String
+	has       func(*cloudtrail.Record) bool
+	len       func(*cloudtrail.Record) int
+	items     []func(*cloudtrail.Record, int) *cloudtrail.String
+	kvs       func(*cloudtrail.Record) []cloudtrail.KV
+}
 
 // shred adds the record r of object o to the columns: a value or a NULL (with its definition level) to every
 // leaf column, and as many entries as the resources list and the attributes map have to theirs.
 func (p *Writer) shred(r *cloudtrail.Record, o *Object) {
-	c := &p.b.cols
-	c[colEventVersion].str(&r.EventVersion)
-	p.userIdentity(r.UserIdentity)
-	c[colEventTime].str(&r.EventTime)
-	c[colEventSource].str(&r.EventSource)
-	c[colEventName].str(&r.EventName)
-	c[colAWSRegion].str(&r.AWSRegion)
-	c[colSourceIPAddress].str(&r.SourceIPAddress)
-	c[colUserAgent].str(&r.UserAgent)
-	c[colErrorCode].str(&r.ErrorCode)
-	c[colErrorMessage].str(&r.ErrorMessage)
-	c[colRequestParameters].str(&r.RequestParameters)
-	c[colResponseElements].str(&r.ResponseElements)
-	c[colAdditionalEventData].str(&r.AdditionalEventData)
-	c[colRequestID].str(&r.RequestID)
-	c[colEventID].str(&r.EventID)
-	p.resources(r.Resources)
-	c[colEventType].str(&r.EventType)
-	c[colAPIVersion].str(&r.APIVersion)
-	c[colReadOnly].str(&r.ReadOnly)
-	c[colRecipientAccountID].str(&r.RecipientAccountID)
-	c[colServiceEventDetails].str(&r.ServiceEventDetails)
-	c[colSharedEventID].str(&r.SharedEventID)
-	c[colVPCEndpointID].str(&r.VPCEndpointID)
-	c[colVPCEndpointAccountID].str(&r.VPCEndpointAccountID)
-	c[colEventCategory].str(&r.EventCategory)
-	if a := r.Addendum; a == nil {
-		p.nulls(addendumFirst, addendumLast, 0)
-	} else {
-		c[colAddReason].str(&a.Reason)
-		c[colAddUpdatedFields].str(&a.UpdatedFields)
-		c[colAddOriginalRequestID].str(&a.OriginalRequestID)
-		c[colAddOriginalEventID].str(&a.OriginalEventID)
-	}
-	c[colSessionCredentialFromConsole].str(&r.SessionCredentialFromConsole)
-	c[colEdgeDeviceDetails].str(&r.EdgeDeviceDetails)
-	if t := r.TLSDetails; t == nil {
-		p.nulls(tlsFirst, tlsLast, 0)
-	} else {
-		c[colTLSVersion].str(&t.TLSVersion)
-		c[colTLSCipherSuite].str(&t.CipherSuite)
-		c[colTLSClientProvidedHostHeader].str(&t.ClientProvidedHostHeader)
+	c := p.b.cols
+	for i := 0; i < len(program); i++ {
+		switch op := &program[i]; op.kind {
+		case opString:
+			c[op.col].str(op.str(r))
+		case opStruct:
+			if !op.has(r) {
+				p.nulls(op.col, op.last, op.def)
+				i = op.next - 1
+			}
+		case opList:
+			p.list(r, op)
+		case opMap:
+			p.kvMap(op.kvs(r), op)
+		}
 	}
 	p.partition(r, o)
-	c[colFileID].int(o.ID)
-	c[colHash].int(int64(r.Hash))
+	c[internalCol+schema.FileID].int(o.ID)
+	c[internalCol+schema.Hash].int(int64(r.Hash))
 }
 
 // nulls adds a NULL defined down to level d to the columns first to last.
@@ -66,68 +65,19 @@ func (p *Writer) nulls(first, last int, d uint8) {
 	}
 }
 
-func (p *Writer) userIdentity(u *cloudtrail.UserIdentity) {
-	if u == nil {
-		p.nulls(uiFirst, uiLast, 0)
-		return
-	}
-	c := &p.b.cols
-	c[colUIType].str(&u.Type)
-	c[colUIPrincipalID].str(&u.PrincipalID)
-	c[colUIARN].str(&u.ARN)
-	c[colUIAccountID].str(&u.AccountID)
-	c[colUIInvokedBy].str(&u.InvokedBy)
-	c[colUIAccessKeyID].str(&u.AccessKeyID)
-	c[colUIUserName].str(&u.UserName)
-	if o := u.OnBehalfOf; o == nil {
-		p.nulls(oboFirst, oboLast, 1)
-	} else {
-		c[colOBOUserID].str(&o.UserID)
-		c[colOBOIdentityStoreARN].str(&o.IdentityStoreARN)
-	}
-	sc := u.SessionContext
-	if sc == nil {
-		p.nulls(scFirst, scLast, 1)
-		return
-	}
-	if a := sc.Attributes; a == nil {
-		p.nulls(attrFirst, attrLast, 2)
-	} else {
-		c[colAttrMFAAuthenticated].str(&a.MFAAuthenticated)
-		c[colAttrCreationDate].str(&a.CreationDate)
-	}
-	if i := sc.SessionIssuer; i == nil {
-		p.nulls(issuerFirst, issuerLast, 2)
-	} else {
-		c[colIssuerType].str(&i.Type)
-		c[colIssuerPrincipalID].str(&i.PrincipalID)
-		c[colIssuerARN].str(&i.ARN)
-		c[colIssuerAccountID].str(&i.AccountID)
-		c[colIssuerUserName].str(&i.UserName)
-	}
-	c[colEC2RoleDelivery].str(&sc.EC2RoleDelivery)
-	w := sc.WebIDFederationData
-	if w == nil {
-		p.nulls(webFirst, webLast, 2)
-		return
-	}
-	c[colWebFederatedProvider].str(&w.FederatedProvider)
-	p.webAttributes(w.Attributes)
-}
-
-// webAttributes adds the attributes MAP: NULL when nil, else its entries sorted by key, the last of equal keys
-// kept (as a Go map of them has it).
-func (p *Writer) webAttributes(kvs []cloudtrail.KV) {
-	key, val := &p.b.cols[colWebAttrKey], &p.b.cols[colWebAttrValue]
-	// The map's definition level: 4 is present, 5 an entry (key and value are required).
+// kvMap adds a MAP: NULL when nil, else its entries sorted by key, the last of equal keys kept (as a Go map of
+// them has it).
+func (p *Writer) kvMap(kvs []cloudtrail.KV, op *op) {
+	key, val := &p.b.cols[op.col], &p.b.cols[op.col+1]
+	// The map's definition level: op.def+1 is present, op.def+2 an entry (key and value are required).
 	switch {
 	case kvs == nil:
-		key.nullAt(3, 0)
-		val.nullAt(3, 0)
+		key.nullAt(op.def, 0)
+		val.nullAt(op.def, 0)
 		return
 	case len(kvs) == 0:
-		key.nullAt(4, 0)
-		val.nullAt(4, 0)
+		key.nullAt(op.def+1, 0)
+		val.nullAt(op.def+1, 0)
 		return
 	}
 	s := append(p.kvs[:0], kvs...)
@@ -145,26 +95,27 @@ func (p *Writer) webAttributes(kvs []cloudtrail.KV) {
 	p.kvs = s[:0]
 }
 
-// resources adds the resources LIST: NULL when nil, an empty list when empty.
-func (p *Writer) resources(rs []cloudtrail.Resource) {
-	c := &p.b.cols
-	// The list's definition level: 1 is present, 2 an element (which is required), 3 its field.
+// list adds a LIST of structs: NULL when Len is -1, an empty list when 0.
+func (p *Writer) list(r *cloudtrail.Record, op *op) {
+	c := p.b.cols
+	// The list's definition level: op.def+1 is present, op.def+2 an element (which is required), op.def+3 its
+	// field.
+	n := op.len(r)
 	switch {
-	case rs == nil:
-		p.nulls(colResARN, colResType, 0)
+	case n < 0:
+		p.nulls(op.col, op.last, op.def)
 		return
-	case len(rs) == 0:
-		for i := colResARN; i <= colResType; i++ {
-			c[i].nullAt(1, 0)
+	case n == 0:
+		for i := op.col; i <= op.last; i++ {
+			c[i].nullAt(op.def+1, 0)
 		}
 		return
 	}
 	var rep uint8
-	for i := range rs {
-		r := &rs[i]
-		c[colResARN].strAt(&r.ARN, rep)
-		c[colResAccountID].strAt(&r.AccountID, rep)
-		c[colResType].strAt(&r.Type, rep)
+	for e := range n {
+		for j, item := range op.items {
+			c[op.col+j].strAt(item(r, e), rep)
+		}
 		rep = 1
 	}
 }
@@ -185,13 +136,13 @@ func (p *Writer) partition(r *cloudtrail.Record, o *Object) {
 	if account == nil && r.RecipientAccountID.S != "" {
 		account = &r.RecipientAccountID.S
 	}
-	c := &p.b.cols
-	c[colRegion].ptr(region)
-	c[colYear].ptr(year)
-	c[colMonth].ptr(month)
-	c[colDay].ptr(day)
-	c[colAccount].ptr(account)
-	c[colPath].ptr(o.path)
+	c := p.b.cols
+	c[partitionCol+schema.Region].ptr(region)
+	c[partitionCol+schema.Year].ptr(year)
+	c[partitionCol+schema.Month].ptr(month)
+	c[partitionCol+schema.Day].ptr(day)
+	c[internalCol+schema.Account].ptr(account)
+	c[internalCol+schema.Path].ptr(o.path)
 }
 
 // dateCache keeps the partition values of the last date taken from a record's time.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/trailq/trailq/internal/schema"
 )
 
 // ExportPartitions are the Hive partition columns of an export, in folder order.
@@ -308,7 +310,7 @@ func AthenaDDL(table, location string) string {
 	var b strings.Builder
 	b.WriteString("CREATE EXTERNAL TABLE IF NOT EXISTS `" + table + "` (\n")
 	for i, c := range athenaColumns {
-		b.WriteString("  `" + c[0] + "` " + hiveType(parseType(strings.Join(strings.Fields(c[1]), " "))))
+		b.WriteString("  `" + c.Name + "` " + hiveType(c.Type))
 		if i < len(athenaColumns)-1 {
 			b.WriteString(",")
 		}
@@ -325,25 +327,24 @@ func AthenaDDL(table, location string) string {
 	return b.String()
 }
 
-// hiveType writes a DuckDB type as Hive DDL writes it.
-func hiveType(t *typeNode) string {
-	switch t.kind {
-	case kindStruct:
-		fields := make([]string, len(t.fields))
-		for i, f := range t.fields {
-			fields[i] = f.name + ":" + hiveType(f.typ)
+// hiveType writes a column's type as Hive DDL writes it.
+func hiveType(t *schema.Type) string {
+	switch t.Kind {
+	case schema.String:
+		return "STRING"
+	case schema.Int64:
+		return "BIGINT"
+	case schema.Struct:
+		fields := make([]string, len(t.Fields))
+		for i, f := range t.Fields {
+			fields[i] = f.Name + ":" + hiveType(f.Type)
 		}
 		return "STRUCT<" + strings.Join(fields, ",") + ">"
-	case kindList:
-		return "ARRAY<" + hiveType(t.elem) + ">"
-	case kindMap:
-		return "MAP<" + hiveType(t.key) + "," + hiveType(t.val) + ">"
+	case schema.List:
+		return "ARRAY<" + hiveType(t.Elem) + ">"
+	case schema.Map:
+		return "MAP<" + hiveType(t.Key) + "," + hiveType(t.Value) + ">"
 	}
-	switch t.name {
-	case "VARCHAR", "JSON":
-		return "STRING"
-	case "INTEGER":
-		return "INT"
-	}
-	return t.name
+	// Uint64, of the internal _hash only: Hive has no unsigned integers, and an export has no internal columns.
+	panic(fmt.Sprintf("store: no Hive type for kind %d", t.Kind))
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/partfile"
+	"github.com/trailq/trailq/internal/schema"
 )
 
 // Outcome of loading one object, as kept in the manifest.
@@ -598,31 +599,29 @@ func (l *Load) Close() error {
 
 func s(v cloudtrail.String) driver.Value { return v.Value() }
 
-// rowBuffer builds rows of the events table. One row and its nested values (STRUCTs are maps for the appender)
-// are reused from record to record: AppendRow copies the values into DuckDB's vectors before it returns.
+// rowBuffer builds rows of the events table for the sign-in table's appender, by the columns' declarations
+// (internal/schema). One row and its nested values (STRUCTs are maps for the appender, LISTs slices, MAPs
+// OrderedMaps) are reused from record to record: AppendRow copies the values into DuckDB's vectors before it
+// returns.
 type rowBuffer struct {
-	row                               []driver.Value
-	ui, onBehalfOf, sc, attrs, issuer map[string]any
-	webID, addendum, tls              map[string]any
-	resources                         []any
-	resourceMaps                      []map[string]any
-	file                              *openFile // whose per-file values are in fileVals
-	fileVals                          [7]driver.Value
-	partitionFromKey                  bool
+	row    []driver.Value
+	athena []valueOf // of each Athena column
+	file   *openFile // whose per-file values are in fileVals
+	// fileVals are the values of the partition and internal columns that the object gives, in the table's order.
+	fileVals         []driver.Value
+	partitionFromKey bool
 }
 
 func newRowBuffer() *rowBuffer {
-	return &rowBuffer{
-		row:        make([]driver.Value, len(athenaColumns)+len(partitionColumns)+len(internalColumns)),
-		ui:         map[string]any{},
-		onBehalfOf: map[string]any{},
-		sc:         map[string]any{},
-		attrs:      map[string]any{},
-		issuer:     map[string]any{},
-		webID:      map[string]any{},
-		addendum:   map[string]any{},
-		tls:        map[string]any{},
+	b := &rowBuffer{
+		row:      make([]driver.Value, 0, len(athenaColumns)+len(partitionColumns)+len(internalColumns)),
+		athena:   make([]valueOf, len(athenaColumns)),
+		fileVals: make([]driver.Value, len(partitionColumns)+len(internalColumns)),
 	}
+	for i := range athenaColumns {
+		b.athena[i] = newValueOf(&athenaColumns[i])
+	}
+	return b
 }
 
 // values returns the row of the events table for r, which came from the object of. The row is valid until the
@@ -634,38 +633,32 @@ func (b *rowBuffer) values(r *cloudtrail.Record, of *openFile) []driver.Value {
 		b.file = of
 		region, year, month, day := f.Parsed.Partition()
 		b.partitionFromKey = f.Parsed.Kind == cloudtrail.KindLog && !f.Parsed.Date.IsZero()
-		b.fileVals = [7]driver.Value{nullIfEmpty(region), nullIfEmpty(year), nullIfEmpty(month), nullIfEmpty(day),
-			nullIfEmpty(f.Parsed.Account), f.Path, of.id}
+		p, in := b.fileVals[:len(partitionColumns)], b.fileVals[len(partitionColumns):]
+		p[schema.Region], p[schema.Year], p[schema.Month], p[schema.Day] =
+			nullIfEmpty(region), nullIfEmpty(year), nullIfEmpty(month), nullIfEmpty(day)
+		in[schema.Account], in[schema.Path], in[schema.FileID] = nullIfEmpty(f.Parsed.Account), f.Path, of.id
 	}
 	v := b.row[:0]
-	v = append(v,
-		s(r.EventVersion),
-		b.userIdentity(r.UserIdentity),
-		s(r.EventTime), s(r.EventSource), s(r.EventName), s(r.AWSRegion), s(r.SourceIPAddress), s(r.UserAgent),
-		s(r.ErrorCode), s(r.ErrorMessage), s(r.RequestParameters), s(r.ResponseElements), s(r.AdditionalEventData),
-		s(r.RequestID), s(r.EventID),
-		b.resourcesValue(r.Resources),
-		s(r.EventType), s(r.APIVersion), s(r.ReadOnly), s(r.RecipientAccountID), s(r.ServiceEventDetails),
-		s(r.SharedEventID), s(r.VPCEndpointID), s(r.VPCEndpointAccountID), s(r.EventCategory),
-		b.addendumValue(r.Addendum),
-		s(r.SessionCredentialFromConsole), s(r.EdgeDeviceDetails),
-		b.tlsValue(r.TLSDetails),
-	)
-	v = append(v, b.fileVals[:]...)
+	for i := range b.athena {
+		v = append(v, b.athena[i].value(r))
+	}
+	v = append(v, b.fileVals...)
+	p, in := v[len(athenaColumns):len(athenaColumns)+len(partitionColumns)], v[len(athenaColumns)+len(partitionColumns):]
 	if !b.partitionFromKey {
 		// A file not named as CloudTrail names them: take the partition values from the record itself.
-		p := v[len(athenaColumns):]
-		p[0] = nullIfEmpty(r.AWSRegion.S)
+		p[schema.Region] = nullIfEmpty(r.AWSRegion.S)
 		if t, ok := r.Time(); ok {
-			p[1], p[2], p[3] = t.Format("2006"), t.Format("01"), t.Format("02")
+			p[schema.Year], p[schema.Month], p[schema.Day] = t.Format("2006"), t.Format("01"), t.Format("02")
 		} else {
-			p[1], p[2], p[3] = nil, nil, nil
+			p[schema.Year], p[schema.Month], p[schema.Day] = nil, nil, nil
 		}
 	}
-	if b.fileVals[4] == nil {
-		v[len(athenaColumns)+4] = nullIfEmpty(r.RecipientAccountID.S)
+	if in[schema.Account] == nil {
+		in[schema.Account] = nullIfEmpty(r.RecipientAccountID.S)
 	}
-	return append(v, r.Hash)
+	in[schema.Hash] = r.Hash
+	b.row = v
+	return v
 }
 
 func nullIfEmpty(v string) driver.Value {
@@ -675,83 +668,78 @@ func nullIfEmpty(v string) driver.Value {
 	return v
 }
 
-func (b *rowBuffer) userIdentity(u *cloudtrail.UserIdentity) driver.Value {
-	if u == nil {
-		return nil
+// valueOf builds the appender's value of a column or struct field from a record, through the declaration's
+// accessors.
+type valueOf struct {
+	col    *schema.Column
+	fields []valueOf        // of a Struct, or of a List's elements
+	m      map[string]any   // a Struct's value
+	elems  []map[string]any // a List's elements' values
+	list   []any            // a List's value
+}
+
+func newValueOf(c *schema.Column) valueOf {
+	v := valueOf{col: c}
+	fields := c.Type.Fields
+	switch c.Type.Kind {
+	case schema.Struct:
+		v.m = map[string]any{}
+	case schema.List:
+		fields = c.Type.Elem.Fields
 	}
-	m := b.ui
-	m["type"], m["principalid"], m["arn"], m["accountid"] = s(u.Type), s(u.PrincipalID), s(u.ARN), s(u.AccountID)
-	m["invokedby"], m["accesskeyid"], m["username"] = s(u.InvokedBy), s(u.AccessKeyID), s(u.UserName)
-	m["onbehalfof"], m["sessioncontext"] = nil, nil
-	if o := u.OnBehalfOf; o != nil {
-		b.onBehalfOf["userid"], b.onBehalfOf["identitystorearn"] = s(o.UserID), s(o.IdentityStoreARN)
-		m["onbehalfof"] = b.onBehalfOf
+	for i := range fields {
+		v.fields = append(v.fields, newValueOf(&fields[i]))
 	}
-	if c := u.SessionContext; c != nil {
-		sc := b.sc
-		sc["attributes"], sc["sessionissuer"], sc["ec2roledelivery"], sc["webidfederationdata"] = nil, nil, s(c.EC2RoleDelivery), nil
-		if a := c.Attributes; a != nil {
-			b.attrs["mfaauthenticated"], b.attrs["creationdate"] = s(a.MFAAuthenticated), s(a.CreationDate)
-			sc["attributes"] = b.attrs
+	return v
+}
+
+// value returns the value of the column in r: nil for NULL, a string, a map of a STRUCT's fields, a slice of a
+// LIST's elements, or an OrderedMap of a MAP's entries.
+func (v *valueOf) value(r *cloudtrail.Record) driver.Value {
+	c := v.col
+	switch c.Type.Kind {
+	case schema.String:
+		return s(*c.Str(r))
+	case schema.Struct:
+		if !c.Has(r) {
+			return nil
 		}
-		if i := c.SessionIssuer; i != nil {
-			is := b.issuer
-			is["type"], is["principalid"], is["arn"], is["accountid"], is["username"] =
-				s(i.Type), s(i.PrincipalID), s(i.ARN), s(i.AccountID), s(i.UserName)
-			sc["sessionissuer"] = is
+		for i := range v.fields {
+			f := &v.fields[i]
+			v.m[f.col.Name] = f.value(r)
 		}
-		if w := c.WebIDFederationData; w != nil {
-			var attrs any
-			if w.Attributes != nil {
-				om := duckdb.OrderedMap{}
-				for _, kv := range w.Attributes {
-					om.Set(kv.K, kv.V)
-				}
-				attrs = om
+		return v.m
+	case schema.List:
+		n := c.Len(r)
+		if n < 0 {
+			return nil
+		}
+		for len(v.elems) < n {
+			v.elems = append(v.elems, map[string]any{})
+		}
+		out := v.list[:0]
+		for i := range n {
+			m := v.elems[i]
+			for _, f := range v.fields {
+				m[f.col.Name] = s(*f.col.Item(r, i))
 			}
-			b.webID["federatedprovider"], b.webID["attributes"] = s(w.FederatedProvider), attrs
-			sc["webidfederationdata"] = b.webID
+			out = append(out, m)
 		}
-		m["sessioncontext"] = sc
+		if out == nil {
+			out = []any{} // an empty list, not NULL
+		}
+		v.list = out
+		return out
+	case schema.Map:
+		kvs := c.KVs(r)
+		if kvs == nil {
+			return nil
+		}
+		om := duckdb.OrderedMap{}
+		for _, kv := range kvs {
+			om.Set(kv.K, kv.V)
+		}
+		return om
 	}
-	return m
-}
-
-func (b *rowBuffer) resourcesValue(rs []cloudtrail.Resource) driver.Value {
-	if rs == nil {
-		return nil
-	}
-	for len(b.resourceMaps) < len(rs) {
-		b.resourceMaps = append(b.resourceMaps, map[string]any{})
-	}
-	out := b.resources[:0]
-	for i, r := range rs {
-		m := b.resourceMaps[i]
-		m["arn"], m["accountid"], m["type"] = s(r.ARN), s(r.AccountID), s(r.Type)
-		out = append(out, m)
-	}
-	if out == nil {
-		out = []any{} // an empty list, not NULL
-	}
-	b.resources = out
-	return out
-}
-
-func (b *rowBuffer) addendumValue(a *cloudtrail.Addendum) driver.Value {
-	if a == nil {
-		return nil
-	}
-	m := b.addendum
-	m["reason"], m["updatedfields"], m["originalrequestid"], m["originaleventid"] =
-		s(a.Reason), s(a.UpdatedFields), s(a.OriginalRequestID), s(a.OriginalEventID)
-	return m
-}
-
-func (b *rowBuffer) tlsValue(t *cloudtrail.TLSDetails) driver.Value {
-	if t == nil {
-		return nil
-	}
-	m := b.tls
-	m["tlsversion"], m["ciphersuite"], m["clientprovidedhostheader"] = s(t.TLSVersion), s(t.CipherSuite), s(t.ClientProvidedHostHeader)
-	return m
+	panic(fmt.Sprintf("store: column %s: no appender value for kind %d", c.Name, c.Type.Kind))
 }

@@ -1,6 +1,11 @@
 package store
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/trailq/trailq/internal/schema"
+)
 
 // SchemaVersion is bumped when the tables change shape; an older store is rebuilt from its sources.
 const SchemaVersion = "1"
@@ -24,75 +29,42 @@ const (
 	metaTable     = "trailq_meta"
 )
 
-const userIdentityType = `STRUCT(
-	type VARCHAR, principalid VARCHAR, arn VARCHAR, accountid VARCHAR, invokedby VARCHAR, accesskeyid VARCHAR,
-	username VARCHAR,
-	onbehalfof STRUCT(userid VARCHAR, identitystorearn VARCHAR),
-	sessioncontext STRUCT(
-		attributes STRUCT(mfaauthenticated VARCHAR, creationdate VARCHAR),
-		sessionissuer STRUCT(type VARCHAR, principalid VARCHAR, arn VARCHAR, accountid VARCHAR, username VARCHAR),
-		ec2roledelivery VARCHAR,
-		webidfederationdata STRUCT(federatedprovider VARCHAR, attributes MAP(VARCHAR, VARCHAR))))`
-
-// athenaColumns are the columns of Athena's CloudTrail table, in its order, with DuckDB types.
-var athenaColumns = [][2]string{
-	{"eventversion", "VARCHAR"},
-	{"useridentity", userIdentityType},
-	{"eventtime", "VARCHAR"},
-	{"eventsource", "VARCHAR"},
-	{"eventname", "VARCHAR"},
-	{"awsregion", "VARCHAR"},
-	{"sourceipaddress", "VARCHAR"},
-	{"useragent", "VARCHAR"},
-	{"errorcode", "VARCHAR"},
-	{"errormessage", "VARCHAR"},
-	{"requestparameters", "VARCHAR"},
-	{"responseelements", "VARCHAR"},
-	{"additionaleventdata", "VARCHAR"},
-	{"requestid", "VARCHAR"},
-	{"eventid", "VARCHAR"},
-	{"resources", "STRUCT(arn VARCHAR, accountid VARCHAR, type VARCHAR)[]"},
-	{"eventtype", "VARCHAR"},
-	{"apiversion", "VARCHAR"},
-	{"readonly", "VARCHAR"},
-	{"recipientaccountid", "VARCHAR"},
-	{"serviceeventdetails", "VARCHAR"},
-	{"sharedeventid", "VARCHAR"},
-	{"vpcendpointid", "VARCHAR"},
-	{"vpcendpointaccountid", "VARCHAR"},
-	{"eventcategory", "VARCHAR"},
-	{"addendum", "STRUCT(reason VARCHAR, updatedfields VARCHAR, originalrequestid VARCHAR, originaleventid VARCHAR)"},
-	{"sessioncredentialfromconsole", "VARCHAR"},
-	{"edgedevicedetails", "VARCHAR"},
-	{"tlsdetails", "STRUCT(tlsversion VARCHAR, ciphersuite VARCHAR, clientprovidedhostheader VARCHAR)"},
-}
-
-// partitionColumns follow the Athena columns in the events table; their values come from the object key.
-var partitionColumns = [][2]string{
-	{"region", "VARCHAR"},
-	{"year", "VARCHAR"},
-	{"month", "VARCHAR"},
-	{"day", "VARCHAR"},
-}
-
-// internalColumns close the events table.
-var internalColumns = [][2]string{
-	{"account", "VARCHAR"}, // account from the key, else recipientAccountId
-	{"_path", "VARCHAR"},   // Athena's "$path": where the record came from
-	{"_file_id", "BIGINT"}, // trailq_objects.file_id
-	{"_hash", "UBIGINT"},   // content hash: identical records are stored once
-}
+// The events table's columns (declared in internal/schema): Athena's CloudTrail columns in its order, then the
+// partition columns, whose values come from the object key, and the internal ones.
+var (
+	athenaColumns    = schema.Athena
+	partitionColumns = schema.Partition
+	internalColumns  = schema.Internal
+)
 
 // AthenaColumns returns the names of Athena's CloudTrail columns in order.
-func AthenaColumns() []string {
-	names := make([]string, len(athenaColumns))
-	for i, c := range athenaColumns {
-		names[i] = c[0]
+func AthenaColumns() []string { return schema.Names(athenaColumns) }
+
+// duckType returns t as DuckDB writes it: VARCHAR, BIGINT, UBIGINT, STRUCT(name type, …), type[] and
+// MAP(key, value).
+func duckType(t *schema.Type) string {
+	switch t.Kind {
+	case schema.String:
+		return "VARCHAR"
+	case schema.Int64:
+		return "BIGINT"
+	case schema.Uint64:
+		return "UBIGINT"
+	case schema.Struct:
+		fields := make([]string, len(t.Fields))
+		for i, f := range t.Fields {
+			fields[i] = quoteIdent(f.Name) + " " + duckType(f.Type)
+		}
+		return "STRUCT(" + strings.Join(fields, ", ") + ")"
+	case schema.List:
+		return duckType(t.Elem) + "[]"
+	case schema.Map:
+		return "MAP(" + duckType(t.Key) + ", " + duckType(t.Value) + ")"
 	}
-	return names
+	panic(fmt.Sprintf("store: no DuckDB type for kind %d", t.Kind))
 }
 
-func columnDefs(groups ...[][2]string) string {
+func columnDefs(groups ...[]schema.Column) string {
 	var b strings.Builder
 	first := true
 	for _, g := range groups {
@@ -101,17 +73,17 @@ func columnDefs(groups ...[][2]string) string {
 				b.WriteString(",\n\t")
 			}
 			first = false
-			b.WriteString(quoteIdent(c[0]) + " " + c[1])
+			b.WriteString(quoteIdent(c.Name) + " " + duckType(c.Type))
 		}
 	}
 	return b.String()
 }
 
-func columnList(groups ...[][2]string) string {
+func columnList(groups ...[]schema.Column) string {
 	var names []string
 	for _, g := range groups {
 		for _, c := range g {
-			names = append(names, quoteIdent(c[0]))
+			names = append(names, quoteIdent(c.Name))
 		}
 	}
 	return strings.Join(names, ", ")
