@@ -202,10 +202,10 @@ func zoneOf(f *Factory, tz string, utc bool) (*time.Location, error) {
 		}
 		return time.Local, nil
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := timewin.ParseZone(name)
 	if err != nil {
-		return nil, &UsageError{Err: withHint(fmt.Errorf("read time zone %q: %w", name, err),
-			"--tz takes an IANA zone name such as Asia/Tokyo, Europe/Berlin or America/New_York, or use --utc")}
+		return nil, &UsageError{Err: withHint(err,
+			"--tz takes a zone name such as Asia/Tokyo, Europe/Berlin or America/New_York, an offset such as +09:00, or an abbreviation such as JST; or use --utc")}
 	}
 	return loc, nil
 }

@@ -20,3 +20,15 @@ func TestUnknownCommandIsAUsageError(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want exit 2 and a suggestion of query", r.code, r.errOut)
 	}
 }
+
+func TestZoneForms(t *testing.T) {
+	for _, tz := range []string{"JST", "+09:00", "UTC+9", "Asia/Tokyo"} {
+		r := run(t, t.TempDir(), "", "signins", "--source", sampleDir, "--since", "2010-01-01", "--tz", tz, "--format", "csv")
+		if r.code != 0 || !strings.Contains(r.out, "+09:00") {
+			t.Errorf("--tz %s: exit %d, %s: want times at +09:00", tz, r.code, r.errOut)
+		}
+	}
+	if r := run(t, t.TempDir(), "", "signins", "--source", sampleDir, "--tz", "IST"); r.code != ExitUsage || !strings.Contains(r.errOut, "India") {
+		t.Errorf("--tz IST: exit %d, %s: want a usage error naming what IST may mean", r.code, r.errOut)
+	}
+}

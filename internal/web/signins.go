@@ -99,8 +99,8 @@ func period(q url.Values, now time.Time) (from, to time.Time, loc *time.Location
 	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
 	loc = time.UTC
 	if tz := get("tz"); tz != "" {
-		if loc, err = time.LoadLocation(tz); err != nil {
-			return from, to, nil, fmt.Errorf("unknown time zone %q", tz)
+		if loc, err = timewin.ParseZone(tz); err != nil {
+			return from, to, nil, err
 		}
 	}
 	today := now.In(loc)

@@ -1,0 +1,40 @@
+package timewin
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseZone(t *testing.T) {
+	at := time.Date(2024, 7, 1, 0, 0, 0, 0, time.UTC) // northern summer
+	for _, c := range []struct {
+		in     string
+		offset int // seconds east of UTC on 2024-07-01
+		name   string
+	}{
+		{"Asia/Tokyo", 9 * 3600, "Asia/Tokyo"},
+		{"utc", 0, "UTC"}, {"Z", 0, "UTC"}, {"GMT", 0, "UTC"},
+		{"+09:00", 9 * 3600, "UTC+09:00"}, {"+0900", 9 * 3600, "UTC+09:00"}, {"UTC+9", 9 * 3600, "UTC+09:00"},
+		{"GMT-5:30", -(5*3600 + 1800), "UTC-05:30"}, {"-03", -3 * 3600, "UTC-03:00"},
+		{"JST", 9 * 3600, "Asia/Tokyo"}, {"jst", 9 * 3600, "Asia/Tokyo"},
+		{"EST", -4 * 3600, "America/New_York"}, // the region's zone: summer time in July
+		{"CET", 2 * 3600, "Europe/Berlin"},
+	} {
+		loc, err := ParseZone(c.in)
+		if err != nil {
+			t.Errorf("%q: %v", c.in, err)
+			continue
+		}
+		if _, off := at.In(loc).Zone(); off != c.offset || loc.String() != c.name {
+			t.Errorf("%q: %s at offset %d, want %s at %d", c.in, loc, off, c.name, c.offset)
+		}
+	}
+	for _, c := range []struct{ in, says string }{
+		{"IST", "India"}, {"CST", "China"}, {"+15:00", "at most"}, {"Mars/Olympus", "unknown time zone"}, {"+09:75", "at most"},
+	} {
+		if _, err := ParseZone(c.in); err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%q: %v, want an error saying %q", c.in, err, c.says)
+		}
+	}
+}
