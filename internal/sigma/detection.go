@@ -48,7 +48,7 @@ func compileDetection(n *yaml.Node) (*detection, []string, *posError) {
 			d.timeframe, d.tfNode = s, v
 			continue
 		}
-		sql, perr := compileSearch(k.Value, v)
+		sql, perr := compileSearch(k.Value, v, &warnings)
 		if perr != nil {
 			return nil, nil, perr
 		}
@@ -100,13 +100,13 @@ func compileDetection(n *yaml.Node) (*detection, []string, *posError) {
 }
 
 // compileSearch compiles one selection: a mapping (all of its fields match) or a list of mappings (any does).
-func compileSearch(name string, v *yaml.Node) (string, *posError) {
+func compileSearch(name string, v *yaml.Node, warnings *[]string) (string, *posError) {
 	if v.Kind == yaml.AliasNode {
 		v = v.Alias
 	}
 	switch v.Kind {
 	case yaml.MappingNode:
-		return compileMap(name, v)
+		return compileMap(name, v, warnings)
 	case yaml.SequenceNode:
 		if len(v.Content) == 0 {
 			return "", errAt(v, "selection %s is an empty list", name)
@@ -119,7 +119,7 @@ func compileSearch(name string, v *yaml.Node) (string, *posError) {
 			if e.Kind != yaml.MappingNode {
 				return "", unsupportedAt(e, "selection %s: keyword searches (values without a field) are not supported: CloudTrail has no message text; name the field", name)
 			}
-			s, perr := compileMap(name, e)
+			s, perr := compileMap(name, e, warnings)
 			if perr != nil {
 				return "", perr
 			}
@@ -135,7 +135,7 @@ func compileSearch(name string, v *yaml.Node) (string, *posError) {
 	return "", errAt(v, "selection %s must be a mapping of fields or a list of them", name)
 }
 
-func compileMap(name string, v *yaml.Node) (string, *posError) {
+func compileMap(name string, v *yaml.Node, warnings *[]string) (string, *posError) {
 	pairs, perr := mapping(v, "selection "+name)
 	if perr != nil {
 		return "", perr
@@ -162,7 +162,7 @@ func compileMap(name string, v *yaml.Node) (string, *posError) {
 		default:
 			it.values = []*yaml.Node{val}
 		}
-		c, perr := compileItem(it)
+		c, perr := compileItem(it, warnings)
 		if perr != nil {
 			return "", perr
 		}

@@ -3,6 +3,7 @@ package sigma
 import (
 	"encoding/base64"
 	"encoding/binary"
+	"fmt"
 	"net/netip"
 	"regexp/syntax"
 	"slices"
@@ -170,11 +171,22 @@ func (c cond) String() string {
 	return c.lhs + " = " + c.val
 }
 
-// compileItem returns the SQL condition of one item of a selection.
-func compileItem(it *item) (string, *posError) {
+// compileItem returns the SQL condition of one item of a selection, and adds to warnings what may not be
+// what the author meant.
+func compileItem(it *item, warnings *[]string) (string, *posError) {
 	m, perr := readMods(it)
 	if perr != nil {
 		return "", perr
+	}
+	if !m.fieldref && !m.re && !m.cidr && !m.exists {
+		for _, v := range it.values {
+			if v.Kind == yaml.ScalarNode && strings.Contains(v.Value, ".") && !strings.ContainsAny(v.Value, " *?") {
+				if _, err := mapField(v.Value); err == nil {
+					*warnings = append(*warnings, fmt.Sprintf("line %d: %s is compared with the text %q, which names a field: %s|fieldref compares with the field",
+						v.Line, it.field, v.Value, strings.Join(append([]string{it.field}, it.mods...), "|")))
+				}
+			}
+		}
 	}
 	f, err := mapField(it.field)
 	if err != nil {
