@@ -154,14 +154,12 @@ func Compile(files []File, opts Options) *Set {
 			c.correlation(e)
 		}
 	}
-	used := map[*entry]bool{}
+	// A rule a correlation uses stands alone only if one of the correlations using it says generate: true.
+	used := map[*entry]bool{} // → generate
 	for _, e := range c.entries {
 		if e.prob == nil {
 			for _, u := range e.uses {
-				used[u] = used[u] || false
-				if e.generate {
-					used[u] = true
-				}
+				used[u] = used[u] || e.generate
 			}
 		}
 	}

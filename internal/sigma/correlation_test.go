@@ -369,3 +369,24 @@ tags: [attack.credential-access, attack.t1110.001]
 		t.Errorf("WithThreshold changed the rule it was called on")
 	}
 }
+
+// TestGenerate: with generate: true, the rules a correlation uses are findings of their own too.
+func TestGenerate(t *testing.T) {
+	for _, generate := range []bool{false, true} {
+		set := Compile([]File{{Name: "base.yml", Data: []byte(corrBase)}, {Name: "corr.yml", Data: []byte(fmt.Sprintf(`
+title: Brute force
+correlation:
+  type: event_count
+  rules: [failed_login]
+  timespan: 5m
+  condition: {gte: 5}
+  generate: %v
+`, generate))}}, Options{})
+		if len(set.Problems) > 0 {
+			t.Fatal(set.Problems)
+		}
+		if r := set.Rule("0f5c1f0a-0000-4000-8000-000000000001"); r.Standalone != generate {
+			t.Errorf("generate %v: the rule it uses stands alone: %v", generate, r.Standalone)
+		}
+	}
+}
