@@ -120,7 +120,7 @@ EXIT STATUS
 	fl.StringSliceVar(&opts.IPs, "ip", nil, "source IP address or CIDR prefix (repeatable)")
 	fl.BoolVar(&opts.Failed, "failed", false, "failed sign-ins only")
 	fl.BoolVar(&opts.Root, "root", false, "root user sign-ins only")
-	fl.BoolVar(&opts.NoMFA, "no-mfa", false, "sign-ins without MFA only (federated sign-ins, where MFA is up to the IdP, are left out)")
+	fl.BoolVar(&opts.NoMFA, "no-mfa", false, "successful sign-ins without MFA only (with --failed: failures without MFA; federated sign-ins, where MFA is up to the IdP, are left out)")
 	fl.BoolVar(&opts.Summary, "summary", false, "one row per principal; failures with a hidden user name are grouped by source IP")
 	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
 	fl.StringVar(&opts.Chart, "chart", "", "also draw the sign-ins over time, by result, as an SVG or PNG `FILE` (by its extension)")

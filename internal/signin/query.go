@@ -50,7 +50,7 @@ type Query struct {
 	Users []string
 	// IPs are addresses or CIDR prefixes.
 	IPs []netip.Prefix
-	// Failed keeps failures only; NoMFA keeps events whose MFA is "No".
+	// Failed keeps failures only; NoMFA keeps successful sign-ins whose MFA is "No" (failures too with Failed).
 	Failed, NoMFA bool
 }
 
@@ -180,7 +180,7 @@ func (q *Query) Notes() []string {
 		n = append(n, "--failed: the result (responseelements / serviceeventdetails) is Failure")
 	}
 	if q.NoMFA {
-		n = append(n, "--no-mfa: additionaleventdata.MFAUsed is No (federated sign-ins are IdP/unknown, not No)")
+		n = append(n, "--no-mfa: additionaleventdata.MFAUsed is No (federated sign-ins are IdP/unknown, not No), and the sign-in succeeded (unless --failed)")
 	}
 	return n
 }
@@ -207,7 +207,8 @@ func (q *Query) Match(e *Event) bool {
 	if q.Failed && e.Result != Failure {
 		return false
 	}
-	if q.NoMFA && e.MFA != MFANo {
+	// Without MFA is about sign-ins that succeeded (a failure gave no session), unless failures are asked for.
+	if q.NoMFA && (e.MFA != MFANo || !q.Failed && e.Result != Success) {
 		return false
 	}
 	if len(q.IPs) > 0 {

@@ -248,6 +248,8 @@ func TestFilters(t *testing.T) {
 		{"root without MFA, failed", &signin.Query{Root: true, NoMFA: true, Failed: true, Accounts: []string{"111122223333"}},
 			[]string{fConsole + "#7"}},
 		{"no MFA leaves federated out", &signin.Query{NoMFA: true, Users: []string{"*tester*"}}, nil},
+		// A failed sign-in without MFA opened no session: --no-mfa alone is about successes.
+		{"no MFA is successes only", &signin.Query{NoMFA: true, Accounts: []string{"111122223333"}, Root: true}, []string{fConsole + "#5"}},
 		{"kind", &signin.Query{Kinds: []string{"checkmfa"}}, []string{fConsole + "#3", fConsole + "#4"}},
 		{"ip cidr", &signin.Query{IPs: []netip.Prefix{mustPrefix(t, "192.0.2.100/31")}}, []string{fIAM + "#5", fIAM + "#6"}},
 		// Stratus logs the address "225.01.00.16", which is not an IP address: it never matches.
