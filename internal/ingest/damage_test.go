@@ -230,10 +230,10 @@ func TestRecordMemoryIsShared(t *testing.T) {
 	}
 }
 
-// TestUnlistedPartsAreNamed: a dangling link and a loop of links in the source folder are named in the report,
+// TestListingGapsAreNamed: a dangling link and a loop of links in the source folder are named in the report,
 // and the rest is loaded. (internal/source/local TestUnreadableFolderIsNamed checks a folder that cannot be
 // read gives the same error.)
-func TestUnlistedPartsAreNamed(t *testing.T) {
+func TestListingGapsAreNamed(t *testing.T) {
 	dir := t.TempDir()
 	writeLog(t, dir, dayKey("good"), rec("g1", "2024-09-01T00:01:00Z", "ConsoleLogin"))
 	folder := filepath.Dir(filepath.Join(dir, filepath.FromSlash(dayKey("good"))))
@@ -268,6 +268,6 @@ func TestUnlistedPartsAreNamed(t *testing.T) {
 	}
 	defer st.Close()
 	if _, err := ingest.Run(context.Background(), src, st, ingest.Options{Strict: true}); err == nil || !strings.Contains(err.Error(), "not listed") {
-		t.Errorf("strict load: %v, want the parts not listed", err)
+		t.Errorf("strict load: %v, want the gaps not listed", err)
 	}
 }

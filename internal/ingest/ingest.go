@@ -1,21 +1,15 @@
 package ingest
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
@@ -146,20 +140,9 @@ type job struct {
 
 // plan lists the source and keeps the objects to read.
 func plan(ctx context.Context, src source.Source, manifest map[string]string, opts Options, rep *Report) ([]job, error) {
-	prefixes := opts.Prefixes
-	windowed := false
-	if len(prefixes) == 0 && (opts.Window != nil || len(opts.Accounts) > 0 || len(opts.Regions) > 0) {
-		wp, ok, err := windowPrefixes(ctx, src, opts.Window, opts.Accounts, opts.Regions)
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", src, err)
-		}
-		if ok {
-			prefixes, windowed = wp, true
-			rep.ListedPrefixes = len(wp)
-		}
-	}
-	if len(prefixes) == 0 && !windowed {
-		prefixes = []string{""}
+	prefixes, err := planPrefixes(ctx, src, opts, rep)
+	if err != nil {
+		return nil, err
 	}
 	var jobs []job
 	var unlisted []FileReport
@@ -176,38 +159,23 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 		}
 		return true
 	}
-	// A part of a listing that could not be listed (a local folder it may not read, a dangling link) is reported
-	// and the rest loaded, unless under --strict.
-	var parts []FileReport
-	part := func(key string, err error) bool {
+	// A gap in a listing (a local folder it may not read, a dangling link) is reported and the rest loaded,
+	// unless under --strict.
+	var gaps []FileReport
+	gap := func(key string, err error) bool {
 		if opts.Strict {
 			return false
 		}
-		parts = append(parts, FileReport{Key: key, Outcome: OutcomeNotListed, Detail: err.Error()})
+		gaps = append(gaps, FileReport{Key: key, Outcome: OutcomeNotListed, Detail: err.Error()})
 		return true
 	}
-	err := listAll(ctx, src, prefixes, opts.Workers, func(o source.Object) error {
-		rep.Listed++
-		k := cloudtrail.ParseKey(o.Key)
-		switch k.Kind {
-		case cloudtrail.KindDigest, cloudtrail.KindInsight, cloudtrail.KindConfig, cloudtrail.KindOther:
-			rep.Skipped[k.Kind.String()]++
-			return nil
+	err = listAll(ctx, src, prefixes, opts.Workers, func(o source.Object) error {
+		if j, ok := pick(o, manifest, opts, rep); ok {
+			jobs = append(jobs, j)
+			opts.Progress.Total.Add(1) // the bar counts what listing found so far
 		}
-		if !opts.keep(k) || opts.Filter != nil && !opts.Filter(o.Key, k) {
-			rep.Outside++
-			return nil
-		}
-		v, seen := manifest[o.Key]
-		if seen && v == o.Version() {
-			rep.Unchanged++
-			rep.UnchangedBytes += o.Size
-			return nil
-		}
-		jobs = append(jobs, job{obj: o, key: k, replaces: seen})
-		opts.Progress.Total.Add(1) // the bar counts what listing found so far
 		return nil
-	}, skip, part)
+	}, skip, gap)
 	if err != nil {
 		return nil, err
 	}
@@ -215,7 +183,7 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 		return nil, firstErr // nothing could be listed: say why once
 	}
 	rep.Files = append(rep.Files, unlisted...)
-	rep.Files = append(rep.Files, parts...)
+	rep.Files = append(rep.Files, gaps...)
 	// Read day by day (files without a date in their key last), each day's folders in key order: the rows of each
 	// part file, and of each of its row groups, then cover a day or less, which DuckDB skips by the groups'
 	// eventtime statistics when a query asks for another time. (Strict delivery order, across every folder of a
@@ -227,6 +195,48 @@ func plan(ctx context.Context, src source.Source, manifest map[string]string, op
 		return strings.Compare(a.obj.Key, b.obj.Key)
 	})
 	return jobs, nil
+}
+
+// planPrefixes returns the prefixes to list: the options', else the day folders of a window or the trails'
+// folders of the accounts and regions asked for when the source can list folders, else the whole source ("").
+func planPrefixes(ctx context.Context, src source.Source, opts Options, rep *Report) ([]string, error) {
+	if len(opts.Prefixes) > 0 {
+		return opts.Prefixes, nil
+	}
+	if opts.Window != nil || len(opts.Accounts) > 0 || len(opts.Regions) > 0 {
+		wp, ok, err := windowPrefixes(ctx, src, opts.Window, opts.Accounts, opts.Regions)
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", src, err)
+		}
+		if ok {
+			rep.ListedPrefixes = len(wp)
+			return wp, nil
+		}
+	}
+	return []string{""}, nil
+}
+
+// pick counts a listed object in rep and returns its job if it is to be read: a trail log in the options' scope
+// that the manifest does not have at this version.
+func pick(o source.Object, manifest map[string]string, opts Options, rep *Report) (job, bool) {
+	rep.Listed++
+	k := cloudtrail.ParseKey(o.Key)
+	switch k.Kind {
+	case cloudtrail.KindDigest, cloudtrail.KindInsight, cloudtrail.KindConfig, cloudtrail.KindOther:
+		rep.Skipped[k.Kind.String()]++
+		return job{}, false
+	}
+	if !opts.keep(k) || opts.Filter != nil && !opts.Filter(o.Key, k) {
+		rep.Outside++
+		return job{}, false
+	}
+	v, seen := manifest[o.Key]
+	if seen && v == o.Version() {
+		rep.Unchanged++
+		rep.UnchangedBytes += o.Size
+		return job{}, false
+	}
+	return job{obj: o, key: k, replaces: seen}, true
 }
 
 // cmpTime orders times, the zero time last.
@@ -266,12 +276,8 @@ func location(src source.Source, key string) string {
 	return strings.TrimSuffix(s, "/") + "/" + key
 }
 
-// partRecords is the most records a worker hands to the writer at once: a large file goes in parts, so memory
-// stays bounded whatever the file's size — (workers + queue) × partRecords records at most, even with the dozens
-// of workers of an S3 load.
-const partRecords = 2_000
-
-// load reads the jobs with a pool of workers and commits their records from one goroutine.
+// load reads the jobs (read) and commits their records from one goroutine, then reads again the objects that hold
+// copies of events whose stored copy went with a replaced object (store.Load.Refills).
 func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, opts Options, rep *Report) error {
 	if len(jobs) == 0 {
 		// Nothing new, unless an earlier load removed rows and stopped before reading their copies again.
@@ -306,13 +312,12 @@ func load(ctx context.Context, src source.Source, st *store.Store, jobs []job, o
 	}
 }
 
-// writer adds the decoded parts of a load's files to the store, from one goroutine.
+// writer adds the decoded chunks of a load's files to the store, from one goroutine.
 type writer struct {
 	ld   *store.Load
 	opts Options
 	rep  *Report
-	open map[string]*FileReport // files whose last part has not come yet
-	err  error                  // the first error; the parts that follow are drained
+	open map[string]*FileReport // files whose last chunk has not come yet
 }
 
 func (w *writer) commit(ctx context.Context) error {
@@ -326,79 +331,69 @@ func (w *writer) commit(ctx context.Context) error {
 	return nil
 }
 
-// pass reads the jobs with a pool of workers and commits their records from this goroutine. It commits what it
-// has when the context is cancelled, so that a stopped load keeps what it read.
+// pass reads the jobs (read) and adds their records to the store from one goroutine, the sink's drain. It
+// commits what it has when the context is cancelled, so that a stopped load keeps what it read.
 func (w *writer) pass(ctx context.Context, src source.Source, jobs []job) error {
-	opts := w.opts
-	g, gctx := errgroup.WithContext(ctx)
-	work := make(chan job)
-	// The decoded parts wait for the writer in a queue bounded by records, not parts: while the writer commits
-	// (a part file and DuckDB's log are synced to disk), the readers go on decoding instead of waiting.
-	queue := semaphore.NewWeighted(queueRecords)
-	parts := make(chan part, queueRecords)
-	mem := newBudget(gctx, opts.RecordMemory)
-	g.Go(func() error {
-		defer close(work)
-		for _, j := range jobs {
-			select {
-			case work <- j:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		}
-		return nil
-	})
-	var workers errgroup.Group
-	for range opts.Workers {
-		workers.Go(func() error {
-			dec := cloudtrail.NewDecoder()
-			dec.Limit(opts.MaxRecord, mem)
-			for j := range work {
-				err := readFile(gctx, src, j, dec, opts, func(f *store.File, held int64) error {
-					if err := queue.Acquire(gctx, weight(f)); err != nil {
-						mem.Release(held)
-						return err
-					}
-					select {
-					case parts <- part{f, held}:
-						return nil
-					case <-gctx.Done():
-						mem.Release(held)
-						return gctx.Err()
-					}
-				})
-				if err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	g.Go(func() error {
-		defer close(parts)
-		return workers.Wait()
-	})
-	for pt := range parts {
-		queue.Release(weight(pt.f)) // the part being added no longer counts
-		if w.err == nil {
-			w.err = w.add(ctx, pt.f)
-		}
-		mem.Release(pt.held) // the store has the records (or never will)
-	}
-	gerr := g.Wait()
-	if w.err != nil {
-		return w.err
+	q := &queue{w: w, space: semaphore.NewWeighted(queueRecords), chunks: make(chan chunk, queueRecords)}
+	rerr := read(ctx, src, jobs, w.opts, q)
+	if q.err != nil {
+		return q.err // the store's error, or the first problem under --strict: nothing more is committed
 	}
 	if err := w.commit(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
-	if gerr != nil {
-		return gerr
+	if rerr != nil {
+		return rerr
 	}
 	return ctx.Err()
 }
 
-// add hands one part to the store, reports its file once its last part came, and commits every BatchRecords.
+// queue is the load's sink: the decoded chunks wait for the writer in a queue bounded by records, not chunks
+// (queueRecords, and the record budget): while the writer commits (a part file and DuckDB's log are synced to
+// disk), the readers go on decoding instead of waiting. The writer adds them to the store from drain's goroutine,
+// in the order they came.
+type queue struct {
+	w      *writer
+	space  *semaphore.Weighted // records, of queueRecords
+	chunks chan chunk
+	err    error // the writer's error, which stopped drain
+}
+
+func (q *queue) setup(*cloudtrail.Decoder) {}
+
+func (q *queue) put(ctx context.Context, _ int, c chunk) error {
+	if err := q.space.Acquire(ctx, weight(c.f)); err != nil {
+		c.release()
+		return err
+	}
+	select {
+	case q.chunks <- c:
+		return nil
+	case <-ctx.Done():
+		c.release()
+		return ctx.Err()
+	}
+}
+
+// drain adds the chunks to the store until the readers stopped and every chunk queued is added. Once the context
+// is cancelled it still adds what was queued (a stopped load keeps what it read); its first error stops the
+// readers.
+func (q *queue) drain(ctx context.Context) error {
+	for c := range q.chunks {
+		q.space.Release(weight(c.f)) // the chunk being added no longer counts
+		err := q.w.add(ctx, c.f)
+		c.release() // the store has the records (or never will)
+		if err != nil {
+			q.err = err
+			return err
+		}
+	}
+	return nil
+}
+
+func (q *queue) readersDone() { close(q.chunks) }
+
+// add hands one chunk to the store, reports its file once its last chunk came, and commits every BatchRecords.
 func (w *writer) add(ctx context.Context, f *store.File) error {
 	if f.Refill {
 		// Read before: its report and problems are the first load's.
@@ -464,224 +459,8 @@ func (w *writer) commitEvery(ctx context.Context) error {
 // large ones are bounded by bytes too: RecordMemory).
 const queueRecords = 24_000
 
-// part is a part of a file on its way to the writer, and the bytes of the record budget its records hold.
-type part struct {
-	f    *store.File
-	held int64
-}
-
-// budget is the readers' cloudtrail.Budget: a semaphore of bytes, waited on until ctx is done.
-type budget struct {
-	ctx context.Context
-	sem *semaphore.Weighted
-}
-
-func newBudget(ctx context.Context, n int64) *budget {
-	return &budget{ctx: ctx, sem: semaphore.NewWeighted(n)}
-}
-
-func (b *budget) Reserve(n int64) error {
-	if err := b.sem.Acquire(b.ctx, n); err != nil {
-		return fmt.Errorf("wait for memory for a large record: %w", err)
-	}
-	return nil
-}
-
-func (b *budget) Release(n int64) {
-	if n > 0 {
-		b.sem.Release(n)
-	}
-}
-
-// weight is what a part counts against queueRecords.
+// weight is what a chunk counts against queueRecords.
 func weight(f *store.File) int64 { return int64(max(1, len(f.Records))) }
 
 // maxProblemsReported bounds the problems a report keeps per file (the manifest keeps the count).
 const maxProblemsReported = 100
-
-// readFile opens, decompresses and decodes one object, handing it to send in parts of at most partRecords
-// records; the last part has Final set. A part with a record that holds some of the decoder's record budget
-// (Decoder.Limit) is sent at once, with those bytes (held), which send (or its receiver) releases once the
-// records are stored or dropped. Problems with the content are recorded in the parts; the error is only for
-// cancellation (the source failing to open the object is reported as the file's problem).
-func readFile(ctx context.Context, src source.Source, j job, dec *cloudtrail.Decoder, opts Options, send func(f *store.File, held int64) error) error {
-	version := j.obj.Version()
-	newPart := func() *store.File {
-		return &store.File{
-			Key:      j.obj.Key,
-			Path:     location(src, j.obj.Key),
-			Parsed:   j.key,
-			Size:     j.obj.Size,
-			Version:  version,
-			Replaces: j.replaces,
-			Refill:   j.refill,
-		}
-	}
-	f := newPart()
-	defer func() {
-		opts.Progress.Done.Add(1)
-		opts.Progress.Bytes.Add(j.obj.Size)
-	}()
-	rc, err := src.Open(ctx, j.obj.Key)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		f.Err, f.Final = fmt.Errorf("open: %w", err), true
-		// The source failed (access refused, network), not the file: an empty version makes the next load read
-		// it again (internal/source/s3 TestLoadForbiddenObjectsAreNamedAndTheRestLoaded checks this).
-		f.Version = ""
-		return send(f, 0)
-	}
-	defer rc.Close()
-	// What was read is recorded: the object may have been rewritten since it was listed (then its listed size does
-	// not say how long it is either).
-	sr := &sourceReader{r: rc, want: j.obj.Size}
-	if v, ok := rc.(source.Versioned); ok && v.Version() != "" && v.Version() != version {
-		version, sr.want = v.Version(), -1
-		f.Version = version
-	}
-	// The read buffer and gunzip state are reused from object to object: a load of millions of small objects would
-	// otherwise allocate (and collect) about 300 KiB for each.
-	rs := readStates.Get().(*readState)
-	defer func() {
-		rs.br.Reset(nil)
-		readStates.Put(rs)
-	}()
-	r, err := decompress(rs, sr, opts.MaxUncompressed)
-	if err != nil {
-		f.Err, f.Final = err, true
-		if sr.err != nil {
-			f.Version = "" // the source failed, not the file: read it again next time
-		}
-		return send(f, 0)
-	}
-	sent := false
-	// Decode reads to the end: every gzip member and document, a gzip stream's checksum and length.
-	err = dec.Decode(r, func(i int, rec *cloudtrail.Record, problems []cloudtrail.Problem) error {
-		f.Records = append(f.Records, rec)
-		f.Problems = append(f.Problems, problems...)
-		opts.Progress.Records.Add(1)
-		held := dec.TakeHeld()
-		if len(f.Records) < partRecords && held == 0 {
-			return nil
-		}
-		if err := send(f, held); err != nil {
-			return err
-		}
-		sent = true
-		f = newPart()
-		return nil
-	}, func(p cloudtrail.Problem) {
-		f.Problems = append(f.Problems, p)
-	})
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	switch {
-	case err == nil:
-	case !sent && (errors.Is(err, cloudtrail.ErrDigest) || errors.Is(err, cloudtrail.ErrNoRecords) && j.key.Kind == cloudtrail.KindUnknown):
-		// A JSON file that is not a trail log, under a name that did not say so: skip it, but remember it.
-		f.Skip, f.SkipReason = true, err.Error()
-		f.Records, f.Problems = nil, nil
-	default:
-		f.Err = err
-	}
-	f.Final = true
-	if sr.err != nil {
-		// The source broke off mid-object (a reset, a stall, a short body), not the file: an empty version makes
-		// the next load read it again, replacing what this one kept of it.
-		f.Version = ""
-	}
-	return send(f, 0)
-}
-
-// sourceReader remembers a read error of the source (as opposed to a problem with the content). An object that
-// ends before its size (want, when known) is such an error: a transport fault, not a broken file.
-type sourceReader struct {
-	r    io.Reader
-	want int64
-	n    int64
-	err  error
-}
-
-func (s *sourceReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	s.n += int64(n)
-	if errors.Is(err, io.EOF) && s.n < s.want {
-		err = fmt.Errorf("read: the object ended after %d of its %d bytes (a download cut short; the next load reads it again)", s.n, s.want)
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
-		s.err = err
-	}
-	return n, err
-}
-
-// readState is what decompress needs to read one object, kept in readStates between objects.
-type readState struct {
-	br *bufio.Reader
-	zr *gzip.Reader // nil until the first gzipped object
-}
-
-var readStates = sync.Pool{New: func() any { return &readState{br: bufio.NewReaderSize(nil, 256<<10)} }}
-
-// decompress returns a reader of the object's content, gunzipping it when it starts with the gzip magic bytes
-// (whatever its name says).
-func decompress(rs *readState, r io.Reader, limit int64) (io.Reader, error) {
-	br := rs.br
-	br.Reset(r)
-	magic, err := br.Peek(2)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	if len(magic) == 0 {
-		return nil, errors.New("empty file")
-	}
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		if rs.zr == nil {
-			rs.zr = new(gzip.Reader)
-		}
-		if err := rs.zr.Reset(br); err != nil {
-			return nil, fmt.Errorf("gunzip: %w", err)
-		}
-		return &limitedReader{r: &gzipErrReader{rs.zr}, n: limit, limit: limit}, nil
-	}
-	return &limitedReader{r: br, n: limit, limit: limit}, nil
-}
-
-type gzipErrReader struct{ r io.Reader }
-
-func (g *gzipErrReader) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = errors.New("truncated gzip data")
-		}
-		err = fmt.Errorf("gunzip: %w", err)
-	}
-	return n, err
-}
-
-// limitedReader fails, rather than ending quietly, once more than n bytes were read.
-type limitedReader struct {
-	r     io.Reader
-	n     int64
-	limit int64
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.n <= 0 {
-		// Another byte would be one too many; at the end there is none.
-		var one [1]byte
-		if n, err := l.r.Read(one[:]); n == 0 && errors.Is(err, io.EOF) {
-			return 0, io.EOF
-		}
-		return 0, fmt.Errorf("read past byte %d: the decompressed size exceeds the limit of %d bytes (a gzip bomb?)", l.limit, l.limit)
-	}
-	if int64(len(p)) > l.n {
-		p = p[:l.n]
-	}
-	n, err := l.r.Read(p)
-	l.n -= int64(n)
-	return n, err
-}

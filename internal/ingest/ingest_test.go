@@ -535,8 +535,8 @@ func gz(s string) []byte {
 	return buf.Bytes()
 }
 
-// TestLargeFileInParts loads a file bigger than one part, with commits in the middle of it, and a file that an
-// earlier load left unfinished: every record ends up stored exactly once.
+// TestLargeFileInParts loads a file bigger than one chunk (2,000 records), with commits in the middle of it, and a
+// file that an earlier load left unfinished: every record ends up stored exactly once.
 func TestLargeFileInParts(t *testing.T) {
 	dir := t.TempDir()
 	const n = 45_000
@@ -549,7 +549,7 @@ func TestLargeFileInParts(t *testing.T) {
 	writeLog(t, dir, logKey("111122223333", "us-east-1", "2024/09/01", "20240901T0005Z", "small"), rec("small", "2024-09-01T00:00:00Z", "ConsoleLogin"))
 	storePath := filepath.Join(t.TempDir(), "s.duckdb")
 
-	// An earlier load that stopped after committing the first part of the big file.
+	// An earlier load that stopped after committing the first chunk of the big file.
 	st, err := store.Open(context.Background(), storePath, store.Options{})
 	if err != nil {
 		t.Fatal(err)

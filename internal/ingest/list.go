@@ -11,18 +11,18 @@ import (
 	"github.com/trailq/trailq/internal/source"
 )
 
-// incomplete is implemented by the error of a listing that went on past parts it could not list (a local
-// folder it may not read, a link that leads nowhere): the objects it found were listed. Incomplete names the
-// parts, each as an *fs.PathError whose Path is the key.
+// incomplete is implemented by the error of a listing that went on past gaps it could not list (a local folder
+// it may not read, a link that leads nowhere): the objects it found were listed. Incomplete names the gaps, each
+// as an *fs.PathError whose Path is the key.
 type incomplete interface{ Incomplete() []error }
 
 // listAll lists prefixes in their order and calls fn, in the caller's goroutine, for every object, prefix after
 // prefix. Up to n listings run at once, ahead of fn: a window over an organization's bucket is thousands of day
 // folders, and each S3 listing is a round trip. A listing that fails (the error names the prefix) is passed to
 // skip, which says whether to go on without it; else it is returned, as is fn's first error. A listing that
-// was incomplete (incomplete) is passed to part for each part it could not list, after its objects: part says
+// was incomplete (incomplete) is passed to gap for each gap it could not list, after its objects: gap says
 // whether to go on.
-func listAll(ctx context.Context, src source.Source, prefixes []string, n int, fn func(source.Object) error, skip, part func(prefix string, err error) bool) error {
+func listAll(ctx context.Context, src source.Source, prefixes []string, n int, fn func(source.Object) error, skip, gap func(prefix string, err error) bool) error {
 	// failed handles a listing's error; false: stop with it.
 	failed := func(p string, err error) bool {
 		var inc incomplete
@@ -33,7 +33,7 @@ func listAll(ctx context.Context, src source.Source, prefixes []string, n int, f
 				if errors.As(e, &pe) {
 					key, e = pe.Path, fmt.Errorf("%s: %w", pe.Op, pe.Err)
 				}
-				if !part(key, e) {
+				if !gap(key, e) {
 					return false
 				}
 			}
@@ -58,6 +58,11 @@ func listAll(ctx context.Context, src source.Source, prefixes []string, n int, f
 		}
 		return nil
 	}
+	return listAhead(ctx, src, prefixes, n, fn, failed)
+}
+
+// listAhead is listAll with up to n listings at once; failed says whether to go on after a listing's error.
+func listAhead(ctx context.Context, src source.Source, prefixes []string, n int, fn func(source.Object) error, failed func(prefix string, err error) bool) error {
 	type result struct {
 		objs []source.Object
 		err  error
@@ -76,9 +81,7 @@ func listAll(ctx context.Context, src source.Source, prefixes []string, n int, f
 	// A slot is taken before a listing starts and given back once fn had its objects: at most n prefixes are
 	// being listed or waiting to be consumed.
 	slots := make(chan struct{}, n)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		for i, p := range prefixes {
 			select {
 			case slots <- struct{}{}:
@@ -86,17 +89,15 @@ func listAll(ctx context.Context, src source.Source, prefixes []string, n int, f
 				return
 			}
 			r := results[i]
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				defer close(r.done)
 				r.err = src.List(ctx, p, func(o source.Object) error {
 					r.objs = append(r.objs, o)
 					return nil
 				})
-			}()
+			})
 		}
-	}()
+	})
 	for i, r := range results {
 		select {
 		case <-r.done:

@@ -7,16 +7,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/trailq/trailq/internal/cloudtrail"
+	"github.com/trailq/trailq/internal/hashset"
 	"github.com/trailq/trailq/internal/partfile"
 	"github.com/trailq/trailq/internal/source"
-	"github.com/trailq/trailq/internal/store"
 )
 
 // PreviewOptions say where Preview writes and what it keeps.
@@ -57,94 +54,26 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 		return rep, fmt.Errorf("preview: create %s: %w", po.Dir, err)
 	}
 	opts.Progress.Total.Store(int64(len(p.jobs)))
-	seen := &claimSet{stored: po.Stored, claimed: map[uint64]struct{}{}}
-	var nextID atomic.Int64 // preview rows get negative object ids: no stored object has one
-
-	g, gctx := errgroup.WithContext(ctx)
-	mem := newBudget(gctx, opts.RecordMemory)
-	work := make(chan job)
-	g.Go(func() error {
-		defer close(work)
-		for _, j := range p.jobs {
-			select {
-			case work <- j:
-			case <-gctx.Done():
-				return gctx.Err()
-			}
-		}
-		return nil
-	})
-	writers := make([]*partfile.Writer, opts.Workers)
-	var mu sync.Mutex // guards rep's counts
-	for w := range opts.Workers {
-		g.Go(func() error {
-			dec := cloudtrail.NewDecoder()
-			dec.Limit(opts.MaxRecord, mem)
-			dec.Project(po.Projection)
-			dec.Recycle() // each file's records are written (copied) or dropped before the next file is read
-			var keep []bool
-			var wanted []*cloudtrail.Record
-			for j := range work {
-				obj := partfile.NewObject(-nextID.Add(1), j.key, location(src, j.obj.Key))
-				records, rows, left := 0, 0, 0
-				err := readFile(gctx, src, j, dec, opts, func(f *store.File, held int64) error {
-					defer mem.Release(held) // the records are written (copied) or dropped
-					records += len(f.Records)
-					wanted = wanted[:0]
-					for _, r := range f.Records {
-						if po.Keep == nil || po.Keep(r) {
-							wanted = append(wanted, r)
-						}
-					}
-					left += len(f.Records) - len(wanted)
-					f.Records = wanted
-					keep = seen.claim(f.Records, keep)
-					for i, r := range f.Records {
-						if !keep[i] {
-							continue
-						}
-						if writers[w] == nil {
-							pw, err := partfile.Create(po.Dir, "preview-"+strconv.Itoa(w)+".parquet")
-							if err != nil {
-								return fmt.Errorf("preview: %w", err)
-							}
-							writers[w] = pw
-						}
-						po.Projection.Apply(r)
-						if err := writers[w].Add(r, obj); err != nil {
-							return fmt.Errorf("preview: %w", err)
-						}
-						rows++
-					}
-					return nil
-				})
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				rep.Objects++
-				rep.Records += records
-				rep.Rows += rows
-				rep.Left += left
-				mu.Unlock()
-			}
-			return nil
-		})
-	}
-	err := g.Wait()
-	for _, pw := range writers {
-		if pw == nil {
+	s := &previewSink{po: po, seen: hashset.New(po.Stored), readers: make([]previewReader, opts.Workers)}
+	err := read(ctx, src, p.jobs, opts, s)
+	for i := range s.readers {
+		r := &s.readers[i]
+		rep.Objects += r.objects
+		rep.Records += r.records
+		rep.Rows += r.rows
+		rep.Left += r.left
+		if r.w == nil {
 			continue
 		}
 		if err != nil {
-			pw.Discard()
+			r.w.Discard()
 			continue
 		}
-		if ferr := pw.Finish(); ferr != nil {
+		if ferr := r.w.Finish(); ferr != nil {
 			err = fmt.Errorf("preview: %w", ferr)
 			continue
 		}
-		rep.Files = append(rep.Files, pw.Name())
+		rep.Files = append(rep.Files, r.w.Name())
 	}
 	if err != nil {
 		for _, n := range rep.Files {
@@ -158,29 +87,73 @@ func Preview(ctx context.Context, src source.Source, p *Plan, opts Options, po P
 	return rep, err
 }
 
-// claimSet keeps the first of identical records, as a load does: a record is written unless its content hash is
-// stored or was claimed by a record read before it.
-type claimSet struct {
-	stored  []uint64 // sorted
-	mu      sync.Mutex
-	claimed map[uint64]struct{}
+// previewSink is Preview's sink: each reader writes the records it reads, those kept and not stored or read
+// before (the first of identical records is kept, as a load keeps it), into a Parquet file of its own.
+type previewSink struct {
+	po      PreviewOptions
+	seen    *hashset.Set // the stored hashes, and those of the records written
+	nextID  atomic.Int64 // preview rows get negative object ids: no stored object has one
+	readers []previewReader
 }
 
-// claim returns keep (reused) with keep[i] set for the records to write, and claims their hashes.
-func (s *claimSet) claim(records []*cloudtrail.Record, keep []bool) []bool {
-	keep = slices.Grow(keep[:0], len(records))[:len(records)]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i, r := range records {
-		keep[i] = false
-		if _, found := slices.BinarySearch(s.stored, r.Hash); found {
-			continue
-		}
-		if _, dup := s.claimed[r.Hash]; dup {
-			continue
-		}
-		s.claimed[r.Hash] = struct{}{}
-		keep[i] = true
-	}
-	return keep
+// previewReader is what one reader of a preview writes to, and its counts; only its reader's goroutine uses it.
+type previewReader struct {
+	w      *partfile.Writer // nil until it has a row
+	obj    *partfile.Object // the file being read; nil between files
+	wanted []*cloudtrail.Record
+	hashes []uint64
+	keep   []bool
+	// objects, records, rows and left are PreviewReport's counts of this reader.
+	objects, records, rows, left int
 }
+
+func (s *previewSink) setup(dec *cloudtrail.Decoder) {
+	dec.Project(s.po.Projection)
+	dec.Recycle() // each file's records are written (copied) or dropped before the next file is read
+}
+
+func (s *previewSink) put(_ context.Context, reader int, c chunk) error {
+	defer c.release() // the records are written (copied) or dropped
+	r, f := &s.readers[reader], c.f
+	if r.obj == nil {
+		r.obj = partfile.NewObject(-s.nextID.Add(1), f.Parsed, f.Path)
+	}
+	obj := r.obj
+	if f.Final {
+		r.objects++
+		r.obj = nil
+	}
+	r.records += len(f.Records)
+	r.wanted, r.hashes = r.wanted[:0], r.hashes[:0]
+	for _, rec := range f.Records {
+		if s.po.Keep == nil || s.po.Keep(rec) {
+			r.wanted = append(r.wanted, rec)
+			r.hashes = append(r.hashes, rec.Hash)
+		}
+	}
+	r.left += len(f.Records) - len(r.wanted)
+	r.keep = slices.Grow(r.keep[:0], len(r.hashes))[:len(r.hashes)]
+	s.seen.Claim(r.hashes, r.keep)
+	for i, rec := range r.wanted {
+		if !r.keep[i] {
+			continue
+		}
+		if r.w == nil {
+			pw, err := partfile.Create(s.po.Dir, "preview-"+strconv.Itoa(reader)+".parquet")
+			if err != nil {
+				return fmt.Errorf("preview: %w", err)
+			}
+			r.w = pw
+		}
+		s.po.Projection.Apply(rec)
+		if err := r.w.Add(rec, obj); err != nil {
+			return fmt.Errorf("preview: %w", err)
+		}
+		r.rows++
+	}
+	return nil
+}
+
+func (s *previewSink) drain(context.Context) error { return nil }
+
+func (s *previewSink) readersDone() {}
