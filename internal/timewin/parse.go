@@ -83,6 +83,9 @@ func parse(s string, now time.Time, loc *time.Location, end bool) (time.Time, er
 	}
 	for _, layout := range dateTimeLayouts {
 		if t, err := time.ParseInLocation(layout, strings.ToUpper(s), loc); err == nil {
+			if err := wallClock(s, layout, t, loc); err != nil {
+				return time.Time{}, err
+			}
 			return checked(t, wholeSecond(t, end))
 		}
 	}
@@ -127,4 +130,24 @@ func wholeSecond(t time.Time, end bool) time.Time {
 		return t.Add(time.Second)
 	}
 	return t
+}
+
+// wallClock refuses a local date-time that names no instant in loc (in the hour the clocks skip) or two (in
+// the hour they repeat), naming the readings: Go would shift the first and take the earlier of the second.
+func wallClock(s, layout string, t time.Time, loc *time.Location) error {
+	if t.Format(layout) != strings.ToUpper(s) {
+		return fmt.Errorf("read time %q: there is no such time in %s (the clocks went forward then): give another, or an offset (%s)",
+			s, loc, t.Format(time.RFC3339))
+	}
+	for _, d := range []time.Duration{time.Hour, -time.Hour, 30 * time.Minute, -30 * time.Minute} {
+		if o := t.Add(d).In(loc); o.Format(layout) == t.Format(layout) {
+			a, b := t, o
+			if b.Before(a) {
+				a, b = b, a
+			}
+			return fmt.Errorf("read time %q: it happens twice in %s (the clocks went back then): give its offset, %s or %s",
+				s, loc, a.Format(time.RFC3339), b.Format(time.RFC3339))
+		}
+	}
+	return nil
 }

@@ -38,3 +38,22 @@ func TestParseZone(t *testing.T) {
 		}
 	}
 }
+
+func TestLocalTimesTheClocksSkipOrRepeat(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct{ in, says string }{
+		{"2024-03-10T02:30", "no such time"},                                           // spring forward: 02:00 → 03:00
+		{"2024-11-03 01:30", "2024-11-03T01:30:00-04:00 or 2024-11-03T01:30:00-05:00"}, // fall back: 01:00–02:00 twice
+	} {
+		if _, err := ParseSince(c.in, now, ny); err == nil || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("%q: %v, want an error saying %q", c.in, err, c.says)
+		}
+	}
+	if got, err := ParseSince("2024-11-03T03:30", now, ny); err != nil || got.Format(time.RFC3339) != "2024-11-03T03:30:00-05:00" {
+		t.Errorf("an ordinary time after the change: %v, %v", got, err)
+	}
+}
