@@ -25,7 +25,7 @@ const (
 	OutcomePartial  = "partial"  // the file broke off: the records before the break are loaded
 	OutcomeFailed   = "failed"   // nothing could be loaded
 	OutcomeSkipped  = "skipped"  // not a trail log (digest, Insights, Config, other JSON)
-	// OutcomeLoading marks a large file whose first parts were committed while the rest was still being read.
+	// OutcomeLoading marks a large file whose first chunks were committed while the rest was still being read.
 	// A load that was stopped leaves it so; the next load reads the file again from the start.
 	OutcomeLoading = "loading"
 )
@@ -36,8 +36,9 @@ const problemsOffsetDDL = `ALTER TABLE ` + problemsTable + ` ADD COLUMN IF NOT E
 // maxProblemsKept bounds the problems stored per file; the count is always exact.
 const maxProblemsKept = 100
 
-// File is one decoded log object, or one part of a large one, ready to be added to a load. Parts of one object
-// share its Key and come in order; the last has Final set and carries Err.
+// File is one decoded log object, or one chunk of a large one (ingest reads a file in chunks of up to 2,000
+// records), ready to be added to a load. Chunks of one object share its Key and come in order; the last has Final
+// set and carries Err.
 type File struct {
 	Key     string         // object key
 	Path    string         // where it came from, as Athena's "$path" shows it (s3://bucket/key or a file path)
@@ -49,9 +50,9 @@ type File struct {
 	Records  []*cloudtrail.Record
 	// Problems are the record-level problems of these records (odd fields, skipped records).
 	Problems []cloudtrail.Problem
-	// Final marks the last part of the object.
+	// Final marks the last chunk of the object.
 	Final bool
-	// Err is why the file, or its rest, could not be read; nil when it was read to the end. Final parts only.
+	// Err is why the file, or its rest, could not be read; nil when it was read to the end. Final chunks only.
 	Err error
 	// Skip is set for objects that are not trail logs; SkipReason says what they are.
 	Skip       bool
@@ -100,8 +101,8 @@ func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
 
 // Load is a series of load transactions on one connection. The rows of a transaction go to a new part file; each
 // Commit finishes that file and, in one transaction, lists it and writes the manifest entries of the files its
-// rows came from, so a crash leaves every file loaded once or not at all (a large file committed in parts is
-// marked loading until its last part, and read again by the next load).
+// rows came from, so a crash leaves every file loaded once or not at all (a large file committed in chunks is
+// marked loading until its last chunk, and read again by the next load).
 type Load struct {
 	st       *Store
 	conn     *sql.Conn
@@ -119,7 +120,7 @@ type Load struct {
 	refilling     map[string]*refill
 	// lost is set when the store lists objects lost with a damaged part: those this load reads leave the list.
 	lost     bool
-	open     map[string]*openFile // files whose last part has not come yet
+	open     map[string]*openFile // files whose last chunk has not come yet
 	pending  []*openFile          // files with rows or manifest changes since the last commit
 	staged   int                  // records added since the last commit
 	inserted int                  // rows appended since the last commit
@@ -136,9 +137,9 @@ type Load struct {
 // loadMemoryLimit bounds DuckDB's buffer memory during a load.
 const loadMemoryLimit = "512MB"
 
-// openFile tracks one object across its parts.
+// openFile tracks one object across its chunks.
 type openFile struct {
-	f         *File // the first part's key, version, … (without its records)
+	f         *File // the first chunk's key, version, … (without its records)
 	id        int64
 	records   int
 	problems  int
@@ -237,7 +238,7 @@ func (l *Load) begin(ctx context.Context) error {
 // Staged returns the number of records added since the last commit.
 func (l *Load) Staged() int { return l.staged }
 
-// Add stages one file, or one part of it: its rows, its problems and, with the last part, its manifest entry.
+// Add stages one file, or one chunk of it: its rows, its problems and, with the last chunk, its manifest entry.
 func (l *Load) Add(ctx context.Context, f *File) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -283,7 +284,7 @@ func (l *Load) Add(ctx context.Context, f *File) error {
 	return nil
 }
 
-// openFor returns the object that f is (a part of), starting it with its first part: an earlier version of it
+// openFor returns the object that f is (a chunk of), starting it with its first chunk: an earlier version of it
 // is dropped (Replaces), a refill takes the id its manifest entry has.
 func (l *Load) openFor(ctx context.Context, f *File) (*openFile, error) {
 	if of := l.open[f.Key]; of != nil {
@@ -361,7 +362,7 @@ func (l *Load) addRecords(f *File, of *openFile) error {
 	return nil
 }
 
-// finish appends the manifest entry of an object whose last part came.
+// finish appends the manifest entry of an object whose last chunk came.
 func (l *Load) finish(f *File, of *openFile) error {
 	detail := ""
 	switch {
@@ -371,7 +372,7 @@ func (l *Load) finish(f *File, of *openFile) error {
 		detail = f.Err.Error()
 	}
 	outcome := Outcome(f.Skip, f.Err, of.records, of.problems)
-	// The last part's version: a source that broke off after earlier parts were sent empties it (read again).
+	// The last chunk's version: a source that broke off after earlier chunks were sent empties it (read again).
 	if err := l.objects.AppendRow(of.id, of.f.Key, of.f.Parsed.Kind.String(), of.f.Size, f.Version,
 		int64(of.records), int64(of.problems), outcome, detail, time.Now().UTC()); err != nil {
 		return err
