@@ -14,7 +14,7 @@ import (
 	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/source"
-	s3src "github.com/trailq/trailq/internal/source/s3"
+	"github.com/trailq/trailq/internal/source/s3src"
 )
 
 // S3Options are the flags that say how to reach an s3:// source.

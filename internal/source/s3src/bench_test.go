@@ -18,7 +18,7 @@ import (
 // decode and store; latency=10ms holds every GET for 10 ms, like S3's time to first byte, which is what the
 // concurrency is for:
 //
-//	go test -run '^$' -bench Load -benchtime 3x ./internal/source/s3/
+//	go test -run '^$' -bench Load -benchtime 3x ./internal/source/s3src/
 func BenchmarkLoad(b *testing.B) {
 	const objects = 10_000
 	srv := newServer(b, "trail")

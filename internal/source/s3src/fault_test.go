@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/trailq/trailq/internal/source"
-	s3src "github.com/trailq/trailq/internal/source/s3"
+	"github.com/trailq/trailq/internal/source/s3src"
 )
 
 // bigBody is an object of 300,000 bytes that no shift of itself equals (a splice would show).

@@ -16,7 +16,7 @@ import (
 
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/source"
-	s3src "github.com/trailq/trailq/internal/source/s3"
+	"github.com/trailq/trailq/internal/source/s3src"
 	"github.com/trailq/trailq/internal/source/sourcetest"
 )
 

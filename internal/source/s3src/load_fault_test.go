@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/trailq/trailq/internal/ingest"
-	s3src "github.com/trailq/trailq/internal/source/s3"
+	"github.com/trailq/trailq/internal/source/s3src"
 	"github.com/trailq/trailq/internal/store"
 )
 

@@ -24,7 +24,7 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
-	s3src "github.com/trailq/trailq/internal/source/s3"
+	"github.com/trailq/trailq/internal/source/s3src"
 )
 
 // Test credentials: static, and distinctive so that a test can check they never show up in messages.
