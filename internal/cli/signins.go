@@ -303,7 +303,28 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 		}
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%d sign-in event%s (%d failed) %s, times in %s\n", len(events), plural(len(events)), failures, describePeriod(q.Period, loc), zoneName(loc, now))
+	if len(events) == 0 {
+		// Nothing is not a clue: say what the store holds.
+		sp, err := engine.EventSpan(ctx, st)
+		switch {
+		case err != nil:
+			return err
+		case sp.Events == 0:
+			fmt.Fprintln(f.IO.ErrOut, "The store holds no events: only the log files of the period's dates were read; 'trailq load --source …' reads them all (check that it holds CloudTrail logs: AWSLogs/<account>/CloudTrail/…).")
+		default:
+			fmt.Fprintf(f.IO.ErrOut, "The store holds %d events from %s to %s: a period such as --since %s takes them in.\n",
+				sp.Events, sp.First, sp.Last, firstDate(sp.First))
+		}
+	}
 	return nil
+}
+
+// firstDate returns the date of an eventtime as written (2024-09-01T…), or the text when it has none.
+func firstDate(eventtime string) string {
+	if len(eventtime) >= 10 {
+		return eventtime[:10]
+	}
+	return eventtime
 }
 
 func describePeriod(p timewin.Period, loc *time.Location) string {

@@ -32,3 +32,19 @@ func TestZoneForms(t *testing.T) {
 		t.Errorf("--tz IST: exit %d, %s: want a usage error naming what IST may mean", r.code, r.errOut)
 	}
 }
+
+// TestNoSignInsSaysWhatTheStoreHolds: an empty period is not a silent success.
+func TestNoSignInsSaysWhatTheStoreHolds(t *testing.T) {
+	cache := t.TempDir()
+	r := run(t, cache, "", "signins", "--source", sampleDir, "--since", "2000-01-01", "--until", "2000-01-31", "--utc", "--format", "csv")
+	if r.code != 0 || !strings.Contains(r.errOut, "only the log files of the period's dates were read") {
+		t.Errorf("exit %d, stderr %q: want a word on what was read", r.code, r.errOut)
+	}
+	if r := run(t, cache, "", "load", "--source", sampleDir); r.code != 0 {
+		t.Fatalf("load: %s", r.errOut)
+	}
+	r = run(t, cache, "", "signins", "--source", sampleDir, "--since", "2000-01-01", "--until", "2000-01-31", "--utc", "--format", "csv")
+	if r.code != 0 || !strings.Contains(r.errOut, "0 sign-in events") || !strings.Contains(r.errOut, "The store holds") || !strings.Contains(r.errOut, "--since 20") {
+		t.Errorf("exit %d, stderr %q: want the store's span and a period that takes it in", r.code, r.errOut)
+	}
+}

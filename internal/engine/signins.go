@@ -31,3 +31,29 @@ func SignInSQL(ctx context.Context, st *Store, q *signin.Query) (string, error) 
 	}
 	return sql, nil
 }
+
+// Span is what the store holds: its events' count and the first and last eventtime (as written).
+type Span struct {
+	Events      int64
+	First, Last string
+}
+
+// EventSpan returns the store's Span, for a command whose period held nothing to say what there is.
+func EventSpan(ctx context.Context, st *Store) (Span, error) {
+	rows, err := st.Query(ctx, `SELECT count(*), coalesce(min(eventtime), ''), coalesce(max(eventtime), '') FROM `+store.LogsView)
+	if err != nil {
+		return Span{}, fmt.Errorf("read the store's span: %w", err)
+	}
+	defer rows.Close()
+	var sp Span
+	if rows.Next() {
+		v, err := rows.Values()
+		if err != nil {
+			return Span{}, fmt.Errorf("read the store's span: %w", err)
+		}
+		sp.Events, _ = v[0].(int64)
+		sp.First, _ = v[1].(string)
+		sp.Last, _ = v[2].(string)
+	}
+	return sp, rows.Err()
+}
