@@ -68,9 +68,9 @@ func rows(t *testing.T, st *store.Store, victim string) (all, distinct, ofVictim
 // TestLoadDownloadFaultsAreReadAgain: an object whose download fails on every try (reset, a body shorter than
 // its size, a stall, a resumed answer that is not the rest of it, the object changing between two GETs) is named
 // as failed this time, the rest is loaded, and the next load, with the network healthy, reads it again: its
-// records then all present exactly once (none of the part kept the first time twice, nothing spliced).
+// records then all present exactly once (none of the records kept the first time twice, nothing spliced).
 func TestLoadDownloadFaultsAreReadAgain(t *testing.T) {
-	const n = 400 // less than a part (2,000 records): the victim is handed to the store in one
+	const n = 400 // less than a chunk (2,000 records): the victim is handed to the store in one
 	for _, tc := range []struct {
 		name string
 		of   func(size int64, rewrite func()) func(i int) fault
@@ -83,8 +83,8 @@ func TestLoadDownloadFaultsAreReadAgain(t *testing.T) {
 		{"reset every try", func(size int64, _ func()) func(int) fault {
 			return func(int) fault { return fault{resetAt: size * 6 / 10} }
 		}, []string{"after 3 resumed GETs", "the next load reads it again"}, n, n},
-		// More than a part: its first parts reach the store before the break.
-		{"reset every try, read in parts", func(size int64, _ func()) func(int) fault {
+		// More than a chunk: its first chunks reach the store before the break.
+		{"reset every try, read in chunks", func(size int64, _ func()) func(int) fault {
 			return func(int) fault { return fault{resetAt: size * 6 / 10} }
 		}, []string{"after 3 resumed GETs", "the next load reads it again"}, 5000, 5000},
 		{"short body every try", func(size int64, _ func()) func(int) fault {
