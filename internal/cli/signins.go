@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -264,6 +265,12 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 	q, err := opts.query(now, loc)
 	if err != nil {
 		return err
+	}
+	for _, k := range q.Kinds {
+		if !slices.Contains(signin.EventNames, k) {
+			fmt.Fprintf(f.IO.ErrOut, "Note: --kind %s is not a sign-in step trailq knows (%s): only events of that name from signin.amazonaws.com are listed.\n",
+				k, strings.Join(signin.EventNames, ", "))
+		}
 	}
 	sql := q.SQL()
 	if opts.SQL {

@@ -48,3 +48,10 @@ func TestNoSignInsSaysWhatTheStoreHolds(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want the store's span and a period that takes it in", r.code, r.errOut)
 	}
 }
+
+func TestUnknownKindIsNamed(t *testing.T) {
+	r := run(t, t.TempDir(), "", "signins", "--source", sampleDir, "--since", "2010-01-01", "--kind", "ConsoleLogn", "--format", "csv")
+	if r.code != 0 || !strings.Contains(r.errOut, "--kind ConsoleLogn is not a sign-in step") || !strings.Contains(r.errOut, "ConsoleLogin") {
+		t.Errorf("exit %d, stderr %q: want the unknown kind named with the known ones", r.code, r.errOut)
+	}
+}
