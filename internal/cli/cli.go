@@ -142,6 +142,7 @@ EXIT STATUS (every command)
 	root.AddCommand(NewCmdExport(f, nil))
 	root.AddCommand(NewCmdVerify(f, nil))
 	root.AddCommand(NewCmdVersion(f))
+	root.AddCommand(NewCmdStores(f))
 	root.AddCommand(newHelpEnvironment())
 	return root
 }

@@ -146,13 +146,9 @@ func (o *SourceOptions) resolve(f *Factory) {
 
 // DefaultStorePath returns the store file used for a source when --store is not given.
 func (f *Factory) DefaultStorePath(src source.Source) (string, error) {
-	dir := f.Getenv("TRAILQ_CACHE_DIR")
-	if dir == "" {
-		base, err := os.UserCacheDir()
-		if err != nil {
-			return "", withHint(fmt.Errorf("find the cache folder: %w", err), "give --store FILE or set TRAILQ_CACHE_DIR")
-		}
-		dir = filepath.Join(base, "trailq")
+	dir, err := f.storesDir()
+	if err != nil {
+		return "", err
 	}
 	id := src.String()
 	name := safeName.ReplaceAllString(filepath.Base(strings.TrimSuffix(id, "/")), "_")
@@ -163,7 +159,21 @@ func (f *Factory) DefaultStorePath(src source.Source) (string, error) {
 	if len(name) > 40 {
 		name = name[:40]
 	}
-	return filepath.Join(dir, "stores", name+"-"+hex.EncodeToString(sum[:6])+".duckdb"), nil
+	return filepath.Join(dir, name+"-"+hex.EncodeToString(sum[:6])+".duckdb"), nil
+}
+
+// storesDir is the folder of the stores trailq keeps, one per source: stores/ in the cache folder
+// (TRAILQ_CACHE_DIR, else the user cache folder's trailq/).
+func (f *Factory) storesDir() (string, error) {
+	dir := f.Getenv("TRAILQ_CACHE_DIR")
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return "", withHint(fmt.Errorf("find the cache folder: %w", err), "give --store FILE or set TRAILQ_CACHE_DIR")
+		}
+		dir = filepath.Join(base, "trailq")
+	}
+	return filepath.Join(dir, "stores"), nil
 }
 
 var safeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
