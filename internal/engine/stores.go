@@ -16,10 +16,10 @@ import (
 
 // StoreInfo describes a store file: what it was loaded from and what it holds.
 type StoreInfo struct {
-	Path   string
-	Source string // the source of its last load
-	Bytes  int64  // the file, its write-ahead log and its parts folder
-	Span          // its events and their first and last time
+	Path     string
+	Source   string // the source of its last load
+	Bytes    int64  // the file, its write-ahead log and its parts folder
+	Span            // its events and their first and last time
 	LastLoad time.Time
 	// Problem says why the store could not be read (in use by a load, damaged); the rest is then unknown.
 	Problem string
