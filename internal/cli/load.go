@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -72,6 +73,10 @@ func runLoad(ctx context.Context, f *Factory, opts *LoadOptions) error {
 	if err != nil {
 		return err
 	}
+	if st == nil {
+		return nil // --dry-run
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Store: %s ('trailq stores' lists every store).\n", st.Path())
 	return st.Close()
 }
 

@@ -166,6 +166,7 @@ func (e *Engine) Sync(ctx context.Context, o Options) (*Report, error) {
 
 // sync is Sync from a plan made before (nil: list now) and, when loadSrc is set, reading the objects from it.
 func (e *Engine) sync(ctx context.Context, o Options, plan *Plan, loadSrc source.Source) (*Report, error) {
+	e.log().Info("load", "source", o.Source.String(), "store", o.StorePath)
 	st, err := e.Writer(ctx, o.StorePath)
 	if err != nil {
 		return nil, err
