@@ -137,7 +137,7 @@ func TestCreateWithLimits(t *testing.T) {
 		t.Errorf("eventid: %d data pages of 7 values of 40 bytes, want 4 (a page ends past 64 bytes)", n)
 	}
 	if n, e := pages(g.Columns[leafIndex("eventname")], format.DataPageV2); e != format.Plain {
-		t.Errorf("eventname: %d data pages encoded %v, want plain values (7 distinct values, a dictionary of 2 at most)", n, e)
+		t.Errorf("eventname: %d data pages encoded %v, want plain values (7 distinct values, dictionaries of 2)", n, e)
 	}
 	if n, _ := pages(g.Columns[leafIndex("eventname")], format.DictionaryPage); n != 0 {
 		t.Errorf("eventname: %d dictionary pages, want none", n)

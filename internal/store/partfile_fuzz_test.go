@@ -473,32 +473,39 @@ func newFuzzPool(f *testing.F) *fuzzPool {
 	}
 	for _, o := range []struct {
 		id        int64
-		key, path string
+		key, path string // path "": s3://bucket/ and the key
 	}{
-		{7, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz",
-			"s3://bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz"},
+		{7, "AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/" +
+			"111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz", ""},
 		{3, "loose.json", "/tmp/loose.json"},
-		{1 << 40, "AWSLogs/o-abc123def4/444455556666/CloudTrail/eu-west-1/2023/12/31/444455556666_CloudTrail_eu-west-1_20231231T2355Z_b.json.gz",
-			"s3://org/AWSLogs/o-abc123def4/444455556666/CloudTrail/eu-west-1/2023/12/31/444455556666_CloudTrail_eu-west-1_20231231T2355Z_b.json.gz"},
+		{1 << 40, "AWSLogs/o-abc123def4/444455556666/CloudTrail/eu-west-1/2023/12/31/" +
+			"444455556666_CloudTrail_eu-west-1_20231231T2355Z_b.json.gz", ""},
 		{0, "AWSLogs/555566667777/CloudTrail/ap-south-1/x.json", "/tmp/ünï cödé's ✓/x.json"},
 	} {
+		if o.path == "" {
+			o.path = "s3://bucket/" + o.key
+		}
 		key := cloudtrail.ParseKey(o.key)
-		p.objects = append(p.objects, &fuzzObject{id: o.id, key: key, path: o.path, obj: partfile.NewObject(o.id, key, o.path)})
+		p.objects = append(p.objects, &fuzzObject{id: o.id, key: key, path: o.path,
+			obj: partfile.NewObject(o.id, key, o.path)})
 	}
 	return p
 }
 
 // fuzzGen reads the fuzzed input: the writer's limits, then records one after the other (see rows).
 type fuzzGen struct {
-	pool  *fuzzPool
-	in    []byte
-	large int // bytes of long strings made so far
+	pool    *fuzzPool
+	in      []byte
+	maxRows int // set by limits
+	large   int // bytes of long strings made so far
 }
 
-// maxFuzzRows, maxFuzzBytes (of the rows' strings) and maxLargeBytes (of the long strings made) bound what one
-// input makes.
+// maxFuzzRows, maxFuzzGroups (row groups), maxFuzzBytes (of the rows' strings) and maxLargeBytes (of the long
+// strings made) bound what one input makes: the fuzzing engine gives an input 10 seconds, and a file of row
+// groups of one row takes DuckDB about 2 ms a row group.
 const (
 	maxFuzzRows   = 5000
+	maxFuzzGroups = 128
 	maxFuzzBytes  = 16 << 20
 	maxLargeBytes = 4 << 20
 )
@@ -534,6 +541,10 @@ func (g *fuzzGen) limits() partfile.Limits {
 	if b := g.byte(); b != 0 {
 		l.DictValues = int(b)
 	}
+	g.maxRows = maxFuzzRows
+	if l.RowGroupRows > 0 {
+		g.maxRows = min(maxFuzzRows, maxFuzzGroups*l.RowGroupRows)
+	}
 	return l
 }
 
@@ -543,14 +554,15 @@ type fuzzRow struct {
 	o *fuzzObject
 }
 
-// rows reads records until the input ends. Each is: the pool record it copies (two bytes; one past the pool is
-// an empty record), the object (a byte: its low bits choose, its high bit repeats the record), the number of
-// edits (a byte, up to 15) and the edits. A repeated record is followed by 1–2,041 copies (a byte), each with a
-// field (a byte) set to its value and the copy's number, so that a dictionary sees many distinct values.
+// rows reads records until the input ends or the bounds are reached. Each is: the pool record it copies (two
+// bytes; one past the pool is an empty record), the object (a byte: its low bits choose, its high bit repeats
+// the record), the number of edits (a byte, up to 15) and the edits. A repeated record is followed by 1–2,041
+// copies (a byte), each with a field (a byte) set to its value and the copy's number, so that a dictionary sees
+// many distinct values.
 func (g *fuzzGen) rows() []fuzzRow {
 	var rows []fuzzRow
 	size := 0
-	for len(g.in) > 0 && len(rows) < maxFuzzRows {
+	for len(g.in) > 0 && len(rows) < g.maxRows {
 		r := &cloudtrail.Record{}
 		if i := g.uint16() % (len(g.pool.records) + 1); i < len(g.pool.records) {
 			r = cloneRecord(g.pool.records[i])
@@ -572,7 +584,7 @@ func (g *fuzzGen) rows() []fuzzRow {
 		copies := 1 + int(g.byte())*8
 		vary := stringFields[int(g.byte())%len(stringFields)]
 		for i := range copies {
-			if len(rows) >= maxFuzzRows || size+n+8 > maxFuzzBytes {
+			if len(rows) >= g.maxRows || size+n+8 > maxFuzzBytes {
 				break
 			}
 			size += n + 8
@@ -783,7 +795,9 @@ var structEdits = []struct {
 	{"empty sessioncontext", func(_ *fuzzGen, r *rec) { ui(r).SessionContext = &cloudtrail.SessionContext{} }},
 	{"empty attributes", func(_ *fuzzGen, r *rec) { sc(r).Attributes = &cloudtrail.SessionAttributes{} }},
 	{"empty sessionissuer", func(_ *fuzzGen, r *rec) { sc(r).SessionIssuer = &cloudtrail.SessionIssuer{} }},
-	{"empty webidfederationdata", func(_ *fuzzGen, r *rec) { sc(r).WebIDFederationData = &cloudtrail.WebIDFederationData{} }},
+	{"empty webidfederationdata", func(_ *fuzzGen, r *rec) {
+		sc(r).WebIDFederationData = &cloudtrail.WebIDFederationData{}
+	}},
 	{"empty addendum", func(_ *fuzzGen, r *rec) { r.Addendum = &cloudtrail.Addendum{} }},
 	{"empty tlsdetails", func(_ *fuzzGen, r *rec) { r.TLSDetails = &cloudtrail.TLSDetails{} }},
 	{"no resources", func(_ *fuzzGen, r *rec) { r.Resources = nil }},
