@@ -6,29 +6,42 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/trailq/trailq/internal/engine"
+	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/source/local"
+	"github.com/trailq/trailq/internal/store"
 )
 
-// openStore loads the CloudTrail files under dir into a new store through the engine, as `trailq load` does,
-// and returns its read-only handle.
-func openStore(t *testing.T, dir string) *engine.Store {
+// The harness loads and queries a store with the packages the engine uses (ingest, store, athena), the way
+// `trailq load` and `trailq query` do, and not through internal/engine: the engine runs compiled rules
+// (Engine.Detect takes a *sigma.Set), so a test of this package that imported it would be an import cycle.
+
+// openStore loads the CloudTrail files under dir into a new store, as `trailq load` does, and returns the
+// read-only, sandboxed handle that `trailq query` answers from.
+func openStore(t *testing.T, dir string) *store.Store {
 	t.Helper()
 	ctx := context.Background()
 	src, err := local.New(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := engine.Options{Source: src, StorePath: filepath.Join(t.TempDir(), "s.duckdb")}
-	var e engine.Engine
-	rep, err := e.Sync(ctx, o)
+	path := filepath.Join(t.TempDir(), "s.duckdb")
+	w, err := store.Open(ctx, path, store.Options{InitSQL: athena.InitSQL()})
 	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := ingest.Run(ctx, src, w, ingest.Options{})
+	if err != nil {
+		w.Close()
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 	if rep.Inserted == 0 {
 		t.Fatalf("no records loaded from %s: %+v", dir, rep)
 	}
-	st, err := e.Reader(ctx, o)
+	st, err := store.Open(ctx, path, store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +50,7 @@ func openStore(t *testing.T, dir string) *engine.Store {
 }
 
 // run runs Athena SQL on the store as `trailq query` does and returns the rows.
-func run(t *testing.T, st *engine.Store, sql string) [][]any {
+func run(t *testing.T, st *store.Store, sql string) [][]any {
 	t.Helper()
 	rows, err := runErr(st, sql)
 	if err != nil {
@@ -46,15 +59,15 @@ func run(t *testing.T, st *engine.Store, sql string) [][]any {
 	return rows
 }
 
-func runErr(st *engine.Store, sql string) ([][]any, error) {
+func runErr(st *store.Store, sql string) ([][]any, error) {
 	ctx := context.Background()
-	q, err := engine.Prepare(ctx, sql, engine.Athena)
+	q, err := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView}).TranslateQuery(sql)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := q.Run(ctx, st)
+	rows, err := st.Query(ctx, q.SQL)
 	if err != nil {
-		return nil, err
+		return nil, q.MapError(err)
 	}
 	defer rows.Close()
 	var out [][]any
