@@ -167,8 +167,8 @@ func TestQueryDuringLoad(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatal("the second load hung")
 	}
-	if err2 != nil && !strings.Contains(errOut2.String(), "in use by another trailq process") {
-		t.Errorf("second load during a load: %v: %s", err2, errOut2.String())
+	if err2 != nil && (!strings.Contains(errOut2.String(), "in use by another trailq process") || !strings.Contains(errOut2.String(), "Try: if it is 'trailq serve'")) {
+		t.Errorf("second load during a load: %v: %s; want the store in use, and what to do", err2, errOut2.String())
 	}
 	if err := ld.Wait(); err != nil {
 		t.Fatalf("load: %v", err)

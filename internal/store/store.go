@@ -16,6 +16,8 @@ import (
 	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/trailq/trailq/internal/hint"
 )
 
 // Options configure how a store is opened.
@@ -302,7 +304,8 @@ var setRE = regexp.MustCompile(`(?i)^\s*SET\s+(?:SESSION\s+|GLOBAL\s+|LOCAL\s+)?
 func openErr(path string, err error) error {
 	msg := err.Error()
 	if strings.Contains(msg, "Could not set lock") || strings.Contains(msg, "Conflicting lock") {
-		return fmt.Errorf("open store %s: %w (wait for the other command to finish)", path, ErrLocked)
+		return hint.With(fmt.Errorf("open store %s: %w", path, ErrLocked),
+			"if it is 'trailq serve', use its page's Load new logs (it loads while serving), or stop it; otherwise wait for the other command to finish")
 	}
 	if bad := duckdbError(path, err); bad != nil {
 		return bad
