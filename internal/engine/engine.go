@@ -10,12 +10,14 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/hint"
 	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/progress"
+	"github.com/trailq/trailq/internal/sigma"
 	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/store"
@@ -55,6 +57,11 @@ type Engine struct {
 	Answered func()
 	// Loaded gets the report of every load that ended well, before anything is answered from it.
 	Loaded func(rep *Report, src source.Source)
+	// Rules, when set, gives the built-in detection rules: their findings are kept in the store's findings table,
+	// computed after each load that changed the events (see Detect).
+	Rules func() *sigma.Set
+	// Now is the time findings are computed at (nil: the clock's).
+	Now func() time.Time
 }
 
 // Options say which logs and store a command works on, and how a load reads.
@@ -237,7 +244,10 @@ func (e *Engine) load(ctx context.Context, st *Store, src source.Source, lo inge
 		return rep, err
 	}
 	// The sign-in report reads each sign-in classified once (it would classify them as it reads otherwise).
-	return rep, signin.Classify(ctx, st)
+	if err := signin.Classify(ctx, st); err != nil {
+		return rep, err
+	}
+	return rep, e.refreshFindings(ctx, st)
 }
 
 // PlanLoad lists the source and says what a load would read, without reading any object or writing anything:

@@ -1,0 +1,517 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/sigma"
+	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/timewin"
+)
+
+// detectRun runs rules on a store once.
+type detectRun struct {
+	e      *Engine
+	st     *Store
+	res    *DetectResult
+	period timewin.Period
+	now    time.Time
+	// rel is the relation the rules' SQL reads for cloudtrail_logs: the events, or those of the period.
+	rel string
+}
+
+func (r *detectRun) run(ctx context.Context, rules []*sigma.Rule) error {
+	var dets, corrs []*sigma.Rule
+	for _, rule := range rules {
+		if rule.Kind == sigma.Correlation {
+			corrs = append(corrs, rule)
+		} else {
+			dets = append(dets, rule)
+		}
+	}
+	if len(dets) == 0 && len(corrs) == 0 {
+		return nil
+	}
+	var err error
+	if r.rel, err = periodRelation(r.period); err != nil {
+		return err
+	}
+	if len(dets) > 0 {
+		if err := r.scan(ctx, dets); err != nil {
+			return err
+		}
+	}
+	var pending []*Finding
+	for _, c := range corrs {
+		fs, err := r.correlate(ctx, c)
+		if err != nil {
+			return err
+		}
+		pending = append(pending, fs...)
+	}
+	if len(pending) > 0 {
+		if err := r.evidence(ctx, pending); err != nil {
+			return err
+		}
+	}
+	for _, f := range pending {
+		r.res.Findings = append(r.res.Findings, *f)
+	}
+	return nil
+}
+
+// periodRelation is what the rules read in place of cloudtrail_logs: the events view (with its object ids), or
+// for a period the events whose eventtime, as an instant, is in it. The text bounds, a day wider than the period
+// (an eventtime may carry an offset), let DuckDB skip the row groups outside it before it reads any time.
+func periodRelation(p timewin.Period) (string, error) {
+	if p.Start.IsZero() && p.End.IsZero() {
+		return store.EventsTable, nil
+	}
+	var conds []string
+	if !p.Start.IsZero() {
+		conds = append(conds, "eventtime >= "+quote(p.Start.UTC().AddDate(0, 0, -1).Format(time.DateOnly)),
+			"try(from_iso8601_timestamp(eventtime)) >= from_iso8601_timestamp("+quote(p.Start.UTC().Format(time.RFC3339Nano))+")")
+	}
+	if !p.End.IsZero() {
+		conds = append(conds, "eventtime < "+quote(p.End.UTC().AddDate(0, 0, 2).Format(time.DateOnly)),
+			"try(from_iso8601_timestamp(eventtime)) < from_iso8601_timestamp("+quote(p.End.UTC().Format(time.RFC3339Nano))+")")
+	}
+	sql, err := athena.NewTranslator(athena.Tables{Logs: store.EventsTable, LogsExt: store.EventsTable}).
+		Translate("SELECT * FROM cloudtrail_logs WHERE " + strings.Join(conds, " AND "))
+	if err != nil {
+		return "", fmt.Errorf("detect: period: %w", err)
+	}
+	return "(" + sql + ")", nil
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// prepare translates a detection query (Athena SQL over cloudtrail_logs) to what runs over the relation, and
+// checks it as every query is checked (Query.Check: one query the guard allows).
+func (r *detectRun) prepare(ctx context.Context, sql string) (*Query, error) {
+	tq, err := athena.NewTranslator(athena.Tables{Logs: r.rel, LogsExt: r.rel}).TranslateQuery(sql)
+	if err != nil {
+		return nil, err
+	}
+	q := &Query{SQL: tq.SQL, tq: tq}
+	if err := q.Check(ctx); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// query runs Athena SQL and calls fn with each row's values (reused by the next row).
+func (r *detectRun) query(ctx context.Context, sql string, fn func(cols []Column, v []any) error) error {
+	q, err := r.prepare(ctx, sql)
+	if err != nil {
+		return err
+	}
+	r.res.Queries = append(r.res.Queries, q.SQL)
+	r.e.log().Debug("detect: query", "sql", q.SQL)
+	rows, err := q.Run(ctx, r.st)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols := rows.Columns()
+	for rows.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		v, err := rows.Values()
+		if err != nil {
+			return q.MapError(err)
+		}
+		if err := fn(cols, v); err != nil {
+			return err
+		}
+	}
+	return q.MapError(rows.Err())
+}
+
+// scanColumns are the columns the scan reads of each matching event, after the list of rules it matched.
+const scanColumns = `eventid, try(from_iso8601_timestamp(eventtime)) AS trailq_time, awsregion, sourceipaddress,
+  eventname, errorcode, _file_id, ` + signin.PrincipalColumns
+
+// DetectScanSQL is the one query (Athena SQL over cloudtrail_logs) that runs every detection rule of rules:
+// the events any of them matches, each with the indexes in rules of those it matches ("0,3").
+func DetectScanSQL(rules []*sigma.Rule) string {
+	var cases, wheres []string
+	for i, r := range rules {
+		if r.Kind != sigma.Detection {
+			continue
+		}
+		cases = append(cases, "CASE WHEN "+r.Where+" THEN '"+strconv.Itoa(i)+"' END")
+		wheres = append(wheres, "("+r.Where+")")
+	}
+	if len(cases) == 0 {
+		return ""
+	}
+	return "SELECT concat_ws(',',\n  " + strings.Join(cases, ",\n  ") + ") AS trailq_rules,\n  " + scanColumns +
+		"\nFROM cloudtrail_logs\nWHERE " + strings.Join(wheres, "\n  OR ")
+}
+
+// detGroup is the events of one detection rule by one principal of one account in one hour.
+type detGroup struct {
+	rule               *sigma.Rule
+	account, principal string
+	hour               int64 // Unix hours; math.MinInt64 for events whose time is unreadable
+	events             []evidence
+	regions, ips       orderedSet
+	names, errors      counts
+	fileID             int64
+}
+
+type evidence struct {
+	id string
+	t  time.Time
+}
+
+// scan runs every detection rule in one query and groups their events into findings. A rule's events are
+// grouped by account, principal and UTC hour: one person doing the thing again within the hour is one finding
+// (the count grows), the same in the next hour is another, and the findings of a period do not change when later
+// logs are loaded, so a finding's ID stays the same from run to run.
+func (r *detectRun) scan(ctx context.Context, rules []*sigma.Rule) error {
+	groups := map[string]*detGroup{}
+	var order []*detGroup
+	text := func(x any) string {
+		s, _ := x.(string)
+		return s
+	}
+	err := r.query(ctx, DetectScanSQL(rules), func(_ []Column, v []any) error {
+		t, _ := v[2].(time.Time)
+		if !t.IsZero() {
+			t = t.UTC()
+		}
+		if !r.period.Start.IsZero() || !r.period.End.IsZero() {
+			if t.IsZero() || !r.period.Contains(t) {
+				return nil
+			}
+		}
+		principal, account := signin.Principal(v[8:])
+		hour := int64(math.MinInt64)
+		if !t.IsZero() {
+			hour = t.Unix() / 3600
+			if t.Unix() < 0 && t.Unix()%3600 != 0 {
+				hour--
+			}
+		}
+		fileID, _ := v[7].(int64)
+		for _, s := range strings.Split(text(v[0]), ",") {
+			i, err := strconv.Atoi(s)
+			if err != nil || i < 0 || i >= len(rules) {
+				continue
+			}
+			key := strconv.Itoa(i) + "\x00" + account + "\x00" + principal + "\x00" + strconv.FormatInt(hour, 10)
+			g := groups[key]
+			if g == nil {
+				g = &detGroup{rule: rules[i], account: account, principal: principal, hour: hour}
+				groups[key] = g
+				order = append(order, g)
+			}
+			g.events = append(g.events, evidence{text(v[1]), t})
+			g.regions.add(text(v[3]))
+			g.ips.add(text(v[4]))
+			g.names.add(text(v[5]))
+			g.errors.add(text(v[6]))
+			g.fileID = max(g.fileID, fileID)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("detect: %w", err)
+	}
+	for _, g := range order {
+		r.res.Findings = append(r.res.Findings, r.detectionFinding(g))
+	}
+	return nil
+}
+
+func (r *detectRun) detectionFinding(g *detGroup) Finding {
+	slices.SortStableFunc(g.events, func(a, b evidence) int {
+		if c := a.t.Compare(b.t); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	f := newFinding(g.rule, r.now)
+	window := "unknown time"
+	if g.hour != math.MinInt64 {
+		window = time.Unix(g.hour*3600, 0).UTC().Format(time.RFC3339)
+	}
+	f.ID = findingID(g.rule.ID, g.account, g.principal, window)
+	f.First, f.Last = g.events[0].t, g.events[len(g.events)-1].t
+	f.Principal, f.Account, f.Region = g.principal, g.account, strings.Join(g.regions.list, ", ")
+	f.SourceIPs = g.ips.list
+	f.Count = int64(len(g.events))
+	for _, ev := range g.events {
+		f.EventIDs = append(f.EventIDs, ev.id)
+	}
+	f.fileID = g.fileID
+	var b strings.Builder
+	b.WriteString(orUnknown(g.principal))
+	b.WriteString(" called ")
+	b.WriteString(g.names.String(3))
+	if f.Account != "" {
+		b.WriteString(" in " + f.Account)
+	}
+	if f.Region != "" {
+		b.WriteString(" (" + shortList(g.regions.list, 2) + ")")
+	}
+	if len(f.SourceIPs) > 0 {
+		b.WriteString(" from " + shortList(f.SourceIPs, 2))
+	}
+	if n := g.errors.total(); n > 0 {
+		fmt.Fprintf(&b, "; %d failed (%s)", n, g.errors.String(2))
+	}
+	f.Summary = b.String()
+	return f
+}
+
+func newFinding(rule *sigma.Rule, now time.Time) Finding {
+	return Finding{RuleID: rule.ID, Title: rule.Title, Level: rule.Level, Author: rule.Author, License: rule.License,
+		RuleSet: rule.RuleSet, RuleVersion: RuleVersion(rule), Techniques: rule.Techniques, ComputedAt: now}
+}
+
+// correlate runs a correlation rule's query: one row per finding (the group's columns, first_seen, last_seen,
+// event_count, event_ids, …). Who and where are filled in from the evidence events (evidence).
+func (r *detectRun) correlate(ctx context.Context, rule *sigma.Rule) ([]*Finding, error) {
+	c := rule.Correlation
+	var out []*Finding
+	err := r.query(ctx, rule.SQL, func(cols []Column, v []any) error {
+		f := newFinding(rule, r.now)
+		var groups []string
+		for i, col := range cols {
+			switch col.Name {
+			case "first_seen":
+				f.First, _ = v[i].(time.Time)
+			case "last_seen":
+				f.Last, _ = v[i].(time.Time)
+			case "event_count":
+				f.Count, _ = v[i].(int64)
+			case "event_ids":
+				if raw, ok := v[i].(json.RawMessage); ok {
+					if err := json.Unmarshal(raw, &f.EventIDs); err != nil {
+						return fmt.Errorf("read event_ids: %w", err)
+					}
+				}
+			}
+		}
+		for i, name := range c.GroupColumns {
+			val := ""
+			if j := slices.IndexFunc(cols, func(col Column) bool { return col.Name == name }); j >= 0 && v[j] != nil {
+				val = fmt.Sprint(v[j])
+				if raw, ok := v[j].(json.RawMessage); ok {
+					val = string(raw)
+				}
+			}
+			groups = append(groups, c.GroupBy[i]+"="+val)
+		}
+		if !f.First.IsZero() {
+			f.First = f.First.UTC()
+		}
+		if !f.Last.IsZero() {
+			f.Last = f.Last.UTC()
+		}
+		f.ID = findingID(append([]string{rule.ID, f.First.Format(time.RFC3339Nano)}, groups...)...)
+		f.Summary = correlationSummary(c, groups)
+		out = append(out, &f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("detect: rule %s (%s:%d): %w", rule.ID, rule.File, rule.Line, err)
+	}
+	return out, nil
+}
+
+// correlationSummary is the rule's side of a correlation finding's line; evidence puts who and what before it.
+func correlationSummary(c *sigma.CorrelationSpec, groups []string) string {
+	var b strings.Builder
+	switch c.Type {
+	case sigma.EventCount, sigma.ValueCount:
+		what := "events"
+		if c.Type == sigma.ValueCount {
+			what = "distinct " + c.Field + " values"
+		}
+		fmt.Fprintf(&b, "%s %s within %s", thresholdWords(c.Conditions), what, shortDuration(c.Timespan))
+	case sigma.Temporal:
+		fmt.Fprintf(&b, "rules %s matched within %s", strings.Join(c.Rules, ", "), shortDuration(c.Timespan))
+	case sigma.TemporalOrdered:
+		fmt.Fprintf(&b, "rules %s matched in that order within %s", strings.Join(c.Rules, ", "), shortDuration(c.Timespan))
+	}
+	if len(groups) > 0 {
+		b.WriteString(" for " + strings.Join(groups, ", "))
+	}
+	return b.String()
+}
+
+func thresholdWords(ts []sigma.Threshold) string {
+	words := map[string]string{"gt": "more than", "gte": "at least", "lt": "fewer than", "lte": "at most", "eq": "exactly"}
+	var s []string
+	for _, t := range ts {
+		s = append(s, words[t.Op]+" "+strconv.FormatInt(t.Value, 10))
+	}
+	return strings.Join(s, " and ")
+}
+
+// evidenceBatch is how many event IDs one evidence query looks up.
+const evidenceBatch = 2000
+
+// evidence reads who, where and what of the correlation findings' events, in one query (per evidenceBatch
+// events), and finishes the findings.
+func (r *detectRun) evidence(ctx context.Context, fs []*Finding) error {
+	type info struct {
+		principal, account, region, ip, name string
+		fileID                               int64
+	}
+	byID := map[string][]info{}
+	var ids []string
+	for _, f := range fs {
+		for _, id := range f.EventIDs {
+			if _, ok := byID[id]; !ok {
+				byID[id] = nil
+				ids = append(ids, id)
+			}
+		}
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), evidenceBatch)
+		quoted := make([]string, n)
+		for i, id := range ids[:n] {
+			quoted[i] = quote(id)
+		}
+		ids = ids[n:]
+		sql := "SELECT eventid, awsregion, sourceipaddress, eventname, _file_id, " + signin.PrincipalColumns +
+			"\nFROM cloudtrail_logs\nWHERE eventid IN (" + strings.Join(quoted, ", ") + ")"
+		err := r.query(ctx, sql, func(_ []Column, v []any) error {
+			text := func(x any) string {
+				s, _ := x.(string)
+				return s
+			}
+			p, a := signin.Principal(v[5:])
+			id, _ := v[4].(int64)
+			byID[text(v[0])] = append(byID[text(v[0])], info{p, a, text(v[1]), text(v[2]), text(v[3]), id})
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("detect: evidence: %w", err)
+		}
+	}
+	for _, f := range fs {
+		var principals, accounts, regions, ips orderedSet
+		var names counts
+		for _, id := range f.EventIDs {
+			for _, in := range byID[id] {
+				principals.add(in.principal)
+				accounts.add(in.account)
+				regions.add(in.region)
+				ips.add(in.ip)
+				names.add(in.name)
+				f.fileID = max(f.fileID, in.fileID)
+			}
+		}
+		f.Principal = shortList(principals.list, 3)
+		f.Account = strings.Join(accounts.list, ", ")
+		f.Region = strings.Join(regions.list, ", ")
+		f.SourceIPs = ips.list
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s: %d event%s (%s)", orUnknown(f.Principal), f.Count, plural(int(f.Count)), names.String(3))
+		if len(f.SourceIPs) > 0 {
+			b.WriteString(" from " + shortList(f.SourceIPs, 2))
+		}
+		if !f.First.IsZero() && !f.Last.IsZero() {
+			b.WriteString(" in " + shortDuration(f.Last.Sub(f.First).Round(time.Second)))
+		}
+		b.WriteString(": " + f.Summary)
+		f.Summary = b.String()
+	}
+	return nil
+}
+
+// orderedSet keeps distinct non-empty values in the order first seen.
+type orderedSet struct {
+	list []string
+	seen map[string]bool
+}
+
+func (s *orderedSet) add(v string) {
+	if v == "" || s.seen[v] {
+		return
+	}
+	if s.seen == nil {
+		s.seen = map[string]bool{}
+	}
+	s.seen[v] = true
+	s.list = append(s.list, v)
+}
+
+// counts counts non-empty values.
+type counts map[string]int
+
+func (c *counts) add(v string) {
+	if v == "" {
+		return
+	}
+	if *c == nil {
+		*c = counts{}
+	}
+	(*c)[v]++
+}
+
+func (c counts) total() int {
+	n := 0
+	for _, k := range c {
+		n += k
+	}
+	return n
+}
+
+// String lists the most frequent values first ("StopLogging ×2, DeleteTrail"), at most n of them.
+func (c counts) String(n int) string {
+	keys := make([]string, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if c[keys[i]] != c[keys[j]] {
+			return c[keys[i]] > c[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	var s []string
+	for i, k := range keys {
+		if i == n {
+			s = append(s, fmt.Sprintf("%d more", len(keys)-n))
+			break
+		}
+		if c[k] > 1 {
+			k += " ×" + strconv.Itoa(c[k])
+		}
+		s = append(s, k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// shortList joins at most n values, then says how many more there are.
+func shortList(list []string, n int) string {
+	if len(list) <= n {
+		return strings.Join(list, ", ")
+	}
+	return strings.Join(list[:n], ", ") + fmt.Sprintf(" (+%d more)", len(list)-n)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(unknown principal)"
+	}
+	return s
+}
