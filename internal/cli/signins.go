@@ -111,6 +111,12 @@ EXIT STATUS
 		},
 	}
 	addSourceFlags(cmd, &opts.SourceOptions)
+	opts.addSigninsFlags(cmd)
+	return cmd
+}
+
+// addSigninsFlags adds the flags of trailq signins: the period, the filters, the output.
+func (opts *SigninsOptions) addSigninsFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	opts.addFlags(fl, "30d", " and times are shown in", "read and show times in UTC")
 	fl.StringSliceVar(&opts.Kinds, "kind", nil, "event names to list, e.g. ConsoleLogin,CheckMfa,SwitchRole (case-insensitive)")
@@ -128,7 +134,6 @@ EXIT STATUS
 	fl.BoolVar(&opts.SQL, "sql", false, "print the SQL that selects the events, and do not run it")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
 	fl.BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV (by default they get a leading ' so that a spreadsheet does not run them as formulas)")
-	return cmd
 }
 
 // PeriodOptions are the flags that name a period: --since, --until, --tz/--utc and the delivery margin --lag.
