@@ -22,9 +22,11 @@ bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzDecode -fuzztime 30s ./internal/cloudtrail
-	$(GO) test -run '^$$' -fuzz FuzzParseKey -fuzztime 30s ./internal/cloudtrail
-	$(GO) test -run '^$$' -fuzz FuzzValid -fuzztime 30s ./internal/cloudtrail
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 30s ./internal/cloudtrail
+	$(GO) test -run '^$$' -fuzz '^FuzzDecodeSameAsBefore$$' -fuzztime 30s ./internal/cloudtrail
+	$(GO) test -run '^$$' -fuzz '^FuzzParseKey$$' -fuzztime 30s ./internal/cloudtrail
+	$(GO) test -run '^$$' -fuzz '^FuzzValid$$' -fuzztime 30s ./internal/cloudtrail
+	$(GO) test -run '^$$' -fuzz '^FuzzPartFile$$' -fuzztime 60s -parallel 1 ./internal/store
 
 lint:
 	$(GO) vet ./...
