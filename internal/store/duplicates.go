@@ -90,7 +90,7 @@ func (l *Load) Refills(ctx context.Context) ([]Refill, error) {
 		if err := rows.Scan(&r.id, &h, &r.key, &size); err != nil {
 			return nil, fmt.Errorf("find copies: %w", err)
 		}
-		if l.hashes.has(h) || l.refilling[r.key] != nil {
+		if l.hashes.Has(h) || l.refilling[r.key] != nil {
 			continue
 		}
 		l.refilling[r.key] = &r

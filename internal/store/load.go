@@ -14,6 +14,7 @@ import (
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
+	"github.com/trailq/trailq/internal/hashset"
 	"github.com/trailq/trailq/internal/partfile"
 	"github.com/trailq/trailq/internal/schema"
 )
@@ -131,7 +132,7 @@ type Load struct {
 	rows     *rowBuffer
 	nextID   int64 // next file id
 	// hashes holds the content hash of every row the store has, so that an identical record is stored once.
-	hashes *hashSet
+	hashes *hashset.Set
 }
 
 // loadMemoryLimit bounds DuckDB's buffer memory during a load.
@@ -187,7 +188,7 @@ func (l *Load) begin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l.hashes = newHashSet(stored)
+	l.hashes = hashset.New(stored)
 	// A store made before copies were recorded, or before problems had their byte offset, gets them now (a
 	// read-only open must not write it).
 	for _, q := range []string{duplicatesDDL, problemsOffsetDDL} {
@@ -327,7 +328,7 @@ func (l *Load) addRecords(f *File, of *openFile) error {
 		l.hashBuf = append(l.hashBuf, r.Hash)
 	}
 	l.keep = slices.Grow(l.keep[:0], len(f.Records))[:len(f.Records)]
-	l.hashes.claim(l.hashBuf, l.keep)
+	l.hashes.Claim(l.hashBuf, l.keep)
 	for i, r := range f.Records {
 		if !l.keep[i] {
 			if !of.refill {
@@ -415,7 +416,7 @@ func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 			of.committed = true
 		}
 	}
-	l.hashes.committed(l.mine)
+	l.hashes.Committed(l.mine)
 	l.pending, l.staged, l.inserted, l.refilled, l.mine = nil, 0, 0, 0, nil
 	if _, err := l.conn.ExecContext(ctx, `BEGIN TRANSACTION`); err != nil {
 		return st, fmt.Errorf("commit load: %w", err)
@@ -515,7 +516,7 @@ func (l *Load) dropKey(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
-	l.hashes.drop(gone)
+	l.hashes.Drop(gone)
 	for _, q := range []string{
 		`DELETE FROM ` + nativeTable + ` WHERE _file_id IN (` + old + `)`,
 		`DELETE FROM ` + signInsTable + ` WHERE _file_id IN (` + old + `)`,
