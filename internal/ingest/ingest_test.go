@@ -535,9 +535,9 @@ func gz(s string) []byte {
 	return buf.Bytes()
 }
 
-// TestLargeFileInParts loads a file bigger than one chunk (2,000 records), with commits in the middle of it, and a
+// TestLargeFileInChunks loads a file bigger than one chunk (2,000 records), with commits in the middle of it, and a
 // file that an earlier load left unfinished: every record ends up stored exactly once.
-func TestLargeFileInParts(t *testing.T) {
+func TestLargeFileInChunks(t *testing.T) {
 	dir := t.TempDir()
 	const n = 45_000
 	recs := make([]string, n)
