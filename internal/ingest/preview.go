@@ -99,7 +99,7 @@ type previewSink struct {
 // previewReader is what one reader of a preview writes to, and its counts; only its reader's goroutine uses it.
 type previewReader struct {
 	w      *partfile.Writer // nil until it has a row
-	obj    *partfile.Object // the file being read; nil between files
+	obj    *partfile.Origin // the file being read; nil between files
 	wanted []*cloudtrail.Record
 	hashes []uint64
 	keep   []bool
@@ -116,7 +116,7 @@ func (s *previewSink) put(_ context.Context, reader int, c chunk) error {
 	defer c.release() // the records are written (copied) or dropped
 	r, f := &s.readers[reader], c.f
 	if r.obj == nil {
-		r.obj = partfile.NewObject(-s.nextID.Add(1), f.Parsed, f.Path)
+		r.obj = partfile.NewOrigin(-s.nextID.Add(1), f.Parsed, f.Path)
 	}
 	obj := r.obj
 	if f.Final {

@@ -23,7 +23,7 @@ import (
 // row is a record to write and the object it comes from.
 type row struct {
 	r *cloudtrail.Record
-	o *Object
+	o *Origin
 }
 
 // decodeFile returns the records of one log file (gzipped or not); a file the decoder rejects gives those it
@@ -64,7 +64,7 @@ func publicRows(t testing.TB) []row {
 		if i%2 == 0 {
 			key = cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/eu-west-1/2024/09/0" + fmt.Sprint(i%9+1) + "/111122223333_CloudTrail_eu-west-1_20240901T0005Z_" + fmt.Sprint(i) + ".json.gz")
 		}
-		o := NewObject(int64(i+1), key, "s3://bucket/"+filepath.Base(f))
+		o := NewOrigin(int64(i+1), key, "s3://bucket/"+filepath.Base(f))
 		for _, r := range decodeFile(t, f) {
 			rows = append(rows, row{r, o})
 		}
@@ -91,7 +91,7 @@ func generatedRows(t testing.TB, records int) []row {
 		}
 		rel, _ := filepath.Rel(dir, path)
 		id++
-		o := NewObject(id, cloudtrail.ParseKey(filepath.ToSlash(rel)), "s3://gen/"+rel)
+		o := NewOrigin(id, cloudtrail.ParseKey(filepath.ToSlash(rel)), "s3://gen/"+rel)
 		for _, r := range decodeFile(t, path) {
 			rows = append(rows, row{r, o})
 		}
@@ -107,8 +107,8 @@ func generatedRows(t testing.TB, records int) []row {
 func edgeRows() []row {
 	s := cloudtrail.Str
 	null := cloudtrail.String{}
-	key := NewObject(1, cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz"), "s3://b/a")
-	loose := NewObject(2, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
+	key := NewOrigin(1, cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz"), "s3://b/a")
+	loose := NewOrigin(2, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
 	recs := []*cloudtrail.Record{
 		{}, // every field NULL, no groups
 		{EventVersion: s(""), EventTime: s("2024-09-01T00:00:00Z"), ErrorCode: s(""), AWSRegion: s(""),
@@ -146,7 +146,7 @@ func edgeRows() []row {
 // fallbackRows returns rows whose eventname and account have many values, then none (NULL), then many again, in
 // row groups of 100: a dictionary that falls back to plain, a chunk without values, and a fallback again.
 func fallbackRows() []row {
-	o := NewObject(1, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
+	o := NewOrigin(1, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
 	var rows []row
 	for i := range 300 {
 		r := &cloudtrail.Record{EventVersion: cloudtrail.Str("1.08"), EventTime: cloudtrail.Str(fmt.Sprintf("2024-09-01T00:%02d:%02dZ", i/60, i%60)),
@@ -175,7 +175,7 @@ func writeReference(t testing.TB, dir string, rows []row) string {
 }
 
 func writeRows(t testing.TB, w interface {
-	Add(*cloudtrail.Record, *Object) error
+	Add(*cloudtrail.Record, *Origin) error
 	Finish() error
 }, err error, path string, rows []row) string {
 	t.Helper()

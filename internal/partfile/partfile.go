@@ -28,16 +28,16 @@ type Limits struct {
 	DictValues   int // distinct values of a chunk's dictionary: 65,536
 }
 
-// Object is what the rows of one log object share: its id in the store's manifest, and the partition and path
+// Origin is what the rows of one log object share: its id in the store's manifest, and the partition and path
 // columns its key gives.
-type Object struct {
+type Origin struct {
 	ID                                      int64
 	region, year, month, day, account, path *string
 	fromKey                                 bool // the key gave the date; else it comes from each record
 }
 
-// NewObject returns the shared values of the object with manifest id, key and path (Athena's "$path").
-func NewObject(id int64, key cloudtrail.Key, path string) *Object {
+// NewOrigin returns the shared values of the object with manifest id, key and path (Athena's "$path").
+func NewOrigin(id int64, key cloudtrail.Key, path string) *Origin {
 	region, year, month, day := key.Partition()
 	opt := func(s string) *string {
 		if s == "" {
@@ -45,7 +45,7 @@ func NewObject(id int64, key cloudtrail.Key, path string) *Object {
 		}
 		return &s
 	}
-	return &Object{ID: id, region: opt(region), year: opt(year), month: opt(month), day: opt(day),
+	return &Origin{ID: id, region: opt(region), year: opt(year), month: opt(month), day: opt(day),
 		account: opt(key.Account), path: &path,
 		fromKey: key.Kind == cloudtrail.KindLog && !key.Date.IsZero()}
 }
@@ -59,7 +59,7 @@ type Writer struct {
 	off  int64 // bytes written to f
 	rows int64
 	ids  map[int64]bool // objects with rows in the file
-	last *Object        // the object of the last row (its id is in ids)
+	last *Origin        // the object of the last row (its id is in ids)
 
 	b         *buffers // nil once finished or discarded
 	err       error    // the first error of Add or Finish: the file is broken
@@ -107,7 +107,7 @@ func (p *Writer) Objects() []int64 { return slices.Sorted(maps.Keys(p.ids)) }
 
 // Add adds r, which came from the object o, as a row of the file. The writer copies what it needs: r may change
 // once Add returns.
-func (p *Writer) Add(r *cloudtrail.Record, o *Object) error {
+func (p *Writer) Add(r *cloudtrail.Record, o *Origin) error {
 	if err := p.usable(); err != nil {
 		return err
 	}

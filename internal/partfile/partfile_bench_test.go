@@ -52,7 +52,7 @@ func BenchmarkWriter(b *testing.B) {
 	for _, r := range recs {
 		jsonBytes += int64(len(r.RequestParameters.S) + len(r.ResponseElements.S) + len(r.AdditionalEventData.S))
 	}
-	obj := NewObject(1, cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz"), "s3://bucket/key")
+	obj := NewOrigin(1, cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz"), "s3://bucket/key")
 	out := b.TempDir()
 	b.ReportAllocs()
 	// SetBytes counts the JSON text of the three largest columns: MB/s says how fast the bulk of a row goes.

@@ -38,8 +38,8 @@ func TestWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := NewObject(7, cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz"), "s3://b/a")
-	b := NewObject(3, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
+	a := NewOrigin(7, cloudtrail.ParseKey("AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_a.json.gz"), "s3://b/a")
+	b := NewOrigin(3, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
 	for i, r := range recs {
 		o := a
 		if i%2 == 1 {
@@ -89,7 +89,7 @@ func TestWriterError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := NewObject(1, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
+	o := NewOrigin(1, cloudtrail.ParseKey("loose.json"), "/tmp/loose.json")
 	w.f.Close() // the next write fails
 	if err := w.Add(recs[0], o); err != nil {
 		t.Fatalf("Add of the first row (buffered): %v", err)

@@ -157,7 +157,7 @@ func (p *refWriter) Objects() []int64 { return slices.Sorted(maps.Keys(p.ids)) }
 
 // Add converts r, which came from the object o, and encodes it when a batch is full. r must not change until
 // the file is finished.
-func (p *refWriter) Add(r *cloudtrail.Record, o *Object) error {
+func (p *refWriter) Add(r *cloudtrail.Record, o *Origin) error {
 	p.ids[o.ID] = true
 	p.b.add(r, o)
 	if len(p.b.rows) == partBatch {
@@ -258,7 +258,7 @@ func (b *rowBatch) str(v string) *string {
 	return &b.strs[len(b.strs)-1]
 }
 
-func (b *rowBatch) add(r *cloudtrail.Record, o *Object) {
+func (b *rowBatch) add(r *cloudtrail.Record, o *Origin) {
 	row := slot(&b.rows)
 	*row = pqRow{
 		EventVersion: sp(&r.EventVersion), EventTime: sp(&r.EventTime), EventSource: sp(&r.EventSource),

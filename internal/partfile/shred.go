@@ -36,7 +36,7 @@ type op struct {
 
 // shred adds the record r of object o to the columns: a value or a NULL (with its definition level) to every
 // leaf column, and as many entries as the resources list and the attributes map have to theirs.
-func (p *Writer) shred(r *cloudtrail.Record, o *Object) {
+func (p *Writer) shred(r *cloudtrail.Record, o *Origin) {
 	c := p.b.cols
 	for i := 0; i < len(program); i++ {
 		switch op := &program[i]; op.kind {
@@ -122,7 +122,7 @@ func (p *Writer) list(r *cloudtrail.Record, op *op) {
 
 // partition adds the partition columns and the path: from the object's key, or, for a file not named as
 // CloudTrail names them, the region and date from the record itself.
-func (p *Writer) partition(r *cloudtrail.Record, o *Object) {
+func (p *Writer) partition(r *cloudtrail.Record, o *Origin) {
 	region, year, month, day, account := o.region, o.year, o.month, o.day, o.account
 	if !o.fromKey {
 		region, year, month, day = nil, nil, nil, nil

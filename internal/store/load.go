@@ -148,7 +148,7 @@ type openFile struct {
 	committed bool             // a "loading" manifest row was committed for it
 	refill    bool             // read again for the copies it holds (File.Refill)
 	done      bool             // its final row is appended
-	obj       *partfile.Object // the columns its rows share in a part file
+	obj       *partfile.Origin // the columns its rows share in a part file
 }
 
 // CommitStats says what a commit did.
@@ -305,14 +305,14 @@ func (l *Load) openFor(ctx context.Context, f *File) (*openFile, error) {
 		if r == nil {
 			return nil, fmt.Errorf("load %s: not an object to read again", f.Key)
 		}
-		of = &openFile{f: &hdr, id: r.id, refill: true, obj: partfile.NewObject(r.id, f.Parsed, f.Path)}
+		of = &openFile{f: &hdr, id: r.id, refill: true, obj: partfile.NewOrigin(r.id, f.Parsed, f.Path)}
 	default:
 		if f.Replaces {
 			if err := l.dropKey(ctx, f.Key); err != nil {
 				return nil, err
 			}
 		}
-		of = &openFile{f: &hdr, id: l.nextID, obj: partfile.NewObject(l.nextID, f.Parsed, f.Path)}
+		of = &openFile{f: &hdr, id: l.nextID, obj: partfile.NewOrigin(l.nextID, f.Parsed, f.Path)}
 		l.nextID++
 	}
 	l.open[f.Key] = of

@@ -422,7 +422,7 @@ type fuzzObject struct {
 	id   int64
 	key  cloudtrail.Key
 	path string
-	obj  *partfile.Object
+	obj  *partfile.Origin
 }
 
 // fuzzPool is what the fuzzed input chooses from: the public samples' records, every string value they hold,
@@ -487,7 +487,7 @@ func newFuzzPool(f *testing.F) *fuzzPool {
 		}
 		key := cloudtrail.ParseKey(o.key)
 		p.objects = append(p.objects, &fuzzObject{id: o.id, key: key, path: o.path,
-			obj: partfile.NewObject(o.id, key, o.path)})
+			obj: partfile.NewOrigin(o.id, key, o.path)})
 	}
 	return p
 }

@@ -55,7 +55,7 @@ func TestEventsColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := w.Add(&cloudtrail.Record{EventTime: cloudtrail.Str("2024-09-01T00:00:00Z")},
-		partfile.NewObject(1, cloudtrail.ParseKey("loose.json"), "/loose.json")); err != nil {
+		partfile.NewOrigin(1, cloudtrail.ParseKey("loose.json"), "/loose.json")); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Finish(); err != nil {
