@@ -2,20 +2,20 @@ package signin
 
 import "strings"
 
-// PrincipalColumns are the columns, in Athena SQL over cloudtrail_logs, that Principal reads from any event (not
-// only sign-ins), in its order: the useridentity fields a sign-in's principal is made of, then
+// PrincipalFields are the expressions, in Athena SQL over cloudtrail_logs, that Principal reads from any event
+// (not only sign-ins), in its order: the useridentity fields a sign-in's principal is made of, then
 // recipientaccountid, eventname, eventsource and additionaleventdata's UserName.
-const PrincipalColumns = identityColumns + `,
-  recipientaccountid, eventname, eventsource, json_extract_scalar(additionaleventdata, '$.UserName')`
+var PrincipalFields = append(strings.Split(strings.Join(strings.Fields(identityColumns), ""), ","),
+	"recipientaccountid", "eventname", "eventsource", "json_extract_scalar(additionaleventdata, '$.UserName')")
 
-// principalValues is how many values Principal reads.
-const principalValues = 10 + 4
+// PrincipalColumns are PrincipalFields as a select list.
+var PrincipalColumns = strings.Join(PrincipalFields, ", ")
 
 // Principal returns the readable principal of an event ("root (111122223333)", "alice", "session (role r)", …,
 // as trailq signins shows it) and its account (recipientaccountid, else useridentity.accountid), from the values
-// of PrincipalColumns (v may be longer: the rest is not read).
+// of PrincipalFields: strings, or nil for NULL (v may be longer: the rest is not read).
 func Principal(v []any) (name, account string) {
-	if len(v) < principalValues {
+	if len(v) < len(PrincipalFields) {
 		return "", ""
 	}
 	text := func(x any) string {

@@ -3,6 +3,7 @@ package signin_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/trailq/trailq/internal/athena"
@@ -50,5 +51,16 @@ func TestPrincipalOfAnyEvent(t *testing.T) {
 	}
 	if p, a := signin.Principal(nil); p != "" || a != "" {
 		t.Errorf("Principal of no values: %q, %q", p, a)
+	}
+}
+
+func TestPrincipalFields(t *testing.T) {
+	if got, want := len(signin.PrincipalFields), 14; got != want {
+		t.Fatalf("%d fields, want %d: %q", got, want, signin.PrincipalFields)
+	}
+	for _, f := range signin.PrincipalFields {
+		if f == "" || f != strings.TrimSpace(f) {
+			t.Errorf("field %q", f)
+		}
 	}
 }
