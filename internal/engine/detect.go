@@ -134,7 +134,7 @@ func (e *Engine) detect(ctx context.Context, st *Store, res *DetectResult, do De
 			return err
 		}
 	}
-	r := &detectRun{e: e, st: st, res: res, period: do.Period, now: do.Now}
+	r := &detectRun{e: e, st: st, res: res, period: do.Period, now: do.Now, sandboxed: true}
 	if err := r.run(ctx, rules); err != nil {
 		return err
 	}

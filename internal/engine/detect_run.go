@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -27,6 +28,9 @@ type detectRun struct {
 	now    time.Time
 	// rel is the relation the rules' SQL reads for cloudtrail_logs: the events, or those of the period.
 	rel string
+	// sandboxed is set when st is the sandboxed reader, whose Query runs the guard on every statement; on
+	// another handle (the writer, after a load) prepare checks each statement itself.
+	sandboxed bool
 }
 
 func (r *detectRun) run(ctx context.Context, rules []*sigma.Rule) error {
@@ -95,33 +99,39 @@ func periodRelation(p timewin.Period) (string, error) {
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-// prepare translates a detection query (Athena SQL over cloudtrail_logs) to what runs over the relation, and
-// checks it as every query is checked (Query.Check: one query the guard allows).
+// prepare translates a detection query (Athena SQL over cloudtrail_logs) to what runs over the relation. The
+// guard judges it as it judges every query: the sandboxed reader as it runs it, else Query.Check here.
 func (r *detectRun) prepare(ctx context.Context, sql string) (*Query, error) {
 	tq, err := athena.NewTranslator(athena.Tables{Logs: r.rel, LogsExt: r.rel}).TranslateQuery(sql)
 	if err != nil {
 		return nil, err
 	}
 	q := &Query{SQL: tq.SQL, tq: tq}
-	if err := q.Check(ctx); err != nil {
-		return nil, err
+	if !r.sandboxed {
+		if err := q.Check(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return q, nil
 }
 
 // query runs Athena SQL and calls fn with each row's values (reused by the next row).
 func (r *detectRun) query(ctx context.Context, sql string, fn func(cols []Column, v []any) error) error {
+	t0 := time.Now()
 	q, err := r.prepare(ctx, sql)
 	if err != nil {
 		return err
 	}
 	r.res.Queries = append(r.res.Queries, q.SQL)
-	r.e.log().Debug("detect: query", "sql", q.SQL)
+	t1 := time.Now()
 	rows, err := q.Run(ctx, r.st)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
+	defer func() {
+		rows.Close()
+		r.e.log().Debug("detect: query", "prepared", t1.Sub(t0), "ran", time.Since(t1), "bytes", len(q.SQL))
+	}()
 	cols := rows.Columns()
 	for rows.Next() {
 		if err := ctx.Err(); err != nil {
@@ -138,12 +148,11 @@ func (r *detectRun) query(ctx context.Context, sql string, fn func(cols []Column
 	return q.MapError(rows.Err())
 }
 
-// scanColumns are the columns the scan reads of each matching event, after the list of rules it matched.
-const scanColumns = `eventid, try(from_iso8601_timestamp(eventtime)) AS trailq_time, awsregion, sourceipaddress,
-  eventname, errorcode, _file_id, ` + signin.PrincipalColumns
-
-// DetectScanSQL is the one query (Athena SQL over cloudtrail_logs) that runs every detection rule of rules:
-// the events any of them matches, each with the indexes in rules of those it matches ("0,3").
+// DetectScanSQL is the one query (Athena SQL over cloudtrail_logs) that runs every detection rule of rules: the
+// events any of them matches, read once, each with the indexes in rules of the rules it matches ("0,3"), its
+// eventid, its time in microseconds, its object, and in one text (whoSep between them, NULL as empty) the values
+// signin.Principal names the principal from, then the region, source IP, event name and error code. (One text
+// rather than as many columns: the driver's cost is per value, and an assumed-role rule can match most events.)
 func DetectScanSQL(rules []*sigma.Rule) string {
 	var cases, wheres []string
 	for i, r := range rules {
@@ -156,9 +165,18 @@ func DetectScanSQL(rules []*sigma.Rule) string {
 	if len(cases) == 0 {
 		return ""
 	}
-	return "SELECT concat_ws(',',\n  " + strings.Join(cases, ",\n  ") + ") AS trailq_rules,\n  " + scanColumns +
+	var who []string
+	for _, f := range append(slices.Clone(signin.PrincipalFields), "awsregion", "sourceipaddress", "eventname", "errorcode") {
+		who = append(who, "coalesce("+f+", '')")
+	}
+	return "SELECT concat_ws(',',\n  " + strings.Join(cases, ",\n  ") + ") AS trailq_rules,\n" +
+		"  eventid, CAST(to_unixtime(try(from_iso8601_timestamp(eventtime))) * 1000000 AS BIGINT) AS trailq_us, _file_id,\n" +
+		"  concat_ws(chr(31), " + strings.Join(who, ", ") + ") AS trailq_who" +
 		"\nFROM cloudtrail_logs\nWHERE " + strings.Join(wheres, "\n  OR ")
 }
+
+// whoSep separates the values of the scan's trailq_who: chr(31), the unit separator.
+const whoSep = "\x1f"
 
 // detGroup is the events of one detection rule by one principal of one account in one hour.
 type detGroup struct {
@@ -173,56 +191,62 @@ type detGroup struct {
 
 type evidence struct {
 	id string
-	t  time.Time
+	us int64 // Unix microseconds; math.MinInt64 when unknown
 }
 
-// scan runs every detection rule in one query and groups their events into findings. A rule's events are
-// grouped by account, principal and UTC hour: one person doing the thing again within the hour is one finding
-// (the count grows), the same in the next hour is another, and the findings of a period do not change when later
+// who is what a scan row's trailq_who says.
+type who struct{ principal, account string }
+
+// scan runs every detection rule in one query and makes findings of their events. A rule's events are grouped
+// by account, principal and UTC hour: one person doing the thing again within the hour is one finding (the
+// count grows), the same in the next hour is another, and the findings of a period do not change when later
 // logs are loaded, so a finding's ID stays the same from run to run.
 func (r *detectRun) scan(ctx context.Context, rules []*sigma.Rule) error {
 	groups := map[string]*detGroup{}
 	var order []*detGroup
-	text := func(x any) string {
-		s, _ := x.(string)
-		return s
-	}
+	names := map[string]who{} // the principal of each distinct principal part of trailq_who
+	nf := len(signin.PrincipalFields)
+	vals := make([]any, nf)
 	err := r.query(ctx, DetectScanSQL(rules), func(_ []Column, v []any) error {
-		t, _ := v[2].(time.Time)
-		if !t.IsZero() {
-			t = t.UTC()
+		parts := strings.Split(text(v[4]), whoSep)
+		if len(parts) != nf+4 {
+			// A value holding the separator: the principal cannot be told apart.
+			parts = append(make([]string, nf), "", "", "", "")
 		}
-		if !r.period.Start.IsZero() || !r.period.End.IsZero() {
-			if t.IsZero() || !r.period.Contains(t) {
-				return nil
+		pkey := strings.Join(parts[:nf], whoSep)
+		w, ok := names[pkey]
+		if !ok {
+			for i, p := range parts[:nf] {
+				vals[i] = p
 			}
+			w.principal, w.account = signin.Principal(vals)
+			names[pkey] = w
 		}
-		principal, account := signin.Principal(v[8:])
+		us, ok := v[2].(int64)
 		hour := int64(math.MinInt64)
-		if !t.IsZero() {
-			hour = t.Unix() / 3600
-			if t.Unix() < 0 && t.Unix()%3600 != 0 {
-				hour--
-			}
+		if !ok {
+			us = math.MinInt64
+		} else {
+			hour = floorDiv(us, 3600_000_000)
 		}
-		fileID, _ := v[7].(int64)
+		fileID, _ := v[3].(int64)
 		for _, s := range strings.Split(text(v[0]), ",") {
 			i, err := strconv.Atoi(s)
 			if err != nil || i < 0 || i >= len(rules) {
-				continue
+				return fmt.Errorf("the scan gave rule %q", text(v[0]))
 			}
-			key := strconv.Itoa(i) + "\x00" + account + "\x00" + principal + "\x00" + strconv.FormatInt(hour, 10)
+			key := s + "\x00" + w.account + "\x00" + w.principal + "\x00" + strconv.FormatInt(hour, 10)
 			g := groups[key]
 			if g == nil {
-				g = &detGroup{rule: rules[i], account: account, principal: principal, hour: hour}
+				g = &detGroup{rule: rules[i], account: w.account, principal: w.principal, hour: hour}
 				groups[key] = g
 				order = append(order, g)
 			}
-			g.events = append(g.events, evidence{text(v[1]), t})
-			g.regions.add(text(v[3]))
-			g.ips.add(text(v[4]))
-			g.names.add(text(v[5]))
-			g.errors.add(text(v[6]))
+			g.events = append(g.events, evidence{text(v[1]), us})
+			g.regions.add(parts[nf])
+			g.ips.add(parts[nf+1])
+			g.names.add(parts[nf+2])
+			g.errors.add(parts[nf+3])
 			g.fileID = max(g.fileID, fileID)
 		}
 		return nil
@@ -236,9 +260,22 @@ func (r *detectRun) scan(ctx context.Context, rules []*sigma.Rule) error {
 	return nil
 }
 
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+func text(x any) string {
+	s, _ := x.(string)
+	return s
+}
+
 func (r *detectRun) detectionFinding(g *detGroup) Finding {
 	slices.SortStableFunc(g.events, func(a, b evidence) int {
-		if c := a.t.Compare(b.t); c != 0 {
+		if c := cmp.Compare(a.us, b.us); c != 0 {
 			return c
 		}
 		return strings.Compare(a.id, b.id)
@@ -249,12 +286,15 @@ func (r *detectRun) detectionFinding(g *detGroup) Finding {
 		window = time.Unix(g.hour*3600, 0).UTC().Format(time.RFC3339)
 	}
 	f.ID = findingID(g.rule.ID, g.account, g.principal, window)
-	f.First, f.Last = g.events[0].t, g.events[len(g.events)-1].t
+	f.First, f.Last = usTime(g.events[0].us), usTime(g.events[len(g.events)-1].us)
+	slices.Sort(g.regions.list)
+	slices.Sort(g.ips.list)
 	f.Principal, f.Account, f.Region = g.principal, g.account, strings.Join(g.regions.list, ", ")
 	f.SourceIPs = g.ips.list
 	f.Count = int64(len(g.events))
-	for _, ev := range g.events {
-		f.EventIDs = append(f.EventIDs, ev.id)
+	f.EventIDs = make([]string, len(g.events))
+	for i, ev := range g.events {
+		f.EventIDs[i] = ev.id
 	}
 	f.fileID = g.fileID
 	var b strings.Builder
@@ -275,6 +315,14 @@ func (r *detectRun) detectionFinding(g *detGroup) Finding {
 	}
 	f.Summary = b.String()
 	return f
+}
+
+// usTime is the time of Unix microseconds, zero for math.MinInt64.
+func usTime(us int64) time.Time {
+	if us == math.MinInt64 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
 }
 
 func newFinding(rule *sigma.Rule, now time.Time) Finding {
@@ -363,11 +411,12 @@ func thresholdWords(ts []sigma.Threshold) string {
 	return strings.Join(s, " and ")
 }
 
-// evidenceBatch is how many event IDs one evidence query looks up.
-const evidenceBatch = 2000
+// evidenceSep separates the event IDs the evidence query looks up: chr(31) (an eventid holding it is not
+// found).
+const evidenceSep = "\x1f"
 
-// evidence reads who, where and what of the correlation findings' events, in one query (per evidenceBatch
-// events), and finishes the findings.
+// evidence reads who, where and what of the correlation findings' events, in one query, and finishes the
+// findings.
 func (r *detectRun) evidence(ctx context.Context, fs []*Finding) error {
 	type info struct {
 		principal, account, region, ip, name string
@@ -383,20 +432,13 @@ func (r *detectRun) evidence(ctx context.Context, fs []*Finding) error {
 			}
 		}
 	}
-	for len(ids) > 0 {
-		n := min(len(ids), evidenceBatch)
-		quoted := make([]string, n)
-		for i, id := range ids[:n] {
-			quoted[i] = quote(id)
-		}
-		ids = ids[n:]
+	if len(ids) > 0 {
+		// One query for all of them: the IDs as one text, split by the query (a list of constants as long
+		// would make a statement as long, which the translator, the guard and DuckDB's planner all read).
 		sql := "SELECT eventid, awsregion, sourceipaddress, eventname, _file_id, " + signin.PrincipalColumns +
-			"\nFROM cloudtrail_logs\nWHERE eventid IN (" + strings.Join(quoted, ", ") + ")"
+			"\nFROM cloudtrail_logs\nWHERE eventid IN (SELECT trailq_id FROM UNNEST(split(" +
+			quote(strings.Join(ids, evidenceSep)) + ", chr(31))) AS trailq_ids(trailq_id))"
 		err := r.query(ctx, sql, func(_ []Column, v []any) error {
-			text := func(x any) string {
-				s, _ := x.(string)
-				return s
-			}
 			p, a := signin.Principal(v[5:])
 			id, _ := v[4].(int64)
 			byID[text(v[0])] = append(byID[text(v[0])], info{p, a, text(v[1]), text(v[2]), text(v[3]), id})
@@ -457,14 +499,16 @@ func (s *orderedSet) add(v string) {
 // counts counts non-empty values.
 type counts map[string]int
 
-func (c *counts) add(v string) {
-	if v == "" {
+func (c *counts) add(v string) { c.addN(v, 1) }
+
+func (c *counts) addN(v string, n int) {
+	if v == "" || n <= 0 {
 		return
 	}
 	if *c == nil {
 		*c = counts{}
 	}
-	(*c)[v]++
+	(*c)[v] += n
 }
 
 func (c counts) total() int {

@@ -505,4 +505,21 @@ func TestDetectFindingsRuleFails(t *testing.T) {
 	if _, err := r.Detect(ctx, o, broken, engine.DetectOptions{}); err == nil || !strings.Contains(err.Error(), "INTEGER") {
 		t.Errorf("detect with the broken rule: %v, want DuckDB's conversion error", err)
 	}
+
+	// The guard judges the rules the load runs on its writable handle too: a rule reading a file is refused.
+	secret := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(secret, []byte("ConsoleLogin"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	reader := &sigma.Set{Rules: []*sigma.Rule{{ID: "reader", Title: "Reader", Level: sigma.High, Kind: sigma.Detection,
+		Standalone: true, Where: "eventname IN (SELECT content FROM read_text('" + secret + "'))", File: "reader.yml", Line: 1}}}
+	r = newRecorder()
+	r.Rules = func() *sigma.Set { return reader }
+	o = options(t, stratusFile, filepath.Join(t.TempDir(), "s.duckdb"))
+	if _, err := r.Sync(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	if !r.said("notify: Warning: the findings of the built-in rules were not computed") || !strings.Contains(strings.Join(r.events, "\n"), "read_text") {
+		t.Errorf("a rule reading a file was not refused: %q", r.events)
+	}
 }
