@@ -21,8 +21,8 @@ const (
 	ExitOK    = 0
 	ExitError = 1
 	ExitUsage = 2
-	// 3 is kept for findings, when a command is asked to fail on them (trailq detect, to come): no command
-	// ends 3 yet.
+	// ExitFindings: trailq detect --fail-on-findings found something.
+	ExitFindings = 3
 
 	// ExitPartial: the command did its work, but some of its input could not be read (a folder or file not
 	// listed, a file not read to its end, a record skipped): the store, and the answer, lack what they hold.
@@ -79,6 +79,12 @@ func exitCode(w io.Writer, err error, ctx context.Context) int {
 		fmt.Fprintln(w, "Cancelled.")
 		return ExitCancelled
 	}
+	var findings *FindingsError
+	if errors.As(err, &findings) {
+		// Not an error: what the command was asked to say.
+		fmt.Fprintf(w, "%v: exit status %d.\n", err, ExitFindings)
+		return ExitFindings
+	}
 	fmt.Fprintf(w, "Error: %v\n", err)
 	var h *HintError
 	if errors.As(err, &h) && h.Hint != "" {
@@ -109,7 +115,7 @@ EXIT STATUS (every command)
   0    done (no rows, no sign-ins is not an error)
   1    an error
   2    a usage error (a flag or value trailq cannot take; the message says what it takes)
-  3    (kept for findings, when a command is asked to fail on them: trailq detect, to come)
+  3    findings, when asked to fail on them (trailq detect --fail-on-findings)
   4    done, but some input could not be read: a folder or file not listed, a file not read to its end, a
        record skipped (each named in the load's summary); the rest was loaded and answered from
   130  interrupted`,
@@ -139,6 +145,7 @@ EXIT STATUS (every command)
 	root.AddCommand(NewCmdGen(f, nil))
 	root.AddCommand(NewCmdServe(f, nil))
 	root.AddCommand(NewCmdSignins(f, nil))
+	root.AddCommand(NewCmdDetect(f, nil))
 	root.AddCommand(NewCmdExport(f, nil))
 	root.AddCommand(NewCmdVerify(f, nil))
 	root.AddCommand(NewCmdVersion(f))

@@ -196,6 +196,9 @@ func (f *Factory) Engine() *engine.Engine {
 		},
 		Answered: f.releaseOut,
 		Loaded:   func(rep *engine.Report, src source.Source) { f.printLoad(rep, src, true) },
+		// Their findings are computed after each load (trailq detect and the web UI read them).
+		Rules: engineRules(),
+		Now:   f.Now,
 	}
 }
 
