@@ -5,9 +5,9 @@
 // the pages of a row group with parquet-go's format structures; no rows are built for a generic writer.
 //
 // The columns come from their declarations in internal/schema: from them the package derives, once, the file's
-// schema (the footer's elements, each leaf's levels and encoding) and a shredding program of one op for each
-// String, struct, list and map of Athena's columns, which reads the record through the declaration's accessors;
-// the writer fills the partition and internal columns from the object.
+// schema (the footer's elements, each leaf's levels and encoding) and a shredding program that reads the record
+// through the declarations' accessors (for the record and each struct, a loop over its Strings, then its structs,
+// lists and maps); the writer fills the partition and internal columns from the object.
 //
 // # Why an encoder of our own
 //

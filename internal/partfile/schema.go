@@ -41,11 +41,11 @@ type leaf struct {
 const rootName = "pqRow"
 
 // The file's layout, derived from schema.Events once: the leaf columns in the file's order, the shredding
-// program of Athena's columns (see shred.go), the first leaf of the partition and the internal columns (which
-// the writer fills from the object), and the footer's schema.
+// program of Athena's columns (the record's group, see shred.go), the first leaf of the partition and the
+// internal columns (which the writer fills from the object), and the footer's schema.
 var (
 	leaves       []leaf
-	program      []op
+	program      group
 	partitionCol int
 	internalCol  int
 	elements     []format.SchemaElement
@@ -62,20 +62,21 @@ var (
 func init() {
 	var l layout
 	for _, c := range schema.Athena {
-		l.field(c, nil, 0, 0)
+		l.field(c, &l.record, nil, 0, 0)
 	}
+	l.record.last = len(l.leaves) - 1
 	partitionCol = len(l.leaves)
 	l.fromObject(schema.Partition, partitionKinds[:])
 	internalCol = len(l.leaves)
 	l.fromObject(schema.Internal, internalKinds[:])
 	root := format.SchemaElement{Name: rootName, NumChildren: thrift.New(int32(len(schema.Events())))}
-	leaves, program, elements = l.leaves, l.ops, append([]format.SchemaElement{root}, l.elems...)
+	leaves, program, elements = l.leaves, l.record, append([]format.SchemaElement{root}, l.elems...)
 }
 
 // layout accumulates the leaves, the program and the schema elements of the columns as they are walked.
 type layout struct {
 	leaves []leaf
-	ops    []op
+	record group
 	elems  []format.SchemaElement
 }
 
@@ -100,45 +101,44 @@ func (l *layout) fromObject(cols []schema.Column, kinds []leafKind) {
 
 var leafKinds = map[schema.Kind]leafKind{schema.String: kindString, schema.Int64: kindInt64, schema.Uint64: kindUint64}
 
-// field lays out the column or struct field c in the groups path, whose maximum definition and repetition
-// levels are def and rep, with the op that shreds it (and, for a struct, its fields' ops). A NULL of c is
-// defined down to def.
-func (l *layout) field(c schema.Column, path []string, def, rep uint8) {
+// field lays out the column or struct field c of the group g, in the groups path, whose maximum definition
+// and repetition levels are def and rep, and adds what shreds it to g. A NULL of c is defined down to def.
+func (l *layout) field(c schema.Column, g *group, path []string, def, rep uint8) {
 	first := len(l.leaves)
 	switch c.Type.Kind {
 	case schema.String:
 		if c.Str == nil || c.NotNull {
 			panic("partfile: column " + dotted(path, c.Name) + ": a String needs Str and may be NULL")
 		}
-		l.ops = append(l.ops, op{kind: opString, col: first, str: c.Str})
+		g.strs = append(g.strs, stringField{col: first, get: c.Str})
 		l.leaf(c.Name, c, path, def+1, rep)
 	case schema.Struct:
 		if c.Has == nil {
 			panic("partfile: column " + dotted(path, c.Name) + ": a struct needs Has")
 		}
-		at := len(l.ops)
-		l.ops = append(l.ops, op{kind: opStruct, col: first, def: def, has: c.Has})
+		s := group{has: c.Has, first: first, def: def}
 		l.group(c.Name, format.Optional, len(c.Type.Fields), nil)
 		for _, f := range c.Type.Fields {
-			l.field(f, append(path, c.Name), def+1, rep)
+			l.field(f, &s, append(path, c.Name), def+1, rep)
 		}
-		l.ops[at].last, l.ops[at].next = len(l.leaves)-1, len(l.ops)
+		s.last = len(l.leaves) - 1
+		g.groups = append(g.groups, s)
 	case schema.List:
-		l.list(c, path, def, rep)
+		g.lists = append(g.lists, l.list(c, path, def, rep))
 	case schema.Map:
-		l.kvMap(c, path, def, rep)
+		g.maps = append(g.maps, l.kvMap(c, path, def, rep))
 	default:
 		panic("partfile: column " + dotted(path, c.Name) + ": no part-file form for its type")
 	}
 }
 
-// list lays out a LIST of structs of Strings, shredded by one op.
-func (l *layout) list(c schema.Column, path []string, def, rep uint8) {
+// list lays out a LIST of structs of Strings.
+func (l *layout) list(c schema.Column, path []string, def, rep uint8) listField {
 	e := c.Type.Elem
 	if e.Kind != schema.Struct || c.Len == nil {
 		panic("partfile: column " + dotted(path, c.Name) + ": a list needs Len, and structs for elements")
 	}
-	o := op{kind: opList, col: len(l.leaves), def: def, len: c.Len}
+	o := listField{first: len(l.leaves), def: def, len: c.Len}
 	l.group(c.Name, format.Optional, 1, &format.ListType{})
 	l.group("list", format.Repeated, 1, nil)
 	l.group("element", format.Required, len(e.Fields), nil)
@@ -151,15 +151,15 @@ func (l *layout) list(c schema.Column, path []string, def, rep uint8) {
 		l.leaf(f.Name, f, inner, def+3, rep+1)
 	}
 	o.last = len(l.leaves) - 1
-	l.ops = append(l.ops, o)
+	return o
 }
 
-// kvMap lays out a MAP of Strings to Strings, shredded by one op.
-func (l *layout) kvMap(c schema.Column, path []string, def, rep uint8) {
+// kvMap lays out a MAP of Strings to Strings.
+func (l *layout) kvMap(c schema.Column, path []string, def, rep uint8) mapField {
 	if c.Type.Key.Kind != schema.String || c.Type.Value.Kind != schema.String || c.KVs == nil {
 		panic("partfile: column " + dotted(path, c.Name) + ": a map needs KVs, and Strings for keys and values")
 	}
-	l.ops = append(l.ops, op{kind: opMap, col: len(l.leaves), last: len(l.leaves) + 1, def: def, kvs: c.KVs})
+	m := mapField{col: len(l.leaves), def: def, kvs: c.KVs}
 	l.group(c.Name, format.Optional, 1, &format.MapType{})
 	l.group("key_value", format.Repeated, 2, nil)
 	inner := append(path, c.Name, "key_value")
@@ -168,6 +168,7 @@ func (l *layout) kvMap(c schema.Column, path []string, def, rep uint8) {
 		required.Name = name
 		l.leaf(name, required, inner, def+2, rep+1)
 	}
+	return m
 }
 
 // group adds the schema element of a group of n fields; a LIST or MAP group has its logical type.

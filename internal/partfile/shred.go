@@ -9,53 +9,71 @@ import (
 	"github.com/trailq/trailq/internal/schema"
 )
 
-// opKind is what an op of the shredding program does.
-type opKind uint8
+// group shreds a struct of Athena's columns, or the record itself (program), by the accessors of the
+// columns' declarations (schema.Column): its String fields, its structs (a NULL of every leaf of one that is
+// absent), its lists and maps. Leaf columns are independent, so a group fills them in any order; a loop over the
+// Strings with no switch keeps the cost of a leaf near the hand-written shredder's.
+type group struct {
+	has         func(*cloudtrail.Record) bool // nil for the record
+	first, last int                           // its leaves
+	def         uint8                         // the definition level of its NULL
+	strs        []stringField
+	groups      []group
+	lists       []listField
+	maps        []mapField
+}
 
-const (
-	opString opKind = iota // a String leaf: its value, or a NULL
-	opStruct               // a struct: present, or a NULL of all its leaves and a jump past its fields' ops
-	opList                 // a LIST of structs of Strings: every leaf of its elements
-	opMap                  // a MAP of Strings to Strings: its key and value leaves
-)
+// stringField is a String leaf outside a list.
+type stringField struct {
+	col int
+	get func(*cloudtrail.Record) *cloudtrail.String
+}
 
-// op shreds one column, struct field or group of Athena's columns, by the accessors of its declaration
-// (schema.Column): program has one op for each String outside a list, each struct, the list and the map, in the
-// leaves' order.
-type op struct {
-	kind      opKind
-	def       uint8 // the definition level of a NULL of the struct, list or map
-	col, last int   // the first and last leaf it shreds
-	next      int   // opStruct: the op after its fields'
-	str       func(*cloudtrail.Record) *cloudtrail.String
-	has       func(*cloudtrail.Record) bool
-	len       func(*cloudtrail.Record) int
-	items     []func(*cloudtrail.Record, int) *cloudtrail.String
-	kvs       func(*cloudtrail.Record) []cloudtrail.KV
+// listField is a LIST of structs of Strings: its leaves first to last, one for each of items.
+type listField struct {
+	first, last int
+	def         uint8 // the definition level of its NULL
+	len         func(*cloudtrail.Record) int
+	items       []func(*cloudtrail.Record, int) *cloudtrail.String
+}
+
+// mapField is a MAP of Strings to Strings: its key leaf, and its value leaf after it.
+type mapField struct {
+	col int
+	def uint8 // the definition level of its NULL
+	kvs func(*cloudtrail.Record) []cloudtrail.KV
 }
 
 // shred adds the record r of object o to the columns: a value or a NULL (with its definition level) to every
 // leaf column, and as many entries as the resources list and the attributes map have to theirs.
 func (p *Writer) shred(r *cloudtrail.Record, o *Origin) {
-	c := p.b.cols
-	for i := 0; i < len(program); i++ {
-		switch op := &program[i]; op.kind {
-		case opString:
-			c[op.col].str(op.str(r))
-		case opStruct:
-			if !op.has(r) {
-				p.nulls(op.col, op.last, op.def)
-				i = op.next - 1
-			}
-		case opList:
-			p.list(r, op)
-		case opMap:
-			p.kvMap(op.kvs(r), op)
-		}
-	}
+	p.fill(&program, r)
 	p.partition(r, o)
+	c := p.b.cols
 	c[internalCol+schema.FileID].int(o.ID)
 	c[internalCol+schema.Hash].int(int64(r.Hash))
+}
+
+// fill adds the leaves of the group g, which r has.
+func (p *Writer) fill(g *group, r *cloudtrail.Record) {
+	c := p.b.cols
+	for _, f := range g.strs {
+		c[f.col].str(f.get(r))
+	}
+	for i := range g.groups {
+		s := &g.groups[i]
+		if !s.has(r) {
+			p.nulls(s.first, s.last, s.def)
+			continue
+		}
+		p.fill(s, r)
+	}
+	for i := range g.lists {
+		p.list(r, &g.lists[i])
+	}
+	for i := range g.maps {
+		p.kvMap(g.maps[i].kvs(r), &g.maps[i])
+	}
 }
 
 // nulls adds a NULL defined down to level d to the columns first to last.
@@ -67,17 +85,17 @@ func (p *Writer) nulls(first, last int, d uint8) {
 
 // kvMap adds a MAP: NULL when nil, else its entries sorted by key, the last of equal keys kept (as a Go map of
 // them has it).
-func (p *Writer) kvMap(kvs []cloudtrail.KV, op *op) {
-	key, val := &p.b.cols[op.col], &p.b.cols[op.col+1]
-	// The map's definition level: op.def+1 is present, op.def+2 an entry (key and value are required).
+func (p *Writer) kvMap(kvs []cloudtrail.KV, m *mapField) {
+	key, val := &p.b.cols[m.col], &p.b.cols[m.col+1]
+	// The map's definition level: m.def+1 is present, m.def+2 an entry (key and value are required).
 	switch {
 	case kvs == nil:
-		key.nullAt(op.def, 0)
-		val.nullAt(op.def, 0)
+		key.nullAt(m.def, 0)
+		val.nullAt(m.def, 0)
 		return
 	case len(kvs) == 0:
-		key.nullAt(op.def+1, 0)
-		val.nullAt(op.def+1, 0)
+		key.nullAt(m.def+1, 0)
+		val.nullAt(m.def+1, 0)
 		return
 	}
 	s := append(p.kvs[:0], kvs...)
@@ -96,25 +114,25 @@ func (p *Writer) kvMap(kvs []cloudtrail.KV, op *op) {
 }
 
 // list adds a LIST of structs: NULL when Len is -1, an empty list when 0.
-func (p *Writer) list(r *cloudtrail.Record, op *op) {
+func (p *Writer) list(r *cloudtrail.Record, l *listField) {
 	c := p.b.cols
-	// The list's definition level: op.def+1 is present, op.def+2 an element (which is required), op.def+3 its
+	// The list's definition level: l.def+1 is present, l.def+2 an element (which is required), l.def+3 its
 	// field.
-	n := op.len(r)
+	n := l.len(r)
 	switch {
 	case n < 0:
-		p.nulls(op.col, op.last, op.def)
+		p.nulls(l.first, l.last, l.def)
 		return
 	case n == 0:
-		for i := op.col; i <= op.last; i++ {
-			c[i].nullAt(op.def+1, 0)
+		for i := l.first; i <= l.last; i++ {
+			c[i].nullAt(l.def+1, 0)
 		}
 		return
 	}
 	var rep uint8
 	for e := range n {
-		for j, item := range op.items {
-			c[op.col+j].strAt(item(r, e), rep)
+		for j, item := range l.items {
+			c[l.first+j].strAt(item(r, e), rep)
 		}
 		rep = 1
 	}
