@@ -57,8 +57,8 @@ principal and UTC hour: the same person doing it again within the hour adds to t
 ID stays the same when more logs are loaded. A correlation rule makes one finding per group and window.
 
 The built-in rules' findings are kept in the store (table trailq_findings, with when and by which rule
-version they were computed), computed after each load: without --since/--until, detect reads them from
-there. --since and --until limit the events the rules read (and the log files loaded), as for signins.
+version they were computed), computed by the first detect after a load: without --since/--until, the next
+detect reads them from there. --since and --until limit the events the rules read (and the log files loaded), as for signins.
 
 A rule that cannot be compiled is named on stderr (file:line: why) and the others run; --strict stops
 instead. Rules for other log sources (a whole SigmaHQ checkout) are skipped and counted. --explain prints

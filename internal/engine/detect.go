@@ -102,12 +102,33 @@ func (e *Engine) Detect(ctx context.Context, o Options, set *sigma.Set, do Detec
 			return res, err
 		}
 	}
+	if do.Period.Start.IsZero() && do.Period.End.IsZero() {
+		e.keepFindings(ctx, o)
+	}
 	st, err := e.Reader(ctx, o)
 	if err != nil {
 		return res, err
 	}
 	defer st.Close()
 	return res, e.detect(ctx, st, res, do)
+}
+
+// keepFindings computes the built-in rules' findings into the findings table when it is not current (the first
+// detect after a load), so that the next detect over the whole store and the web UI read them. A store another
+// process holds (trailq serve) is left as it is: detect then computes them as it answers.
+func (e *Engine) keepFindings(ctx context.Context, o Options) {
+	if len(e.builtinRules()) == 0 {
+		return
+	}
+	st, err := e.Writer(ctx, o.StorePath)
+	if err != nil {
+		e.log().Debug("findings not kept", "why", err)
+		return
+	}
+	defer st.Close()
+	if err := e.refreshFindings(ctx, st); err != nil {
+		e.log().Debug("findings not kept", "why", err)
+	}
 }
 
 // runnable returns the rules that make findings (standalone), at min or above.

@@ -450,7 +450,7 @@ func TestDetectFindingsTable(t *testing.T) {
 }
 
 // TestDetectFindingsCutOff: a table whose computation did not finish (its rows written, not marked done) is not
-// read, and the next load computes it again.
+// read: the next detect computes it again, keeps it, and answers from it.
 func TestDetectFindingsCutOff(t *testing.T) {
 	ctx := context.Background()
 	set := sigmaHQ(t)
@@ -469,24 +469,22 @@ func TestDetectFindingsCutOff(t *testing.T) {
 	}
 	w.Close()
 	ro := engine.Options{StorePath: storePath}
-	res, err := e.Detect(ctx, ro, set, engine.DetectOptions{})
+	// Computed over every event, without the table (a period that holds them all).
+	res, err := e.Detect(ctx, ro, set, engine.DetectOptions{Period: timewin.Period{Start: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}})
 	if err != nil || res.Stored != 0 || len(res.Findings) == 0 {
-		t.Fatalf("a table not marked done: stored %d, %d findings, %v: want them computed", res.Stored, len(res.Findings), err)
-	}
-	if _, err := e.Sync(ctx, o); err != nil {
-		t.Fatal(err)
+		t.Fatalf("computed: stored %d, %d findings, %v", res.Stored, len(res.Findings), err)
 	}
 	again, err := e.Detect(ctx, ro, set, engine.DetectOptions{})
 	if err != nil || again.Stored != len(again.Rules) {
-		t.Fatalf("after the next load: stored %d of %d, %v", again.Stored, len(again.Rules), err)
+		t.Fatalf("a table not marked done: stored %d of %d, %v: want it computed again, kept and read", again.Stored, len(again.Rules), err)
 	}
 	if diff := cmp.Diff(findingIDs(res.Findings), findingIDs(again.Findings)); diff != "" {
 		t.Errorf("(-computed +table):\n%s", diff)
 	}
 }
 
-// TestDetectFindingsRuleFails: a built-in rule that fails as it runs does not fail the load (it is told); a
-// detect that runs it says why.
+// TestDetectFindingsRuleFails: a built-in rule that fails as it runs is told when the findings are kept (the
+// load never runs the rules); a detect that runs it says why.
 func TestDetectFindingsRuleFails(t *testing.T) {
 	ctx := context.Background()
 	broken := &sigma.Set{Rules: []*sigma.Rule{{ID: "broken", Title: "Broken", Level: sigma.High, Kind: sigma.Detection,
@@ -498,12 +496,12 @@ func TestDetectFindingsRuleFails(t *testing.T) {
 	if err != nil || rep.Inserted != 310 {
 		t.Fatalf("the load: %+v, %v", rep, err)
 	}
-	if !r.said("notify: Warning: the findings of the built-in rules were not computed") {
-		t.Errorf("not told: %q", r.events)
-	}
 	o.NoLoad = true
 	if _, err := r.Detect(ctx, o, broken, engine.DetectOptions{}); err == nil || !strings.Contains(err.Error(), "INTEGER") {
 		t.Errorf("detect with the broken rule: %v, want DuckDB's conversion error", err)
+	}
+	if !r.said("notify: Warning: the findings of the built-in rules were not computed") {
+		t.Errorf("not told: %q", r.events)
 	}
 
 	// The guard judges the rules the load runs on its writable handle too: a rule reading a file is refused.
@@ -518,6 +516,10 @@ func TestDetectFindingsRuleFails(t *testing.T) {
 	o = options(t, stratusFile, filepath.Join(t.TempDir(), "s.duckdb"))
 	if _, err := r.Sync(ctx, o); err != nil {
 		t.Fatal(err)
+	}
+	o.NoLoad = true
+	if _, err := r.Detect(ctx, o, reader, engine.DetectOptions{}); err == nil {
+		t.Errorf("detect with a rule reading a file: no error")
 	}
 	if !r.said("notify: Warning: the findings of the built-in rules were not computed") || !strings.Contains(strings.Join(r.events, "\n"), "read_text") {
 		t.Errorf("a rule reading a file was not refused: %q", r.events)

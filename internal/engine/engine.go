@@ -243,11 +243,10 @@ func (e *Engine) load(ctx context.Context, st *Store, src source.Source, lo inge
 	if err != nil {
 		return rep, err
 	}
-	// The sign-in report reads each sign-in classified once (it would classify them as it reads otherwise).
-	if err := signin.Classify(ctx, st); err != nil {
-		return rep, err
-	}
-	return rep, e.refreshFindings(ctx, st)
+	// The sign-in report reads each sign-in classified once (it would classify them as it reads otherwise). The
+	// built-in rules' findings are not computed here (a quarter of a load's time): the first detect after a
+	// load computes and keeps them (keepFindings).
+	return rep, signin.Classify(ctx, st)
 }
 
 // PlanLoad lists the source and says what a load would read, without reading any object or writing anything:
