@@ -225,6 +225,11 @@ func (q *Query) Match(e *Event) bool {
 
 func (q *Query) matchUser(e *Event) bool {
 	cands := []string{e.UserName, e.Principal, e.ARN, e.UserID}
+	// The principal as the table shows it, without what kind it is: "jane@example.com (Identity Center)",
+	// "brokeruser (federated)", "root (111122223333)".
+	if i := strings.LastIndex(e.Principal, " ("); i > 0 && strings.HasSuffix(e.Principal, ")") {
+		cands = append(cands, e.Principal[:i])
+	}
 	if i := strings.Index(e.ARN, ":assumed-role/"); i >= 0 {
 		cands = append(cands, strings.Split(e.ARN[i+len(":assumed-role/"):], "/")...)
 	}

@@ -240,6 +240,10 @@ func TestFilters(t *testing.T) {
 		want []string
 	}{
 		{"user by name", &signin.Query{Users: []string{"janedoe"}}, []string{fIAM + "#5"}},
+		// As the principal column names them, without the kind: "root (111122223333)" is --user root; an Identity
+		// Center user logged by additionalEventData.UserName, in any case.
+		{"user as the table shows it", &signin.Query{Users: []string{"ROOT"}, Accounts: []string{"111122223333"}}, []string{fConsole + "#5", fConsole + "#6", fConsole + "#7"}},
+		{"identity center user", &signin.Query{Users: []string{"USER1"}}, []string{fIDC + "#11", fIDC + "#13", fIDC + "#2", fIDC + "#3", fIDC + "#8"}},
 		{"user glob on ARN", &signin.Query{Users: []string{"arn:aws:iam::*:user/stratus-*"}}, []string{fStratus + "#284"}},
 		{"user role glob", &signin.Query{Users: []string{"okta"}}, []string{fPanther + "#5"}},
 		{"account and failed", &signin.Query{Accounts: []string{"111122223333"}, Failed: true},
