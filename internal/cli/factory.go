@@ -301,6 +301,13 @@ func printReport(w io.Writer, r *engine.Report, src source.Source, maxFiles int)
 	if len(r.Files) == 0 {
 		return
 	}
+	if maxFiles > 0 && onlyOddFields(r.Files) {
+		// Records loaded with a field missing or odd (the shipped sample's records without an eventID): one
+		// line, by kind; 'trailq load' lists every file.
+		fmt.Fprintf(w, "%d file%s with odd fields, every record loaded: %s ('trailq load --source %s' lists them).\n",
+			len(r.Files), plural(len(r.Files)), problemKinds(r.Files), src)
+		return
+	}
 	fmt.Fprintf(w, "%d file%s with problems (the rest of each was loaded):\n", len(r.Files), plural(len(r.Files)))
 	for i, fr := range r.Files {
 		if maxFiles > 0 && i == maxFiles {
@@ -320,6 +327,42 @@ func printReport(w io.Writer, r *engine.Report, src source.Source, maxFiles int)
 			fmt.Fprintf(w, "    %s\n", p)
 		}
 	}
+}
+
+// onlyOddFields reports whether every file with problems was loaded whole, its problems odd fields only (no
+// record skipped, nothing cut short or unread).
+func onlyOddFields(files []engine.FileReport) bool {
+	for _, fr := range files {
+		if fr.Outcome != engine.OutcomeProblems || len(fr.Problems) < fr.ProblemCount {
+			return false
+		}
+		for _, p := range fr.Problems {
+			if p.Skipped {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// problemKinds counts the problems of files by field and message: "field eventID: missing in 38 records".
+func problemKinds(files []engine.FileReport) string {
+	counts := map[string]int{}
+	var order []string
+	for _, fr := range files {
+		for _, p := range fr.Problems {
+			k := "field " + p.Field + ": " + p.Msg
+			if counts[k] == 0 {
+				order = append(order, k)
+			}
+			counts[k]++
+		}
+	}
+	parts := make([]string, len(order))
+	for i, k := range order {
+		parts[i] = fmt.Sprintf("%s in %d record%s", k, counts[k], plural(counts[k]))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func skippedName(kind string) string {

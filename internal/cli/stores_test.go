@@ -33,3 +33,16 @@ func TestStoresListAndRemove(t *testing.T) {
 		t.Errorf("stores rm of a name that is no store file: exit %d, want 2", r.code)
 	}
 }
+
+// TestOddFieldsInOneLine: the shipped sample's records without an eventID are one summary line for a command
+// that answers (load lists each file).
+func TestOddFieldsInOneLine(t *testing.T) {
+	r := run(t, t.TempDir(), "", "signins", "--source", sampleDir, "--since", "2010-01-01", "--format", "csv")
+	if r.code != 0 || !strings.Contains(r.errOut, "files with odd fields, every record loaded: field eventID: missing in") || strings.Contains(r.errOut, "record 0 at byte") {
+		t.Errorf("exit %d, stderr:\n%s\nwant one line for the odd fields", r.code, r.errOut)
+	}
+	r = run(t, t.TempDir(), "", "load", "--source", sampleDir)
+	if !strings.Contains(r.errOut, "record 0 at byte") {
+		t.Errorf("load does not list each file:\n%s", r.errOut)
+	}
+}

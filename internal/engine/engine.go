@@ -37,6 +37,9 @@ type (
 	PartCheck   = store.PartCheck
 )
 
+// OutcomeProblems is the outcome of a file loaded whole with odd fields (stored as NULL) or skipped records.
+const OutcomeProblems = store.OutcomeProblems
+
 // The tables every query may name.
 const (
 	LogsView    = store.LogsView
