@@ -146,7 +146,7 @@ type PeriodOptions struct {
 
 // addFlags adds the period flags; shown says what else the zone is for, utcHelp is --utc's help.
 func (o *PeriodOptions) addFlags(fl *pflag.FlagSet, since, shown, utcHelp string) {
-	fl.StringVar(&o.Since, "since", since, "start of the period: a date, date-time, RFC 3339 time or relative time (7d, 24h)")
+	fl.StringVar(&o.Since, "since", since, "start of the period: a date, month (2024-09), date-time, RFC 3339 time, relative time (7d, 24h), today, yesterday, this-month or last-month")
 	fl.StringVar(&o.Until, "until", "", "end of the period (a date includes the whole day, a date-time its whole second; default: now)")
 	fl.StringVar(&o.TZ, "tz", "", "IANA time zone that --since/--until are read in"+shown+" (default: local)")
 	fl.BoolVar(&o.UTC, "utc", false, utcHelp)

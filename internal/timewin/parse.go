@@ -14,7 +14,7 @@ import (
 //   - a date-time, 2024-09-01T09:30 or 2024-09-01 09:30:15, in loc;
 //   - an RFC 3339 time with its own offset, 2024-09-01T00:00:00Z (a lower-case t and z too);
 //   - a relative time, 7d, 24h, 30m, 2w, 90s: that long before now (d and w are calendar days in loc);
-//   - now, today, yesterday.
+//   - now, today, yesterday, this-month, last-month (as --until: the end of that day or month).
 //
 // A time before 1970 is refused (and the year 9999 is the last a date can name). Times are whole seconds: a
 // fraction is dropped, so that a query comparing eventTime to the second is exact.
@@ -56,6 +56,15 @@ func parse(s string, now time.Time, loc *time.Location, end bool) (time.Time, er
 		return dayBound(midnight(now)), nil
 	case "yesterday":
 		return dayBound(midnight(now).AddDate(0, 0, -1)), nil
+	case "this-month", "last-month":
+		first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
+		if strings.EqualFold(s, "last-month") {
+			first = first.AddDate(0, -1, 0)
+		}
+		if end {
+			return first.AddDate(0, 1, 0), nil
+		}
+		return first, nil
 	}
 	if m := relativeRE.FindStringSubmatch(strings.ToLower(s)); m != nil {
 		return relative(s, m[1], m[2], now, loc)

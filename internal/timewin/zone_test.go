@@ -57,3 +57,24 @@ func TestLocalTimesTheClocksSkipOrRepeat(t *testing.T) {
 		t.Errorf("an ordinary time after the change: %v, %v", got, err)
 	}
 }
+
+func TestMonthWords(t *testing.T) {
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	now := time.Date(2024, 10, 15, 12, 0, 0, 0, tokyo)
+	for _, c := range []struct {
+		in    string
+		until bool
+		want  string
+	}{
+		{"last-month", false, "2024-09-01T00:00:00+09:00"}, {"last-month", true, "2024-10-01T00:00:00+09:00"},
+		{"this-month", false, "2024-10-01T00:00:00+09:00"}, {"THIS-MONTH", true, "2024-11-01T00:00:00+09:00"},
+	} {
+		parse := ParseSince
+		if c.until {
+			parse = ParseUntil
+		}
+		if got, err := parse(c.in, now, tokyo); err != nil || got.Format(time.RFC3339) != c.want {
+			t.Errorf("%s (until %v): %v, %v; want %s", c.in, c.until, got, err, c.want)
+		}
+	}
+}
