@@ -4,10 +4,11 @@
 // straight into per-column buffers (levels, values, dictionaries, statistics) and encodes, compresses and writes
 // the pages of a row group with parquet-go's format structures; no rows are built for a generic writer.
 //
-// The columns come from their declarations in internal/schema: from them the package derives, once, the file's
-// schema (the footer's elements, each leaf's levels and encoding) and a shredding program that reads the record
-// through the declarations' accessors (for the record and each struct, a loop over its Strings, then its structs,
-// lists and maps); the writer fills the partition and internal columns from the object.
+// The columns come from their declarations in internal/schema: from them the package derives, at init, the
+// file's schema (the footer's elements, each leaf's levels and encoding), and TestShredderIsGenerated writes the
+// shredder of Athena's columns (shred_gen.go: straight-line code, field by field, as the hand-written shredder
+// was; a loop over the declarations' accessors cost about 27% more instructions a record). The writer fills the
+// partition and internal columns from the object.
 //
 // # Why an encoder of our own
 //

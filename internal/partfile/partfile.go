@@ -75,6 +75,9 @@ func Create(dir, name string) (*Writer, error) { return CreateWith(dir, name, Li
 
 // CreateWith is Create with the limits l.
 func CreateWith(dir, name string, l Limits) (*Writer, error) {
+	if errStaleShredder != nil {
+		return nil, errStaleShredder
+	}
 	if l.RowGroupRows <= 0 {
 		l.RowGroupRows = rowGroupRows
 	}

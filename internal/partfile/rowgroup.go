@@ -22,7 +22,7 @@ const createdBy = "trailq partfile"
 // buffers are a writer's column buffers and page encoder. They are kept between part files (a load writes one
 // a commit): grown to a row group's size, they cost more to make again than to encode a commit's rows.
 type buffers struct {
-	cols []column // by leaf
+	cols [numLeaves]column
 	enc  pageEncoder
 }
 
@@ -33,7 +33,7 @@ func getBuffers() *buffers {
 	if b, ok := bufferPool.Get().(*buffers); ok {
 		return b
 	}
-	b := &buffers{cols: make([]column, len(leaves))}
+	b := new(buffers)
 	for i := range b.cols {
 		b.cols[i] = newColumn(&leaves[i])
 	}

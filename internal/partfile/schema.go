@@ -1,7 +1,9 @@
 package partfile
 
 import (
+	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 
 	"github.com/parquet-go/parquet-go/deprecated"
@@ -40,12 +42,10 @@ type leaf struct {
 // rootName is the name of the schema's root (the Go type parquet-go named it after when it wrote part files).
 const rootName = "pqRow"
 
-// The file's layout, derived from schema.Events once: the leaf columns in the file's order, the shredding
-// program of Athena's columns (the record's group, see shred.go), the first leaf of the partition and the
-// internal columns (which the writer fills from the object), and the footer's schema.
+// The file's layout, derived from schema.Events once: the leaf columns in the file's order, the first leaf of
+// the partition and the internal columns (which the writer fills from the object), and the footer's schema.
 var (
 	leaves       []leaf
-	program      group
 	partitionCol int
 	internalCol  int
 	elements     []format.SchemaElement
@@ -62,21 +62,36 @@ var (
 func init() {
 	var l layout
 	for _, c := range schema.Athena {
-		l.field(c, &l.record, nil, 0, 0)
+		l.field(c, nil, 0, 0)
 	}
-	l.record.last = len(l.leaves) - 1
 	partitionCol = len(l.leaves)
 	l.fromObject(schema.Partition, partitionKinds[:])
 	internalCol = len(l.leaves)
 	l.fromObject(schema.Internal, internalKinds[:])
 	root := format.SchemaElement{Name: rootName, NumChildren: thrift.New(int32(len(schema.Events())))}
-	leaves, program, elements = l.leaves, l.record, append([]format.SchemaElement{root}, l.elems...)
+	leaves, elements = l.leaves, append([]format.SchemaElement{root}, l.elems...)
+	if len(leaves) != numLeaves || fingerprint(leaves) != layoutFingerprint {
+		// Not a panic: the test that writes shred_gen.go again must run.
+		errStaleShredder = errors.New("partfile: shred_gen.go was written for other columns than internal/schema declares: go test ./internal/partfile -run TestShredderIsGenerated -update")
+	}
 }
 
-// layout accumulates the leaves, the program and the schema elements of the columns as they are walked.
+// errStaleShredder is the error of Create when the generated shredder does not match the layout.
+var errStaleShredder error
+
+// fingerprint returns the FNV-1a hash of the leaves' paths, kinds and levels: what the generated shredder
+// depends on.
+func fingerprint(ls []leaf) uint64 {
+	h := fnv.New64a()
+	for _, l := range ls {
+		fmt.Fprintf(h, "%s %d %d %d\n", l.path, l.kind, l.maxDef, l.maxRep)
+	}
+	return h.Sum64()
+}
+
+// layout accumulates the leaves and the schema elements of the columns as they are walked.
 type layout struct {
 	leaves []leaf
-	record group
 	elems  []format.SchemaElement
 }
 
@@ -101,65 +116,52 @@ func (l *layout) fromObject(cols []schema.Column, kinds []leafKind) {
 
 var leafKinds = map[schema.Kind]leafKind{schema.String: kindString, schema.Int64: kindInt64, schema.Uint64: kindUint64}
 
-// field lays out the column or struct field c of the group g, in the groups path, whose maximum definition
-// and repetition levels are def and rep, and adds what shreds it to g. A NULL of c is defined down to def.
-func (l *layout) field(c schema.Column, g *group, path []string, def, rep uint8) {
-	first := len(l.leaves)
+// field lays out the column or struct field c in the groups path, whose maximum definition and repetition
+// levels are def and rep.
+func (l *layout) field(c schema.Column, path []string, def, rep uint8) {
 	switch c.Type.Kind {
 	case schema.String:
-		if c.Str == nil || c.NotNull {
-			panic("partfile: column " + dotted(path, c.Name) + ": a String needs Str and may be NULL")
+		if c.NotNull {
+			panic("partfile: column " + dotted(path, c.Name) + ": a String of Athena's columns may be NULL")
 		}
-		g.strs = append(g.strs, stringField{col: first, get: c.Str})
 		l.leaf(c.Name, c, path, def+1, rep)
 	case schema.Struct:
-		if c.Has == nil {
-			panic("partfile: column " + dotted(path, c.Name) + ": a struct needs Has")
-		}
-		s := group{has: c.Has, first: first, def: def}
 		l.group(c.Name, format.Optional, len(c.Type.Fields), nil)
 		for _, f := range c.Type.Fields {
-			l.field(f, &s, append(path, c.Name), def+1, rep)
+			l.field(f, append(path, c.Name), def+1, rep)
 		}
-		s.last = len(l.leaves) - 1
-		g.groups = append(g.groups, s)
 	case schema.List:
-		g.lists = append(g.lists, l.list(c, path, def, rep))
+		l.list(c, path, def, rep)
 	case schema.Map:
-		g.maps = append(g.maps, l.kvMap(c, path, def, rep))
+		l.kvMap(c, path, def, rep)
 	default:
 		panic("partfile: column " + dotted(path, c.Name) + ": no part-file form for its type")
 	}
 }
 
 // list lays out a LIST of structs of Strings.
-func (l *layout) list(c schema.Column, path []string, def, rep uint8) listField {
+func (l *layout) list(c schema.Column, path []string, def, rep uint8) {
 	e := c.Type.Elem
-	if e.Kind != schema.Struct || c.Len == nil {
-		panic("partfile: column " + dotted(path, c.Name) + ": a list needs Len, and structs for elements")
+	if e.Kind != schema.Struct {
+		panic("partfile: column " + dotted(path, c.Name) + ": a list's elements must be structs")
 	}
-	o := listField{first: len(l.leaves), def: def, len: c.Len}
 	l.group(c.Name, format.Optional, 1, &format.ListType{})
 	l.group("list", format.Repeated, 1, nil)
 	l.group("element", format.Required, len(e.Fields), nil)
 	inner := append(path, c.Name, "list", "element")
 	for _, f := range e.Fields {
-		if f.Type.Kind != schema.String || f.Item == nil {
-			panic("partfile: column " + dotted(path, c.Name) + ": a list's elements must be structs of Strings with Item")
+		if f.Type.Kind != schema.String {
+			panic("partfile: column " + dotted(path, c.Name) + ": a list's elements must be structs of Strings")
 		}
-		o.items = append(o.items, f.Item)
 		l.leaf(f.Name, f, inner, def+3, rep+1)
 	}
-	o.last = len(l.leaves) - 1
-	return o
 }
 
 // kvMap lays out a MAP of Strings to Strings.
-func (l *layout) kvMap(c schema.Column, path []string, def, rep uint8) mapField {
-	if c.Type.Key.Kind != schema.String || c.Type.Value.Kind != schema.String || c.KVs == nil {
-		panic("partfile: column " + dotted(path, c.Name) + ": a map needs KVs, and Strings for keys and values")
+func (l *layout) kvMap(c schema.Column, path []string, def, rep uint8) {
+	if c.Type.Key.Kind != schema.String || c.Type.Value.Kind != schema.String {
+		panic("partfile: column " + dotted(path, c.Name) + ": a map must be of Strings to Strings")
 	}
-	m := mapField{col: len(l.leaves), def: def, kvs: c.KVs}
 	l.group(c.Name, format.Optional, 1, &format.MapType{})
 	l.group("key_value", format.Repeated, 2, nil)
 	inner := append(path, c.Name, "key_value")
@@ -168,7 +170,6 @@ func (l *layout) kvMap(c schema.Column, path []string, def, rep uint8) mapField 
 		required.Name = name
 		l.leaf(name, required, inner, def+2, rep+1)
 	}
-	return m
 }
 
 // group adds the schema element of a group of n fields; a LIST or MAP group has its logical type.

@@ -4,6 +4,7 @@
 // its value.
 //
 // The store's DDL and the sign-in table's rows (internal/store), the Athena DDL of an export, and the part files'
-// Parquet schema and encoder (internal/partfile) are derived from these declarations; the Parquet schema they
-// give is the store's format (see SchemaVersion in internal/store), so a change here is a change of format.
+// Parquet schema and shredder (internal/partfile, whose shredder is generated: go test ./internal/partfile -run
+// TestShredderIsGenerated -update) are derived from these declarations; the types they give are the store's
+// format (see SchemaVersion in internal/store), so a change here is a change of format.
 package schema

@@ -37,7 +37,9 @@ var (
 // The accessors are set by the column's type and place: Str for a String, Has for a Struct, Len for a List and
 // Item for each String field of the List's elements, KVs for a Map. Each is called only when the structs around
 // the column are present (their Has said so), Item only for i below what Len said. The partition and internal
-// columns have none: their values come from where the record was read.
+// columns have none: their values come from where the record was read. An accessor reaches the field of the
+// record whose Go name is the column's name in lower case (the tests hold every accessor to it): the part
+// files' shredder, generated from these declarations, reaches the fields by that name.
 type Column struct {
 	Name string
 	Type *Type
