@@ -19,6 +19,7 @@ import (
 	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/source"
+	"github.com/trailq/trailq/internal/timewin"
 	"github.com/trailq/trailq/internal/web"
 )
 
@@ -150,6 +151,7 @@ func (f *Factory) webOptions(ctx context.Context, opts *ServeOptions) (web.Optio
 			}
 			return e.Writer(ctx, eo.StorePath)
 		},
+		Detect:       detectFunc(e, eo, f.Now),
 		QueryTimeout: opts.QueryTimeout,
 		MaxQueries:   opts.MaxQueries,
 		Now:          f.Now,
@@ -163,6 +165,22 @@ func (f *Factory) webOptions(ctx context.Context, opts *ServeOptions) (web.Optio
 		}
 	}
 	return wopts, nil
+}
+
+// detectFunc runs the built-in rules over the store for the findings page, on the engine's sandboxed reader, as
+// trailq detect --period does: never a load (the server owns the store's loads), and the store's warnings are
+// left to the web server, which puts them on every answer.
+func detectFunc(e *engine.Engine, eo engine.Options, now func() time.Time) web.DetectFunc {
+	quiet := *e
+	quiet.Notify = nil
+	eo.NoLoad = true
+	rules := e.Rules
+	if rules == nil {
+		rules = engineRules()
+	}
+	return func(ctx context.Context, p timewin.Period) (*engine.DetectResult, error) {
+		return quiet.Detect(ctx, eo, rules(), engine.DetectOptions{Period: p, Now: now()})
+	}
 }
 
 // serveUntilDone serves on ln until ctx is done, then stops the server (5 s for requests to finish).

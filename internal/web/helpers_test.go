@@ -163,6 +163,9 @@ func newTestServer(t *testing.T, mod func(*Options)) *testServer {
 	if mod != nil {
 		mod(&opts)
 	}
+	if opts.Detect == nil {
+		opts.Detect = detector(path)
+	}
 	if opts.Open == nil {
 		// The handles trailq serve opens: sandboxed, with the Athena macros and a memory limit.
 		opts.Open = sandboxOpener(path)

@@ -48,6 +48,8 @@ type Options struct {
 	Open OpenFunc
 	// Load, when set, enables the "load new logs" action.
 	Load LoadFunc
+	// Detect, when set, runs the built-in rules for the findings page (GET /api/findings).
+	Detect DetectFunc
 	// Source names the logs' source, for the data page.
 	Source string
 	// Token, when set, must accompany every request: as ?token=, the X-Trailq-Token header, or the cookie the
@@ -113,6 +115,7 @@ func (s *Server) Close() error { return s.db.close() }
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/signins", s.handleSignIns)
 	s.mux.HandleFunc("GET /api/events", s.handleEvent)
+	s.mux.HandleFunc("GET /api/findings", s.handleFindings)
 	s.mux.HandleFunc("POST /api/query", s.handleQuery)
 	s.mux.HandleFunc("GET /api/presets", s.handlePresets)
 	s.mux.HandleFunc("GET /api/data", s.handleData)

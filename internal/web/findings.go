@@ -1,0 +1,202 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trailq/trailq/internal/engine"
+	"github.com/trailq/trailq/internal/sigma"
+	"github.com/trailq/trailq/internal/signin"
+	"github.com/trailq/trailq/internal/timewin"
+)
+
+// DetectFunc runs the built-in rules over the store's events of the period (an instant range [Start, End)), as
+// trailq detect does. The server holds its read handle while it runs, so no load changes the store meanwhile.
+type DetectFunc func(ctx context.Context, period timewin.Period) (*engine.DetectResult, error)
+
+// FindingRow is one finding of GET /api/findings; the fields are trailq detect's columns.
+type FindingRow struct {
+	ID          string   `json:"id"`
+	RuleID      string   `json:"rule_id"`
+	Title       string   `json:"title"`
+	Level       string   `json:"level"` // informational, low, medium, high or critical
+	Author      string   `json:"author"`
+	License     string   `json:"license"`
+	RuleSet     string   `json:"rule_set"`
+	RuleVersion string   `json:"rule_version"`
+	Techniques  []string `json:"techniques"`
+	First       string   `json:"first"`     // RFC 3339 in the requested zone, with its offset ("" when unknown)
+	Last        string   `json:"last"`      // RFC 3339 in the requested zone, with its offset
+	FirstUTC    string   `json:"first_utc"` // RFC 3339 in UTC
+	LastUTC     string   `json:"last_utc"`
+	Principal   string   `json:"principal"`
+	Account     string   `json:"account"`
+	Region      string   `json:"region"`
+	SourceIPs   []string `json:"source_ips"`
+	Count       int64    `json:"count"`
+	EventIDs    []string `json:"event_ids"` // every evidence event's eventid, in time order
+	Summary     string   `json:"summary"`
+	ComputedAt  string   `json:"computed_at"` // RFC 3339 in UTC
+}
+
+// LevelCount is how many findings of the period have one level.
+type LevelCount struct {
+	Level string `json:"level"`
+	Count int    `json:"count"`
+}
+
+// RuleCount is how many findings of the period one rule made.
+type RuleCount struct {
+	RuleID string `json:"rule_id"`
+	Title  string `json:"title"`
+	Level  string `json:"level"`
+	Count  int    `json:"count"`
+}
+
+// FindingsReport is the body of GET /api/findings.
+type FindingsReport struct {
+	From  string `json:"from"` // first date, in the zone
+	To    string `json:"to"`   // last date (inclusive), in the zone
+	TZ    string `json:"tz"`
+	Start string `json:"start"` // the period as RFC 3339 instants [start, end)
+	End   string `json:"end"`
+	// Rules is how many built-in rules ran; Total how many findings they made in the period.
+	Rules int `json:"rules"`
+	Total int `json:"total"`
+	// BySeverity (every level, highest first) and ByRule (the rules with findings, most first) count the
+	// period's findings before the severity and rule filters.
+	BySeverity []LevelCount `json:"by_severity"`
+	ByRule     []RuleCount  `json:"by_rule"`
+	// Findings are those that pass the filters, newest first; Count is how many.
+	Count    int          `json:"count"`
+	Findings []FindingRow `json:"findings"`
+}
+
+// findingsFilter reads severity (the lowest level shown, as trailq detect --severity) and rule (rule ids,
+// comma-separated or repeated).
+func findingsFilter(q url.Values) (min sigma.Level, rules []string, err error) {
+	if s := strings.TrimSpace(q.Get("severity")); s != "" {
+		min = sigma.Level(strings.ToLower(s))
+		if min.Rank() == 0 {
+			return "", nil, fmt.Errorf("severity: want informational, low, medium, high or critical, got %q", s)
+		}
+	}
+	for _, v := range q["rule"] {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				rules = append(rules, s)
+			}
+		}
+	}
+	return min, rules, nil
+}
+
+func (s *Server) handleFindings(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Detect == nil {
+		writeError(w, http.StatusNotImplemented, "this server does not run detection rules")
+		return
+	}
+	from, to, loc, err := period(r.URL.Query(), s.opts.Now())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	min, rules, err := findingsFilter(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	// The read lock keeps a load from changing the store while the rules read it.
+	_, release, err := s.db.acquire()
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	defer release()
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
+	defer cancel()
+	p := timewin.Period{Start: from, End: to.AddDate(0, 0, 1)}
+	res, err := s.opts.Detect(ctx, p)
+	if err != nil {
+		s.opts.Log.Warn("findings", "err", err)
+		writeError(w, statusOf(ctx, err, http.StatusInternalServerError), "run the rules: "+err.Error())
+		return
+	}
+	known := map[string]bool{}
+	for _, rule := range res.Rules {
+		known[rule.ID] = true
+	}
+	for _, id := range rules {
+		if !known[id] {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("rule: no built-in rule has the id %q (trailq detect --format json names them)", id))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, findingsReport(res, from, to, loc, min, rules))
+}
+
+// findingsReport builds the answer for the dates from..to (inclusive) in loc.
+func findingsReport(res *engine.DetectResult, from, to time.Time, loc *time.Location, min sigma.Level, rules []string) *FindingsReport {
+	rep := &FindingsReport{
+		From: from.Format(dateLayout), To: to.Format(dateLayout), TZ: loc.String(),
+		Start: from.Format(time.RFC3339), End: to.AddDate(0, 0, 1).Format(time.RFC3339),
+		Rules: len(res.Rules), Total: len(res.Findings),
+		BySeverity: []LevelCount{}, ByRule: []RuleCount{}, Findings: []FindingRow{},
+	}
+	levels := map[sigma.Level]int{}
+	byRule := map[string]*RuleCount{}
+	for i := range res.Findings {
+		f := &res.Findings[i]
+		levels[f.Level]++
+		rc := byRule[f.RuleID]
+		if rc == nil {
+			rc = &RuleCount{RuleID: f.RuleID, Title: f.Title, Level: string(f.Level)}
+			byRule[f.RuleID] = rc
+		}
+		rc.Count++
+	}
+	for _, l := range []sigma.Level{sigma.Critical, sigma.High, sigma.Medium, sigma.Low, sigma.Informational} {
+		rep.BySeverity = append(rep.BySeverity, LevelCount{Level: string(l), Count: levels[l]})
+	}
+	for _, rc := range byRule {
+		rep.ByRule = append(rep.ByRule, *rc)
+	}
+	slices.SortFunc(rep.ByRule, func(a, b RuleCount) int {
+		if a.Count != b.Count {
+			return b.Count - a.Count
+		}
+		return strings.Compare(a.RuleID, b.RuleID)
+	})
+	// Newest first: the engine orders them oldest first.
+	for i := len(res.Findings) - 1; i >= 0; i-- {
+		f := &res.Findings[i]
+		if min != "" && f.Level.Rank() < min.Rank() || len(rules) > 0 && !slices.Contains(rules, f.RuleID) {
+			continue
+		}
+		rep.Findings = append(rep.Findings, findingRow(f, loc))
+	}
+	rep.Count = len(rep.Findings)
+	return rep
+}
+
+func findingRow(f *engine.Finding, loc *time.Location) FindingRow {
+	nonNil := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	return FindingRow{
+		ID: f.ID, RuleID: f.RuleID, Title: f.Title, Level: string(f.Level), Author: f.Author, License: f.License,
+		RuleSet: f.RuleSet, RuleVersion: f.RuleVersion, Techniques: nonNil(f.Techniques),
+		First: signin.FormatTime(f.First, loc), Last: signin.FormatTime(f.Last, loc),
+		FirstUTC: signin.FormatTime(f.First, time.UTC), LastUTC: signin.FormatTime(f.Last, time.UTC),
+		Principal: f.Principal, Account: f.Account, Region: f.Region, SourceIPs: nonNil(f.SourceIPs), Count: f.Count,
+		EventIDs: nonNil(f.EventIDs), Summary: f.Summary, ComputedAt: signin.FormatTime(f.ComputedAt, time.UTC),
+	}
+}
