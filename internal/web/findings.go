@@ -42,6 +42,59 @@ type FindingRow struct {
 	EventIDs    []string `json:"event_ids"` // every evidence event's eventid, in time order
 	Summary     string   `json:"summary"`
 	ComputedAt  string   `json:"computed_at"` // RFC 3339 in UTC
+	// PrincipalSQL and IPSQL are Athena SQL for the query page: every event of the evidence events' principals
+	// (by ARN), and every event from the finding's source IPs ("" when it has none).
+	PrincipalSQL string `json:"principal_sql"`
+	IPSQL        string `json:"ip_sql"`
+}
+
+// maxSQLEventIDs bounds the evidence events a finding's principal query names (it goes into a URL).
+const maxSQLEventIDs = 50
+
+// activityColumns are the columns the activity queries of a finding select.
+const activityColumns = "eventtime, eventsource, eventname, useridentity.arn AS arn, sourceipaddress, awsregion, " +
+	"recipientaccountid, errorcode, eventid"
+
+func sqlList(vs []string) string {
+	q := make([]string, len(vs))
+	for i, v := range vs {
+		q[i] = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+	}
+	return strings.Join(q, ", ")
+}
+
+// activitySQL returns the queries of a finding's principals' and source IPs' events. The principals are those
+// of the evidence events (by ARN, else principal ID), found by their event IDs: a finding whose events have none
+// has no principal query.
+func activitySQL(f *engine.Finding) (principal, ip string) {
+	var ids []string
+	for _, id := range f.EventIDs {
+		if id != "" && len(ids) < maxSQLEventIDs {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) > 0 {
+		principal = "-- every event of the principals of this finding's evidence events (" + oneLine(f.Principal) + ")\n" +
+			"SELECT " + activityColumns + "\nFROM cloudtrail_logs\n" +
+			"WHERE coalesce(useridentity.arn, useridentity.principalid) IN (\n" +
+			"  SELECT coalesce(useridentity.arn, useridentity.principalid) FROM cloudtrail_logs\n" +
+			"  WHERE eventid IN (" + sqlList(ids) + "))\nORDER BY eventtime"
+	}
+	if len(f.SourceIPs) > 0 {
+		ip = "-- every event from this finding's source IPs\nSELECT " + activityColumns + "\nFROM cloudtrail_logs\n" +
+			"WHERE sourceipaddress IN (" + sqlList(f.SourceIPs) + ")\nORDER BY eventtime"
+	}
+	return principal, ip
+}
+
+// oneLine keeps a value from the logs on one line of an SQL comment.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == 0x2028 || r == 0x2029 || r == 0x85 {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // LevelCount is how many findings of the period have one level.
@@ -191,6 +244,7 @@ func findingRow(f *engine.Finding, loc *time.Location) FindingRow {
 		}
 		return s
 	}
+	principalSQL, ipSQL := activitySQL(f)
 	return FindingRow{
 		ID: f.ID, RuleID: f.RuleID, Title: f.Title, Level: string(f.Level), Author: f.Author, License: f.License,
 		RuleSet: f.RuleSet, RuleVersion: f.RuleVersion, Techniques: nonNil(f.Techniques),
@@ -198,5 +252,6 @@ func findingRow(f *engine.Finding, loc *time.Location) FindingRow {
 		FirstUTC: signin.FormatTime(f.First, time.UTC), LastUTC: signin.FormatTime(f.Last, time.UTC),
 		Principal: f.Principal, Account: f.Account, Region: f.Region, SourceIPs: nonNil(f.SourceIPs), Count: f.Count,
 		EventIDs: nonNil(f.EventIDs), Summary: f.Summary, ComputedAt: signin.FormatTime(f.ComputedAt, time.UTC),
+		PrincipalSQL: principalSQL, IPSQL: ipSQL,
 	}
 }

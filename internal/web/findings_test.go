@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/url"
 	"slices"
 	"strings"
@@ -223,4 +224,75 @@ func TestFindingsNotConfigured(t *testing.T) {
 	ts := newTestServer(t, nil)
 	ts.srv.opts.Detect = nil
 	ts.call(t, "GET", "/api/findings", "", 501, nil)
+}
+
+// TestFindingsActivitySQL runs each finding's activity queries on the query page's endpoint: they are valid
+// Athena SQL, and what they return holds the evidence events (the principal's) or only the finding's source IPs.
+func TestFindingsActivitySQL(t *testing.T) {
+	ts := newTestServer(t, nil)
+	var rep FindingsReport
+	ts.call(t, "GET", "/api/findings?from=2014-01-01&to=2025-12-31&tz=UTC", "", 200, &rep)
+	if len(rep.Findings) == 0 {
+		t.Fatal("no findings")
+	}
+	run := func(sql string) (map[string]bool, []map[string]any) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"sql": sql, "dialect": "athena", "limit": 100000})
+		var res QueryResult
+		ts.call(t, "POST", "/api/query", string(body), 200, &res)
+		col := map[string]int{}
+		for i, c := range res.Columns {
+			col[c.Name] = i
+		}
+		ids := map[string]bool{}
+		var rows []map[string]any
+		for _, r := range res.Rows {
+			m := map[string]any{}
+			for name, i := range col {
+				m[name] = r[i]
+			}
+			rows = append(rows, m)
+			if id, ok := m["eventid"].(string); ok {
+				ids[id] = true
+			}
+		}
+		return ids, rows
+	}
+	withIP, withPrincipal := 0, 0
+	for _, f := range rep.Findings {
+		hasID := slices.ContainsFunc(f.EventIDs, func(id string) bool { return id != "" })
+		if hasID != (f.PrincipalSQL != "") {
+			t.Errorf("finding %s (%s), event IDs %q: principal query %q", f.ID, f.Title, f.EventIDs, f.PrincipalSQL)
+		}
+		if f.PrincipalSQL != "" {
+			withPrincipal++
+			ids, rows := run(f.PrincipalSQL)
+			for _, id := range f.EventIDs {
+				if id != "" && !ids[id] {
+					t.Errorf("%s (%s): evidence event %s is not among the principal query's %d events:\n%s", f.ID, f.Title, id, len(rows), f.PrincipalSQL)
+				}
+			}
+		}
+		if f.IPSQL == "" {
+			continue
+		}
+		withIP++
+		ids, rows := run(f.IPSQL)
+		for _, r := range rows {
+			if ip, _ := r["sourceipaddress"].(string); !slices.Contains(f.SourceIPs, ip) {
+				t.Errorf("%s: the IP query returns an event from %q, not one of %q", f.ID, ip, f.SourceIPs)
+			}
+		}
+		for _, id := range f.EventIDs {
+			if id != "" && !ids[id] {
+				t.Errorf("%s (%s): evidence event %s is not among the IP query's %d events", f.ID, f.Title, id, len(rows))
+			}
+		}
+	}
+	if withPrincipal == 0 {
+		t.Error("no finding has a principal query: it is not tested")
+	}
+	if withIP == 0 {
+		t.Error("no finding has source IPs: the IP query is not tested")
+	}
 }
