@@ -90,24 +90,27 @@ function showError(node, err) {
 
 // ---- routing ----------------------------------------------------------------------------------------------
 
+const PAGES = ["signins", "findings", "query", "data"];
+
 // The hash is "#page" or "#page?key=value&…".
 function route() {
   const h = location.hash.replace(/^#/, "");
   const i = h.indexOf("?");
   const page = (i < 0 ? h : h.slice(0, i)) || "signins";
   const params = new URLSearchParams(i < 0 ? "" : h.slice(i + 1));
-  return { page: ["signins", "query", "data"].includes(page) ? page : "signins", params };
+  return { page: PAGES.includes(page) ? page : "signins", params };
 }
 
 const loaded = {};
 
 function showPage() {
   const { page, params } = route();
-  for (const p of ["signins", "query", "data"]) {
+  for (const p of PAGES) {
     $("page-" + p).hidden = p !== page;
     $("nav-" + p).classList.toggle("active", p === page);
   }
   if (page === "signins") Dashboard.open(params);
+  if (page === "findings") Findings.open(params);
   if (page === "query") Editor.open(params);
   if (page === "data") Data.open();
   loaded[page] = true;
@@ -366,6 +369,296 @@ async function showEvent(r) {
   }
 }
 
+// ---- findings ---------------------------------------------------------------------------------------------
+
+const LEVELS = ["critical", "high", "medium", "low", "informational"];
+const LEVEL_RANK = { informational: 1, low: 2, medium: 3, high: 4, critical: 5 };
+
+// zoneOptions fills a time-zone select with the browser's zones, UTC and the browser's own first.
+function zoneOptions(sel) {
+  const localTZ = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  let zones = [];
+  try { zones = Intl.supportedValuesOf("timeZone"); } catch (e) { zones = []; }
+  for (const z of ["UTC", localTZ]) if (!zones.includes(z)) zones.unshift(z);
+  for (const z of zones) sel.append(el("option", { value: z }, z));
+  sel.value = localTZ;
+}
+
+// selectValue selects v in sel, adding it as an option when it is not one.
+function selectValue(sel, v, label) {
+  if (![...sel.options].some((o) => o.value === v)) sel.append(el("option", { value: v }, label || v));
+  sel.value = v;
+}
+
+// zoned shows an RFC 3339 time of the API (in the requested zone, with its offset) for reading.
+const zoned = (t) => (t || "").replace("T", " ");
+
+const Findings = {
+  data: null,
+  sort: { key: "time", dir: -1 },
+  page: 0,
+  pageSize: 50,
+  inited: false,
+
+  init() {
+    zoneOptions($("fd-tz"));
+    const today = new Date();
+    $("fd-to").value = isoDate(today);
+    $("fd-from").value = isoDate(new Date(today.getFullYear(), today.getMonth(), today.getDate() - 29));
+    $("fd-form").addEventListener("submit", (ev) => { ev.preventDefault(); this.submit(); });
+    $("fd-severity").addEventListener("change", () => this.submit());
+    $("fd-rule").addEventListener("change", () => this.submit());
+    this.inited = true;
+  },
+
+  // params are the period and the filters of GET /api/findings.
+  params() {
+    const q = new URLSearchParams({ from: $("fd-from").value, to: $("fd-to").value, tz: $("fd-tz").value });
+    if ($("fd-severity").value) q.set("severity", $("fd-severity").value);
+    if ($("fd-rule").value) q.set("rule", $("fd-rule").value);
+    return q;
+  },
+
+  submit() { location.hash = "findings?" + this.params().toString(); },
+
+  open(params) {
+    if (!this.inited) this.init();
+    if (params.get("from")) $("fd-from").value = params.get("from");
+    if (params.get("to")) $("fd-to").value = params.get("to");
+    if (params.get("tz")) selectValue($("fd-tz"), params.get("tz"));
+    $("fd-severity").value = "";
+    if (params.get("severity")) selectValue($("fd-severity"), params.get("severity"));
+    $("fd-rule").value = "";
+    if (params.get("rule")) selectValue($("fd-rule"), params.get("rule"));
+    this.load();
+  },
+
+  async load() {
+    document.body.dataset.findings = "loading";
+    try {
+      const d = await api("/api/findings?" + this.params().toString());
+      showError($("findings-error"), null);
+      this.data = d;
+      this.page = 0;
+      this.render();
+    } catch (err) {
+      showError($("findings-error"), err);
+    }
+    document.body.dataset.findings = "ready";
+  },
+
+  render() {
+    const d = this.data;
+    $("fn-total").textContent = fmtInt(d.total);
+    for (const c of d.by_severity) {
+      const n = $("fn-" + c.level);
+      if (n) n.textContent = fmtInt(c.count);
+    }
+    // The rule filter offers the rules with findings in the period.
+    const sel = $("fd-rule"), cur = sel.value;
+    clear(sel).append(el("option", { value: "" }, "any"));
+    for (const r of d.by_rule) sel.append(el("option", { value: r.rule_id }, r.title + " (" + r.count + ")"));
+    if (cur) selectValue(sel, cur);
+    this.renderRules();
+    this.renderChart();
+    this.renderRows();
+    $("finding-detail").hidden = true;
+  },
+
+  renderRules() {
+    const table = clear($("fd-rules"));
+    table.append(el("thead", {}, el("tr", {}, ...["Rule", "Severity", "Findings", "Rule ID"].map((h) => el("th", {}, h)))));
+    const body = el("tbody");
+    for (const r of this.data.by_rule) {
+      const tr = el("tr", { title: "list this rule's findings", "data-rule": r.rule_id },
+        el("td", { className: "wrap" }, r.title),
+        el("td", {}, el("span", { className: "level level-" + r.level }, r.level)),
+        el("td", { className: "num" }, fmtInt(r.count)),
+        el("td", { className: "sub" }, r.rule_id));
+      tr.addEventListener("click", () => { selectValue($("fd-rule"), r.rule_id); this.submit(); });
+      body.append(tr);
+    }
+    if (this.data.by_rule.length === 0) body.append(el("tr", {}, el("td", { colSpan: 4, className: "empty" }, "No findings in this period.")));
+    table.append(body);
+  },
+
+  // renderChart draws the listed findings per day (or month, over more than two months) of their first event,
+  // stacked by severity.
+  renderChart() {
+    const d = this.data, box = clear($("fd-chart"));
+    const from = new Date(d.from + "T00:00:00Z"), to = new Date(d.to + "T00:00:00Z");
+    const monthly = (to - from) / 86400000 > 62;
+    const keys = [];
+    for (let t = new Date(from); t <= to;) {
+      keys.push(t.toISOString().slice(0, monthly ? 7 : 10));
+      if (monthly) t = new Date(Date.UTC(t.getUTCFullYear(), t.getUTCMonth() + 1, 1));
+      else t = new Date(t.getTime() + 86400000);
+    }
+    const counts = new Map(keys.map((k) => [k, {}]));
+    for (const f of d.findings) {
+      const c = counts.get((f.first || "").slice(0, monthly ? 7 : 10));
+      if (c) c[f.level] = (c[f.level] || 0) + 1;
+    }
+    $("fd-chart-sub").textContent = "per " + (monthly ? "month" : "day") + " of the first event, " + d.from + " to " + d.to + " (" + d.tz + ")";
+    const W = 1000, H = 180, L = 40, B = 28, T = 10;
+    const total = (c) => LEVELS.reduce((n, l) => n + (c[l] || 0), 0);
+    const max = Math.max(1, ...[...counts.values()].map(total));
+    const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "findings over time" });
+    const plotW = W - L - 10, plotH = H - B - T, bw = plotW / Math.max(1, keys.length);
+    const ticks = max <= 4 ? max : 4;
+    for (let i = 0; i <= ticks; i++) {
+      const v = Math.round(max * i / ticks), y = T + plotH - plotH * v / max;
+      root.append(svg("line", { x1: L, x2: W - 10, y1: y, y2: y, class: "axis" }));
+      root.append(svg("text", { x: L - 6, y: y + 4, "text-anchor": "end" }, v));
+    }
+    const labelEvery = Math.ceil(keys.length / 10);
+    keys.forEach((k, i) => {
+      const c = counts.get(k), x = L + i * bw, g = svg("g");
+      let y = T + plotH;
+      for (const l of [...LEVELS].reverse()) {
+        if (!c[l]) continue;
+        const h = plotH * c[l] / max;
+        y -= h;
+        g.append(svg("rect", { x: x + bw * 0.1, y, width: Math.max(1, bw * 0.8), height: h, class: "lv-" + l }));
+      }
+      g.append(svg("title", {}, k + ": " + (LEVELS.filter((l) => c[l]).map((l) => c[l] + " " + l).join(", ") || "no findings")));
+      g.prepend(svg("rect", { x, y: T, width: bw, height: plotH, fill: "transparent" }));
+      root.append(g);
+      if (i % labelEvery === 0) root.append(svg("text", { x: x + bw / 2, y: H - 8, "text-anchor": "middle" }, k));
+    });
+    box.append(root);
+    box.append(el("div", { className: "legend" }, ...LEVELS.map((l) => el("span", {}, el("i", { className: "lv-" + l }), l))));
+  },
+
+  columns: [
+    ["time", "First"], ["last", "Last"], ["severity", "Severity"], ["title", "Rule"], ["principal", "Principal"],
+    ["account", "Account"], ["region", "Region"], ["ips", "Source IPs"], ["count", "Events"], ["summary", "What happened"],
+  ],
+
+  sortValue(f, key) {
+    switch (key) {
+      case "time": return f.first_utc;
+      case "last": return f.last_utc;
+      case "severity": return LEVEL_RANK[f.level] || 0;
+      case "ips": return f.source_ips.join(", ");
+      case "count": return f.count;
+    }
+    return f[key] || "";
+  },
+
+  sorted() {
+    const { key, dir } = this.sort;
+    return this.data.findings.slice().sort((a, b) => {
+      const x = this.sortValue(a, key), y = this.sortValue(b, key);
+      return (x < y ? -1 : x > y ? 1 : 0) * dir || (a.first_utc < b.first_utc ? 1 : a.first_utc > b.first_utc ? -1 : 0);
+    });
+  },
+
+  renderRows() {
+    if (!this.data) return;
+    const table = clear($("findings-table"));
+    const head = el("tr");
+    for (const [key, name] of this.columns) {
+      const th = el("th", { className: "sortable", "data-key": key }, key === "time" ? name + " (" + this.data.tz + ")" : name);
+      if (this.sort.key === key) th.classList.add(this.sort.dir > 0 ? "sorted-asc" : "sorted-desc");
+      th.addEventListener("click", () => {
+        this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : (key === "time" || key === "severity" || key === "count" ? -1 : 1) };
+        this.renderRows();
+      });
+      head.append(th);
+    }
+    table.append(el("thead", {}, head));
+    const rows = this.sorted();
+    const pages = Math.max(1, Math.ceil(rows.length / this.pageSize));
+    this.page = Math.min(this.page, pages - 1);
+    const body = el("tbody");
+    for (const f of rows.slice(this.page * this.pageSize, (this.page + 1) * this.pageSize)) {
+      const tr = el("tr", { title: "click to see the evidence events", "data-id": f.id, "data-level": f.level },
+        el("td", { title: f.first_utc }, zoned(f.first)),
+        el("td", { title: f.last_utc }, zoned(f.last)),
+        el("td", {}, el("span", { className: "level level-" + f.level }, f.level)),
+        el("td", { className: "wrap", title: f.rule_id }, f.title),
+        el("td", { className: "wrap" }, f.principal),
+        el("td", {}, f.account),
+        el("td", { className: "wrap" }, f.region),
+        el("td", { className: "wrap" }, f.source_ips.join(", ")),
+        el("td", { className: "num" }, fmtInt(f.count)),
+        el("td", { className: "wrap summary" }, f.summary));
+      tr.tabIndex = 0;
+      tr.addEventListener("click", () => this.show(f));
+      tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") this.show(f); });
+      body.append(tr);
+    }
+    if (rows.length === 0) body.append(el("tr", {}, el("td", { colSpan: this.columns.length, className: "empty" }, "No findings in this period.")));
+    table.append(body);
+    $("fd-rows-sub").textContent = fmtInt(this.data.count) + " listed of " + fmtInt(this.data.total) + " findings in the period";
+    const pager = clear($("findings-pager"));
+    if (pages > 1) {
+      pager.append(el("button", { disabled: this.page === 0, onclick: () => { this.page--; this.renderRows(); } }, "‹ previous"),
+        el("span", {}, "page " + (this.page + 1) + " of " + pages),
+        el("button", { disabled: this.page >= pages - 1, onclick: () => { this.page++; this.renderRows(); } }, "next ›"));
+    }
+  },
+
+  // show shows a finding: what the rule says, links to its principal's and IPs' other events on the query page,
+  // and its evidence events' JSON, each fetched by its event ID.
+  async show(f) {
+    const panel = $("finding-detail");
+    panel.hidden = false;
+    panel.dataset.id = f.id;
+    $("fdd-title").textContent = f.title;
+    const facts = clear($("fdd-facts"));
+    const fact = (k, v) => { if (v !== "" && v !== undefined && v !== null) facts.append(el("dt", {}, k), el("dd", {}, v)); };
+    fact("What happened", f.summary);
+    fact("Severity", f.level);
+    fact("First", zoned(f.first) + "  (" + f.first_utc + ")");
+    fact("Last", zoned(f.last) + "  (" + f.last_utc + ")");
+    fact("Principal", f.principal);
+    fact("Account", f.account);
+    fact("Region", f.region);
+    fact("Source IPs", f.source_ips.join(", "));
+    fact("Events", fmtInt(f.count));
+    fact("ATT&CK", f.techniques.join(", "));
+    fact("Rule", f.rule_id + (f.rule_version ? " (version " + f.rule_version + ")" : ""));
+    fact("Author", f.author);
+    fact("Licence", f.license);
+    fact("Rule set", f.rule_set);
+    fact("Finding", f.id + ", computed " + f.computed_at);
+    for (const [id, sql] of [["fdd-principal", f.principal_sql], ["fdd-ip", f.ip_sql]]) {
+      const a = $(id);
+      a.hidden = !sql;
+      a.href = sql ? "#query?" + new URLSearchParams({ sql }).toString() : "#query";
+    }
+    panel.scrollIntoView({ block: "nearest" });
+    await this.evidence(f);
+  },
+
+  maxEvidence: 20,
+
+  async evidence(f) {
+    document.body.dataset.evidence = "loading";
+    const box = clear($("fdd-evidence"));
+    const ids = [...new Set(f.event_ids)];
+    $("fdd-evidence-sub").textContent = fmtInt(f.event_ids.length) + " event" + (f.event_ids.length === 1 ? "" : "s") +
+      (ids.length > this.maxEvidence ? ", the first " + this.maxEvidence + " shown" : "");
+    const jobs = ids.slice(0, this.maxEvidence).map(async (id) => {
+      const pre = el("pre", { className: "json" }, "loading…");
+      box.append(el("div", { className: "evidence", "data-eventid": id }, el("strong", {}, "Event " + (id || "(no event ID)")), pre));
+      if (!id) { pre.textContent = "This event has no event ID: it cannot be looked up by one."; return; }
+      try {
+        const res = await api("/api/events?" + new URLSearchParams({ eventid: id }).toString());
+        const shown = res.events.length === 1 ? res.events[0] : res.events;
+        pre.textContent = (res.count > 1 ? "// " + res.count + " stored records have this event ID\n" : "") +
+          (res.count === 0 ? "// no stored record has this event ID" : JSON.stringify(shown, null, 2));
+      } catch (err) {
+        pre.textContent = err.message;
+      }
+    });
+    await Promise.all(jobs);
+    if ($("finding-detail").dataset.id === f.id) document.body.dataset.evidence = "ready";
+  },
+};
+
 // ---- query editor -----------------------------------------------------------------------------------------
 
 const HISTORY_KEY = "trailq.history";
@@ -399,7 +692,14 @@ const Editor = {
     } catch (err) { /* presets are a convenience */ }
   },
 
-  open() { if (!this.inited) this.init(); },
+  // open takes the SQL to edit from the hash (#query?sql=…, as the findings page links to it).
+  open(params) {
+    if (params && params.get("sql")) {
+      $("sql").value = params.get("sql");
+      $("dialect").value = "athena";
+    }
+    if (!this.inited) this.init();
+  },
 
   setRunning(on) {
     $("run").disabled = on;
