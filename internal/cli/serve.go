@@ -144,6 +144,7 @@ func (f *Factory) webOptions(ctx context.Context, opts *ServeOptions) (web.Optio
 	} else if _, err := os.Stat(eo.StorePath); err != nil {
 		return web.Options{}, withHint(fmt.Errorf("open store %s: %w", eo.StorePath, err), "load logs first with --source")
 	}
+	keepFindings(ctx, e, eo)
 	wopts := web.Options{
 		Open: func(ctx context.Context, readOnly bool) (*engine.Store, error) {
 			if readOnly {
@@ -165,6 +166,22 @@ func (f *Factory) webOptions(ctx context.Context, opts *ServeOptions) (web.Optio
 		}
 	}
 	return wopts, nil
+}
+
+// keepFindings brings the store's findings table up to date before the server holds the file (a detect over
+// the whole store keeps them, and cannot write beside the server's handle): the findings page then answers a
+// period that holds every event from it at once. Only the first start after a load computes anything; a
+// failure is left to the page, which computes the findings as it answers.
+func keepFindings(ctx context.Context, e *engine.Engine, eo engine.Options) {
+	if e.Rules == nil {
+		return
+	}
+	quiet := *e
+	quiet.Notify = nil
+	eo.NoLoad = true
+	if _, err := quiet.Detect(ctx, eo, e.Rules(), engine.DetectOptions{}); err != nil && e.Log != nil {
+		e.Log.Debug("findings not kept", "err", err)
+	}
 }
 
 // detectFunc runs the built-in rules over the store for the findings page, on the engine's sandboxed reader, as

@@ -36,6 +36,9 @@ func TestBrowserFindings(t *testing.T) {
 			t.Errorf("#fn-%s shows %q, want %d", c.Level, got, c.Count)
 		}
 	}
+	if got := b.text(t, "#fd-source"); !strings.HasPrefix(got, fmt.Sprint(api.Rules)+" rules") || !strings.Contains(got, "computed now") {
+		t.Errorf("#fd-source %q: want the %d rules and that the findings were computed", got, api.Rules)
+	}
 	rules := eval[[][]string](t, b, `[...document.querySelectorAll("#fd-rules tbody tr[data-rule]")].map(tr => [tr.dataset.rule, tr.children[2].textContent])`)
 	if len(rules) != len(api.ByRule) {
 		t.Fatalf("the page lists %d rules, the API %d", len(rules), len(api.ByRule))

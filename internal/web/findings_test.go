@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -294,5 +295,64 @@ func TestFindingsActivitySQL(t *testing.T) {
 	}
 	if withIP == 0 {
 		t.Error("no finding has source IPs: the IP query is not tested")
+	}
+}
+
+// TestFindingsFromTable: when the period holds every event and the store's findings table is current (trailq
+// detect ran after the last load), the answer is read from the table, and it is the findings engine.Detect
+// computes for the period.
+func TestFindingsFromTable(t *testing.T) {
+	ctx := context.Background()
+	path, dirs := testStore(t)
+	// A detect over the whole store with no server holding the file keeps the findings.
+	set := builtinSet(t)
+	keptAt := fixedNow.Add(-time.Hour)
+	e := &engine.Engine{Rules: func() *sigma.Set { return set }, Now: func() time.Time { return keptAt }}
+	if _, err := e.Detect(ctx, engine.Options{StorePath: path}, set, engine.DetectOptions{Now: keptAt}); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(ctx, Options{Open: opener(path), Detect: detector(path), Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(func() {
+		hs.Close()
+		if err := srv.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	ts := &testServer{Server: hs, srv: srv, path: path, dirs: dirs}
+	ignoreComputed := cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".ComputedAt" }, cmp.Ignore())
+
+	var all FindingsReport
+	ts.call(t, "GET", "/api/findings?from=2014-01-01&to=2025-12-31&tz=UTC", "", 200, &all)
+	if !all.Stored || all.StoredAt != keptAt.Format(time.RFC3339) {
+		t.Errorf("the whole store's findings: stored %v at %q, want from the table computed at %s", all.Stored, all.StoredAt, keptAt.Format(time.RFC3339))
+	}
+	direct := directFindings(t, ts, time.Date(2014, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if diff := cmp.Diff(wantRows(direct, time.UTC, nil), all.Findings, ignoreComputed); diff != "" {
+		t.Errorf("stored findings differ from engine.Detect's over the period (-engine +api):\n%s", diff)
+	}
+	for _, f := range all.Findings {
+		if f.ComputedAt != all.StoredAt {
+			t.Fatalf("finding %s computed at %s, not read from the table (%s)", f.ID, f.ComputedAt, all.StoredAt)
+		}
+	}
+	// A period that leaves events out is computed.
+	var sep FindingsReport
+	ts.call(t, "GET", "/api/findings?from=2024-09-01&to=2024-09-30&tz=UTC", "", 200, &sep)
+	if sep.Stored || sep.StoredAt != "" || sep.Total == 0 || sep.Total >= all.Total {
+		t.Errorf("September 2024: stored %v at %q, %d of the store's %d findings", sep.Stored, sep.StoredAt, sep.Total, all.Total)
+	}
+}
+
+// TestFindingsWholeStoreComputed: without a current findings table, a period that holds every event is computed.
+func TestFindingsWholeStoreComputed(t *testing.T) {
+	ts := newTestServer(t, nil)
+	var rep FindingsReport
+	ts.call(t, "GET", "/api/findings?from=2014-01-01&to=2025-12-31&tz=UTC", "", 200, &rep)
+	if rep.Stored || rep.Total == 0 {
+		t.Errorf("stored %v, %d findings: want computed ones", rep.Stored, rep.Total)
 	}
 }

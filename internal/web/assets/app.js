@@ -450,6 +450,8 @@ const Findings = {
   render() {
     const d = this.data;
     $("fn-total").textContent = fmtInt(d.total);
+    $("fd-source").textContent = fmtInt(d.rules) + " rules over " + d.from + " to " + d.to + " (" + d.tz + "): " +
+      (d.stored ? "every event of the store, read from its findings table (computed " + d.stored_at + ")" : "computed now");
     for (const c of d.by_severity) {
       const n = $("fn-" + c.level);
       if (n) n.textContent = fmtInt(c.count);
