@@ -37,7 +37,8 @@ func obj(fields ...any) *shape {
 	return s
 }
 
-// columns is the CloudTrail record as Athena's table has it (declared in internal/schema; the test of the field mapping checks this copy against the store's columns), with CloudTrail's names.
+// columns is the CloudTrail record as Athena's table has it (declared in internal/schema; a test checks this
+// copy against the store's columns), with CloudTrail's names.
 var columns = obj(
 	"eventVersion", leaf(),
 	"userIdentity", obj(
