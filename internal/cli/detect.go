@@ -114,6 +114,8 @@ EXIT STATUS
 	fl.StringArrayVar(&opts.Sigma, "sigma", nil, "also run the SigmaHQ-format rules in this `FILE or folder` (rules for other log sources are skipped; repeatable)")
 	fl.BoolVar(&opts.NoBuiltin, "no-builtin", false, "do not run the built-in rules")
 	fl.StringVar(&opts.Severity, "severity", "", "only rules of this level or higher: low, medium, high or critical")
+	fl.StringSliceVar(&opts.Accounts, "account", nil, "only the events of these account IDs (and only their logs are loaded; repeatable)")
+	fl.StringSliceVar(&opts.Regions, "region", nil, "only the events of these regions (and only their logs are loaded; repeatable)")
 	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl, sarif (default: table on a terminal, csv otherwise)")
 	fl.BoolVar(&opts.FailOnFindings, "fail-on-findings", false, fmt.Sprintf("end with exit status %d when there are findings", ExitFindings))
 	fl.BoolVar(&opts.Explain, "explain", false, "print each rule's SQL and the scan's, and do not load or run anything")
@@ -282,7 +284,7 @@ func runDetect(ctx context.Context, f *Factory, opts *DetectOptions) error {
 	if err != nil {
 		return err
 	}
-	do := engine.DetectOptions{Period: period, Lag: opts.Lag, Now: now, MinLevel: minLevel}
+	do := engine.DetectOptions{Period: period, Lag: opts.Lag, Now: now, MinLevel: minLevel, Accounts: opts.Accounts, Regions: opts.Regions}
 	if opts.DryRun && eo.Source != nil {
 		if d, ok := period.KeyDays(now, opts.Lag); ok {
 			eo.Load.Days = &d

@@ -25,6 +25,15 @@ type DetectOptions struct {
 	Now time.Time
 	// MinLevel, when set, runs only the rules of that level or higher.
 	MinLevel sigma.Level
+	// Accounts and Regions, when set, limit the events the rules read (and the load) to those accounts and
+	// regions (the key's, else recipientAccountId and awsRegion).
+	Accounts, Regions []string
+}
+
+// whole reports whether the rules read every stored event (no period, account or region): only then are the
+// built-in rules' stored findings the answer.
+func (do DetectOptions) whole() bool {
+	return do.Period.Start.IsZero() && do.Period.End.IsZero() && len(do.Accounts) == 0 && len(do.Regions) == 0
 }
 
 // DetectResult is what Detect found.
@@ -96,13 +105,14 @@ func (e *Engine) Detect(ctx context.Context, o Options, set *sigma.Set, do Detec
 		if d, ok := do.Period.KeyDays(do.Now, do.Lag); ok {
 			o.Load.Days = &d
 		}
+		o.Load.Accounts, o.Load.Regions = do.Accounts, do.Regions
 		rep, err := e.sync(ctx, o, nil, nil)
 		res.Report = rep
 		if err != nil {
 			return res, err
 		}
 	}
-	if do.Period.Start.IsZero() && do.Period.End.IsZero() {
+	if do.whole() {
 		e.keepFindings(ctx, o)
 	}
 	st, err := e.Reader(ctx, o)
@@ -149,13 +159,13 @@ func runnable(rules []*sigma.Rule, min sigma.Level) []*sigma.Rule {
 // detect runs res.Rules on st and fills in res.
 func (e *Engine) detect(ctx context.Context, st *Store, res *DetectResult, do DetectOptions) error {
 	rules := res.Rules
-	if do.Period.Start.IsZero() && do.Period.End.IsZero() {
+	if do.whole() {
 		var err error
 		if rules, err = e.storedFindings(ctx, st, res); err != nil {
 			return err
 		}
 	}
-	r := &detectRun{e: e, st: st, res: res, period: do.Period, now: do.Now, sandboxed: true}
+	r := &detectRun{e: e, st: st, res: res, period: do.Period, accounts: do.Accounts, regions: do.Regions, now: do.Now, sandboxed: true}
 	if err := r.run(ctx, rules); err != nil {
 		return err
 	}

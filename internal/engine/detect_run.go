@@ -25,6 +25,8 @@ type detectRun struct {
 	st     *Store
 	res    *DetectResult
 	period timewin.Period
+	// accounts and regions, when set, keep the events of those accounts and regions only.
+	accounts, regions []string
 	now    time.Time
 	// rel is the relation the rules' SQL reads for cloudtrail_logs: the events, or those of the period.
 	rel string
@@ -46,7 +48,7 @@ func (r *detectRun) run(ctx context.Context, rules []*sigma.Rule) error {
 		return nil
 	}
 	var err error
-	if r.rel, err = periodRelation(r.period); err != nil {
+	if r.rel, err = scopeRelation(r.period, r.accounts, r.regions); err != nil {
 		return err
 	}
 	if len(dets) > 0 {
@@ -73,14 +75,28 @@ func (r *detectRun) run(ctx context.Context, rules []*sigma.Rule) error {
 	return nil
 }
 
-// periodRelation is what the rules read in place of cloudtrail_logs: the events view (with its object ids), or
-// for a period the events whose eventtime, as an instant, is in it. The text bounds, a day wider than the period
-// (an eventtime may carry an offset), let DuckDB skip the row groups outside it before it reads any time.
-func periodRelation(p timewin.Period) (string, error) {
-	if p.Start.IsZero() && p.End.IsZero() {
+// scopeRelation is what the rules read in place of cloudtrail_logs: the events view (with its object ids), or
+// for a period the events whose eventtime, as an instant, is in it, and of the accounts and regions given (the
+// partition columns: the key's account and region, else the record's). The text bounds, a day wider than the
+// period (an eventtime may carry an offset), let DuckDB skip the row groups outside it before it reads any time.
+func scopeRelation(p timewin.Period, accounts, regions []string) (string, error) {
+	if p.Start.IsZero() && p.End.IsZero() && len(accounts) == 0 && len(regions) == 0 {
 		return store.EventsTable, nil
 	}
 	var conds []string
+	for _, f := range []struct {
+		column string
+		values []string
+	}{{"account", accounts}, {"region", regions}} {
+		if len(f.values) == 0 {
+			continue
+		}
+		quoted := make([]string, len(f.values))
+		for i, v := range f.values {
+			quoted[i] = quote(v)
+		}
+		conds = append(conds, f.column+" IN ("+strings.Join(quoted, ", ")+")")
+	}
 	if !p.Start.IsZero() {
 		conds = append(conds, "eventtime >= "+quote(p.Start.UTC().AddDate(0, 0, -1).Format(time.DateOnly)),
 			"try(from_iso8601_timestamp(eventtime)) >= from_iso8601_timestamp("+quote(p.Start.UTC().Format(time.RFC3339Nano))+")")
@@ -92,7 +108,7 @@ func periodRelation(p timewin.Period) (string, error) {
 	sql, err := athena.NewTranslator(athena.Tables{Logs: store.EventsTable, LogsExt: store.EventsTable}).
 		Translate("SELECT * FROM cloudtrail_logs WHERE " + strings.Join(conds, " AND "))
 	if err != nil {
-		return "", fmt.Errorf("detect: period: %w", err)
+		return "", fmt.Errorf("detect: scope: %w", err)
 	}
 	return "(" + sql + ")", nil
 }

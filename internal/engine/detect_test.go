@@ -525,3 +525,44 @@ func TestDetectFindingsRuleFails(t *testing.T) {
 		t.Errorf("a rule reading a file was not refused: %q", r.events)
 	}
 }
+
+// TestDetectAccountsAndRegions: --account and --region keep the events of those accounts and regions only, and
+// the findings table (of every event) is not the answer then.
+func TestDetectAccountsAndRegions(t *testing.T) {
+	ctx := context.Background()
+	set := sigmaHQ(t)
+	o := options(t, stratusFile, filepath.Join(t.TempDir(), "s.duckdb"))
+	e := engine.Engine{Rules: func() *sigma.Set { return set }}
+	all, err := e.Detect(ctx, o, set, engine.DetectOptions{})
+	if err != nil || len(all.Findings) == 0 {
+		t.Fatalf("all: %d findings, %v", len(all.Findings), err)
+	}
+	const account = "056392974792"
+	want := 0
+	for _, f := range all.Findings {
+		if f.Account == account {
+			want++
+		}
+	}
+	if want == 0 || want == len(all.Findings) {
+		t.Fatalf("the test needs findings of %s and of other accounts: %d of %d", account, want, len(all.Findings))
+	}
+	ro := o
+	ro.NoLoad = true
+	one, err := e.Detect(ctx, ro, set, engine.DetectOptions{Accounts: []string{account}})
+	if err != nil || one.Stored != 0 {
+		t.Fatalf("one account: stored %d, %v", one.Stored, err)
+	}
+	for _, f := range one.Findings {
+		if f.Account != account {
+			t.Errorf("finding %s of account %s", f.ID, f.Account)
+		}
+	}
+	if len(one.Findings) == 0 || len(one.Findings) > want {
+		t.Errorf("%d findings of %s, want between 1 and %d (a correlation may count fewer events)", len(one.Findings), account, want)
+	}
+	none, err := e.Detect(ctx, ro, set, engine.DetectOptions{Regions: []string{"xx-nowhere-1"}})
+	if err != nil || len(none.Findings) != 0 {
+		t.Errorf("a region with no events: %d findings, %v", len(none.Findings), err)
+	}
+}
