@@ -27,7 +27,7 @@ type detectRun struct {
 	period timewin.Period
 	// accounts and regions, when set, keep the events of those accounts and regions only.
 	accounts, regions []string
-	now    time.Time
+	now               time.Time
 	// rel is the relation the rules' SQL reads for cloudtrail_logs: the events, or those of the period.
 	rel string
 	// sandboxed is set when st is the sandboxed reader, whose Query runs the guard on every statement; on
