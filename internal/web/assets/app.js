@@ -124,6 +124,7 @@ const Dashboard = {
   page: 0,
   pageSize: 50,
   inited: false,
+  seq: 0,
 
   init() {
     const localTZ = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
@@ -162,8 +163,13 @@ const Dashboard = {
     return q;
   },
 
+  // submit puts the form into the address; the hashchange loads it. The page is marked loading at once, so
+  // nothing reads the old table as the answer to the new filters.
   submit() {
-    location.hash = "signins?" + this.params().toString();
+    const hash = "#signins?" + this.params().toString();
+    document.body.dataset.signins = "loading";
+    if (location.hash === hash) this.load();
+    else location.hash = hash;
   },
 
   open(params) {
@@ -180,16 +186,22 @@ const Dashboard = {
     this.load();
   },
 
+  // load asks for the form's sign-ins; an answer to an older request that comes after a newer one is dropped.
   async load() {
+    const seq = ++this.seq;
     document.body.dataset.signins = "loading";
+    let d = null, error = null;
     try {
-      const d = await api("/api/signins?" + this.params().toString());
-      showError($("signins-error"), null);
+      d = await api("/api/signins?" + this.params().toString());
+    } catch (err) {
+      error = err;
+    }
+    if (seq !== this.seq) return;
+    showError($("signins-error"), error);
+    if (d) {
       this.data = d;
       this.page = 0;
       this.render();
-    } catch (err) {
-      showError($("signins-error"), err);
     }
     document.body.dataset.signins = "ready";
   },
@@ -399,6 +411,7 @@ const Findings = {
   page: 0,
   pageSize: 50,
   inited: false,
+  seq: 0,
 
   init() {
     zoneOptions($("fd-tz"));
@@ -419,7 +432,14 @@ const Findings = {
     return q;
   },
 
-  submit() { location.hash = "findings?" + this.params().toString(); },
+  // submit puts the form into the address; the hashchange loads it. The page is marked loading at once, so
+  // nothing reads the old list as the answer to the new filters.
+  submit() {
+    const hash = "#findings?" + this.params().toString();
+    document.body.dataset.findings = "loading";
+    if (location.hash === hash) this.load();
+    else location.hash = hash;
+  },
 
   open(params) {
     if (!this.inited) this.init();
@@ -433,16 +453,23 @@ const Findings = {
     this.load();
   },
 
+  // load asks for the form's findings; when the filters change again before the answer comes, the older
+  // answer is dropped, so the page always shows the last request's findings.
   async load() {
+    const seq = ++this.seq;
     document.body.dataset.findings = "loading";
+    let d = null, error = null;
     try {
-      const d = await api("/api/findings?" + this.params().toString());
-      showError($("findings-error"), null);
+      d = await api("/api/findings?" + this.params().toString());
+    } catch (err) {
+      error = err;
+    }
+    if (seq !== this.seq) return;
+    showError($("findings-error"), error);
+    if (d) {
       this.data = d;
       this.page = 0;
       this.render();
-    } catch (err) {
-      showError($("findings-error"), err);
     }
     document.body.dataset.findings = "ready";
   },
