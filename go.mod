@@ -22,6 +22,8 @@ require (
 	golang.org/x/term v0.48.0
 )
 
+require github.com/aws/aws-sdk-go-v2/service/cloudtrail v1.56.0 // indirect
+
 require (
 	github.com/andybalholm/brotli v1.2.0 // indirect
 	github.com/parquet-go/bitpack v1.0.0 // indirect
