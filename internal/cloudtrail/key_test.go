@@ -154,3 +154,37 @@ func TestKeyParsersMatchTheExpressions(t *testing.T) {
 		t.Errorf("parseName stamp = %q", n.stamp)
 	}
 }
+
+func TestParseDigestKey(t *testing.T) {
+	tests := []struct {
+		key                               string
+		ok                                bool
+		org, account, region, trail, home string
+		end                               time.Time
+	}{
+		{"AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-east-2_your-trail-name_us-east-2_20150817T150131Z.json.gz",
+			true, "", "111122223333", "us-east-2", "your-trail-name", "us-east-2", time.Date(2015, 8, 17, 15, 1, 31, 0, time.UTC)},
+		// An organization trail, a multi-region trail's digest of another region, a trail name with underscores.
+		{"logs/AWSLogs/o-aa1bb2cc3d/444455556666/CloudTrail-Digest/eu-west-1/2024/09/30/444455556666_CloudTrail-Digest_eu-west-1_org_trail_1_us-east-1_20240930T235959Z.json.gz",
+			true, "o-aa1bb2cc3d", "444455556666", "eu-west-1", "org_trail_1", "us-east-1", time.Date(2024, 9, 30, 23, 59, 59, 0, time.UTC)},
+		{"AWSLogs/111122223333/CloudTrail/us-east-1/2024/09/01/111122223333_CloudTrail_us-east-1_20240901T0005Z_abc.json.gz", false, "", "", "", "", "", time.Time{}},
+		// No trail or home region, a minute stamp, another region in the name than the folder's.
+		{"AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-east-2_20150817T150131Z.json.gz", false, "", "", "", "", "", time.Time{}},
+		{"AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-east-2_t_us-east-2_20150817T1501Z.json.gz", false, "", "", "", "", "", time.Time{}},
+		{"AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2015/08/17/111122223333_CloudTrail-Digest_us-west-1_t_us-east-2_20150817T150131Z.json.gz", false, "", "", "", "", "", time.Time{}},
+	}
+	for _, tt := range tests {
+		d, ok := ParseDigestKey(tt.key)
+		if ok != tt.ok {
+			t.Errorf("ParseDigestKey(%q) ok = %v, want %v", tt.key, ok, tt.ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		if d.OrgID != tt.org || d.Account != tt.account || d.Region != tt.region || d.Trail != tt.trail || d.HomeRegion != tt.home || !d.End.Equal(tt.end) {
+			t.Errorf("ParseDigestKey(%q) = org %q account %q region %q trail %q home %q end %v; want %q %q %q %q %q %v",
+				tt.key, d.OrgID, d.Account, d.Region, d.Trail, d.HomeRegion, d.End, tt.org, tt.account, tt.region, tt.trail, tt.home, tt.end)
+		}
+	}
+}
