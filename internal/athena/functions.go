@@ -376,6 +376,9 @@ func elementAt(c *converter, pos int, args [][]node) []node {
 		c.fail(pos, "element_at takes 2 arguments, got %d", len(args))
 		return nil
 	}
+	if jsonTextColumn(args[0]) {
+		return jsonMember(pos, args[0], args[1])
+	}
 	out := []node{group(pos, args[0])}
 	out = append(out, gen(pos, "[")...)
 	out = append(out, args[1]...)

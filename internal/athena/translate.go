@@ -143,6 +143,12 @@ func (c *converter) siblings(nodes []node) []node {
 			out = append(out, n)
 			continue
 		}
+		if n.isOp("[") {
+			if repl, end, ok := c.jsonSubscript(out, nodes, i); ok {
+				out, i = repl, end
+				continue
+			}
+		}
 		if n.tok.Kind != TokIdent || afterDot(out) {
 			out = append(out, n)
 			continue
