@@ -68,3 +68,12 @@ type LocalLister interface {
 type Identifier interface {
 	Identity() string
 }
+
+// UserMetadata is implemented by the readers Open returns for sources that keep the user metadata stored with an
+// object (S3's x-amz-meta-* headers, which hold, for instance, a CloudTrail digest file's signature). A folder
+// copy of a bucket keeps none: its readers do not implement it.
+type UserMetadata interface {
+	// UserMetadata returns the object's user metadata: names in lower case without "x-amz-meta-"; empty when
+	// the object has none.
+	UserMetadata() map[string]string
+}

@@ -32,8 +32,9 @@ type resumingBody struct {
 	s       *Source
 	key     string
 	etag    string // of the first answer, as S3 sends it (quoted)
-	size    int64  // of the object, -1 when the first answer did not say
-	off     int64  // bytes read
+	meta    map[string]string
+	size    int64 // of the object, -1 when the first answer did not say
+	off     int64 // bytes read
 	resumes int
 	cur     *getAttempt
 	err     error // once the read failed for good
@@ -229,6 +230,16 @@ func parseContentRange(s string) (start, total int64, ok bool) {
 // Version returns the version of the object that was read: its ETag (unquoted, as listings give it), which is
 // not the listed one when the object was rewritten between the listing and the GET.
 func (b *resumingBody) Version() string { return strings.Trim(b.etag, `"`) }
+
+// UserMetadata returns the object's x-amz-meta-* headers of the first answer (source.UserMetadata), names in
+// lower case without the prefix.
+func (b *resumingBody) UserMetadata() map[string]string {
+	m := make(map[string]string, len(b.meta))
+	for k, v := range b.meta {
+		m[strings.ToLower(k)] = v
+	}
+	return m
+}
 
 func (b *resumingBody) Close() error {
 	if b.cur != nil {

@@ -23,8 +23,9 @@ import (
 )
 
 var (
-	_ source.Source    = (*Source)(nil)
-	_ source.DirLister = (*Source)(nil)
+	_ source.Source       = (*Source)(nil)
+	_ source.DirLister    = (*Source)(nil)
+	_ source.UserMetadata = (*resumingBody)(nil)
 )
 
 // DefaultConcurrency is the number of objects fetched at once when the user does not say. CloudTrail writes
@@ -313,6 +314,7 @@ func (s *Source) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, s.wrapErr(ctx, "get", s.Location(key), err)
 	}
 	b.etag = aws.ToString(out.ETag)
+	b.meta = out.Metadata
 	if out.ContentLength != nil && *out.ContentLength >= 0 {
 		b.size = *out.ContentLength
 	}
