@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trailq/trailq/internal/store/internal/db"
+
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
@@ -173,10 +175,10 @@ func DuckDBVersion() string {
 	if err != nil {
 		return "?"
 	}
-	db := sql.OpenDB(c)
-	defer db.Close()
+	pool := sql.OpenDB(c)
+	defer pool.Close()
 	var v string
-	if err := db.QueryRow(`SELECT version()`).Scan(&v); err != nil {
+	if err := pool.QueryRow(`SELECT version()`).Scan(&v); err != nil {
 		return "?"
 	}
 	return v
@@ -185,7 +187,7 @@ func DuckDBVersion() string {
 // checkCatalog says whether the database q reads is a trailq store this trailq can open: it returns nil for a
 // trailq store of this format, errEmptyDatabase for a database with no tables, and a *BadStoreError for anything
 // else (another application's tables, a newer or unknown format).
-func checkCatalog(ctx context.Context, q catalogReader, path string) error {
+func checkCatalog(ctx context.Context, q db.CatalogReader, path string) error {
 	rows, err := q.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT internal
 		UNION ALL SELECT view_name FROM duckdb_views() WHERE database_name = current_database() AND NOT internal
 		ORDER BY 1`)
@@ -201,7 +203,7 @@ func checkCatalog(ctx context.Context, q catalogReader, path string) error {
 			return fmt.Errorf("read store catalog: %w", err)
 		}
 		names = append(names, n)
-		hasMeta = hasMeta || n == metaTable
+		hasMeta = hasMeta || n == db.MetaTable
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -220,20 +222,15 @@ func checkCatalog(ctx context.Context, q catalogReader, path string) error {
 				len(names), strings.Join(shown, ", "))}
 	}
 	var v string
-	err = q.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = 'schema'`).Scan(&v)
+	err = q.QueryRowContext(ctx, `SELECT value FROM `+db.MetaTable+` WHERE key = 'schema'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return &BadStoreError{Path: path, Hint: damagedHint(path),
-			Problem: "it has trailq's tables but no store format (no 'schema' row in " + metaTable + "): it was not made by trailq, or was altered"}
+			Problem: "it has trailq's tables but no store format (no 'schema' row in " + db.MetaTable + "): it was not made by trailq, or was altered"}
 	}
 	if err != nil {
 		return fmt.Errorf("read store %s: %w", path, err)
 	}
 	return checkFormat(path, v)
-}
-
-type catalogReader interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // errEmptyDatabase is checkCatalog's answer for a DuckDB database without tables: a writable open makes it a store.
@@ -266,12 +263,12 @@ func probe(ctx context.Context, path string) error {
 	if err != nil {
 		return openErr(path, err)
 	}
-	db := sql.OpenDB(c)
-	defer db.Close()
-	if err := db.PingContext(ctx); err != nil {
+	pool := sql.OpenDB(c)
+	defer pool.Close()
+	if err := pool.PingContext(ctx); err != nil {
 		return openErr(path, err)
 	}
-	if err := checkCatalog(ctx, db, path); err != nil && err != errEmptyDatabase {
+	if err := checkCatalog(ctx, pool, path); err != nil && err != errEmptyDatabase {
 		return err
 	}
 	return nil

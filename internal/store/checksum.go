@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/trailq/trailq/internal/store/internal/db"
 )
 
 // Every part file is listed with its size, SHA-256 and modification time as written. Opening a store checks each
@@ -19,20 +21,13 @@ import (
 // that does not match is damaged. A writable open drops damaged parts and reads their logs again (repairParts); a
 // read-only open refuses to answer from them. VerifyParts hashes every part.
 
-// partChecksumDDL adds the checksum columns to the part list of a store made before them.
-var partChecksumDDL = []string{
-	`ALTER TABLE ` + partsTable + ` ADD COLUMN IF NOT EXISTS size BIGINT`,
-	`ALTER TABLE ` + partsTable + ` ADD COLUMN IF NOT EXISTS sha256 VARCHAR`,
-	`ALTER TABLE ` + partsTable + ` ADD COLUMN IF NOT EXISTS mtime_ns BIGINT`,
-}
-
 // listPart lists a part file that was written and synced: its rows, size, SHA-256 and modification time.
-func (s *Store) listPart(ctx context.Context, q querier, name string, rows int64) error {
-	size, sum, mtime, err := hashFile(filepath.Join(s.partsDir, name))
+func (s *Store) listPart(ctx context.Context, q db.Querier, name string, rows int64) error {
+	size, sum, mtime, err := hashFile(filepath.Join(s.h.PartsDir, name))
 	if err != nil {
 		return fmt.Errorf("list part %s: %w", name, err)
 	}
-	_, err = q.ExecContext(ctx, `INSERT INTO `+partsTable+` (name, rows, created, size, sha256, mtime_ns) VALUES (?, ?, ?, ?, ?, ?)`,
+	_, err = q.ExecContext(ctx, `INSERT INTO `+db.PartsTable+` (name, rows, created, size, sha256, mtime_ns) VALUES (?, ?, ?, ?, ?, ?)`,
 		name, rows, time.Now().UTC(), size, sum, mtime)
 	if err != nil {
 		return fmt.Errorf("list part %s: %w", name, err)
@@ -78,7 +73,7 @@ type DamagedError struct {
 
 func (e *DamagedError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "the store %s has %d damaged part file%s, which trailq will not answer from:", e.Path, len(e.Parts), plural(len(e.Parts)))
+	fmt.Fprintf(&b, "the store %s has %d damaged part file%s, which trailq will not answer from:", e.Path, len(e.Parts), db.Plural(len(e.Parts)))
 	for _, p := range e.Parts {
 		fmt.Fprintf(&b, "\n  %s (%d rows): %s", p.Name, p.Rows, p.Problem)
 	}
@@ -86,17 +81,10 @@ func (e *DamagedError) Error() string {
 	return b.String()
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 // checkParts checks every listed part file: size and modification time against the list, and a full hash when
 // full is set or the time differs.
-func (s *Store) checkParts(ctx context.Context, q querier, full bool) ([]PartCheck, error) {
-	rows, err := q.QueryContext(ctx, `SELECT name, rows, size, sha256, mtime_ns FROM `+partsTable+` ORDER BY name`)
+func (s *Store) checkParts(ctx context.Context, q db.Querier, full bool) ([]PartCheck, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, rows, size, sha256, mtime_ns FROM `+db.PartsTable+` ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("read part list: %w", err)
 	}
@@ -126,7 +114,7 @@ func (s *Store) checkParts(ctx context.Context, q querier, full bool) ([]PartChe
 			return nil, err
 		}
 		c := p.PartCheck
-		path := filepath.Join(s.partsDir, p.Name)
+		path := filepath.Join(s.h.PartsDir, p.Name)
 		fi, err := os.Stat(path)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
@@ -168,26 +156,26 @@ func damaged(checks []PartCheck) []PartCheck {
 
 // VerifyParts hashes every part file of the store and compares it with what its load recorded.
 func (s *Store) VerifyParts(ctx context.Context) ([]PartCheck, error) {
-	return s.checkParts(ctx, s.db, true)
+	return s.checkParts(ctx, s.h.DB, true)
 }
 
 // recordChecksums gives the parts listed without checksums (a store made before them) theirs, and the parts
 // whose files were found intact with another modification time (a copied store) their new time. It runs in the
 // caller's transaction, after the damaged parts were dropped.
-func (s *Store) recordChecksums(ctx context.Context, q querier, checks []PartCheck) error {
+func (s *Store) recordChecksums(ctx context.Context, q db.Querier, checks []PartCheck) error {
 	for _, c := range checks {
 		switch {
 		case c.Problem != "":
 		case c.Unrecorded:
-			size, sum, mtime, err := hashFile(filepath.Join(s.partsDir, c.Name))
+			size, sum, mtime, err := hashFile(filepath.Join(s.h.PartsDir, c.Name))
 			if err != nil {
 				return fmt.Errorf("record part checksum: %w", err)
 			}
-			if _, err := q.ExecContext(ctx, `UPDATE `+partsTable+` SET size = ?, sha256 = ?, mtime_ns = ? WHERE name = ?`, size, sum, mtime, c.Name); err != nil {
+			if _, err := q.ExecContext(ctx, `UPDATE `+db.PartsTable+` SET size = ?, sha256 = ?, mtime_ns = ? WHERE name = ?`, size, sum, mtime, c.Name); err != nil {
 				return fmt.Errorf("record part checksum: %w", err)
 			}
 		case c.mtime != 0:
-			if _, err := q.ExecContext(ctx, `UPDATE `+partsTable+` SET mtime_ns = ? WHERE name = ?`, c.mtime, c.Name); err != nil {
+			if _, err := q.ExecContext(ctx, `UPDATE `+db.PartsTable+` SET mtime_ns = ? WHERE name = ?`, c.mtime, c.Name); err != nil {
 				return fmt.Errorf("record part checksum: %w", err)
 			}
 		}

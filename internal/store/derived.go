@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/trailq/trailq/internal/store/internal/db"
+
 	duckdb "github.com/duckdb/duckdb-go/v2"
 )
 
 // SignInRowsTable is the table behind SignInsView, with the events table's internal columns (_file_id, …): a
 // package that keeps something derived from the sign-in rows reads it to know what is new or gone.
-const SignInRowsTable = signInsTable
+const SignInRowsTable = db.SignInsTable
 
 // Derived declares a table another package keeps from the store's rows (the sign-in classification, findings):
 // the store creates it, recreates it empty when the rules that fill it change, drops the rows of objects that
@@ -33,9 +35,9 @@ func (d Derived) versionKey() string { return "derived_version:" + d.Name }
 func (d Derived) ddl() string {
 	defs := make([]string, len(d.Columns))
 	for i, c := range d.Columns {
-		defs[i] = quoteIdent(c[0]) + " " + c[1]
+		defs[i] = db.QuoteIdent(c[0]) + " " + c[1]
 	}
-	return `CREATE TABLE ` + quoteIdent(d.Name) + ` (` + strings.Join(defs, ", ") + `)`
+	return `CREATE TABLE ` + db.QuoteIdent(d.Name) + ` (` + strings.Join(defs, ", ") + `)`
 }
 
 // Current reports whether the table exists, filled by d's rules. A store opened read-only may have it stale.
@@ -51,7 +53,7 @@ func (s *Store) Current(ctx context.Context, d Derived) (bool, error) {
 // its rules changed), without the rows of objects gone from d.From. It returns the highest object id it holds:
 // object ids only grow, so the rows of higher ids are the new ones.
 func (s *Store) SyncDerived(ctx context.Context, d Derived) (watermark int64, err error) {
-	if s.readOnly {
+	if s.h.ReadOnly {
 		return 0, fmt.Errorf("write %s: the store is open read-only", d.Name)
 	}
 	if n := len(d.Columns); n == 0 || d.Columns[n-1][0] != "_file_id" {
@@ -61,24 +63,24 @@ func (s *Store) SyncDerived(ctx context.Context, d Derived) (watermark int64, er
 	if err != nil {
 		return 0, err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.h.DB.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("write %s: %w", d.Name, err)
 	}
 	defer tx.Rollback()
-	stmts := []string{`DELETE FROM ` + quoteIdent(d.Name) + ` WHERE _file_id NOT IN (SELECT DISTINCT _file_id FROM ` + d.From + `)`}
+	stmts := []string{`DELETE FROM ` + db.QuoteIdent(d.Name) + ` WHERE _file_id NOT IN (SELECT DISTINCT _file_id FROM ` + d.From + `)`}
 	if !current {
-		stmts = []string{`DROP TABLE IF EXISTS ` + quoteIdent(d.Name), d.ddl()}
+		stmts = []string{`DROP TABLE IF EXISTS ` + db.QuoteIdent(d.Name), d.ddl()}
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return 0, fmt.Errorf("write %s: %w", d.Name, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO `+metaTable+` VALUES (?, ?)`, d.versionKey(), d.Version); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO `+db.MetaTable+` VALUES (?, ?)`, d.versionKey(), d.Version); err != nil {
 		return 0, fmt.Errorf("write %s: %w", d.Name, err)
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(_file_id), 0) FROM `+quoteIdent(d.Name)).Scan(&watermark); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(_file_id), 0) FROM `+db.QuoteIdent(d.Name)).Scan(&watermark); err != nil {
 		return 0, fmt.Errorf("write %s: %w", d.Name, err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -89,10 +91,10 @@ func (s *Store) SyncDerived(ctx context.Context, d Derived) (watermark int64, er
 
 // AppendDerived appends rows (in d.Columns' order) to the table of d, in one transaction.
 func (s *Store) AppendDerived(ctx context.Context, d Derived, rows [][]driver.Value) error {
-	if s.readOnly {
+	if s.h.ReadOnly {
 		return fmt.Errorf("write %s: the store is open read-only", d.Name)
 	}
-	conn, err := s.db.Conn(ctx)
+	conn, err := s.h.DB.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", d.Name, err)
 	}

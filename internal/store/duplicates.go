@@ -5,21 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+
+	"github.com/trailq/trailq/internal/store/internal/db"
 )
-
-// duplicatesTable records, for each record not stored because an identical one was (two trails logging one
-// global event), the object that held it and the record's hash. The stored copy is kept under one object only;
-// when that object changes or its part is lost, the objects that hold a copy are read again, so that an event
-// stays as long as any loaded object holds it (Load.Refills).
-const duplicatesTable = "trailq_duplicates"
-
-const duplicatesDDL = `CREATE TABLE IF NOT EXISTS ` + duplicatesTable + ` (file_id BIGINT, hash UBIGINT)`
-
-// refillMeta is set, in the transaction that removes stored rows, until a load has read again the objects
-// holding copies of them: a load stopped in between leaves it set and the next load finishes the work.
-const refillMeta = "refill"
 
 // Refill is a loaded object that holds a copy of an event whose stored copy is gone: the load reads it again and
 // stores what the store no longer has (File.Refill).
@@ -34,27 +22,13 @@ type refill struct {
 	key string
 }
 
-// forgetCopies removes the copies recorded for objects whose rows are removed and notes that the objects
-// holding copies of those rows must be looked for. It runs in the caller's transaction.
-func forgetCopies(ctx context.Context, q querier, in string) error {
-	for _, stmt := range []string{
-		`DELETE FROM ` + duplicatesTable + ` WHERE file_id IN ` + in,
-		`INSERT OR REPLACE INTO ` + metaTable + ` VALUES ('` + refillMeta + `', 'pending')`,
-	} {
-		if _, err := q.ExecContext(ctx, stmt); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // RefillPending reports whether rows were removed and the objects holding copies of them not read again yet.
 func (s *Store) RefillPending(ctx context.Context) (bool, error) {
-	if has, err := hasTable(ctx, s.db, duplicatesTable); err != nil || !has {
+	if has, err := db.HasTable(ctx, s.h.DB, db.DuplicatesTable); err != nil || !has {
 		return false, err
 	}
 	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM `+metaTable+` WHERE key = ?`, refillMeta).Scan(&v)
+	err := s.h.DB.QueryRowContext(ctx, `SELECT value FROM `+db.MetaTable+` WHERE key = ?`, db.RefillMeta).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -76,8 +50,8 @@ func (l *Load) Refills(ctx context.Context) ([]Refill, error) {
 	if err := l.duplicates.Flush(); err != nil {
 		return nil, fmt.Errorf("find copies: %w", err)
 	}
-	rows, err := l.conn.QueryContext(ctx, `SELECT d.file_id, d.hash, o.key, o.size FROM `+duplicatesTable+` d
-		JOIN `+objectsTable+` o USING (file_id) ORDER BY o.key`)
+	rows, err := l.conn.QueryContext(ctx, `SELECT d.file_id, d.hash, o.key, o.size FROM `+db.DuplicatesTable+` d
+		JOIN `+db.ObjectsTable+` o USING (file_id) ORDER BY o.key`)
 	if err != nil {
 		return nil, fmt.Errorf("find copies: %w", err)
 	}
@@ -100,7 +74,7 @@ func (l *Load) Refills(ctx context.Context) ([]Refill, error) {
 		return nil, fmt.Errorf("find copies: %w", err)
 	}
 	if len(out) == 0 {
-		if _, err := l.conn.ExecContext(ctx, `DELETE FROM `+metaTable+` WHERE key = ?`, refillMeta); err != nil {
+		if _, err := l.conn.ExecContext(ctx, `DELETE FROM `+db.MetaTable+` WHERE key = ?`, db.RefillMeta); err != nil {
 			return nil, fmt.Errorf("find copies: %w", err)
 		}
 		l.refillPending = false
@@ -110,14 +84,6 @@ func (l *Load) Refills(ctx context.Context) ([]Refill, error) {
 
 // refillFailed makes the next load read an object again in full when its refill could not be read.
 func (l *Load) refillFailed(ctx context.Context, id int64) error {
-	_, err := l.conn.ExecContext(ctx, `UPDATE `+objectsTable+` SET version = '' WHERE file_id = ?`, id)
+	_, err := l.conn.ExecContext(ctx, `UPDATE `+db.ObjectsTable+` SET version = '' WHERE file_id = ?`, id)
 	return err
-}
-
-func idList(ids []int64) string {
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = strconv.FormatInt(id, 10)
-	}
-	return "(" + strings.Join(strs, ", ") + ")"
 }

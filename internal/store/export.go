@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/trailq/trailq/internal/store/internal/db"
+
 	"github.com/trailq/trailq/internal/schema"
 )
 
@@ -44,7 +46,7 @@ const (
 // sandboxed (the sandbox forbids writing files).
 func (s *Store) Export(ctx context.Context, dir string, extra map[string][]byte) (ExportResult, error) {
 	var res ExportResult
-	if s.sandbox {
+	if s.h.Sandbox {
 		return res, errors.New("export: the store is open for users' queries only (sandboxed)")
 	}
 	for name := range extra {
@@ -76,12 +78,12 @@ func (s *Store) Export(ctx context.Context, dir string, extra map[string][]byte)
 	}
 	parts := make([]string, len(ExportPartitions))
 	for i, p := range ExportPartitions {
-		parts[i] = `coalesce(` + quoteIdent(p) + `, '` + hiveNull + `') AS ` + quoteIdent(p)
+		parts[i] = `coalesce(` + db.QuoteIdent(p) + `, '` + hiveNull + `') AS ` + db.QuoteIdent(p)
 	}
-	q := `COPY (SELECT ` + columnList(athenaColumns) + `, ` + strings.Join(parts, ", ") + ` FROM ` + EventsTable +
-		`) TO ` + sqlString(staging) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(ExportPartitions, ", ") +
+	q := `COPY (SELECT ` + db.ColumnList(athenaColumns) + `, ` + strings.Join(parts, ", ") + ` FROM ` + EventsTable +
+		`) TO ` + db.SQLString(staging) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(ExportPartitions, ", ") +
 		`), FILENAME_PATTERN 'events_{i}', FILE_EXTENSION 'parquet` + exportTmpExt + `')`
-	r, err := s.db.ExecContext(ctx, q)
+	r, err := s.h.DB.ExecContext(ctx, q)
 	if err != nil {
 		return fail(fmt.Errorf("export to %s: %w", dir, err))
 	}

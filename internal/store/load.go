@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailq/trailq/internal/store/internal/db"
+
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
@@ -32,7 +34,7 @@ const (
 )
 
 // problemsOffsetDDL gives the problems table the byte offset in the file's JSON text of what each is about.
-const problemsOffsetDDL = `ALTER TABLE ` + problemsTable + ` ADD COLUMN IF NOT EXISTS "offset" BIGINT`
+const problemsOffsetDDL = `ALTER TABLE ` + db.ProblemsTable + ` ADD COLUMN IF NOT EXISTS "offset" BIGINT`
 
 // maxProblemsKept bounds the problems stored per file; the count is always exact.
 const maxProblemsKept = 100
@@ -80,7 +82,7 @@ func Outcome(skip bool, err error, records, problems int) string {
 
 // Loaded returns the version of every object in the manifest, by key. Unfinished objects have version "".
 func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key, CASE WHEN outcome = '`+OutcomeLoading+`' THEN '' ELSE version END FROM `+objectsTable)
+	rows, err := s.h.DB.QueryContext(ctx, `SELECT key, CASE WHEN outcome = '`+OutcomeLoading+`' THEN '' ELSE version END FROM `+db.ObjectsTable)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
@@ -162,10 +164,10 @@ type CommitStats struct {
 
 // BeginLoad starts a load. Only one load may run on a store at a time.
 func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
-	if s.readOnly {
+	if s.h.ReadOnly {
 		return nil, fmt.Errorf("begin load: the store is open read-only")
 	}
-	conn, err := s.db.Conn(ctx)
+	conn, err := s.h.DB.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
@@ -181,7 +183,7 @@ func (l *Load) begin(ctx context.Context) error {
 	if err := l.st.removeOrphans(ctx, l.conn); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
-	if err := os.MkdirAll(l.st.partsDir, 0o700); err != nil {
+	if err := os.MkdirAll(l.st.h.PartsDir, 0o700); err != nil {
 		return fmt.Errorf("begin load: create parts folder: %w", err)
 	}
 	stored, err := l.readHashes(ctx)
@@ -191,7 +193,7 @@ func (l *Load) begin(ctx context.Context) error {
 	l.hashes = hashset.New(stored)
 	// A store made before copies were recorded, or before problems had their byte offset, gets them now (a
 	// read-only open must not write it).
-	for _, q := range []string{duplicatesDDL, problemsOffsetDDL} {
+	for _, q := range []string{db.DuplicatesDDL, problemsOffsetDDL} {
 		if _, err := l.conn.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
@@ -204,7 +206,7 @@ func (l *Load) begin(ctx context.Context) error {
 		return fmt.Errorf("begin load: %w", err)
 	}
 	l.lost = len(lost) > 0
-	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(file_id), 0) + 1 FROM `+objectsTable).Scan(&l.nextID); err != nil {
+	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(file_id), 0) + 1 FROM `+db.ObjectsTable).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
 	// DuckDB keeps the blocks it writes cached up to its memory limit (80 % of RAM by default): a load of
@@ -217,19 +219,19 @@ func (l *Load) begin(ctx context.Context) error {
 	}
 	return l.conn.Raw(func(dc any) error {
 		var err error
-		if l.signIns, err = duckdb.NewAppender(dc.(driver.Conn), "", "", signInsTable); err != nil {
+		if l.signIns, err = duckdb.NewAppender(dc.(driver.Conn), "", "", db.SignInsTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
-		if l.objects, err = duckdb.NewAppender(dc.(driver.Conn), "", "", objectsTable); err != nil {
+		if l.objects, err = duckdb.NewAppender(dc.(driver.Conn), "", "", db.ObjectsTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
-		if l.problems, err = duckdb.NewAppender(dc.(driver.Conn), "", "", problemsTable); err != nil {
+		if l.problems, err = duckdb.NewAppender(dc.(driver.Conn), "", "", db.ProblemsTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
-		if l.parts, err = duckdb.NewAppender(dc.(driver.Conn), "", "", partFilesTable); err != nil {
+		if l.parts, err = duckdb.NewAppender(dc.(driver.Conn), "", "", db.PartFilesTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
-		if l.duplicates, err = duckdb.NewAppender(dc.(driver.Conn), "", "", duplicatesTable); err != nil {
+		if l.duplicates, err = duckdb.NewAppender(dc.(driver.Conn), "", "", db.DuplicatesTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
 		}
 		return nil
@@ -339,7 +341,7 @@ func (l *Load) addRecords(f *File, of *openFile) error {
 			continue
 		}
 		if l.part == nil {
-			p, err := partfile.Create(l.st.partsDir, newPartName())
+			p, err := partfile.Create(l.st.h.PartsDir, newPartName())
 			if err != nil {
 				return err
 			}
@@ -396,7 +398,7 @@ func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 	}
 	removeCreated := func() {
 		for _, n := range created {
-			os.Remove(filepath.Join(l.st.partsDir, n))
+			os.Remove(filepath.Join(l.st.h.PartsDir, n))
 		}
 	}
 	if err := l.writeManifest(ctx, &st); err != nil {
@@ -409,7 +411,7 @@ func (l *Load) Commit(ctx context.Context) (CommitStats, error) {
 	}
 	for _, n := range retired {
 		// A reader that has the file open keeps reading it; a later load removes what is left (removeOrphans).
-		os.Remove(filepath.Join(l.st.partsDir, n))
+		os.Remove(filepath.Join(l.st.h.PartsDir, n))
 	}
 	for _, of := range l.pending {
 		if !of.done {
@@ -445,7 +447,7 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 	defer func() {
 		if err != nil {
 			for _, n := range created {
-				os.Remove(filepath.Join(l.st.partsDir, n))
+				os.Remove(filepath.Join(l.st.h.PartsDir, n))
 			}
 		}
 	}()
@@ -477,7 +479,7 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 	if err != nil {
 		return created, nil, fmt.Errorf("commit load: %w", err)
 	}
-	if err := l.st.writeEventsView(ctx, l.conn); err != nil {
+	if err := l.st.h.WriteEventsView(ctx, l.conn); err != nil {
 		return created, nil, fmt.Errorf("commit load: %w", err)
 	}
 	return created, retired, nil
@@ -485,7 +487,7 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 
 // readHashes reads the content hashes of the rows the store has, sorted.
 func (l *Load) readHashes(ctx context.Context) ([]uint64, error) {
-	stored, err := column[uint64](ctx, l.conn, `SELECT _hash FROM `+EventsTable+` ORDER BY _hash`)
+	stored, err := db.Column[uint64](ctx, l.conn, `SELECT _hash FROM `+EventsTable+` ORDER BY _hash`)
 	if err != nil {
 		return nil, fmt.Errorf("begin load: %w", err)
 	}
@@ -494,8 +496,8 @@ func (l *Load) readHashes(ctx context.Context) ([]uint64, error) {
 
 // dropKey removes what the store holds of an earlier (or unfinished) version of an object.
 func (l *Load) dropKey(ctx context.Context, key string) error {
-	old := `SELECT file_id FROM ` + objectsTable + ` WHERE key = ?`
-	ids, err := column[int64](ctx, l.conn, old, key)
+	old := `SELECT file_id FROM ` + db.ObjectsTable + ` WHERE key = ?`
+	ids, err := db.Column[int64](ctx, l.conn, old, key)
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
@@ -507,21 +509,21 @@ func (l *Load) dropKey(ctx context.Context, key string) error {
 	if err := l.duplicates.Flush(); err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
-	if err := forgetCopies(ctx, l.conn, idList(ids)); err != nil {
+	if err := db.ForgetCopies(ctx, l.conn, db.IDList(ids)); err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
 	l.refillPending = true
 	// The rows go: from the native table now, from the part files at the commit (rewriteWithout).
-	gone, err := column[uint64](ctx, l.conn, `SELECT _hash FROM `+EventsTable+` WHERE _file_id IN (`+old+`)`, key)
+	gone, err := db.Column[uint64](ctx, l.conn, `SELECT _hash FROM `+EventsTable+` WHERE _file_id IN (`+old+`)`, key)
 	if err != nil {
 		return fmt.Errorf("replace %s: %w", key, err)
 	}
 	l.hashes.Drop(gone)
 	for _, q := range []string{
-		`DELETE FROM ` + nativeTable + ` WHERE _file_id IN (` + old + `)`,
-		`DELETE FROM ` + signInsTable + ` WHERE _file_id IN (` + old + `)`,
-		`DELETE FROM ` + problemsTable + ` WHERE file_id IN (` + old + `)`,
-		`DELETE FROM ` + objectsTable + ` WHERE key = ?`,
+		`DELETE FROM ` + db.NativeTable + ` WHERE _file_id IN (` + old + `)`,
+		`DELETE FROM ` + db.SignInsTable + ` WHERE _file_id IN (` + old + `)`,
+		`DELETE FROM ` + db.ProblemsTable + ` WHERE file_id IN (` + old + `)`,
+		`DELETE FROM ` + db.ObjectsTable + ` WHERE key = ?`,
 	} {
 		if _, err := l.conn.ExecContext(ctx, q, key); err != nil {
 			return fmt.Errorf("replace %s: %w", key, err)
@@ -544,7 +546,7 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 	}
 	if len(ids) > 0 {
 		in := "?" + strings.Repeat(", ?", len(ids)-1)
-		if _, err := l.conn.ExecContext(ctx, `DELETE FROM `+objectsTable+` WHERE outcome = '`+OutcomeLoading+`' AND file_id IN (`+in+`)`, ids...); err != nil {
+		if _, err := l.conn.ExecContext(ctx, `DELETE FROM `+db.ObjectsTable+` WHERE outcome = '`+OutcomeLoading+`' AND file_id IN (`+in+`)`, ids...); err != nil {
 			return fmt.Errorf("write manifest: %w", err)
 		}
 	}

@@ -4,14 +4,9 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/trailq/trailq/internal/store/internal/db"
 )
-
-// lostTable lists the log objects whose events a repair removed with a damaged or missing part file and that no
-// load has read again since (their logs may be gone): every answer of the store is incomplete by their events
-// until then, and says so (Warnings).
-const lostTable = "trailq_lost"
-
-const lostDDL = `CREATE TABLE IF NOT EXISTS ` + lostTable + ` (key VARCHAR PRIMARY KEY, records BIGINT, reason VARCHAR, lost_at TIMESTAMPTZ)`
 
 // Lost is a log object whose events are missing from the store since a repair.
 type Lost struct {
@@ -22,28 +17,28 @@ type Lost struct {
 }
 
 // recordLost lists the objects of the ids (in, an SQL list) as lost, before their manifest entries go.
-func recordLost(ctx context.Context, q querier, in, reason string) error {
-	if _, err := q.ExecContext(ctx, lostDDL); err != nil {
+func recordLost(ctx context.Context, q db.Querier, in, reason string) error {
+	if _, err := q.ExecContext(ctx, db.LostDDL); err != nil {
 		return err
 	}
-	_, err := q.ExecContext(ctx, `INSERT OR REPLACE INTO `+lostTable+`
-		SELECT key, records, ?, now() FROM `+objectsTable+` WHERE file_id IN `+in, reason)
+	_, err := q.ExecContext(ctx, `INSERT OR REPLACE INTO `+db.LostTable+`
+		SELECT key, records, ?, now() FROM `+db.ObjectsTable+` WHERE file_id IN `+in, reason)
 	return err
 }
 
 // foundAgain removes from the lost list the objects a load has read again (at its commit).
-func foundAgain(ctx context.Context, q querier) error {
-	_, err := q.ExecContext(ctx, `DELETE FROM `+lostTable+` WHERE key IN (SELECT key FROM `+objectsTable+`
+func foundAgain(ctx context.Context, q db.Querier) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM `+db.LostTable+` WHERE key IN (SELECT key FROM `+db.ObjectsTable+`
 		WHERE outcome IN ('`+OutcomeLoaded+`', '`+OutcomeProblems+`', '`+OutcomeSkipped+`'))`)
 	return err
 }
 
 // Lost returns the objects whose events are missing from the store since a repair, by key.
 func (s *Store) Lost(ctx context.Context) ([]Lost, error) {
-	if has, err := hasTable(ctx, s.db, lostTable); err != nil || !has {
+	if has, err := db.HasTable(ctx, s.h.DB, db.LostTable); err != nil || !has {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT key, records, reason, lost_at FROM `+lostTable+` ORDER BY key`)
+	rows, err := s.h.DB.QueryContext(ctx, `SELECT key, records, reason, lost_at FROM `+db.LostTable+` ORDER BY key`)
 	if err != nil {
 		return nil, fmt.Errorf("read lost objects: %w", err)
 	}
@@ -75,5 +70,5 @@ func (s *Store) Warnings(ctx context.Context) ([]string, error) {
 		}
 	}
 	return []string{fmt.Sprintf("this answer lacks the events of %d log file%s (%d records, e.g. %s), lost with a damaged part file of the store on %s and not read again since: load from their source to restore them, or see `trailq verify`",
-		len(lost), plural(len(lost)), records, lost[0].Key, first.UTC().Format("2006-01-02 15:04 UTC"))}, nil
+		len(lost), db.Plural(len(lost)), records, lost[0].Key, first.UTC().Format("2006-01-02 15:04 UTC"))}, nil
 }

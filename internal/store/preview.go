@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailq/trailq/internal/store/internal/db"
+
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/trailq/trailq/internal/store/sqlguard"
@@ -43,7 +45,7 @@ func PreviewDir(path string) (dir, rel string) {
 // answering). A folder is stale once it has not changed for an hour: a preview lasts as long as a read of the
 // new logs.
 func (s *Store) removeStalePreviews() {
-	entries, err := os.ReadDir(s.partsDir)
+	entries, err := os.ReadDir(s.h.PartsDir)
 	if err != nil {
 		return
 	}
@@ -52,14 +54,14 @@ func (s *Store) removeStalePreviews() {
 			continue
 		}
 		if info, err := e.Info(); err == nil && time.Since(info.ModTime()) > time.Hour {
-			os.RemoveAll(filepath.Join(s.partsDir, e.Name()))
+			os.RemoveAll(filepath.Join(s.h.PartsDir, e.Name()))
 		}
 	}
 }
 
 // ContentHashes returns the content hashes of the rows the store has, sorted (8 bytes a row).
 func (s *Store) ContentHashes(ctx context.Context) ([]uint64, error) {
-	hashes, err := column[uint64](ctx, s.db, `SELECT _hash FROM `+EventsTable+` ORDER BY _hash`)
+	hashes, err := db.Column[uint64](ctx, s.h.DB, `SELECT _hash FROM `+EventsTable+` ORDER BY _hash`)
 	if err != nil {
 		return nil, fmt.Errorf("read content hashes: %w", err)
 	}
@@ -81,15 +83,15 @@ func ScanColumns(ctx context.Context, query string, initSQL []string) ([]string,
 	if err != nil {
 		return nil, fmt.Errorf("plan query: %w", err)
 	}
-	db := sql.OpenDB(connector)
-	defer db.Close()
-	db.SetMaxOpenConns(1) // one connection: settings and macros apply to it
-	conn, err := db.Conn(ctx)
+	pool := sql.OpenDB(connector)
+	defer pool.Close()
+	pool.SetMaxOpenConns(1) // one connection: settings and macros apply to it
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("plan query: %w", err)
 	}
 	defer conn.Close()
-	setup := append(schemaDDL(), initSQL...)
+	setup := append(db.SchemaDDL(), initSQL...)
 	setup = append(setup,
 		`SET disabled_optimizers = '`+strings.Join(hidingOptimizers, ",")+`'`,
 		`SET enable_external_access = false`,
@@ -150,7 +152,7 @@ func scannedColumns(plan []byte) ([]string, error) {
 			if i := strings.LastIndexByte(table, '.'); i >= 0 {
 				table = table[i+1:] // memory.main.trailq_native_events
 			}
-			if err != nil || table != nativeTable {
+			if err != nil || table != db.NativeTable {
 				return fmt.Errorf("%w (%s)", ErrNotPreviewable, strings.Trim(string(raw), `"`))
 			}
 			cols, err := projections(n.ExtraInfo["Projections"])
@@ -210,14 +212,14 @@ func projections(raw json.RawMessage) ([]string, error) {
 // previewView returns the temporary events view over the store's parts and the preview files named (relative
 // to the parts folder).
 func (s *Store) previewView(ctx context.Context, extra []string) (string, error) {
-	names, err := partNames(ctx, s.db)
+	names, err := db.PartNames(ctx, s.h.DB)
 	if err != nil {
 		return "", err
 	}
 	for _, e := range extra {
-		if _, err := os.Stat(filepath.Join(s.partsDir, e)); errors.Is(err, fs.ErrNotExist) {
+		if _, err := os.Stat(filepath.Join(s.h.PartsDir, e)); errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("open preview: %w", err)
 		}
 	}
-	return eventsViewSQL(s.partsDir, append(names, extra...), true), nil
+	return db.EventsViewSQL(s.h.PartsDir, append(names, extra...), true), nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trailq/trailq/internal/store/internal/db"
 )
 
 func TestScanColumns(t *testing.T) {
@@ -85,7 +87,7 @@ func TestHidingOptimizersAreDuckDBs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	names, err := column[string](context.Background(), st.db, `SELECT name FROM duckdb_optimizers() WHERE name NOT IN ('unused_columns', 'column_lifetime') ORDER BY name`)
+	names, err := db.Column[string](context.Background(), st.h.DB, `SELECT name FROM duckdb_optimizers() WHERE name NOT IN ('unused_columns', 'column_lifetime') ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}

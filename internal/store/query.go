@@ -46,8 +46,8 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, er
 	var conn *sql.Conn
 	var rows *sql.Rows
 	var err error
-	if s.sandbox {
-		if conn, err = s.db.Conn(ctx); err != nil {
+	if s.h.Sandbox {
+		if conn, err = s.h.DB.Conn(ctx); err != nil {
 			return nil, err
 		}
 		var run string
@@ -55,13 +55,13 @@ func (s *Store) Query(ctx context.Context, query string, args ...any) (*Rows, er
 			rows, err = conn.QueryContext(ctx, run, args...)
 		}
 	} else {
-		rows, err = s.db.QueryContext(ctx, query, args...)
+		rows, err = s.h.DB.QueryContext(ctx, query, args...)
 	}
 	if err != nil {
 		if conn != nil {
 			conn.Close()
 		}
-		if strings.Contains(err.Error(), s.partsDir) && !errors.Is(err, sqlguard.ErrNotAllowed) && !strings.Contains(err.Error(), "Permission Error") {
+		if strings.Contains(err.Error(), s.h.PartsDir) && !errors.Is(err, sqlguard.ErrNotAllowed) && !strings.Contains(err.Error(), "Permission Error") {
 			return nil, fmt.Errorf("%w (a part file of the store is missing or damaged: load again from the same source to read its logs again)", err)
 		}
 		return nil, err
@@ -124,7 +124,7 @@ func (r *Rows) Close() error {
 
 // Exec runs a statement that returns no rows.
 func (s *Store) Exec(ctx context.Context, query string, args ...any) error {
-	_, err := s.db.ExecContext(ctx, query, args...)
+	_, err := s.h.DB.ExecContext(ctx, query, args...)
 	return err
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trailq/trailq/internal/store/internal/db"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
@@ -63,7 +65,7 @@ func TestEventsColumns(t *testing.T) {
 	}
 	describe := func(q string, args ...any) string {
 		t.Helper()
-		rows, err := st.db.QueryContext(ctx, q, args...)
+		rows, err := st.h.DB.QueryContext(ctx, q, args...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -82,9 +84,9 @@ func TestEventsColumns(t *testing.T) {
 		return b.String()
 	}
 	const table = `SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ? ORDER BY column_index`
-	native := describe(table, nativeTable)
+	native := describe(table, db.NativeTable)
 	golden(t, "events-columns.golden", native)
-	if got := describe(table, signInsTable); got != native {
+	if got := describe(table, db.SignInsTable); got != native {
 		t.Errorf("the sign-in table's columns:\n%s\nthe events table's:\n%s", got, native)
 	}
 	part := describe(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(?))`, filepath.Join(dir, "p.parquet"))
