@@ -21,6 +21,8 @@ func InitSQL() []string {
 const mysqlKnown = `['%Y','%y','%m','%c','%d','%e','%H','%k','%h','%I','%l','%i','%s','%S','%f','%~','%p','%b','%M','%a','%W','%j']`
 
 var macros = []string{
+	// Trino's integer and decimal division by zero is an error (see division.go).
+	`athena_divisor(x, msg) AS (CASE WHEN x = 0 AND typeof(x) NOT IN ('DOUBLE', 'FLOAT') THEN error(msg) ELSE x END)`,
 	// JSON: Trino returns NULL where DuckDB returns JSON text or 0.
 	// Text that is not JSON gives NULL, as in Trino (DuckDB would fail the query).
 	// json_extract_string alone is the fast path; the type is checked only when the text could be an object or an

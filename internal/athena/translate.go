@@ -51,7 +51,7 @@ func (t *Translator) TranslateQuery(sql string) (*Query, error) {
 	if err != nil {
 		return nil, locate(sql, err)
 	}
-	c := &converter{}
+	c := &converter{sql: sql}
 	nodes = c.list(nodes)
 	if c.err != nil {
 		return nil, locate(sql, c.err)
@@ -120,6 +120,7 @@ func context(sql string, pos int) string {
 
 // converter rewrites Trino functions, casts and literals into DuckDB's.
 type converter struct {
+	sql string // the user's SQL, for messages that name a place in it when the query runs
 	err error
 }
 
@@ -142,6 +143,12 @@ func (c *converter) siblings(nodes []node) []node {
 			n.kids = c.list(n.kids)
 			out = append(out, n)
 			continue
+		}
+		if n.isOp("/") || n.isOp("%") {
+			if repl, end, ok := c.divisor(nodes, i); ok {
+				out, i = append(out, repl...), end
+				continue
+			}
 		}
 		if n.isOp("[") {
 			if repl, end, ok := c.jsonSubscript(out, nodes, i); ok {
