@@ -12,8 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trailq/trailq/internal/athena"
-	"github.com/trailq/trailq/internal/ingest"
-	"github.com/trailq/trailq/internal/source/local"
 	"github.com/trailq/trailq/internal/store"
 	"github.com/trailq/trailq/internal/store/sqlguard"
 	"github.com/trailq/trailq/internal/store/storetest"
@@ -22,33 +20,11 @@ import (
 const sampleDir = "../../testdata/sample/AWSLogs"
 
 // loadedStore loads the sample logs into a new store and returns its path.
-func loadedStore(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "s.duckdb")
-	loadInto(t, path, sampleDir)
-	return path
-}
+func loadedStore(t *testing.T) string { return storetest.LoadedStore(t) }
 
 // loadInto loads the logs under dir into the store at path (creating it), and returns what the store said as
 // it opened (a repair).
-func loadInto(t *testing.T, path, dir string) string {
-	t.Helper()
-	ctx := context.Background()
-	var notes []string
-	st, err := store.Open(ctx, path, store.Options{Notify: func(m string) { notes = append(notes, m) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	src, err := local.New(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ingest.Run(ctx, src, st, ingest.Options{Workers: 2}); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(notes, "\n")
-}
+func loadInto(t *testing.T, path, dir string) string { return storetest.LoadInto(t, path, dir) }
 
 func sandbox(t *testing.T, path string) *store.Store {
 	t.Helper()
@@ -136,21 +112,7 @@ func TestParseRefusesTheCorpus(t *testing.T) {
 	}
 }
 
-func listing(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	m := map[string]string{}
-	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil {
-			m[p] = fi.Mode().String()
-			if !fi.IsDir() {
-				b, _ := os.ReadFile(p)
-				m[p] += " " + string(b)
-			}
-		}
-		return nil
-	})
-	return m
-}
+func listing(t *testing.T, dir string) map[string]string { return storetest.Listing(t, dir) }
 
 // TestGuardAllowsQueries: every kind of query users write still runs.
 func TestGuardAllowsQueries(t *testing.T) {

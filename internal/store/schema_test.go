@@ -94,9 +94,3 @@ func TestEventsColumns(t *testing.T) {
 		t.Errorf("a part file's columns as DuckDB reads them (-events table +part file):\n%s", diff)
 	}
 }
-
-// AthenaDDL declares Athena's CloudTrail columns with Hive's types, as testdata/athena-ddl.golden has them
-// (written by trailq before the columns were declared in internal/schema).
-func TestAthenaDDL(t *testing.T) {
-	golden(t, "athena-ddl.golden", AthenaDDL("cloudtrail_export", "s3://bucket/export"))
-}

@@ -1,4 +1,4 @@
-package store_test
+package export_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/store/storetest"
 )
 
 // exported lists the files under dir (relative, slash-separated) with their sizes.
@@ -59,7 +60,7 @@ func copyFile(t *testing.T, from, to string, n int) {
 // leaves its folder as it found it.
 func TestExportOverStoppedExport(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, loadedStore(t), store.Options{ReadOnly: true})
+	st, err := store.Open(ctx, storetest.LoadedStore(t), store.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,12 +124,12 @@ func TestExportOverStoppedExport(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "out")
 		os.MkdirAll(dir, 0o755)
 		fill(dir)
-		before := listing(t, dir)
+		before := storetest.Listing(t, dir)
 		_, err := st.Export(ctx, dir, extra)
 		if err == nil || !strings.Contains(err.Error(), "give a new or empty folder") {
 			t.Errorf("%s: %v; want it refused", name, err)
 		}
-		if diff := cmp.Diff(before, listing(t, dir)); diff != "" {
+		if diff := cmp.Diff(before, storetest.Listing(t, dir)); diff != "" {
 			t.Errorf("%s: the refused export changed the folder (-before +after):\n%s", name, diff)
 		}
 	}
