@@ -53,10 +53,10 @@ func Read(r io.Reader, name string) (*File, error) {
 	if len(raw) >= 2 && raw[0] == 0x1f && raw[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(raw))
 		if err != nil {
-			return nil, fmt.Errorf("gunzip digest %s: %w", name, err)
+			return nil, &FormatError{name, fmt.Errorf("gunzip: %w", err)}
 		}
 		if raw, err = io.ReadAll(zr); err != nil {
-			return nil, fmt.Errorf("gunzip digest %s: %w", name, err)
+			return nil, &FormatError{name, fmt.Errorf("gunzip: %w", err)}
 		}
 	}
 	return Parse(raw, name)
@@ -67,34 +67,43 @@ func Read(r io.Reader, name string) (*File, error) {
 func Parse(raw []byte, name string) (*File, error) {
 	var f File
 	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("parse digest %s: %w", name, err)
+		return nil, &FormatError{name, err}
 	}
 	for field, v := range map[string]string{"awsAccountId": f.AccountID, "digestEndTime": f.EndText,
 		"digestS3Bucket": f.Bucket, "digestS3Object": f.Object, "digestPublicKeyFingerprint": f.Fingerprint} {
 		if v == "" {
-			return nil, fmt.Errorf("parse digest %s: no %s: not a CloudTrail digest file", name, field)
+			return nil, &FormatError{name, fmt.Errorf("no %s: not a CloudTrail digest file", field)}
 		}
 	}
 	if f.Start.IsZero() {
-		return nil, fmt.Errorf("parse digest %s: no digestStartTime: not a CloudTrail digest file", name)
+		return nil, &FormatError{name, fmt.Errorf("no digestStartTime: not a CloudTrail digest file")}
 	}
 	end, err := time.Parse(time.RFC3339, f.EndText)
 	if err != nil {
-		return nil, fmt.Errorf("parse digest %s: digestEndTime: %w", name, err)
+		return nil, &FormatError{name, fmt.Errorf("digestEndTime: %w", err)}
 	}
 	f.End = end
 	for i, l := range f.Logs {
 		if l.Object == "" || len(l.Hash) != sha256.Size*2 {
-			return nil, fmt.Errorf("parse digest %s: logFiles[%d]: no s3Object or no SHA-256 hashValue", name, i)
+			return nil, &FormatError{name, fmt.Errorf("logFiles[%d]: no s3Object or no SHA-256 hashValue", i)}
 		}
 		if l.HashAlgorithm != "" && l.HashAlgorithm != "SHA-256" {
-			return nil, fmt.Errorf("parse digest %s: logFiles[%d]: hash algorithm %q (only SHA-256 is known)", name, i, l.HashAlgorithm)
+			return nil, &FormatError{name, fmt.Errorf("logFiles[%d]: hash algorithm %q (only SHA-256 is known)", i, l.HashAlgorithm)}
 		}
 	}
 	sum := sha256.Sum256(raw)
 	f.SHA256 = hex.EncodeToString(sum[:])
 	return &f, nil
 }
+
+// FormatError is the error of a file that is not a readable CloudTrail digest file.
+type FormatError struct {
+	Name string
+	Err  error
+}
+
+func (e *FormatError) Error() string { return "parse digest " + e.Name + ": " + e.Err.Error() }
+func (e *FormatError) Unwrap() error { return e.Err }
 
 // Location is the digest's own s3://bucket/key, where CloudTrail delivered it.
 func (f *File) Location() string { return "s3://" + f.Bucket + "/" + f.Object }
