@@ -39,6 +39,9 @@ func (q *Query) MapError(err error) error {
 		pos = len(strings.TrimRight(q.Athena, " \t\n;"))
 	}
 	msg = cleanMessage(msg)
+	if m := noMatch.FindStringSubmatch(msg); m != nil {
+		msg = unexpectedParameters(userFunction(q.Athena, pos, m[1]), m[2], msg)
+	}
 	if m := missingFunction.FindStringSubmatch(msg); m != nil {
 		name := strings.TrimPrefix(strings.ToLower(m[1]), "athena_")
 		msg = "function " + name + " is not supported by trailq (neither an Athena function trailq translates nor a DuckDB one)"
@@ -85,4 +88,58 @@ func cleanMessage(msg string) string {
 		msg = msg[:i]
 	}
 	return strings.TrimSpace(msg)
+}
+
+// noMatch matches DuckDB's message for a call whose argument types no overload takes.
+var noMatch = regexp.MustCompile(`No function matches the given name and argument types '([A-Za-z0-9_]+)\((.*?)\)'`)
+
+// candidate matches one line of DuckDB's "Candidate functions:" list: "\tname(TYPES) -> RESULT".
+var candidate = regexp.MustCompile(`(?m)^\s*[A-Za-z0-9_]+\((.*)\) -> .*$`)
+
+// userFunction returns the name of the function the user wrote at pos (the call DuckDB's error points at), or
+// duck, the name DuckDB used, when pos is not at a call.
+func userFunction(sql string, pos int, duck string) string {
+	if pos >= 0 && pos < len(sql) {
+		end := pos
+		for end < len(sql) && (isIdentStart(sql[end]) || sql[end] >= '0' && sql[end] <= '9') {
+			end++
+		}
+		if end > pos && strings.HasPrefix(strings.TrimLeft(sql[end:], " \t\n"), "(") {
+			return strings.ToLower(sql[pos:end])
+		}
+	}
+	return strings.ToLower(duck)
+}
+
+// unexpectedParameters words DuckDB's "no function matches" as Trino does, in the user's function name and
+// Trino's type names: "Unexpected parameters (varchar) for function day_of_week. Expected: day_of_week(date), …",
+// with a hint when text was given where a time is wanted (eventtime is text in the CloudTrail table).
+func unexpectedParameters(name, args, msg string) string {
+	var expected []string
+	wantsTime := false
+	for _, m := range candidate.FindAllStringSubmatch(msg, -1) {
+		expected = append(expected, name+"("+trinoTypes(m[1])+")")
+		wantsTime = wantsTime || strings.Contains(m[1], "TIMESTAMP") || strings.Contains(m[1], "DATE")
+	}
+	out := "Unexpected parameters (" + trinoTypes(args) + ") for function " + name
+	if len(expected) > 0 {
+		out += ". Expected: " + strings.Join(expected, ", ")
+	}
+	if wantsTime && strings.Contains(args, "VARCHAR") {
+		out += " (eventtime is ISO-8601 text in the CloudTrail table: read it with from_iso8601_timestamp(eventtime))"
+	}
+	return out
+}
+
+// trinoTypes renames DuckDB's type names in a comma-separated list to Trino's: lower case, T[] as array(t).
+func trinoTypes(list string) string {
+	parts := strings.Split(list, ", ")
+	for i, p := range parts {
+		p = strings.ToLower(strings.TrimSpace(p))
+		for strings.HasSuffix(p, "[]") {
+			p = "array(" + strings.TrimSuffix(p, "[]") + ")"
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, ", ")
 }
