@@ -8,21 +8,10 @@ import (
 	"testing"
 
 	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/store/storetest"
 )
 
-func warnings(t *testing.T, path string) []string {
-	t.Helper()
-	st, err := store.Open(context.Background(), path, store.Options{ReadOnly: true, Sandbox: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	w, err := st.Warnings(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return w
-}
+func warnings(t *testing.T, path string) []string { return storetest.Warnings(t, path) }
 
 // TestLostEventsAreSaidUntilReadAgain: the parts are lost and one log file is gone from its source too. The
 // repair reads the sample again; the gone file's events are missing, and every answer says so, until a load

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/trailq/trailq/internal/store/internal/db"
+	"github.com/trailq/trailq/internal/store/verify"
 
 	"github.com/trailq/trailq/internal/partfile"
 )
@@ -221,45 +222,16 @@ func movePartFiles(ctx context.Context, q db.Querier, from []string, to, without
 	return err
 }
 
-// damagedParts checks the listed part files (checkParts) and returns the checks, with the damaged ones apart.
-func (s *Store) damagedParts(ctx context.Context, q db.Querier) (checks, bad []PartCheck, err error) {
-	checks, err = s.checkParts(ctx, q, false)
-	if err != nil {
-		return nil, nil, err
-	}
-	return checks, damaged(checks), nil
-}
-
-func looksLikeParquet(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || fi.Size() < 12 {
-		return false
-	}
-	head, tail := make([]byte, 4), make([]byte, 4)
-	if _, err := f.ReadAt(head, 0); err != nil {
-		return false
-	}
-	if _, err := f.ReadAt(tail, fi.Size()-4); err != nil {
-		return false
-	}
-	return string(head) == "PAR1" && string(tail) == "PAR1"
-}
-
 // repairParts drops the part files that are missing or damaged, with every trace of the objects whose rows they
 // held (their rows in other parts, sign-in rows, problems, manifest entries), so that the load reads those
 // objects again. It runs in the caller's transaction and returns the files replaced (to delete after the
 // commit) and created (to delete if it fails).
 func (s *Store) repairParts(ctx context.Context, q db.Querier) (created, retired []string, err error) {
-	checks, damagedChecks, err := s.damagedParts(ctx, q)
+	checks, damagedChecks, err := verify.DamagedParts(ctx, q, s.h.PartsDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := s.recordChecksums(ctx, q, checks); err != nil {
+	if err := verify.RecordChecksums(ctx, q, s.h.PartsDir, checks); err != nil {
 		return nil, nil, err
 	}
 	if len(damagedChecks) == 0 {
@@ -341,6 +313,20 @@ func (s *Store) repair(ctx context.Context) error {
 	}
 	for _, n := range retired {
 		os.Remove(filepath.Join(s.h.PartsDir, n))
+	}
+	return nil
+}
+
+// listPart lists a part file that was written and synced: its rows, size, SHA-256 and modification time.
+func (s *Store) listPart(ctx context.Context, q db.Querier, name string, rows int64) error {
+	size, sum, mtime, err := verify.HashFile(filepath.Join(s.h.PartsDir, name))
+	if err != nil {
+		return fmt.Errorf("list part %s: %w", name, err)
+	}
+	_, err = q.ExecContext(ctx, `INSERT INTO `+db.PartsTable+` (name, rows, created, size, sha256, mtime_ns) VALUES (?, ?, ?, ?, ?, ?)`,
+		name, rows, time.Now().UTC(), size, sum, mtime)
+	if err != nil {
+		return fmt.Errorf("list part %s: %w", name, err)
 	}
 	return nil
 }

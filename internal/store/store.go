@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/trailq/trailq/internal/store/internal/db"
+	"github.com/trailq/trailq/internal/store/verify"
 
 	"github.com/trailq/trailq/internal/hint"
 )
@@ -162,27 +163,12 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	if !opts.NoPartCheck {
 		// Never an answer from a part that is not what its load wrote (a writable open repairs it).
-		if err := s.refuseDamaged(ctx); err != nil {
+		if err := verify.Refuse(ctx, s.h); err != nil {
 			pool.Close()
 			return nil, err
 		}
 	}
 	return s, nil
-}
-
-// refuseDamaged returns a *DamagedError when a part file of the store does not match the part list.
-func (s *Store) refuseDamaged(ctx context.Context) error {
-	if has, err := db.HasColumn(ctx, s.h.DB, db.PartsTable, "sha256"); err != nil || !has {
-		return err // a store made before part checksums: its next writable open records them
-	}
-	checks, err := s.checkParts(ctx, s.h.DB, false)
-	if err != nil {
-		return err
-	}
-	if bad := damaged(checks); len(bad) > 0 {
-		return &DamagedError{Path: s.h.Path, Parts: bad}
-	}
-	return nil
 }
 
 func openErr(path string, err error) error {

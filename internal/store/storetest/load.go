@@ -65,3 +65,34 @@ func Listing(t testing.TB, dir string) map[string]string {
 	})
 	return m
 }
+
+// ExtraLog writes a log file of one record outside the sample, in a trail's folders of its own under a new
+// folder, and returns that folder (an AWSLogs folder): loaded after the sample, it makes a second part.
+func ExtraLog(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "AWSLogs", "999999999999", "CloudTrail", "us-east-1", "2024", "09", "01")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rec := `{"Records":[{"eventVersion":"1.08","eventTime":"2024-09-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ExtraEvent","awsRegion":"us-east-1","eventID":"extra-1","userIdentity":{"type":"Root"},"recipientAccountId":"999999999999"}]}`
+	if err := os.WriteFile(filepath.Join(dir, "999999999999_CloudTrail_us-east-1_20240901T0000Z_extra.json"), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(dir))))))
+}
+
+// Warnings returns what every answer of the store at path says it lacks (Store.Warnings), read through a
+// sandboxed handle as queries are.
+func Warnings(t testing.TB, path string) []string {
+	t.Helper()
+	st, err := store.Open(context.Background(), path, store.Options{ReadOnly: true, Sandbox: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	w, err := st.Warnings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}

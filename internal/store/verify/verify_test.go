@@ -1,4 +1,4 @@
-package store_test
+package verify_test
 
 import (
 	"context"
@@ -16,13 +16,18 @@ import (
 )
 
 // reload loads the sample logs again into the store at path (a writable open first repairs what is damaged).
-func reload(t *testing.T, path string) string { return loadInto(t, path, sampleDir) }
+func reload(t *testing.T, path string) string {
+	return storetest.LoadInto(t, path, storetest.SampleDir())
+}
+
+// reloadWithMore loads one more log file into the store, into a part of its own.
+func reloadWithMore(t *testing.T, path string) { storetest.LoadInto(t, path, storetest.ExtraLog(t)) }
 
 // TestDamagedPartIsRefusedAndRepaired damages a part file in the ways a disk, a copy or a hand can: each is
 // refused by a read-only open (naming the part and the fix), and the next load repairs it so that the store
 // answers as a clean load's does.
 func TestDamagedPartIsRefusedAndRepaired(t *testing.T) {
-	ref := loadedStore(t)
+	ref := storetest.LoadedStore(t)
 	reloadWithMore(t, ref)
 	clean := storetest.Fingerprint(t, ref).Answers
 	damages := map[string]func(t *testing.T, part, other string){
@@ -52,7 +57,7 @@ func TestDamagedPartIsRefusedAndRepaired(t *testing.T) {
 	}
 	for name, damage := range damages {
 		t.Run(name, func(t *testing.T) {
-			path := loadedStore(t)
+			path := storetest.LoadedStore(t)
 			reloadWithMore(t, path) // a second part, to copy over the first
 			parts, _ := filepath.Glob(filepath.Join(store.PartsDir(path), "part-*.parquet"))
 			if len(parts) < 2 {
@@ -70,7 +75,7 @@ func TestDamagedPartIsRefusedAndRepaired(t *testing.T) {
 			}
 			// The extra log file is read again too (a part of its own may be the one lost): nothing is lost then.
 			reloadWithMore(t, path)
-			if w := warnings(t, path); len(w) != 0 {
+			if w := storetest.Warnings(t, path); len(w) != 0 {
 				t.Errorf("warnings once every log file was read again: %q", w)
 			}
 			got := storetest.Fingerprint(t, path).Answers
@@ -81,22 +86,9 @@ func TestDamagedPartIsRefusedAndRepaired(t *testing.T) {
 	}
 }
 
-// extraLog is a log file outside the sample, loaded second so that the store has two parts.
-func extraLog(t *testing.T) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "AWSLogs", "999999999999", "CloudTrail", "us-east-1", "2024", "09", "01")
-	os.MkdirAll(dir, 0o755)
-	rec := `{"Records":[{"eventVersion":"1.08","eventTime":"2024-09-01T00:00:00Z","eventSource":"iam.amazonaws.com","eventName":"ExtraEvent","awsRegion":"us-east-1","eventID":"extra-1","userIdentity":{"type":"Root"},"recipientAccountId":"999999999999"}]}`
-	os.WriteFile(filepath.Join(dir, "999999999999_CloudTrail_us-east-1_20240901T0000Z_extra.json"), []byte(rec), 0o644)
-	return filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(filepath.Dir(dir))))))
-}
-
-// reloadWithMore loads one more log file into the store, into a part of its own.
-func reloadWithMore(t *testing.T, path string) { loadInto(t, path, extraLog(t)) }
-
 // TestCopiedStoreIsNotDamaged: a store copied without its files' times is hashed, found intact and answered from.
 func TestCopiedStoreIsNotDamaged(t *testing.T) {
-	path := loadedStore(t)
+	path := storetest.LoadedStore(t)
 	parts, _ := filepath.Glob(filepath.Join(store.PartsDir(path), "part-*.parquet"))
 	later := time.Now().Add(time.Hour)
 	for _, p := range parts {
@@ -115,7 +107,7 @@ func TestCopiedStoreIsNotDamaged(t *testing.T) {
 // TestVerifyFindsWhatTheOpenCannot: a byte changed with the file's time put back passes the cheap check of
 // an open; VerifyParts hashes every part and names it.
 func TestVerifyFindsWhatTheOpenCannot(t *testing.T) {
-	path := loadedStore(t)
+	path := storetest.LoadedStore(t)
 	parts, _ := filepath.Glob(filepath.Join(store.PartsDir(path), "part-*.parquet"))
 	fi, _ := os.Stat(parts[0])
 	f, _ := os.OpenFile(parts[0], os.O_RDWR, 0)
@@ -149,11 +141,11 @@ func TestVerifyFindsWhatTheOpenCannot(t *testing.T) {
 // is refused by a read-only open, and the next load's answers equal a clean load's. (Before part checksums, 9 of
 // 19 such flips gave a different answer with no error.)
 func TestBitFlipsAnywhereAreFoundAndRepaired(t *testing.T) {
-	ref := loadedStore(t)
+	ref := storetest.LoadedStore(t)
 	reloadWithMore(t, ref)
 	clean := storetest.Fingerprint(t, ref).Answers
 	for i := range 6 {
-		path := loadedStore(t)
+		path := storetest.LoadedStore(t)
 		reloadWithMore(t, path)
 		parts, _ := filepath.Glob(filepath.Join(store.PartsDir(path), "part-*.parquet"))
 		info, err := os.Stat(parts[0])

@@ -1,4 +1,4 @@
-package store
+package verify
 
 import (
 	"context"
@@ -11,31 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/trailq/trailq/internal/store/internal/db"
 )
 
-// Every part file is listed with its size, SHA-256 and modification time as written. Opening a store checks each
-// part's size and time (a stat), and hashes a part whose time changed (a store copied without its times): a part
-// that does not match is damaged. A writable open drops damaged parts and reads their logs again (repairParts); a
-// read-only open refuses to answer from them. VerifyParts hashes every part.
-
-// listPart lists a part file that was written and synced: its rows, size, SHA-256 and modification time.
-func (s *Store) listPart(ctx context.Context, q db.Querier, name string, rows int64) error {
-	size, sum, mtime, err := hashFile(filepath.Join(s.h.PartsDir, name))
-	if err != nil {
-		return fmt.Errorf("list part %s: %w", name, err)
-	}
-	_, err = q.ExecContext(ctx, `INSERT INTO `+db.PartsTable+` (name, rows, created, size, sha256, mtime_ns) VALUES (?, ?, ?, ?, ?, ?)`,
-		name, rows, time.Now().UTC(), size, sum, mtime)
-	if err != nil {
-		return fmt.Errorf("list part %s: %w", name, err)
-	}
-	return nil
-}
-
-func hashFile(path string) (size int64, sum string, mtime int64, err error) {
+// HashFile returns the size, SHA-256 (hex) and modification time (Unix ns) of the file at path.
+func HashFile(path string) (size int64, sum string, mtime int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return 0, "", 0, err
@@ -81,9 +62,9 @@ func (e *DamagedError) Error() string {
 	return b.String()
 }
 
-// checkParts checks every listed part file: size and modification time against the list, and a full hash when
-// full is set or the time differs.
-func (s *Store) checkParts(ctx context.Context, q db.Querier, full bool) ([]PartCheck, error) {
+// Check checks every part file the transaction q lists, in the parts folder dir: size and modification time
+// against the list, and a full hash when full is set or the time differs.
+func Check(ctx context.Context, q db.Querier, dir string, full bool) ([]PartCheck, error) {
 	rows, err := q.QueryContext(ctx, `SELECT name, rows, size, sha256, mtime_ns FROM `+db.PartsTable+` ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("read part list: %w", err)
@@ -114,7 +95,7 @@ func (s *Store) checkParts(ctx context.Context, q db.Querier, full bool) ([]Part
 			return nil, err
 		}
 		c := p.PartCheck
-		path := filepath.Join(s.h.PartsDir, p.Name)
+		path := filepath.Join(dir, p.Name)
 		fi, err := os.Stat(path)
 		switch {
 		case errors.Is(err, os.ErrNotExist):
@@ -123,13 +104,13 @@ func (s *Store) checkParts(ctx context.Context, q db.Querier, full bool) ([]Part
 			c.Problem = "cannot be read: " + err.Error()
 		case !p.sum.Valid:
 			c.Unrecorded = true
-			if !looksLikeParquet(path) {
+			if !LooksLikeParquet(path) {
 				c.Problem = "not a Parquet file"
 			}
 		case fi.Size() != p.size.Int64:
 			c.Problem = fmt.Sprintf("%d bytes, its load wrote %d", fi.Size(), p.size.Int64)
 		case full || fi.ModTime().UnixNano() != p.mtime.Int64:
-			_, sum, mtime, err := hashFile(path)
+			_, sum, mtime, err := HashFile(path)
 			switch {
 			case err != nil:
 				c.Problem = "cannot be read: " + err.Error()
@@ -144,7 +125,8 @@ func (s *Store) checkParts(ctx context.Context, q db.Querier, full bool) ([]Part
 	return out, nil
 }
 
-func damaged(checks []PartCheck) []PartCheck {
+// Damaged returns the checks that found a problem.
+func Damaged(checks []PartCheck) []PartCheck {
 	var bad []PartCheck
 	for _, c := range checks {
 		if c.Problem != "" {
@@ -154,20 +136,20 @@ func damaged(checks []PartCheck) []PartCheck {
 	return bad
 }
 
-// VerifyParts hashes every part file of the store and compares it with what its load recorded.
-func (s *Store) VerifyParts(ctx context.Context) ([]PartCheck, error) {
-	return s.checkParts(ctx, s.h.DB, true)
+// Parts hashes every part file of the store h and compares it with what its load recorded.
+func Parts(ctx context.Context, h *db.Handle) ([]PartCheck, error) {
+	return Check(ctx, h.DB, h.PartsDir, true)
 }
 
-// recordChecksums gives the parts listed without checksums (a store made before them) theirs, and the parts
+// RecordChecksums gives the parts listed without checksums (a store made before them) theirs, and the parts
 // whose files were found intact with another modification time (a copied store) their new time. It runs in the
 // caller's transaction, after the damaged parts were dropped.
-func (s *Store) recordChecksums(ctx context.Context, q db.Querier, checks []PartCheck) error {
+func RecordChecksums(ctx context.Context, q db.Querier, dir string, checks []PartCheck) error {
 	for _, c := range checks {
 		switch {
 		case c.Problem != "":
 		case c.Unrecorded:
-			size, sum, mtime, err := hashFile(filepath.Join(s.h.PartsDir, c.Name))
+			size, sum, mtime, err := HashFile(filepath.Join(dir, c.Name))
 			if err != nil {
 				return fmt.Errorf("record part checksum: %w", err)
 			}
@@ -181,4 +163,50 @@ func (s *Store) recordChecksums(ctx context.Context, q db.Querier, checks []Part
 		}
 	}
 	return nil
+}
+
+// Refuse returns a *DamagedError when a part file of the store h does not match the part list.
+func Refuse(ctx context.Context, h *db.Handle) error {
+	if has, err := db.HasColumn(ctx, h.DB, db.PartsTable, "sha256"); err != nil || !has {
+		return err // a store made before part checksums: its next writable open records them
+	}
+	checks, err := Check(ctx, h.DB, h.PartsDir, false)
+	if err != nil {
+		return err
+	}
+	if bad := Damaged(checks); len(bad) > 0 {
+		return &DamagedError{Path: h.Path, Parts: bad}
+	}
+	return nil
+}
+
+// DamagedParts checks the part files the transaction q lists (Check) and returns the checks, with the damaged
+// ones apart.
+func DamagedParts(ctx context.Context, q db.Querier, dir string) (checks, bad []PartCheck, err error) {
+	checks, err = Check(ctx, q, dir, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return checks, Damaged(checks), nil
+}
+
+// LooksLikeParquet reports whether the file at path starts and ends with Parquet's magic bytes.
+func LooksLikeParquet(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() < 12 {
+		return false
+	}
+	head, tail := make([]byte, 4), make([]byte, 4)
+	if _, err := f.ReadAt(head, 0); err != nil {
+		return false
+	}
+	if _, err := f.ReadAt(tail, fi.Size()-4); err != nil {
+		return false
+	}
+	return string(head) == "PAR1" && string(tail) == "PAR1"
 }
