@@ -69,9 +69,9 @@ func Parse(raw []byte, name string) (*File, error) {
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return nil, &FormatError{name, err}
 	}
-	for field, v := range map[string]string{"awsAccountId": f.AccountID, "digestEndTime": f.EndText,
-		"digestS3Bucket": f.Bucket, "digestS3Object": f.Object, "digestPublicKeyFingerprint": f.Fingerprint} {
-		if v == "" {
+	for _, fv := range [...][2]string{{"awsAccountId", f.AccountID}, {"digestEndTime", f.EndText},
+		{"digestS3Bucket", f.Bucket}, {"digestS3Object", f.Object}, {"digestPublicKeyFingerprint", f.Fingerprint}} {
+		if field, v := fv[0], fv[1]; v == "" {
 			return nil, &FormatError{name, fmt.Errorf("no %s: not a CloudTrail digest file", field)}
 		}
 	}
