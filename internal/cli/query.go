@@ -226,6 +226,9 @@ func RunSQL(ctx context.Context, st *engine.Store, q *engine.Query, w output.Wri
 		if err != nil {
 			return n, q.MapError(err)
 		}
+		for i, v := range vals {
+			vals[i] = output.Typed(cols[i].Type, v)
+		}
 		if err := w.Row(vals); err != nil {
 			return n, err
 		}

@@ -375,3 +375,25 @@ func TestProfileFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryPrintsTypesAsAthena: a DATE prints as a date and a TIMESTAMP without a zone (what AT TIME ZONE gives)
+// as the clock time it is (no zone label), in every format; a timestamp with a time zone says its zone (UTC, the
+// session zone, as in Athena).
+func TestQueryPrintsTypesAsAthena(t *testing.T) {
+	cache := t.TempDir()
+	if r := run(t, cache, "", "load", "--source", sampleDir); r.code != 0 {
+		t.Fatalf("load: exit %d: %s", r.code, r.errOut)
+	}
+	q := `SELECT DATE '2024-09-16' AS d, CAST('2024-09-16 10:00:00' AS TIMESTAMP) AS ts,
+	  from_iso8601_timestamp('2024-09-01T00:45:18Z') AT TIME ZONE 'Asia/Tokyo' AS tokyo,
+	  from_iso8601_timestamp('2024-09-01T00:45:18Z') AS zoned`
+	for format, want := range map[string]string{
+		"csv":   "d,ts,tokyo,zoned\n2024-09-16,2024-09-16 10:00:00.000,2024-09-01 09:45:18.000,2024-09-01 00:45:18.000 UTC\n",
+		"jsonl": `{"d":"2024-09-16","ts":"2024-09-16 10:00:00.000","tokyo":"2024-09-01 09:45:18.000","zoned":"2024-09-01T00:45:18Z"}` + "\n",
+	} {
+		r := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--format", format, q)
+		if r.code != 0 || r.out != want {
+			t.Errorf("%s: exit %d, got\n%s\nwant\n%s%s", format, r.code, r.out, want, r.errOut)
+		}
+	}
+}

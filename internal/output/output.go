@@ -95,6 +95,26 @@ func Text(v any, loc *time.Location) string {
 	return fmt.Sprint(v)
 }
 
+// Typed gives a value of a result column of SQL type dbType (DuckDB's name for it) the form Athena prints: a
+// DATE as "2024-09-16" and a TIMESTAMP without a time zone as "2024-09-16 10:00:00.000" (a clock time, printed
+// as it is, in no zone: --tz does not move it, and no zone is added to it), a TIME as "10:00:00.000". Other
+// values, and timestamps with a time zone, are returned unchanged.
+func Typed(dbType string, v any) any {
+	t, ok := v.(time.Time)
+	if !ok {
+		return v
+	}
+	switch dbType {
+	case "DATE":
+		return t.Format("2006-01-02")
+	case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS", "DATETIME":
+		return t.Format("2006-01-02 15:04:05.000")
+	case "TIME":
+		return t.Format("15:04:05.000")
+	}
+	return v
+}
+
 // FormatTime shows t in loc with its zone, e.g. "2024-09-01 09:00:00.000 JST" or "… +0900" for zones without
 // an abbreviation.
 func FormatTime(t time.Time, loc *time.Location) string {

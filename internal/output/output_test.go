@@ -181,3 +181,24 @@ func TestTableShowsControlCharacters(t *testing.T) {
 		t.Errorf("JSON %q", b.String())
 	}
 }
+
+func TestTyped(t *testing.T) {
+	ts := time.Date(2024, 9, 16, 10, 0, 1, 250_000_000, time.UTC)
+	for _, c := range []struct {
+		typ  string
+		v    any
+		want any
+	}{
+		{"DATE", ts, "2024-09-16"},
+		{"TIMESTAMP", ts, "2024-09-16 10:00:01.250"},
+		{"TIMESTAMP_NS", ts, "2024-09-16 10:00:01.250"},
+		{"TIME", ts, "10:00:01.250"},
+		{"TIMESTAMP WITH TIME ZONE", ts, ts},
+		{"DATE", nil, nil},
+		{"VARCHAR", "2024-09-16", "2024-09-16"},
+	} {
+		if got := Typed(c.typ, c.v); got != c.want {
+			t.Errorf("Typed(%s, %v) = %v, want %v", c.typ, c.v, got, c.want)
+		}
+	}
+}

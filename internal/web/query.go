@@ -140,7 +140,7 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		}
 		row := make([]any, len(vals))
 		for i, v := range vals {
-			row[i] = jsonValue(v)
+			row[i] = jsonValue(output.Typed(res.Columns[i].Type, v))
 			size += approxJSONSize(row[i])
 		}
 		res.Rows = append(res.Rows, row)
@@ -211,6 +211,9 @@ func (s *Server) download(w http.ResponseWriter, ctx context.Context, rows *engi
 		vals, err := rows.Values()
 		if err != nil {
 			s.abortDownload(err)
+		}
+		for i, v := range vals {
+			vals[i] = output.Typed(cols[i].Type, v)
 		}
 		if err := out.Row(vals); err != nil {
 			return
