@@ -22,7 +22,7 @@ require (
 	golang.org/x/term v0.48.0
 )
 
-require github.com/aws/aws-sdk-go-v2/service/cloudtrail v1.56.0 // indirect
+require github.com/aws/aws-sdk-go-v2/service/cloudtrail v1.56.0
 
 require (
 	github.com/andybalholm/brotli v1.2.0 // indirect
