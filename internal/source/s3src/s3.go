@@ -320,3 +320,7 @@ func (s *Source) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 	return b, nil
 }
+
+// AWSConfig returns the AWS configuration the source was opened with (profile, credentials, retries), for
+// clients of other services that must use the same (CloudTrail's ListPublicKeys).
+func (s *Source) AWSConfig() aws.Config { return s.cfg.Copy() }
