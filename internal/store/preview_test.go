@@ -134,3 +134,14 @@ func TestStalePreviewsAreRemoved(t *testing.T) {
 		t.Errorf("the fresh preview folder was touched: %v", err)
 	}
 }
+
+func newStore(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s.duckdb")
+	st, err := Open(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	return p
+}

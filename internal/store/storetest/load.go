@@ -96,3 +96,15 @@ func Warnings(t testing.TB, path string) []string {
 	}
 	return w
 }
+
+// NewStore creates an empty store and returns its path.
+func NewStore(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s.duckdb")
+	st, err := store.Open(context.Background(), p, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	return p
+}

@@ -1,4 +1,4 @@
-package store
+package query_test
 
 import (
 	"context"
@@ -7,24 +7,16 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-func newStore(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "s.duckdb")
-	st, err := Open(context.Background(), p, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	return p
-}
+	"github.com/trailq/trailq/internal/store"
+	"github.com/trailq/trailq/internal/store/storetest"
+)
 
 // TestSandbox runs hostile SQL on a store opened for users' queries: each statement is refused, and the
 // store is unchanged.
 func TestSandbox(t *testing.T) {
-	p := newStore(t)
-	st, err := Open(context.Background(), p, Options{ReadOnly: true, Sandbox: true})
+	p := storetest.NewStore(t)
+	st, err := store.Open(context.Background(), p, store.Options{ReadOnly: true, Sandbox: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,13 +25,13 @@ func TestSandbox(t *testing.T) {
 	os.WriteFile(secret, []byte("a,b\n1,2\n"), 0o600)
 	out := filepath.Join(t.TempDir(), "out.csv")
 	// The part files' folder is the one place SQL may read; nothing beside it.
-	os.MkdirAll(PartsDir(p), 0o700)
+	os.MkdirAll(store.PartsDir(p), 0o700)
 	beside := filepath.Join(filepath.Dir(p), "beside.csv")
 	os.WriteFile(beside, []byte("a,b\n1,2\n"), 0o600)
 	attacks := []string{
-		"SELECT * FROM read_csv('" + PartsDir(p) + "/../beside.csv')",
-		"SELECT * FROM read_csv('" + PartsDir(p) + "/../../" + filepath.Base(filepath.Dir(p)) + "/beside.csv')",
-		"COPY (SELECT 1) TO '" + PartsDir(p) + "/x.parquet'",
+		"SELECT * FROM read_csv('" + store.PartsDir(p) + "/../beside.csv')",
+		"SELECT * FROM read_csv('" + store.PartsDir(p) + "/../../" + filepath.Base(filepath.Dir(p)) + "/beside.csv')",
+		"COPY (SELECT 1) TO '" + store.PartsDir(p) + "/x.parquet'",
 		"SET allowed_directories = ['/']",
 		"SET GLOBAL allowed_paths = ['" + secret + "']",
 		"SET file_search_path = '/'",
@@ -88,8 +80,8 @@ func TestSandbox(t *testing.T) {
 }
 
 func TestQueryCancel(t *testing.T) {
-	p := newStore(t)
-	st, err := Open(context.Background(), p, Options{ReadOnly: true, Sandbox: true})
+	p := storetest.NewStore(t)
+	st, err := store.Open(context.Background(), p, store.Options{ReadOnly: true, Sandbox: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,15 +105,15 @@ func TestQueryCancel(t *testing.T) {
 }
 
 func TestInitSettingsApplyToEveryConnection(t *testing.T) {
-	p := newStore(t)
+	p := storetest.NewStore(t)
 	for _, sandbox := range []bool{false, true} {
-		st, err := Open(context.Background(), p, Options{ReadOnly: true, Sandbox: sandbox,
+		st, err := store.Open(context.Background(), p, store.Options{ReadOnly: true, Sandbox: sandbox,
 			InitSQL: []string{"SET SESSION TimeZone = 'Asia/Tokyo'", "SET integer_division = true", "CREATE TEMP MACRO plus1(x) AS x + 1"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		// Several connections at once (each result holds one), each must see the settings and the macro.
-		var open []*Rows
+		var open []*store.Rows
 		for range 4 {
 			rows, err := st.Query(context.Background(), "SELECT current_setting('TimeZone'), 7 / 2, plus1(1)")
 			if err != nil {
@@ -142,19 +134,19 @@ func TestInitSettingsApplyToEveryConnection(t *testing.T) {
 }
 
 func TestTwoSandboxedHandles(t *testing.T) {
-	p := newStore(t)
-	opts := Options{ReadOnly: true, Sandbox: true, InitSQL: []string{"SET TimeZone = 'UTC'", "CREATE TEMP MACRO plus1(x) AS x + 1"}}
-	a, err := Open(context.Background(), p, opts)
+	p := storetest.NewStore(t)
+	opts := store.Options{ReadOnly: true, Sandbox: true, InitSQL: []string{"SET TimeZone = 'UTC'", "CREATE TEMP MACRO plus1(x) AS x + 1"}}
+	a, err := store.Open(context.Background(), p, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	b, err := Open(context.Background(), p, opts)
+	b, err := store.Open(context.Background(), p, opts)
 	if err != nil {
 		t.Fatalf("second sandboxed handle in the same process: %v", err)
 	}
 	defer b.Close()
-	for _, st := range []*Store{a, b} {
+	for _, st := range []*store.Store{a, b} {
 		rows, err := st.Query(context.Background(), "SELECT plus1(1)")
 		if err != nil {
 			t.Fatal(err)

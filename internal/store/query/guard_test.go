@@ -1,4 +1,4 @@
-package store_test
+package query_test
 
 import (
 	"context"
@@ -16,21 +16,6 @@ import (
 	"github.com/trailq/trailq/internal/store/sqlguard"
 	"github.com/trailq/trailq/internal/store/storetest"
 )
-
-const sampleDir = "../../testdata/sample/AWSLogs"
-
-// loadedStore loads the sample logs into a new store and returns its path.
-func loadedStore(t *testing.T) string { return storetest.LoadedStore(t) }
-
-// loadInto loads the logs under dir into the store at path (creating it), and returns what the store said as
-// it opened (a repair).
-func loadInto(t *testing.T, path, dir string) string { return storetest.LoadInto(t, path, dir) }
-
-// reload loads the sample logs again into the store at path (a writable open first repairs what is damaged).
-func reload(t *testing.T, path string) string { return loadInto(t, path, sampleDir) }
-
-// extraLog is a log file outside the sample, loaded second so that the store has two parts.
-func extraLog(t *testing.T) string { return storetest.ExtraLog(t) }
 
 func sandbox(t *testing.T, path string) *store.Store {
 	t.Helper()
@@ -69,7 +54,7 @@ func runAll(st *store.Store, q string) (string, error) {
 // is written anywhere (the store's folder and a folder outside it are byte-for-byte the same), and the handle
 // still gives the store's own answers afterwards (no temporary view or macro outlived its statement).
 func TestHostileCorpus(t *testing.T) {
-	path := loadedStore(t)
+	path := storetest.LoadedStore(t)
 	out := t.TempDir()
 	os.WriteFile(filepath.Join(out, "in.csv"), []byte("key,value\nschema,9\n"), 0o600)
 	os.WriteFile(filepath.Join(out, "x.json"), []byte(`{"a":1}`), 0o600)
@@ -78,7 +63,7 @@ func TestHostileCorpus(t *testing.T) {
 		t.Fatalf("the corpus has %d attacks; want 60 or more", len(attacks))
 	}
 	before := storetest.Fingerprint(t, path)
-	outBefore := listing(t, out)
+	outBefore := storetest.Listing(t, out)
 	st := sandbox(t, path)
 	probe := `SELECT count(*), json_extract_string('{"a":"b"}', '$.a') FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin'`
 	want, err := runAll(st, probe)
@@ -99,7 +84,7 @@ func TestHostileCorpus(t *testing.T) {
 	if diff := cmp.Diff(before, storetest.Fingerprint(t, path)); diff != "" {
 		t.Errorf("the store changed (-before +after):\n%s", diff)
 	}
-	if diff := cmp.Diff(outBefore, listing(t, out)); diff != "" {
+	if diff := cmp.Diff(outBefore, storetest.Listing(t, out)); diff != "" {
 		t.Errorf("files written outside the store (-before +after):\n%s", diff)
 	}
 }
@@ -118,11 +103,9 @@ func TestParseRefusesTheCorpus(t *testing.T) {
 	}
 }
 
-func listing(t *testing.T, dir string) map[string]string { return storetest.Listing(t, dir) }
-
 // TestGuardAllowsQueries: every kind of query users write still runs.
 func TestGuardAllowsQueries(t *testing.T) {
-	st := sandbox(t, loadedStore(t))
+	st := sandbox(t, storetest.LoadedStore(t))
 	for _, q := range []string{
 		`SELECT count(*) FROM cloudtrail_logs`,
 		`select eventname from cloudtrail_logs limit 1;`,
@@ -162,7 +145,7 @@ func TestGuardAllowsQueries(t *testing.T) {
 
 // TestGuardSaysWhy: each refusal names its reason.
 func TestGuardSaysWhy(t *testing.T) {
-	st := sandbox(t, loadedStore(t))
+	st := sandbox(t, storetest.LoadedStore(t))
 	for _, c := range []struct {
 		sql  string
 		want error
