@@ -21,7 +21,7 @@ type Profile struct {
 	Read, Write, Unknown int
 	// Denied counts the calls refused for want of permission (AccessDenied…, UnauthorizedOperation, …); Failed
 	// every call with an error code (or a failed sign-in).
-	Denied, Failed int
+	Denied, Failed                                                                   int
 	Accounts, Regions, IPs, UserAgents, Services, EventNames, Principals, AccessKeys []Count
 	// DeniedCalls are the refused calls by event name and error code ("GetSecretValue: AccessDenied").
 	DeniedCalls []Count
