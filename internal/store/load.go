@@ -102,6 +102,15 @@ func (s *Store) Loaded(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
+// ContentHashes returns the content hashes of the rows the store has, sorted (8 bytes a row).
+func (s *Store) ContentHashes(ctx context.Context) ([]uint64, error) {
+	hashes, err := db.Column[uint64](ctx, s.h.DB, `SELECT _hash FROM `+EventsTable+` ORDER BY _hash`)
+	if err != nil {
+		return nil, fmt.Errorf("read content hashes: %w", err)
+	}
+	return hashes, nil
+}
+
 // Load is a series of load transactions on one connection. The rows of a transaction go to a new part file; each
 // Commit finishes that file and, in one transaction, lists it and writes the manifest entries of the files its
 // rows came from, so a crash leaves every file loaded once or not at all (a large file committed in chunks is

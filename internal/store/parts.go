@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/trailq/trailq/internal/store/internal/db"
+	"github.com/trailq/trailq/internal/store/preview"
 	"github.com/trailq/trailq/internal/store/verify"
 
 	"github.com/trailq/trailq/internal/partfile"
@@ -81,7 +82,7 @@ func (s *Store) removeOrphans(ctx context.Context, q db.Querier) error {
 	for _, n := range names {
 		listed[n] = true
 	}
-	s.removeStalePreviews()
+	preview.RemoveStale(s.h.PartsDir)
 	entries, err := os.ReadDir(s.h.PartsDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/trailq/trailq/internal/store/internal/db"
+	"github.com/trailq/trailq/internal/store/preview"
 	"github.com/trailq/trailq/internal/store/verify"
 
 	"github.com/trailq/trailq/internal/hint"
@@ -117,7 +118,7 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		view, err := bare.previewView(ctx, opts.ExtraParts)
+		view, err := preview.View(ctx, bare.h, opts.ExtraParts)
 		bare.Close()
 		if err != nil {
 			return nil, err

@@ -1,21 +1,19 @@
-package store
+package preview
 
 import (
 	"context"
+	"database/sql"
 	"errors"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/trailq/trailq/internal/schema"
 	"github.com/trailq/trailq/internal/store/internal/db"
 )
 
 func TestScanColumns(t *testing.T) {
-	all := append(AthenaColumns(), "region", "year", "month", "day")
+	all := append(schema.Names(schema.Athena), "region", "year", "month", "day")
 	slices.Sort(all)
 	tests := []struct {
 		sql  string
@@ -82,12 +80,12 @@ func TestScanColumnsRefusesOtherTables(t *testing.T) {
 // TestHidingOptimizersAreDuckDBs fails when DuckDB's optimizers change (a new DuckDB): hidingOptimizers must then
 // be every optimizer but the two that drop unread columns, or ScanColumns may miss a column.
 func TestHidingOptimizersAreDuckDBs(t *testing.T) {
-	st, err := Open(context.Background(), newStore(t), Options{ReadOnly: true})
+	duck, err := sql.Open("duckdb", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	names, err := db.Column[string](context.Background(), st.h.DB, `SELECT name FROM duckdb_optimizers() WHERE name NOT IN ('unused_columns', 'column_lifetime') ORDER BY name`)
+	defer duck.Close()
+	names, err := db.Column[string](context.Background(), duck, `SELECT name FROM duckdb_optimizers() WHERE name NOT IN ('unused_columns', 'column_lifetime') ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,52 +94,4 @@ func TestHidingOptimizersAreDuckDBs(t *testing.T) {
 		t.Errorf("DuckDB's optimizers other than unused_columns and column_lifetime:\n%s\nhidingOptimizers:\n%s",
 			strings.Join(names, ","), strings.Join(have, ","))
 	}
-}
-
-// TestStalePreviewsAreRemoved: a load removes the preview folders a killed process left (unchanged for an hour),
-// not one a running query is reading.
-func TestStalePreviewsAreRemoved(t *testing.T) {
-	ctx := context.Background()
-	p := newStore(t)
-	stale, _ := PreviewDir(p)
-	fresh := stale + "-fresh"
-	for _, d := range []string{stale, fresh} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(d, "preview-0.parquet"), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	old := time.Now().Add(-2 * time.Hour)
-	if err := os.Chtimes(stale, old, old); err != nil {
-		t.Fatal(err)
-	}
-	st, err := Open(ctx, p, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ld, err := st.BeginLoad(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ld.Close()
-	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("the stale preview folder is still there (%v)", err)
-	}
-	if _, err := os.Stat(filepath.Join(fresh, "preview-0.parquet")); err != nil {
-		t.Errorf("the fresh preview folder was touched: %v", err)
-	}
-}
-
-func newStore(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "s.duckdb")
-	st, err := Open(context.Background(), p, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	return p
 }
