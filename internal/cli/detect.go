@@ -29,7 +29,9 @@ type DetectOptions struct {
 	// SigmaHQ-format rules.
 	Rules, Sigma []string
 	NoBuiltin    bool
-	Severity     string
+	// Thresholds are --threshold RULE=[OP]N[/TIMESPAN]: correlation rules' thresholds and timespans.
+	Thresholds []string
+	Severity   string
 	Format       string
 	// FailOnFindings makes the command end with ExitFindings when there are findings.
 	FailOnFindings bool
@@ -83,6 +85,9 @@ EXIT STATUS
   # For a code-scanning tool, failing a pipeline on findings:
   trailq detect --source s3://trail-bucket/AWSLogs --format sarif --fail-on-findings > findings.sarif
 
+  # A stricter brute-force threshold: 10 failed sign-ins within 30 minutes:
+  trailq detect --source ./AWSLogs --threshold console_login_brute_force=10/30m
+
   # The SQL each rule runs:
   trailq detect --sigma ./my-rules --no-builtin --explain`,
 		Args: cobra.NoArgs,
@@ -95,6 +100,11 @@ EXIT STATUS
 			}
 			if _, err := parseSeverity(opts.Severity); err != nil {
 				return err
+			}
+			for _, t := range opts.Thresholds {
+				if _, err := sigma.ParseOverride(t); err != nil {
+					return &UsageError{Err: err}
+				}
 			}
 			if opts.NoBuiltin && len(opts.Rules) == 0 && len(opts.Sigma) == 0 {
 				return &UsageError{Err: withHint(errors.New("--no-builtin and no rules given"), "--rules DIR or --sigma DIR")}
@@ -113,6 +123,7 @@ EXIT STATUS
 	fl.StringArrayVar(&opts.Rules, "rules", nil, "also run the rules in this `FILE or folder` (*.yml, *.yaml: trailq's rule format, Sigma; repeatable)")
 	fl.StringArrayVar(&opts.Sigma, "sigma", nil, "also run the SigmaHQ-format rules in this `FILE or folder` (rules for other log sources are skipped; repeatable)")
 	fl.BoolVar(&opts.NoBuiltin, "no-builtin", false, "do not run the built-in rules")
+	fl.StringArrayVar(&opts.Thresholds, "threshold", nil, "set a correlation rule's threshold and timespan: `RULE=[OP]N[/TIMESPAN]`, RULE its file name, id or title (console_login_brute_force=10/30m: 10 or more in 30 minutes; repeatable)")
 	fl.StringVar(&opts.Severity, "severity", "", "only rules of this level or higher: low, medium, high or critical")
 	fl.StringSliceVar(&opts.Accounts, "account", nil, "only the events of these account IDs (and only their logs are loaded; repeatable)")
 	fl.StringSliceVar(&opts.Regions, "region", nil, "only the events of these regions (and only their logs are loaded; repeatable)")
@@ -185,8 +196,8 @@ func sigmaOptions(path string) sigma.Options {
 	return sigma.Options{RuleSet: abs}
 }
 
-// loadRules compiles the rules the flags name: the built-in ones (unless --no-builtin), --rules and --sigma.
-// A rule whose id another has already is a problem, and left out.
+// loadRules compiles the rules the flags name: the built-in ones (unless --no-builtin), --rules and --sigma,
+// and sets the thresholds --threshold gives. A rule whose id another has already is a problem, and left out.
 func (o *DetectOptions) loadRules() (*sigma.Set, error) {
 	set := &sigma.Set{}
 	add := func(s *sigma.Set) {
@@ -216,6 +227,15 @@ func (o *DetectOptions) loadRules() (*sigma.Set, error) {
 			return nil, withHint(err, "--sigma takes a Sigma rule file or a folder of them, e.g. sigma/rules/cloud/aws")
 		}
 		add(s)
+	}
+	for _, t := range o.Thresholds {
+		ov, err := sigma.ParseOverride(t)
+		if err == nil {
+			err = set.Override(ov)
+		}
+		if err != nil {
+			return nil, &UsageError{Err: err}
+		}
 	}
 	return set, nil
 }

@@ -313,3 +313,43 @@ func TestDetectFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestDetectThreshold: --threshold sets a correlation's threshold and timespan (by file name or title), which
+// changes its findings and the SQL --explain shows; a bad one is a usage error that says what to write, and a
+// rule that is not a correlation or does not exist is named.
+func TestDetectThreshold(t *testing.T) {
+	storePath := filepath.Join(t.TempDir(), "s.duckdb")
+	count := func(r runResult, rule string) int {
+		t.Helper()
+		if r.code != ExitOK {
+			t.Fatalf("exit %d: %s", r.code, r.errOut)
+		}
+		return strings.Count(r.out, `"rule":"`+rule+`"`)
+	}
+	const storm = "Access-denied storm"
+	if n := count(detectCmd(t, storePath, "--format", "jsonl"), storm); n == 0 {
+		t.Fatal("the access-denied storm does not fire on the Stratus detonations at its default threshold")
+	}
+	if n := count(detectCmd(t, storePath, "--no-load", "--format", "jsonl", "--threshold", "access_denied_storm=10000"), storm); n != 0 {
+		t.Errorf("a threshold of 10000 still gives %d findings", n)
+	}
+	if n := count(detectCmd(t, storePath, "--no-load", "--format", "jsonl", "--threshold", storm+"=>=10000/2h"), storm); n != 0 {
+		t.Errorf("by title, >=10000 in 2h: %d findings", n)
+	}
+	explain := detectCmd(t, storePath, "--explain", "--threshold", "access_denied_storm=/2h")
+	if explain.code != ExitOK || !strings.Contains(explain.out, "7200") {
+		t.Errorf("--explain does not show the 2h timespan (7200 s): exit %d %s", explain.code, explain.errOut)
+	}
+	for arg, want := range map[string]string{
+		"access_denied_storm":      "write RULE=N",
+		"access_denied_storm=0":    "a threshold of 0",
+		"iam_user_created=3":       "is not a correlation",
+		"no_such_rule=3":           "the correlation rules are: access_denied_storm (Access-denied storm",
+		"access_denied_storm=5/0m": "a timespan of 0m makes no sense",
+	} {
+		r := detectCmd(t, storePath, "--no-load", "--threshold", arg)
+		if r.code != ExitUsage || !strings.Contains(r.errOut, want) {
+			t.Errorf("--threshold %s: exit %d, want %d and %q: %s", arg, r.code, ExitUsage, want, r.errOut)
+		}
+	}
+}
