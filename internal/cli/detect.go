@@ -32,7 +32,7 @@ type DetectOptions struct {
 	// Thresholds are --threshold RULE=[OP]N[/TIMESPAN]: correlation rules' thresholds and timespans.
 	Thresholds []string
 	Severity   string
-	Format       string
+	Format     string
 	// FailOnFindings makes the command end with ExitFindings when there are findings.
 	FailOnFindings bool
 	Explain        bool
