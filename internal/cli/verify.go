@@ -18,37 +18,102 @@ type VerifyOptions struct {
 	Source string
 	Store  string
 	Format string
+	// Logs switches to checking the source's log files against their digest files.
+	Logs       bool
+	PublicKeys []string
+	Period     PeriodOptions
+	Files      bool
+	S3         S3Options
 }
 
 // NewCmdVerify builds "trailq verify".
 func NewCmdVerify(f *Factory, runF func(context.Context, *VerifyOptions) error) *cobra.Command {
 	opts := &VerifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify [--store FILE | --source PATH]",
-		Short: "Check that every part file of the store is what its load wrote",
-		Long: `Verify reads every part file of the store (the Parquet files in FILE.parts/ that hold the events) and
+		Use:   "verify [--store FILE | --source PATH] | verify --logs --source PATH [--public-keys FILE]",
+		Short: "Check the store's part files, or (--logs) the trail's log files against CloudTrail's signed digests",
+		Long: `Verify has two checks.
+
+Without --logs it reads every part file of the store (the Parquet files in FILE.parts/ that hold the events) and
 compares its size and SHA-256 with what the load that wrote it recorded. Every command that opens the store
 checks sizes and times, which is quick; verify hashes everything, which finds any changed byte. It changes
 nothing: 'trailq load' drops damaged parts and reads their log files again.
 
+With --logs it checks the log files in --source against the digest files CloudTrail writes beside them when
+log file validation is on (CloudTrail-Digest/), as 'aws cloudtrail validate-logs' does: each digest's
+SHA256withRSA signature (kept in the S3 object's x-amz-meta-signature) with CloudTrail's public key of that
+region and time, each trail's chain of digests (every digest names the one before it), and the SHA-256 of every
+log file a digest lists. It reports, per account, region, trail and UTC day:
+  valid          the file is what CloudTrail wrote
+  missing        a digest lists a log file the source does not have
+  modified       a log file (or a digest) is not what its digest recorded
+  not covered    a log file no digest lists, delivered while digests cover its account and region
+  chain gap      a digest the next one names as its previous is not there (deleted)
+  bad signature  the digest's signature does not match (or an S3 object has none)
+  unknown key    no public key with the digest's fingerprint, valid at its time
+  unsigned       no signature to check (not a failure, but said): a folder copy of the bucket keeps no S3
+                 metadata; save each digest's signature as <digest file>.sig to have it checked
+Public keys: --public-keys FILE (the JSON of 'aws cloudtrail list-public-keys --region R', one file per
+region of the trail); without it, an s3:// source asks cloudtrail:ListPublicKeys with the same credentials.
+--since/--until limit the check to the digests and log files of a period. The store is not used.
+
 EXIT STATUS
-  0  every part is intact
-  1  a part is damaged or missing (listed), or an error
+  0  every part is intact (--logs: every file checked is valid; unsigned digests are said, not failed)
+  1  a part is damaged or missing, or (--logs) a file failed a check (listed on stderr), or an error
   2  a usage error`,
 		Example: `  trailq verify --store ./audit.duckdb
-  trailq verify --source s3://my-trail-bucket/ --format json`,
+  trailq verify --source s3://my-trail-bucket/ --format json
+  trailq verify --logs --source s3://my-trail-bucket/ --since 7d
+  aws cloudtrail list-public-keys --region eu-west-1 --start-time 2024-09-01 > keys-eu-west-1.json
+  trailq verify --logs --source ./AWSLogs-copy --public-keys keys-eu-west-1.json --since 2024-09-01 --until 2024-09-30 --files`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.check(cmd); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
+			}
+			if opts.Logs {
+				return runVerifyLogs(cmd.Context(), f, opts)
 			}
 			return runVerify(cmd.Context(), f, opts)
 		},
 	}
-	cmd.Flags().StringVarP(&opts.Source, "source", "s", "", "the logs whose store to verify (env TRAILQ_SOURCE); nothing is read from them")
-	cmd.Flags().StringVar(&opts.Store, "store", "", "store file to verify (env TRAILQ_STORE)")
-	cmd.Flags().StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
+	fl := cmd.Flags()
+	fl.StringVarP(&opts.Source, "source", "s", "", "the logs whose store to verify (env TRAILQ_SOURCE); with --logs, the logs to check")
+	fl.StringVar(&opts.Store, "store", "", "store file to verify (env TRAILQ_STORE)")
+	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
+	fl.BoolVar(&opts.Logs, "logs", false, "check the source's log files against CloudTrail's signed digest files instead of the store")
+	fl.StringArrayVar(&opts.PublicKeys, "public-keys", nil, "with --logs: `FILE` of 'aws cloudtrail list-public-keys' JSON (repeatable, one per region; default for s3://: ask cloudtrail:ListPublicKeys)")
+	fl.BoolVar(&opts.Files, "files", false, "with --logs: one row per file checked (status and why), not one per trail and day")
+	fl.StringVar(&opts.Period.Since, "since", "", "with --logs: start of the period: a date, month (2024-09), date-time, RFC 3339 time, relative time (7d, 24h), today, yesterday, this-month or last-month")
+	fl.StringVar(&opts.Period.Until, "until", "", "with --logs: end of the period (a date includes the whole day; default: now)")
+	fl.StringVar(&opts.Period.TZ, "tz", "", "IANA time zone --since/--until are read in (default: local)")
+	fl.BoolVar(&opts.Period.UTC, "utc", false, "read --since/--until in UTC")
+	fl.StringVar(&opts.S3.Profile, "profile", "", "AWS profile for s3:// sources (default: AWS_PROFILE, else the default credential chain)")
+	fl.StringVar(&opts.S3.Region, "aws-region", "", "region of the first S3 request (default: AWS_REGION or the profile's)")
+	fl.StringVar(&opts.S3.EndpointURL, "endpoint-url", "", "`URL` of an S3-compatible store (env AWS_ENDPOINT_URL_S3)")
 	return cmd
+}
+
+// check refuses flags that do not go together.
+func (o *VerifyOptions) check(cmd *cobra.Command) error {
+	if !o.Logs {
+		for _, name := range []string{"public-keys", "files", "since", "until", "tz", "utc"} {
+			if cmd.Flags().Changed(name) {
+				return usageErrorf("--%s goes with --logs (checking log files against their digests)", name)
+			}
+		}
+		return nil
+	}
+	if cmd.Flags().Changed("store") {
+		return usageErrorf("--logs checks the log files of --source, not a store: leave out --store")
+	}
+	if o.Period.UTC && o.Period.TZ != "" {
+		return usageErrorf("give --tz or --utc, not both")
+	}
+	return nil
 }
 
 func runVerify(ctx context.Context, f *Factory, opts *VerifyOptions) error {
@@ -56,7 +121,7 @@ func runVerify(ctx context.Context, f *Factory, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	so := &SourceOptions{Source: opts.Source, Store: opts.Store}
+	so := &SourceOptions{Source: opts.Source, Store: opts.Store, S3: opts.S3}
 	so.resolve(f)
 	path := so.Store
 	if path == "" {

@@ -143,3 +143,27 @@ func TestCheckTamperings(t *testing.T) {
 		})
 	}
 }
+
+// TestPeriods: the results sum per trail and UTC day; the chain crosses midnight.
+func TestPeriods(t *testing.T) {
+	signer := digesttest.NewSigner(t, t0.Add(-24*time.Hour), t0.Add(30*24*time.Hour))
+	g := testTrail(signer).Generate(t)
+	rep := check(t, g.All(), keysOf(t, signer), true)
+	ps := rep.Periods()
+	if len(ps) != 2 {
+		t.Fatalf("%d periods, want 2 (the days 2024-09-01 and -02): %+v", len(ps), ps)
+	}
+	digests, logs := 0, 0
+	for i, p := range ps {
+		if want := t0.Truncate(24 * time.Hour).Add(time.Duration(i) * 24 * time.Hour); !p.Day.Equal(want) || p.Trail.Name != "main_trail" {
+			t.Errorf("period %d: day %v trail %q, want %v main_trail", i, p.Day, p.Trail.Name, want)
+		}
+		if p.Counts[digest.Valid] != p.Digests+p.Logs {
+			t.Errorf("period %d: %d valid of %d digests and %d logs", i, p.Counts[digest.Valid], p.Digests, p.Logs)
+		}
+		digests, logs = digests+p.Digests, logs+p.Logs
+	}
+	if digests != 4 || logs != 12 {
+		t.Errorf("periods hold %d digests and %d logs, want 4 and 12", digests, logs)
+	}
+}

@@ -90,6 +90,7 @@ func (r *Report) Periods() []Period {
 		if !ok {
 			j = len(out)
 			idx[k] = j
+			out = append(out, Period{Trail: k.t, Day: k.day, Counts: map[Status]int{}})
 		}
 		p := &out[j]
 		if res.Kind == "digest" {
