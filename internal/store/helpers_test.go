@@ -15,10 +15,4 @@ func loadedStore(t *testing.T) string { return storetest.LoadedStore(t) }
 // it opened (a repair).
 func loadInto(t *testing.T, path, dir string) string { return storetest.LoadInto(t, path, dir) }
 
-// reload loads the sample logs again into the store at path (a writable open first repairs what is damaged).
-func reload(t *testing.T, path string) string { return loadInto(t, path, sampleDir) }
-
-// extraLog is a log file outside the sample, loaded second so that the store has two parts.
-func extraLog(t *testing.T) string { return storetest.ExtraLog(t) }
-
 func listing(t *testing.T, dir string) map[string]string { return storetest.Listing(t, dir) }

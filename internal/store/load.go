@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/trailq/trailq/internal/store/internal/db"
+	"github.com/trailq/trailq/internal/store/parts"
+	"github.com/trailq/trailq/internal/store/preview"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
@@ -189,7 +191,8 @@ func (s *Store) BeginLoad(ctx context.Context) (*Load, error) {
 }
 
 func (l *Load) begin(ctx context.Context) error {
-	if err := l.st.removeOrphans(ctx, l.conn); err != nil {
+	preview.RemoveStale(l.st.h.PartsDir)
+	if err := parts.RemoveOrphans(ctx, l.st.h, l.conn); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
 	if err := os.MkdirAll(l.st.h.PartsDir, 0o700); err != nil {
@@ -350,7 +353,7 @@ func (l *Load) addRecords(f *File, of *openFile) error {
 			continue
 		}
 		if l.part == nil {
-			p, err := partfile.Create(l.st.h.PartsDir, newPartName())
+			p, err := partfile.Create(l.st.h.PartsDir, parts.NewName())
 			if err != nil {
 				return err
 			}
@@ -467,7 +470,7 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 			return nil, nil, fmt.Errorf("commit load: %w", err)
 		}
 		created = append(created, p.Name())
-		if err := l.st.listPart(ctx, l.conn, p.Name(), p.Rows()); err != nil {
+		if err := parts.List(ctx, l.st.h, l.conn, p.Name(), p.Rows()); err != nil {
 			return created, nil, fmt.Errorf("commit load: %w", err)
 		}
 		if err := l.appendPartFiles(p.Name(), p.Objects()); err != nil {
@@ -475,7 +478,7 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 		}
 	}
 	if len(l.dropped) > 0 {
-		c, r, err := l.st.rewriteWithout(ctx, l.conn, l.dropped)
+		c, r, err := parts.RewriteWithout(ctx, l.st.h, l.conn, l.dropped)
 		created = append(created, c...)
 		if err != nil {
 			return created, nil, fmt.Errorf("commit load: %w", err)
@@ -483,7 +486,7 @@ func (l *Load) commitParts(ctx context.Context) (created, retired []string, err 
 		retired = r
 		l.dropped = nil
 	}
-	c, r, err := l.st.compact(ctx, l.conn)
+	c, r, err := parts.Compact(ctx, l.st.h, l.conn)
 	created, retired = append(created, c...), append(retired, r...)
 	if err != nil {
 		return created, nil, fmt.Errorf("commit load: %w", err)
@@ -755,4 +758,11 @@ func (v *valueOf) value(r *cloudtrail.Record) driver.Value {
 		return om
 	}
 	panic(fmt.Sprintf("store: column %s: no appender value for kind %d", c.Name, c.Type.Kind))
+}
+
+// foundAgain removes from the lost list the objects a load has read again (at its commit).
+func foundAgain(ctx context.Context, q db.Querier) error {
+	_, err := q.ExecContext(ctx, `DELETE FROM `+db.LostTable+` WHERE key IN (SELECT key FROM `+db.ObjectsTable+`
+		WHERE outcome IN ('`+OutcomeLoaded+`', '`+OutcomeProblems+`', '`+OutcomeSkipped+`'))`)
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/trailq/trailq/internal/store/internal/db"
+	"github.com/trailq/trailq/internal/store/parts"
 	"github.com/trailq/trailq/internal/store/preview"
 	"github.com/trailq/trailq/internal/store/verify"
 
@@ -141,7 +142,7 @@ func open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	if !s.h.ReadOnly {
-		if err := s.repair(ctx); err != nil {
+		if err := parts.Repair(ctx, s.h); err != nil {
 			pool.Close()
 			return nil, err
 		}
@@ -225,7 +226,7 @@ func (s *Store) init(ctx context.Context, notify func(string)) error {
 // upgrade brings a store opened for writing up to date, in one transaction: part files (upgradeToParts), the
 // sign-in table (addSignIns), and an events view that names the part files where they are now.
 func (s *Store) upgrade(ctx context.Context, tx *sql.Tx, notify func(string)) error {
-	changed, err := s.upgradeToParts(ctx, tx, notify)
+	changed, err := parts.Upgrade(ctx, s.h, tx)
 	if err != nil {
 		return err
 	}

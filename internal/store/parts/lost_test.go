@@ -1,4 +1,4 @@
-package store_test
+package parts_test
 
 import (
 	"context"
@@ -11,16 +11,14 @@ import (
 	"github.com/trailq/trailq/internal/store/storetest"
 )
 
-func warnings(t *testing.T, path string) []string { return storetest.Warnings(t, path) }
-
 // TestLostEventsAreSaidUntilReadAgain: the parts are lost and one log file is gone from its source too. The
 // repair reads the sample again; the gone file's events are missing, and every answer says so, until a load
 // reads that file again.
 func TestLostEventsAreSaidUntilReadAgain(t *testing.T) {
-	path := loadedStore(t)
-	extra := extraLog(t)
-	loadInto(t, path, extra)
-	if w := warnings(t, path); len(w) != 0 {
+	path := storetest.LoadedStore(t)
+	extra := storetest.ExtraLog(t)
+	storetest.LoadInto(t, path, extra)
+	if w := storetest.Warnings(t, path); len(w) != 0 {
 		t.Fatalf("warnings of an intact store: %q", w)
 	}
 	parts, _ := filepath.Glob(filepath.Join(store.PartsDir(path), "part-*.parquet"))
@@ -31,10 +29,10 @@ func TestLostEventsAreSaidUntilReadAgain(t *testing.T) {
 	if err := os.Rename(extra, filepath.Join(saved, "AWSLogs")); err != nil {
 		t.Fatal(err)
 	}
-	if notes := reload(t, path); !strings.Contains(notes, "Repairing") {
+	if notes := storetest.LoadInto(t, path, storetest.SampleDir()); !strings.Contains(notes, "Repairing") {
 		t.Fatalf("no repair said: %q", notes)
 	}
-	w := warnings(t, path)
+	w := storetest.Warnings(t, path)
 	if len(w) != 1 || !strings.Contains(w[0], "1 log file (1 records") || !strings.Contains(w[0], "_extra.json") {
 		t.Fatalf("warnings after the repair: %q; want one naming the extra log file and its 1 record", w)
 	}
@@ -47,8 +45,8 @@ func TestLostEventsAreSaidUntilReadAgain(t *testing.T) {
 	if err != nil || len(lost) != 1 || !strings.Contains(lost[0].Reason, "part-") {
 		t.Errorf("Lost: %+v, %v; want the extra file with the part's problem", lost, err)
 	}
-	loadInto(t, path, filepath.Join(saved, "AWSLogs"))
-	if w := warnings(t, path); len(w) != 0 {
+	storetest.LoadInto(t, path, filepath.Join(saved, "AWSLogs"))
+	if w := storetest.Warnings(t, path); len(w) != 0 {
 		t.Errorf("warnings once the file was read again: %q", w)
 	}
 }

@@ -1,4 +1,4 @@
-package store
+package parts
 
 import (
 	"context"
@@ -26,19 +26,12 @@ func recordLost(ctx context.Context, q db.Querier, in, reason string) error {
 	return err
 }
 
-// foundAgain removes from the lost list the objects a load has read again (at its commit).
-func foundAgain(ctx context.Context, q db.Querier) error {
-	_, err := q.ExecContext(ctx, `DELETE FROM `+db.LostTable+` WHERE key IN (SELECT key FROM `+db.ObjectsTable+`
-		WHERE outcome IN ('`+OutcomeLoaded+`', '`+OutcomeProblems+`', '`+OutcomeSkipped+`'))`)
-	return err
-}
-
-// Lost returns the objects whose events are missing from the store since a repair, by key.
-func (s *Store) Lost(ctx context.Context) ([]Lost, error) {
-	if has, err := db.HasTable(ctx, s.h.DB, db.LostTable); err != nil || !has {
+// LostObjects returns the objects whose events are missing from the store h since a repair, by key.
+func LostObjects(ctx context.Context, h *db.Handle) ([]Lost, error) {
+	if has, err := db.HasTable(ctx, h.DB, db.LostTable); err != nil || !has {
 		return nil, err
 	}
-	rows, err := s.h.DB.QueryContext(ctx, `SELECT key, records, reason, lost_at FROM `+db.LostTable+` ORDER BY key`)
+	rows, err := h.DB.QueryContext(ctx, `SELECT key, records, reason, lost_at FROM `+db.LostTable+` ORDER BY key`)
 	if err != nil {
 		return nil, fmt.Errorf("read lost objects: %w", err)
 	}
@@ -54,10 +47,10 @@ func (s *Store) Lost(ctx context.Context) ([]Lost, error) {
 	return out, rows.Err()
 }
 
-// Warnings returns what every answer of the store must say: that it lacks the events of log objects lost with a
-// damaged part and not read again since.
-func (s *Store) Warnings(ctx context.Context) ([]string, error) {
-	lost, err := s.Lost(ctx)
+// Warnings returns what every answer of the store h must say: that it lacks the events of log objects lost with
+// a damaged part and not read again since.
+func Warnings(ctx context.Context, h *db.Handle) ([]string, error) {
+	lost, err := LostObjects(ctx, h)
 	if err != nil || len(lost) == 0 {
 		return nil, err
 	}
