@@ -77,3 +77,12 @@ type UserMetadata interface {
 	// the object has none.
 	UserMetadata() map[string]string
 }
+
+// AfterLister is implemented by sources that can start a listing after a key (S3's ListObjectsV2 StartAfter).
+// CloudTrail's keys sort by delivery time within a day folder, so a follower polling a day folder lists only
+// what was delivered since its last poll: one request, whatever the day already holds.
+type AfterLister interface {
+	// ListAfter is List of the objects under prefix whose keys sort after after (a key relative to the
+	// source's root; "" lists them all), with List's error contract.
+	ListAfter(ctx context.Context, prefix, after string, fn func(Object) error) error
+}
