@@ -271,6 +271,28 @@ func TestTraceNotFound(t *testing.T) {
 		{trace.Query{Kind: trace.BySession, Value: p.ConsoleLogin[:9] + "0000"}, "no event has the ID", p.ConsoleLogin},
 		{trace.Query{Kind: trace.ByPrincipal, Value: p.AliceARN, Period: timewin.Period{Start: plantedDay.AddDate(0, 0, 2)}}, "in the period (it has", "--since " + plantedDay.Format(time.DateOnly)},
 	}
+	// The nearest key by prefix must come first even when it made the fewest calls: a typo in its last letter.
+	count := map[string]int{}
+	for _, e := range p.Events {
+		if strings.HasPrefix(e.AccessKey, "ASIA") {
+			count[e.AccessKey]++
+		}
+	}
+	fewest, most := "", 0
+	for k, n := range count {
+		if fewest == "" || n < count[fewest] || n == count[fewest] && k < fewest {
+			fewest = k
+		}
+		most = max(most, n)
+	}
+	if count[fewest] == most {
+		t.Fatalf("the planted keys all made %d calls: the case below tests no ranking", most)
+	}
+	typo := fewest[:len(fewest)-1] + map[bool]string{true: "2", false: "3"}[fewest[len(fewest)-1] != '2']
+	cases = append(cases, struct {
+		q         trace.Query
+		msg, near string
+	}{trace.Query{Kind: trace.ByAccessKey, Value: typo}, "no event was made with access key", "--access-key " + fewest + " "})
 	for _, c := range cases {
 		t.Run(string(c.q.Kind)+" "+c.q.Value, func(t *testing.T) {
 			_, err := (&engine.Engine{}).Trace(context.Background(), o, engine.TraceOptions{Query: c.q})
