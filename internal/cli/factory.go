@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -96,6 +97,9 @@ func (f *Factory) OutputFormat(flag string) (output.Format, error) {
 	format, err := output.ParseFormat(flag)
 	if err != nil {
 		return "", &UsageError{Err: err}
+	}
+	if format == output.XLSX && f.IO.OutTTY {
+		return "", &UsageError{Err: withHint(errors.New("--format xlsx writes a binary workbook, not for a terminal"), "redirect it to a file: > report.xlsx")}
 	}
 	return format, nil
 }

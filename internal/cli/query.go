@@ -88,7 +88,7 @@ EXIT STATUS
 	}
 	addSourceFlags(cmd, &opts.SourceOptions)
 	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "read the SQL from `FILE` (- for standard input)")
-	cmd.Flags().StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
+	cmd.Flags().StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl, xlsx (a workbook: redirect it to a file) (default: table on a terminal, csv otherwise)")
 	cmd.Flags().StringVar(&opts.Dialect, "dialect", "athena", "SQL dialect: athena (translated) or duckdb (run as written)")
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "print the DuckDB SQL the query is translated to, and do not run it")
 	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")

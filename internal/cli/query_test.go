@@ -6,12 +6,15 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 const sampleDir = "../../testdata/sample/AWSLogs"
@@ -395,5 +398,43 @@ func TestQueryPrintsTypesAsAthena(t *testing.T) {
 		if r.code != 0 || r.out != want {
 			t.Errorf("%s: exit %d, got\n%s\nwant\n%s%s", format, r.code, r.out, want, r.errOut)
 		}
+	}
+}
+
+// TestQueryXLSX: --format xlsx writes a workbook whose account IDs stay text; on a terminal it is refused.
+func TestQueryXLSX(t *testing.T) {
+	cache := t.TempDir()
+	q := `SELECT recipientaccountid, count(*) AS n FROM cloudtrail_logs GROUP BY 1 ORDER BY 1 LIMIT 1`
+	r := run(t, cache, "", "query", "--source", sampleDir, "--format", "xlsx", q)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	f, err := excelize.OpenReader(strings.NewReader(r.out))
+	if err != nil {
+		t.Fatalf("not a workbook: %v", err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(f.GetSheetName(0))
+	if err != nil || len(rows) != 2 || rows[0][0] != "recipientaccountid" || len(rows[1][0]) != 12 {
+		t.Fatalf("rows %q: %v", rows, err)
+	}
+	if typ, _ := f.GetCellType(f.GetSheetName(0), "A2"); typ != excelize.CellTypeInlineString {
+		t.Errorf("the account ID is a cell of type %v, not text", typ)
+	}
+	if typ, _ := f.GetCellType(f.GetSheetName(0), "B2"); typ != excelize.CellTypeUnset {
+		t.Errorf("the count is a cell of type %v, not a number", typ)
+	}
+}
+
+func TestXLSXNotOnATerminal(t *testing.T) {
+	f := NewFactory(strings.NewReader(""), io.Discard, io.Discard, func(string) string { return "" })
+	f.IO.OutTTY = true
+	var ue *UsageError
+	if _, err := f.OutputFormat("xlsx"); !errors.As(err, &ue) || !strings.Contains(err.Error(), "binary workbook") {
+		t.Errorf("xlsx on a terminal: %v, want a usage error", err)
+	}
+	f.IO.OutTTY = false
+	if got, err := f.OutputFormat("xlsx"); err != nil || got != "xlsx" {
+		t.Errorf("xlsx to a file: %q, %v", got, err)
 	}
 }

@@ -129,7 +129,7 @@ func (opts *SigninsOptions) addSigninsFlags(cmd *cobra.Command) {
 	fl.BoolVar(&opts.Root, "root", false, "root user sign-ins only")
 	fl.BoolVar(&opts.NoMFA, "no-mfa", false, "successful sign-ins without MFA only (with --failed: failures without MFA; federated sign-ins, where MFA is up to the IdP, are left out)")
 	fl.BoolVar(&opts.Summary, "summary", false, "one row per principal; failures with a hidden user name are grouped by source IP")
-	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
+	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl, xlsx (a workbook: redirect it to a file) (default: table on a terminal, csv otherwise)")
 	fl.StringVar(&opts.Chart, "chart", "", "also draw the sign-ins over time, by result, as an SVG or PNG `FILE` (by its extension)")
 	fl.BoolVar(&opts.SQL, "sql", false, "print the SQL that selects the events, and do not run it")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")

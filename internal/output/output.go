@@ -22,10 +22,12 @@ const (
 	TSV   Format = "tsv"
 	JSON  Format = "json"
 	JSONL Format = "jsonl"
+	// XLSX is an Excel workbook (see xlsx.go): binary, for a file, not a terminal.
+	XLSX Format = "xlsx"
 )
 
 // Formats lists the accepted format names.
-var Formats = []Format{Table, CSV, TSV, JSON, JSONL}
+var Formats = []Format{Table, CSV, TSV, JSON, JSONL, XLSX}
 
 // ParseFormat checks a format name.
 func ParseFormat(s string) (Format, error) {
@@ -34,7 +36,11 @@ func ParseFormat(s string) (Format, error) {
 			return f, nil
 		}
 	}
-	return "", fmt.Errorf("unknown format %q: use one of table, csv, tsv, json, jsonl", s)
+	names := make([]string, len(Formats))
+	for i, f := range Formats {
+		names[i] = string(f)
+	}
+	return "", fmt.Errorf("unknown format %q: use one of %s", s, strings.Join(names, ", "))
 }
 
 // Writer receives a result row by row. Values are nil, string, int64, float64, bool, time.Time or json.RawMessage.
@@ -70,6 +76,8 @@ func New(w io.Writer, f Format, opts Options) Writer {
 		return &jsonWriter{bw: bw, opts: opts, array: true}
 	case JSONL:
 		return &jsonWriter{bw: bw, opts: opts}
+	case XLSX:
+		return newXLSX(w, opts)
 	}
 	return &tableWriter{bw: bw, opts: opts}
 }
