@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,6 +37,12 @@ func verifyTrail(t *testing.T) (*digesttest.Signer, *digesttest.Generated) {
 // SDK at test credentials only.
 func serveTrail(t *testing.T, objs []digesttest.Object) string {
 	t.Helper()
+	return serveTrailWith(t, objs, nil)
+}
+
+// serveTrailWith is serveTrail with a middleware in front of the server.
+func serveTrailWith(t *testing.T, objs []digesttest.Object, wrap func(http.Handler) http.Handler) string {
+	t.Helper()
 	backend := s3mem.New()
 	if err := backend.CreateBucket("trail"); err != nil {
 		t.Fatal(err)
@@ -48,7 +56,11 @@ func serveTrail(t *testing.T, objs []digesttest.Object) string {
 			t.Fatal(err)
 		}
 	}
-	ts := httptest.NewServer(gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server())
+	h := gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	dir := t.TempDir()
 	for k, v := range map[string]string{
@@ -113,6 +125,78 @@ func TestVerifyLogsS3(t *testing.T) {
 	r = run(t, t.TempDir(), "", "verify", "--logs", "--source", "s3://trail/", "--endpoint-url", url, "--public-keys", keys)
 	if r.code != 1 || !strings.Contains(r.errOut, "MODIFIED log: "+lo.Key) || strings.Count(r.errOut, "MODIFIED") != 1 {
 		t.Fatalf("changed log: exit %d, stderr %s", r.code, r.errOut)
+	}
+}
+
+// TestVerifyLogsS3Period: with --since/--until over S3, only the day folders of the period are listed (no
+// listing of the whole bucket), and only the digests that meet the period and the logs delivered in it are
+// checked.
+func TestVerifyLogsS3Period(t *testing.T) {
+	signer, g := verifyTrail(t)
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(keys, digesttest.KeysJSON(t, signer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var prefixes []string
+	url := serveTrailWith(t, g.All(), func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if q := r.URL.Query(); r.Method == http.MethodGet && q.Get("list-type") == "2" && q.Get("delimiter") == "" {
+				mu.Lock()
+				prefixes = append(prefixes, q.Get("prefix"))
+				mu.Unlock()
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	from, to := time.Date(2024, 9, 1, 23, 30, 0, 0, time.UTC), time.Date(2024, 9, 2, 1, 0, 0, 0, time.UTC)
+	r := run(t, t.TempDir(), "", "verify", "--logs", "--source", "s3://trail/", "--endpoint-url", url, "--public-keys", keys,
+		"--since", from.Format(time.RFC3339), "--until", to.Format(time.RFC3339), "--files", "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.out, r.errOut)
+	}
+	want := map[string]bool{}
+	for i, d := range g.Digests {
+		end := verifyT0.Add(time.Duration(i+1) * time.Hour)
+		if end.After(from) && end.Add(-time.Hour).Before(to) {
+			want[d.Key] = true
+		}
+	}
+	for _, lo := range g.Logs {
+		ts := lo.Key[strings.LastIndex(lo.Key, "_us-east-1_")+len("_us-east-1_"):][:len("20060102T1504Z")]
+		at, _ := time.Parse("20060102T1504Z", ts)
+		if !at.Add(time.Minute).Before(from) && at.Before(to) {
+			want[lo.Key] = true
+		}
+	}
+	var files []map[string]any
+	if err := json.Unmarshal([]byte(r.out), &files); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, f := range files {
+		got[f["key"].(string)] = true
+		if f["status"] != "valid" {
+			t.Errorf("%v: want valid", f)
+		}
+	}
+	if len(want) < 3 || len(got) != len(want) {
+		t.Errorf("checked %d files %v, want %d %v", len(got), got, len(want), want)
+	}
+	for k := range want {
+		if !got[k] {
+			t.Errorf("%s not checked", k)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range prefixes {
+		if !strings.HasSuffix(p, "/2024/08/31/") && !strings.HasSuffix(p, "/2024/09/01/") && !strings.HasSuffix(p, "/2024/09/02/") && !strings.HasSuffix(p, "/2024/09/03/") {
+			t.Errorf("listed %q, want only the day folders of the period", p)
+		}
+	}
+	if !slices.Contains(prefixes, "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/09/02/") {
+		t.Errorf("listed %q, want the digest folder of 2024-09-02", prefixes)
 	}
 }
 

@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	ctapi "github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/digest"
 	"github.com/trailq/trailq/internal/hint"
+	"github.com/trailq/trailq/internal/ingest"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/source/s3src"
 )
@@ -66,29 +70,106 @@ func (e *Engine) VerifyLogs(ctx context.Context, o VerifyLogsOptions) (*LogsRepo
 // listForVerify lists the source's digest and log files; digests are kept when they can meet the period, logs
 // when delivered in it.
 func listForVerify(ctx context.Context, o VerifyLogsOptions) (objs []source.Object, digests int, err error) {
-	err = o.Source.List(ctx, "", func(obj source.Object) error {
-		k := cloudtrail.ParseKey(obj.Key)
-		switch k.Kind {
-		case cloudtrail.KindDigest:
-			dk, ok := cloudtrail.ParseDigestKey(obj.Key)
-			if !ok || !o.To.IsZero() && !dk.End.Add(-time.Hour).Before(o.To) || !o.From.IsZero() && !dk.End.After(o.From) {
-				return nil
-			}
-			digests++
-		case cloudtrail.KindLog:
-			if !o.To.IsZero() && !k.Delivered.IsZero() && !k.Delivered.Before(o.To) || !o.From.IsZero() && k.Delivered.Add(time.Minute).Before(o.From) {
-				return nil
-			}
-		default:
-			return nil
-		}
-		objs = append(objs, obj)
-		return nil
-	})
+	prefixes, ok, err := verifyPrefixes(ctx, o)
 	if err != nil {
-		return nil, 0, fmt.Errorf("list %s: %w", o.Source, err)
+		return nil, 0, err
+	}
+	if !ok {
+		prefixes = []string{""}
+	}
+	lists := make([][]source.Object, len(prefixes))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, p := range prefixes {
+		g.Go(func() error {
+			err := o.Source.List(gctx, p, func(obj source.Object) error {
+				lists[i] = append(lists[i], obj)
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("list %s: %w", o.Source, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, 0, err
+	}
+	for _, l := range lists {
+		for _, obj := range l {
+			if keep, isDigest := o.keep(obj); keep {
+				objs = append(objs, obj)
+				if isDigest {
+					digests++
+				}
+			}
+		}
 	}
 	return objs, digests, nil
+}
+
+// keep reports whether a listed object is a digest that can meet the period or a log delivered in it.
+func (o *VerifyLogsOptions) keep(obj source.Object) (keep, isDigest bool) {
+	k := cloudtrail.ParseKey(obj.Key)
+	switch k.Kind {
+	case cloudtrail.KindDigest:
+		dk, ok := cloudtrail.ParseDigestKey(obj.Key)
+		if !ok || !o.To.IsZero() && !dk.End.Add(-time.Hour).Before(o.To) || !o.From.IsZero() && !dk.End.After(o.From) {
+			return false, false
+		}
+		return true, true
+	case cloudtrail.KindLog:
+		if !o.To.IsZero() && !k.Delivered.IsZero() && !k.Delivered.Before(o.To) || !o.From.IsZero() && k.Delivered.Add(time.Minute).Before(o.From) {
+			return false, false
+		}
+		return true, false
+	}
+	return false, false
+}
+
+// verifyPrefixes returns the day folders of digests and logs to list for a bounded period over a remote source
+// (S3): the days of the period and one on each side (a digest ending after midnight lists logs of the day before).
+// ok is false when everything is to be listed: a local folder, an open or long period, or a layout that is not
+// CloudTrail's.
+func verifyPrefixes(ctx context.Context, o VerifyLogsOptions) ([]string, bool, error) {
+	dl, isDL := o.Source.(source.DirLister)
+	if ll, local := o.Source.(source.LocalLister); !isDL || local && ll.ListsLocally() || o.From.IsZero() || o.To.IsZero() {
+		return nil, false, nil
+	}
+	var days []string
+	for d := o.From.UTC().Truncate(24*time.Hour).AddDate(0, 0, -1); !d.After(o.To.UTC().AddDate(0, 0, 1)); d = d.AddDate(0, 0, 1) {
+		days = append(days, d.Format("2006/01/02")+"/")
+	}
+	if len(days) > 400 {
+		return nil, false, nil
+	}
+	trails, ok, err := ingest.DiscoverTrails(ctx, dl, "")
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	var prefixes, accounts []string
+	for _, t := range trails {
+		for _, d := range days {
+			prefixes = append(prefixes, t.Prefix+d)
+		}
+		// t.Prefix is <account folder>CloudTrail/<region>/.
+		a := strings.TrimSuffix(t.Prefix, "CloudTrail/"+t.Region+"/")
+		if !slices.Contains(accounts, a) {
+			accounts = append(accounts, a)
+		}
+	}
+	for _, a := range accounts {
+		regions, err := dl.ListDirs(ctx, a+"CloudTrail-Digest/")
+		if err != nil {
+			return nil, false, fmt.Errorf("list %s: %w", o.Source, err)
+		}
+		for _, r := range regions {
+			for _, d := range days {
+				prefixes = append(prefixes, a+"CloudTrail-Digest/"+r+"/"+d)
+			}
+		}
+	}
+	return prefixes, true, nil
 }
 
 func readKeyFile(path string) ([]digest.Key, error) {
