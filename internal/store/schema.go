@@ -1,8 +1,6 @@
 package store
 
 import (
-	"strings"
-
 	"github.com/trailq/trailq/internal/schema"
 	"github.com/trailq/trailq/internal/store/internal/db"
 )
@@ -44,6 +42,5 @@ const SignInCandidateSQL = db.SignInCandidateSQL
 // IsSignInCandidate reports whether a record goes to the sign-in table too: the console's sign-in service, IAM
 // Identity Center's, and any event typed AwsConsoleSignIn.
 func IsSignInCandidate(eventSource, eventType string) bool {
-	return eventSource == "signin.amazonaws.com" || eventSource == "sso.amazonaws.com" ||
-		len(eventType) == len("AwsConsoleSignIn") && strings.EqualFold(eventType, "AwsConsoleSignIn") // (the length first: EqualFold does not)
+	return db.IsSignInCandidate(eventSource, eventType)
 }

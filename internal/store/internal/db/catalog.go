@@ -91,8 +91,15 @@ var (
 	SignInsFill = `INSERT INTO ` + SignInsTable + ` SELECT * FROM ` + EventsTable + ` WHERE ` + SignInCandidateSQL
 )
 
-// SignInCandidateSQL is the test of a row that goes to the sign-in table too, in SQL over the events' columns.
+// SignInCandidateSQL is IsSignInCandidate in SQL over the events' columns.
 const SignInCandidateSQL = `(eventsource IN ('signin.amazonaws.com', 'sso.amazonaws.com') OR lower(eventtype) = 'awsconsolesignin')`
+
+// IsSignInCandidate reports whether a record goes to the sign-in table too: the console's sign-in service, IAM
+// Identity Center's, and any event typed AwsConsoleSignIn.
+func IsSignInCandidate(eventSource, eventType string) bool {
+	return eventSource == "signin.amazonaws.com" || eventSource == "sso.amazonaws.com" ||
+		len(eventType) == len("AwsConsoleSignIn") && strings.EqualFold(eventType, "AwsConsoleSignIn") // (the length first: EqualFold does not)
+}
 
 // DuckType returns t as DuckDB writes it: VARCHAR, BIGINT, UBIGINT, STRUCT(name type, …), type[] and
 // MAP(key, value).

@@ -1,4 +1,4 @@
-package store
+package load
 
 import (
 	"context"
@@ -22,13 +22,14 @@ type refill struct {
 	key string
 }
 
-// RefillPending reports whether rows were removed and the objects holding copies of them not read again yet.
-func (s *Store) RefillPending(ctx context.Context) (bool, error) {
-	if has, err := db.HasTable(ctx, s.h.DB, db.DuplicatesTable); err != nil || !has {
+// RefillPending reports whether rows were removed from the store h and the objects holding copies of them not
+// read again yet.
+func RefillPending(ctx context.Context, h *db.Handle) (bool, error) {
+	if has, err := db.HasTable(ctx, h.DB, db.DuplicatesTable); err != nil || !has {
 		return false, err
 	}
 	var v string
-	err := s.h.DB.QueryRowContext(ctx, `SELECT value FROM `+db.MetaTable+` WHERE key = ?`, db.RefillMeta).Scan(&v)
+	err := h.DB.QueryRowContext(ctx, `SELECT value FROM `+db.MetaTable+` WHERE key = ?`, db.RefillMeta).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
