@@ -167,3 +167,44 @@ func TestPeriods(t *testing.T) {
 		t.Errorf("periods hold %d digests and %d logs, want 4 and 12", digests, logs)
 	}
 }
+
+// TestCheckFolderWithoutSignatures: a folder copy keeps no S3 metadata: every digest is unsigned (no failure),
+// the logs are still checked, and a digest changed in place breaks its successor's record of it.
+func TestCheckFolderWithoutSignatures(t *testing.T) {
+	signer := digesttest.NewSigner(t, t0.Add(-24*time.Hour), t0.Add(30*24*time.Hour))
+	g := testTrail(signer).Generate(t)
+	rep := check(t, g.All(), keysOf(t, signer), false)
+	if c := counts(rep); c["digest unsigned"] != 4 || c["log valid"] != 12 || rep.Failures() != 0 {
+		t.Fatalf("counts %v, failures %d; want 4 unsigned digests, 12 valid logs, no failure", c, rep.Failures())
+	}
+	d := &g.Digests[1]
+	raw := bytes.Replace(digesttest.Gunzip(t, d.Body), []byte(`"logFiles":[`), []byte(`"logFiles": [`), 1)
+	d.Body = digesttest.Gzip(t, raw)
+	if got, want := failures(check(t, g.All(), keysOf(t, signer), false)), []string{"modified " + d.Key}; strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("a digest changed in place: failures %q, want %q", got, want)
+	}
+}
+
+// TestCheckOrganizationTrail: an organization trail's keys (AWSLogs/o-…/account/) and a trail at the bucket's top.
+func TestCheckOrganizationTrail(t *testing.T) {
+	signer := digesttest.NewSigner(t, t0.Add(-24*time.Hour), t0.Add(30*24*time.Hour))
+	tr := testTrail(signer)
+	tr.Prefix, tr.OrgID = "", "o-aa1bb2cc3d"
+	rep := check(t, tr.Generate(t).All(), keysOf(t, signer), true)
+	if c := counts(rep); c["digest valid"] != 4 || c["log valid"] != 12 || rep.Failures() != 0 {
+		t.Fatalf("counts %v, want every digest and log valid", c)
+	}
+	if p := rep.Periods(); len(p) == 0 || p[0].Trail.OrgID != "o-aa1bb2cc3d" {
+		t.Fatalf("periods %+v, want the organization's", p)
+	}
+}
+
+// TestCheckKeyValidity: a key is used only within its validity.
+func TestCheckKeyValidity(t *testing.T) {
+	signer := digesttest.NewSigner(t, t0.Add(2*time.Hour), t0.Add(30*24*time.Hour)) // valid from the 2nd digest's end on
+	g := testTrail(signer).Generate(t)
+	got := failures(check(t, g.All(), keysOf(t, signer), true))
+	if want := []string{"unknown key " + g.Digests[0].Key}; strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("failures %q, want %q", got, want)
+	}
+}
