@@ -13,9 +13,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/trailq/trailq/internal/store/internal/db"
-
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/trailq/trailq/internal/store/internal/db"
 )
 
 // BadStoreError is returned by Open for a path that holds no store this trailq can use: a folder, a file that

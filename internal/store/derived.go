@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/trailq/trailq/internal/store/internal/db"
-
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/trailq/trailq/internal/store/internal/db"
 )
 
 // SignInRowsTable is the table behind SignInsView, with the events table's internal columns (_file_id, …): a

@@ -9,12 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/trailq/trailq/internal/store/internal/db"
-
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/partfile"
+	"github.com/trailq/trailq/internal/store/internal/db"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")

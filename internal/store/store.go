@@ -12,12 +12,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trailq/trailq/internal/hint"
 	"github.com/trailq/trailq/internal/store/internal/db"
 	"github.com/trailq/trailq/internal/store/parts"
 	"github.com/trailq/trailq/internal/store/preview"
 	"github.com/trailq/trailq/internal/store/verify"
-
-	"github.com/trailq/trailq/internal/hint"
 )
 
 // Options configure how a store is opened.

@@ -10,9 +10,8 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/trailq/trailq/internal/store/internal/db"
-
 	"github.com/trailq/trailq/internal/schema"
+	"github.com/trailq/trailq/internal/store/internal/db"
 )
 
 // Partitions are the Hive partition columns of an export, in folder order.

@@ -11,15 +11,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailq/trailq/internal/store/internal/db"
-	"github.com/trailq/trailq/internal/store/parts"
-	"github.com/trailq/trailq/internal/store/preview"
-
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/hashset"
 	"github.com/trailq/trailq/internal/partfile"
+	"github.com/trailq/trailq/internal/store/internal/db"
+	"github.com/trailq/trailq/internal/store/parts"
+	"github.com/trailq/trailq/internal/store/preview"
 )
 
 // Outcome of loading one object, as kept in the manifest.

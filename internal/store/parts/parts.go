@@ -12,10 +12,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trailq/trailq/internal/partfile"
 	"github.com/trailq/trailq/internal/store/internal/db"
 	"github.com/trailq/trailq/internal/store/verify"
-
-	"github.com/trailq/trailq/internal/partfile"
 )
 
 // Upgrade turns a store written before part files into one that has them: its events table becomes the native

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/trailq/trailq/internal/store"
 	"github.com/trailq/trailq/internal/store/storetest"
 )

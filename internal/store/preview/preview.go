@@ -14,10 +14,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trailq/trailq/internal/store/internal/db"
-
 	duckdb "github.com/duckdb/duckdb-go/v2"
 
+	"github.com/trailq/trailq/internal/store/internal/db"
 	"github.com/trailq/trailq/internal/store/sqlguard"
 )
 
