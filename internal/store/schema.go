@@ -24,16 +24,8 @@ const (
 	SignInsView = db.SignInsView
 )
 
-// The events table's columns (declared in internal/schema): Athena's CloudTrail columns in its order, then the
-// partition columns, whose values come from the object key, and the internal ones.
-var (
-	athenaColumns    = schema.Athena
-	partitionColumns = schema.Partition
-	internalColumns  = schema.Internal
-)
-
 // AthenaColumns returns the names of Athena's CloudTrail columns in order.
-func AthenaColumns() []string { return schema.Names(athenaColumns) }
+func AthenaColumns() []string { return schema.Names(schema.Athena) }
 
 // SignInCandidateSQL is IsSignInCandidate in SQL over the events' columns. Every sign-in query trailq runs
 // selects a subset of these rows.
