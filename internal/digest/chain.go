@@ -10,8 +10,9 @@ import (
 	"github.com/trailq/trailq/internal/source"
 )
 
-// judge checks what the digest says of itself: that it is where CloudTrail delivered it, and its signature.
-func (d *digestState) judge(src source.Source, keys *Keys, hasLocation bool) {
+// judge checks what the digest says of itself: that it is where CloudTrail delivered it (the same key at the end of
+// its digestS3Object; over S3, the same bucket and key), and its signature.
+func (d *digestState) judge(src source.Source, keys *Keys) {
 	if d.file == nil {
 		return
 	}
@@ -22,7 +23,7 @@ func (d *digestState) judge(src source.Source, keys *Keys, hasLocation bool) {
 		return
 	}
 	d.outside = obj[:len(obj)-len(d.key)]
-	if l, ok := src.(locator); ok && hasLocation && l.Location(d.key) != f.Location() {
+	if l, ok := src.(locator); ok && l.Location(d.key) != f.Location() {
 		d.res.Status, d.res.Detail = Invalid, fmt.Sprintf("not where CloudTrail delivered it: the file says %s", f.Location())
 		return
 	}

@@ -71,9 +71,8 @@ func Check(ctx context.Context, src source.Source, in Input) (*Report, error) {
 	}
 	sort.SliceStable(digests, func(i, j int) bool { return digests[i].dk.End.Before(digests[j].dk.End) })
 	rep := &Report{Keys: in.Keys.Len()}
-	_, hasLocation := src.(locator)
 	for _, d := range digests {
-		d.judge(src, in.Keys, hasLocation)
+		d.judge(src, in.Keys)
 	}
 	gaps := linkChains(digests, listed, in.From)
 	logs, err := checkLogs(ctx, src, digests, in.Workers)

@@ -63,7 +63,7 @@ func (e *Engine) VerifyLogs(ctx context.Context, o VerifyLogsOptions) (*LogsRepo
 		}
 		keys.Add(ks...)
 	}
-	e.notify("Checking %d digest files and the logs they list in %s with %d public key%s.", digests, o.Source, keys.Len(), map[bool]string{true: "", false: "s"}[keys.Len() == 1])
+	e.notify("Checking %d digest files and the logs they list in %s with %d public keys.", digests, o.Source, keys.Len())
 	return digest.Check(ctx, o.Source, digest.Input{Objects: objs, Keys: keys, From: o.From, To: o.To, Workers: o.Workers})
 }
 
