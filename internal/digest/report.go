@@ -8,8 +8,8 @@ import (
 // Status is what the check found of one file.
 type Status string
 
-// The statuses of a Result. Valid and ChainStart are no failure; Unsigned is none either, but says that the
-// digest's signature could not be checked.
+// The statuses of a Result. Valid is no failure; Unsigned is none either, but says that the digest's signature
+// could not be checked (its hash and chain were).
 const (
 	Valid        Status = "valid"
 	Missing      Status = "missing"       // a log a digest lists is not in the source
