@@ -431,3 +431,53 @@ func TestTraceStratusConsole(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceIdentityCenter traces the IAM Identity Center sign-ins of the AWS documentation's examples: the
+// sign-in and the same user's sign-in and portal steps of the 12 hours after it (worked out from the file), with
+// the note that they are linked by user name and time.
+func TestTraceIdentityCenter(t *testing.T) {
+	const file = "../../testdata/cloudtrail/real/awsdocs__iam-identity-center-user-guide.json"
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Records []struct {
+			EventID, EventName, EventTime, EventSource string
+			UserIdentity                               struct{ UserName string }
+		}
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	o := loadStore(t, file)
+	traced := 0
+	for _, r := range doc.Records {
+		if r.EventName != "UserAuthentication" {
+			continue
+		}
+		at, _ := time.Parse(time.RFC3339, r.EventTime)
+		want := []string{r.EventID}
+		for _, c := range doc.Records {
+			ct, _ := time.Parse(time.RFC3339, c.EventTime)
+			if c.EventName != "UserAuthentication" && c.UserIdentity.UserName == r.UserIdentity.UserName &&
+				(c.EventSource == "sso.amazonaws.com" || c.EventSource == "signin.amazonaws.com") &&
+				!ct.Before(at.Add(-time.Second)) && !ct.After(at.Add(12*time.Hour)) {
+				want = append(want, c.EventID)
+			}
+		}
+		slices.Sort(want)
+		want = slices.Compact(want)
+		res := runTrace(t, o, trace.Query{Kind: trace.BySession, Value: r.EventID, Depth: 5})
+		if diff := cmp.Diff(want, slices.Compact(eventIDs(res))); diff != "" {
+			t.Errorf("UserAuthentication %s: events (-want +got):\n%s", r.EventID, diff)
+		}
+		if res.Root.Kind != "identity-center" || !strings.Contains(strings.Join(res.Notes, " "), "linked") && !strings.Contains(strings.Join(res.Notes, " "), "by user name") {
+			t.Errorf("UserAuthentication %s: root %q, notes %q", r.EventID, res.Root.Kind, res.Notes)
+		}
+		traced++
+	}
+	if traced == 0 {
+		t.Fatal("no UserAuthentication in the file: the test tests nothing")
+	}
+}
