@@ -24,7 +24,7 @@ const (
 	classifiedTable = "trailq_signin_classified"
 	// classifyVersion names the rules of normalize and ParseUserAgent: change it when their answers change, and
 	// stores are classified again.
-	classifyVersion = "3"
+	classifyVersion = "4"
 )
 
 // filterColumns are the columns of the sign-in table that Query.where names, kept as they are.

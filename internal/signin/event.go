@@ -130,6 +130,9 @@ func normalize(r *raw) Event {
 	e.UserID = id.OnBehalfOf.UserID
 	e.Result = result(r)
 	e.MaskedUser = strings.EqualFold(id.UserName, Masked) || strings.EqualFold(str(r.AdditionalEventData["UserName"]), Masked)
+	if e.Reason == "" && e.Result == Failure && identityCenterSteps[strings.ToLower(e.Name)] {
+		e.Reason = identityCenterFailure(e.CredentialType, e.MaskedUser)
+	}
 	e.Principal = principal(r, e.IdentityType, e.Account, e.MaskedUser)
 	e.MFA, e.MFAType = mfa(r)
 	return e
@@ -314,9 +317,8 @@ func mfa(r *raw) (used, kind string) {
 		}
 	}
 	if strings.EqualFold(r.EventName, "CheckMfa") {
-		if result(r) == Success {
-			return MFAYes, kind
-		}
+		// CheckMfa says whether the user must give an MFA code (AWS: "checks whether MFA is required"), not that
+		// one was given: the ConsoleLogin that follows says whether MFA was used.
 		return "", kind
 	}
 	if identityCenterSteps[strings.ToLower(r.EventName)] {
@@ -425,4 +427,28 @@ func afterColon(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// identityCenterFailure words why an IAM Identity Center sign-in step failed, which its record says only through
+// the credential it challenged (errorMessage is empty): the user name was not known (masked), or that credential
+// was rejected.
+func identityCenterFailure(credentialType string, masked bool) string {
+	if masked {
+		return "unknown user name"
+	}
+	switch strings.ToUpper(strings.TrimSpace(credentialType)) {
+	case "PASSWORD":
+		return "wrong password"
+	case "TOTP", "RESYNC_TOTP":
+		return "authenticator app code rejected"
+	case "EMAIL_OTP":
+		return "emailed code rejected"
+	case "WEBAUTHN":
+		return "security key or passkey rejected"
+	case "EXTERNAL_IDP":
+		return "external identity provider sign-in failed"
+	case "":
+		return "credential rejected"
+	}
+	return credentialType + " credential rejected"
 }

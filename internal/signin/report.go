@@ -12,7 +12,7 @@ import (
 var Columns = []string{
 	"time", "time_utc", "account", "region", "event", "result", "failure_reason", "identity_type", "principal",
 	"arn", "user_name_masked", "source_ip", "user_agent", "browser", "os", "mfa", "mfa_type", "login_to",
-	"saml_provider", "event_id", "identity_type_recorded",
+	"saml_provider", "event_id", "identity_type_recorded", "auth_workflow_id", "credential_type",
 }
 
 // TableColumns are the columns of the sign-in list on a terminal.
@@ -35,7 +35,7 @@ func (e *Event) Row(loc *time.Location) []any {
 	return []any{
 		FormatTime(e.Time, loc), FormatTime(e.Time, time.UTC), e.Account, e.Region, e.Name, e.Result, e.Reason,
 		e.IdentityType, e.Principal, e.ARN, e.MaskedUser, e.SourceIP, e.UserAgent, e.Browser, e.OS, e.MFA,
-		e.MFAType, e.LoginTo, e.SAMLProvider, e.EventID, e.RecordedIdentityType,
+		e.MFAType, e.LoginTo, e.SAMLProvider, e.EventID, e.RecordedIdentityType, e.AuthWorkflowID, e.CredentialType,
 	}
 }
 
@@ -49,6 +49,9 @@ func (e *Event) TableRow(loc *time.Location) []any {
 		client = e.UserAgent
 	}
 	mfa := e.MFA
+	if mfa == "" && e.Result == Success && strings.EqualFold(e.Name, "CheckMfa") {
+		mfa = "required" // CheckMfa: the user must give an MFA code; the ConsoleLogin says whether it was used
+	}
 	if e.MFAType != "" && mfa != "" {
 		mfa += " (" + e.MFAType + ")"
 	}
@@ -76,7 +79,8 @@ type Summary struct {
 }
 
 // Summarize groups events by account and principal. Events with a masked user name (unknown user names:
-// people typing a password into the user-name box) are grouped by source IP instead.
+// people typing a password into the user-name box) are grouped by source IP instead, unless another step of the
+// same IAM Identity Center sign-in (the same AuthWorkflowID) names the user: a chain is one person.
 func Summarize(events []Event) []Summary {
 	type acc struct {
 		Summary
@@ -84,10 +88,14 @@ func Summarize(events []Event) []Summary {
 	}
 	groups := map[[2]string]*acc{}
 	var order [][2]string
+	flows := workflows(events)
 	for i := range events {
 		e := &events[i]
 		p := e.Principal
-		if e.MaskedUser {
+		flow := flows[e.AuthWorkflowID]
+		if e.MaskedUser && flow.principal != "" {
+			p = flow.principal
+		} else if e.MaskedUser {
 			p = "(hidden user name) from " + e.SourceIP
 		}
 		k := [2]string{e.Account, p}
@@ -175,4 +183,26 @@ func tableTime(t time.Time, loc *time.Location) string {
 		return ""
 	}
 	return t.In(loc).Format("2006-01-02 15:04:05.999999999 -07:00")
+}
+
+// workflow is what the steps of one IAM Identity Center sign-in say together.
+type workflow struct {
+	principal string // the principal a step names (not masked)
+}
+
+// workflows reads the IAM Identity Center sign-ins among events, by AuthWorkflowID.
+func workflows(events []Event) map[string]workflow {
+	out := map[string]workflow{}
+	for i := range events {
+		e := &events[i]
+		if e.AuthWorkflowID == "" {
+			continue
+		}
+		w := out[e.AuthWorkflowID]
+		if !e.MaskedUser && w.principal == "" {
+			w.principal = e.Principal
+		}
+		out[e.AuthWorkflowID] = w
+	}
+	return out
 }

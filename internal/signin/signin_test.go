@@ -61,8 +61,9 @@ var expected = map[string]want{
 	fConsole + "#1": {"ConsoleLogin", "Success", "", "IAMUser", "anaya", false, "Yes", "U2F security key", true},
 	// A failure record has no ARN; the result comes from responseElements.
 	fConsole + "#2": {"ConsoleLogin", "Failure", failedAuth, "IAMUser", "anaya", false, "Yes", "", true},
-	fConsole + "#3": {"CheckMfa", "Success", "", "IAMUser", "anaya", false, "Yes", "U2F MFA", false},
-	fConsole + "#4": {"CheckMfa", "Success", "", "IAMUser", "anaya", false, "Yes", "Multiple MFA Devices", false},
+	// CheckMfa says MFA is required, not that it was used (the ConsoleLogin says that).
+	fConsole + "#3": {"CheckMfa", "Success", "", "IAMUser", "anaya", false, "", "U2F MFA", false},
+	fConsole + "#4": {"CheckMfa", "Success", "", "IAMUser", "anaya", false, "", "Multiple MFA Devices", false},
 	fConsole + "#5": {"ConsoleLogin", "Success", "", "Root", "root (111122223333)", false, "No", "", true},
 	// MFAUsed "YES" in capitals.
 	fConsole + "#6": {"ConsoleLogin", "Success", "", "Root", "root (111122223333)", false, "Yes", "MFA device", true},
@@ -87,8 +88,9 @@ var expected = map[string]want{
 	fIDC + "#10": {"CredentialVerification", "Success", "", "IdentityCenterUser", idcUser, false, "", "", false},
 	fIDC + "#11": {"UserAuthentication", "Success", "", "IdentityCenterUser", idcUser, false, "No", "", true},
 	fIDC + "#12": {"CredentialChallenge", "Success", "", "IdentityCenterUser", idcUser, false, "", "", false},
-	// A failed password: no UserAuthentication follows, so the failed verification is an attempt.
-	fIDC + "#13": {"CredentialVerification", "Failure", "", "IdentityCenterUser", idcUser, false, "", "", true},
+	// A failed password: no UserAuthentication follows, so the failed verification is an attempt; its record has no
+	// error message, and the reason is the credential it challenged.
+	fIDC + "#13": {"CredentialVerification", "Failure", "wrong password", "IdentityCenterUser", idcUser, false, "", "", true},
 
 	fPanther + "#0": {"ConsoleLogin", "Success", "", "IAMUser", "anaya", false, "Yes", "U2F security key", true},
 	fPanther + "#1": {"ConsoleLogin", "Failure", failedAuth, "IAMUser", "anaya", false, "Yes", "", true},
