@@ -188,12 +188,12 @@ func (f *Follower) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			break
 		}
+		wait := f.wait(p)
 		if f.fo.Polled != nil {
 			if err := f.fo.Polled(ctx, p); err != nil && ctx.Err() == nil {
 				f.e.notify("Warning: after the poll: %v", err)
 			}
 		}
-		wait := f.wait(p)
 		f.setNext(wait)
 		if err := f.fo.Clock.Sleep(ctx, wait); err != nil {
 			break
