@@ -93,3 +93,9 @@ func (q *traceQuerier) run(ctx context.Context, tables athena.Tables, sql string
 	}
 	return rows.Err()
 }
+
+// TraceStore follows q through an open store (the web UI's read handle), without a load: the web's entity
+// pages call it under their read lock. A start that matches nothing gives a *trace.NotFoundError.
+func TraceStore(ctx context.Context, st *Store, q trace.Query) (*trace.Result, error) {
+	return trace.Run(ctx, &traceQuerier{st: st}, q)
+}
