@@ -17,8 +17,8 @@ import (
 // syntax tree (json_serialize_sql) no table function but those that compute rows (unnest, range, json_each, the
 // catalog's duckdb_* listings), no file read as a table, and no function with a side effect. DuckDB has no
 // read-only file allow-list (allowed_paths can be written to as well as read), so this is what keeps the query
-// handle from writing; the file settings of the sandbox (Options.Sandbox) and the part checksums (parts.go) are
-// the layers under it.
+// handle from writing; the file settings of the sandbox (Options.Sandbox) and the part checksums
+// (internal/store/verify) are the layers under it.
 
 // ErrNotAQuery is returned by a sandboxed store for statements that are not queries.
 var ErrNotAQuery = errors.New("only queries (SELECT, WITH, …) can run on the store: it is read-only")
