@@ -1,11 +1,15 @@
 package engine_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -271,4 +275,129 @@ func TestFollowCatchesUpAfterSleep(t *testing.T) {
 			}
 		},
 	)
+}
+
+// TestFollowStoreBusy: while another trailq process holds the store for writing, a poll with new logs fails
+// with ErrLocked (told, backed off), and the next poll after the other process ends loads them.
+func TestFollowStoreBusy(t *testing.T) {
+	dir, storePath := t.TempDir(), filepath.Join(t.TempDir(), "s.duckdb")
+	start := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	k := deliveryKey(followRegion, start.Add(-5*time.Minute), 0)
+	writeFile(t, dir, k, logFile(k, start, 1))
+	clock := newFakeClock(start)
+	o := options(t, dir, storePath)
+	n := &notes{}
+	e := &engine.Engine{Notify: n.add}
+	var release func()
+	deliver := func(seq int) {
+		k := deliveryKey(followRegion, clock.Now(), seq)
+		writeFile(t, dir, k, logFile(k, clock.Now(), 2))
+	}
+	followSteps(t, e, o, engine.FollowOptions{Interval: time.Minute, Clock: clock},
+		func(p *engine.Poll) {
+			wantPoll(t, p, true, 1, 1)
+			release = holdStore(t, storePath)
+			deliver(1)
+			n.take()
+		},
+		func(p *engine.Poll) {
+			if !errors.Is(p.Err, engine.ErrLocked) {
+				t.Fatalf("poll while the store is held: %v, want ErrLocked", p.Err)
+			}
+			if said := n.take(); !anyContains(said, "The store is in use by another trailq process (1 in a row)") {
+				t.Fatalf("told %q", said)
+			}
+			release()
+		},
+		func(p *engine.Poll) { wantPoll(t, p, false, 1, 2) },
+	)
+}
+
+// holdStore opens the store for writing in another process (this test binary, as TestHoldStoreHelper) until
+// the returned function is called.
+func holdStore(t *testing.T, path string) func() {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHoldStoreHelper$")
+	cmd.Env = append(os.Environ(), "TRAILQ_HOLD_STORE="+path)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "holding") {
+		cmd.Process.Kill()
+		t.Fatalf("the helper did not open the store: %q, %v", line, err)
+	}
+	done := false
+	release := func() {
+		if done {
+			return
+		}
+		done = true
+		in.Close()
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("helper: %v", err)
+		}
+	}
+	t.Cleanup(release)
+	return release
+}
+
+// TestHoldStoreHelper is holdStore's other process; it does nothing in a normal run.
+func TestHoldStoreHelper(t *testing.T) {
+	path := os.Getenv("TRAILQ_HOLD_STORE")
+	if path == "" {
+		t.Skip("the other process of TestFollowStoreBusy")
+	}
+	st, err := (&engine.Engine{}).Writer(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("holding")
+	io.Copy(io.Discard, os.Stdin)
+	st.Close()
+}
+
+// TestFollowStopFinishesTheBatch: a stop (SIGTERM) while a poll loads lets the load finish, and Run returns nil.
+func TestFollowStopFinishesTheBatch(t *testing.T) {
+	dir, storePath := t.TempDir(), filepath.Join(t.TempDir(), "s.duckdb")
+	start := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	k := deliveryKey(followRegion, start.Add(-5*time.Minute), 0)
+	writeFile(t, dir, k, logFile(k, start, 1))
+	clock := newFakeClock(start)
+	o := options(t, dir, storePath)
+	e := &engine.Engine{}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	loads, polls := 0, 0
+	fo := engine.FollowOptions{Interval: time.Minute, Clock: clock,
+		Load: func(lctx context.Context, o engine.Options) (*engine.Report, error) {
+			if loads++; loads == 2 {
+				stop() // the signal comes as the second poll loads
+			}
+			return e.Sync(lctx, o)
+		},
+		Polled: func(_ context.Context, p *engine.Poll) error {
+			polls++
+			k := deliveryKey(followRegion, clock.Now(), polls)
+			writeFile(t, dir, k, logFile(k, clock.Now(), 4))
+			return nil
+		}}
+	if err := e.Follower(o, fo).Run(ctx); err != nil {
+		t.Fatalf("Run after a stop: %v, want nil", err)
+	}
+	if polls != 1 || loads != 2 {
+		t.Fatalf("%d polls hooked, %d loads; want the stop to end following after the second load", polls, loads)
+	}
+	if got := storedCount(t, o); got != 1+4 {
+		t.Fatalf("the store holds %d records, want 5: the batch being loaded at the stop is kept", got)
+	}
 }
