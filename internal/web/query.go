@@ -371,7 +371,8 @@ func (s *Server) handlePresets(w http.ResponseWriter, r *http.Request) {
 func presets(now time.Time) []Preset {
 	to := now.UTC()
 	from := to.AddDate(0, 0, -30)
-	period := fmt.Sprintf("eventtime >= '%s' AND eventtime <= '%s'", from.Format("2006-01-02T00:00:00Z"), to.Format("2006-01-02T23:59:59Z"))
+	// The times of day are text, not layout: "23:59:59" read as a Go layout is the day (2), hour (3), … .
+	period := fmt.Sprintf("eventtime >= '%sT00:00:00Z' AND eventtime <= '%sT23:59:59Z'", from.Format(time.DateOnly), to.Format(time.DateOnly))
 	return []Preset{
 		{"Console sign-ins (last 30 days)", `SELECT eventtime, eventname, useridentity, sourceipaddress, useragent, responseelements
 FROM cloudtrail_logs

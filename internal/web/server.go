@@ -116,6 +116,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/signins", s.handleSignIns)
 	s.mux.HandleFunc("GET /api/events", s.handleEvent)
 	s.mux.HandleFunc("GET /api/findings", s.handleFindings)
+	s.mux.HandleFunc("GET /api/trace", s.handleTrace)
 	s.mux.HandleFunc("POST /api/query", s.handleQuery)
 	s.mux.HandleFunc("GET /api/presets", s.handlePresets)
 	s.mux.HandleFunc("GET /api/data", s.handleData)
