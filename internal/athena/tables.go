@@ -11,6 +11,22 @@ type Tables struct {
 	Logs string
 	// LogsExt adds "$path", "timestamp", account and the Security Analytics Bootstrap partition columns.
 	LogsExt string
+	// Defs are the user's own CloudTrail tables (ParseTableDDL): their names resolve to the store too, and their
+	// partition columns read the store's.
+	Defs []*TableDef
+}
+
+// isLogsTable reports whether a table name stands for the CloudTrail table.
+func (t Tables) isLogsTable(name string) bool {
+	if cloudtrailTable.MatchString(name) && name != "cloudtrail_events" {
+		return true
+	}
+	for _, d := range t.Defs {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // cloudtrailTable matches the table names Athena users give their CloudTrail tables.
@@ -80,7 +96,7 @@ func ResolveTables(toks []Token, t Tables) []Token {
 			end = k
 		}
 		last := parts[len(parts)-1]
-		if !cloudtrailTable.MatchString(last.Name()) || last.Name() == "cloudtrail_events" {
+		if !t.isLogsTable(last.Name()) {
 			out = append(out, toks[i:end+1]...)
 			i = end
 			expectTable = afterTable(toks, end, &out, &i)

@@ -45,6 +45,7 @@ func (t *Translator) TranslateQuery(sql string) (*Query, error) {
 		q := &Query{Athena: sql, SQL: Join(stmt), starts: []int{0}, origin: []int{stmt[0].Pos}}
 		return q, nil
 	}
+	toks, aliases := renamePartitions(toks, t.tables.Defs)
 	toks = ResolveTables(toks, t.tables)
 	toks = quoteImplicitAliases(toks)
 	nodes, err := parseTree(toks)
@@ -56,7 +57,7 @@ func (t *Translator) TranslateQuery(sql string) (*Query, error) {
 	if c.err != nil {
 		return nil, locate(sql, c.err)
 	}
-	nodes = nameColumns(nodes)
+	nodes = nameColumns(nodes, aliases)
 	out := flatten(nodes)
 	q := &Query{Athena: sql}
 	var b strings.Builder
@@ -290,8 +291,9 @@ func castDate(pos int, expr []node) []node {
 }
 
 // nameColumns gives the outermost SELECT's unnamed expressions Athena's names: _col0, _col1, … by position, and
-// the last field name for a.b.c; and turns SELECT DISTINCT (a, b) row values into structs DuckDB can return.
-func nameColumns(nodes []node) []node {
+// the last field name for a.b.c; and turns SELECT DISTINCT (a, b) row values into structs DuckDB can return. A
+// partition column of the user's table that was rewritten keeps the name the user wrote (aliases, by position).
+func nameColumns(nodes []node, aliases map[int]string) []node {
 	sel := -1
 	for i, n := range nodes {
 		if n.isKeyword("SELECT") {
@@ -325,7 +327,7 @@ func nameColumns(nodes []node) []node {
 		if idx > 0 {
 			list = append(list, nodes[start].withText(","))
 		}
-		list = append(list, nameItem(item, idx)...)
+		list = append(list, nameItem(item, idx, aliases)...)
 	}
 	out := append([]node{}, nodes[:start]...)
 	out = append(out, list...)
@@ -339,7 +341,7 @@ func (n node) withText(s string) node {
 var selectEnd = map[string]bool{"from": true, "where": true, "group": true, "having": true, "order": true,
 	"limit": true, "union": true, "except": true, "intersect": true, "window": true, "offset": true, "fetch": true}
 
-func nameItem(item []node, idx int) []node {
+func nameItem(item []node, idx int, aliases map[int]string) []node {
 	core := trimSpace(item)
 	if len(core) == 0 {
 		return item
@@ -349,6 +351,9 @@ func nameItem(item []node, idx int) []node {
 	wrap := func(mid []node) []node {
 		out := append(append([]node{}, lead...), mid...)
 		return append(out, trail...)
+	}
+	if name, ok := aliases[core[len(core)-1].pos()]; ok && (len(core) == 1 || nameChainEnd(core)) {
+		return wrap(append(append([]node{}, core...), gen(core[0].pos(), " ", "AS", " ", quote(name))...))
 	}
 	last := core[len(core)-1]
 	pos := core[0].pos()
@@ -636,4 +641,10 @@ func isFilterClause(out []node, g node) bool {
 	}
 	p := prevNode(out, len(out)-1)
 	return p >= 0 && out[p].group
+}
+
+// nameChainEnd reports whether core is a qualified column, t.c.
+func nameChainEnd(core []node) bool {
+	_, ok := nameChain(core)
+	return ok
 }

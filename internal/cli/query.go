@@ -31,6 +31,8 @@ type QueryOptions struct {
 	AllLogs bool
 	// AnswerFirst is auto, always or never (see answerFirst).
 	AnswerFirst string
+	// TableDDL are files holding the CREATE EXTERNAL TABLE of the user's own CloudTrail tables.
+	TableDDL []string
 }
 
 // NewCmdQuery builds "trailq query".
@@ -90,6 +92,7 @@ EXIT STATUS
 	cmd.Flags().StringVarP(&opts.File, "file", "f", "", "read the SQL from `FILE` (- for standard input)")
 	cmd.Flags().StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl, xlsx (a workbook: redirect it to a file) (default: table on a terminal, csv otherwise)")
 	cmd.Flags().StringVar(&opts.Dialect, "dialect", "athena", "SQL dialect: athena (translated) or duckdb (run as written)")
+	cmd.Flags().StringArrayVar(&opts.TableDDL, "table-ddl", nil, "read the CREATE EXTERNAL TABLE of your own CloudTrail table in `FILE` (SHOW CREATE TABLE prints it): its name and partition columns (account_id, p_date, …) then work in queries (repeatable)")
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "print the DuckDB SQL the query is translated to, and do not run it")
 	cmd.Flags().BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
 	cmd.Flags().BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV (by default they get a leading ' so that a spreadsheet does not run them as formulas)")
@@ -140,7 +143,15 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 	if sql == "" {
 		return usageErrorf("the SQL is empty")
 	}
-	q, err := engine.Translate(sql, opts.Dialect)
+	var defs []*engine.TableDef
+	for _, path := range opts.TableDDL {
+		def, err := engine.ReadTableDDL(path)
+		if err != nil {
+			return err
+		}
+		defs = append(defs, def)
+	}
+	q, err := engine.Translate(sql, opts.Dialect, defs...)
 	if err != nil {
 		return err
 	}

@@ -438,3 +438,25 @@ func TestXLSXNotOnATerminal(t *testing.T) {
 		t.Errorf("xlsx to a file: %q, %v", got, err)
 	}
 }
+
+// TestQueryTableDDL: --table-ddl makes a user's own table name and partition columns work, under their names.
+func TestQueryTableDDL(t *testing.T) {
+	ddl := filepath.Join(t.TempDir(), "t.sql")
+	os.WriteFile(ddl, []byte(`CREATE EXTERNAL TABLE my_trail (eventtime string)
+PARTITIONED BY (p_account string, p_region string, p_date string)
+TBLPROPERTIES ('projection.p_date.type'='date', 'projection.p_date.format'='yyyy-MM-dd')`), 0o644)
+	cache := t.TempDir()
+	q := `SELECT p_account, count(*) AS n FROM my_trail WHERE p_region = 'us-east-1' GROUP BY p_account ORDER BY n DESC LIMIT 1`
+	r := run(t, cache, "", "query", "--source", sampleDir, "--format", "csv", "--table-ddl", ddl, q)
+	if r.code != 0 || !strings.HasPrefix(r.out, "p_account,n\n") {
+		t.Fatalf("exit %d: %s%s", r.code, r.out, r.errOut)
+	}
+	want := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--format", "csv",
+		`SELECT account AS p_account, count(*) AS n FROM cloudtrail_logs_x WHERE region = 'us-east-1' GROUP BY account ORDER BY n DESC LIMIT 1`)
+	if r.out != want.out {
+		t.Errorf("--table-ddl answer %q, the store's names give %q", r.out, want.out)
+	}
+	if r := run(t, cache, "", "query", "--source", sampleDir, "--no-load", "--table-ddl", filepath.Join(t.TempDir(), "none.sql"), q); r.code != 1 || !strings.Contains(r.errOut, "SHOW CREATE TABLE") {
+		t.Errorf("a missing DDL file: exit %d: %s", r.code, r.errOut)
+	}
+}

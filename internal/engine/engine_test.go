@@ -214,3 +214,30 @@ func TestPrepareRefusesBeforeLoading(t *testing.T) {
 		t.Errorf("an unknown dialect was taken")
 	}
 }
+
+// TestTableDDLNarrowsTheLoad: the partition columns of a user's own table (--table-ddl) are the store's
+// account, region and date partitions, so conditions on them narrow the load as the store's names do.
+func TestTableDDLNarrowsTheLoad(t *testing.T) {
+	def, err := engine.ReadTableDDL("testdata/org_trail.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := engine.Translate(`SELECT count(*) FROM org_trail
+		WHERE account_id = '444455556666' AND aws_region IN ('eu-west-1') AND ingest_date >= '2024/09/01' AND ingest_date <= '2024/09/02'`, engine.Athena, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sc, ok, err := q.Scope(time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC), 0)
+	if err != nil || !ok {
+		t.Fatalf("scope %v, %v: want one", ok, err)
+	}
+	if got := fmt.Sprint(sc.Accounts, sc.Regions, sc.Days); got != "[444455556666] [eu-west-1] 2024-09-01 to 2024-09-02" {
+		t.Errorf("scope %s", got)
+	}
+	if _, err := engine.ReadTableDDL("testdata/none.sql"); err == nil || !strings.Contains(err.Error(), "none.sql") {
+		t.Errorf("a missing DDL file: %v", err)
+	}
+}

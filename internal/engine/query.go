@@ -10,6 +10,7 @@ import (
 
 	"github.com/trailq/trailq/internal/athena"
 	"github.com/trailq/trailq/internal/cloudtrail"
+	"github.com/trailq/trailq/internal/hint"
 	"github.com/trailq/trailq/internal/pushdown"
 	"github.com/trailq/trailq/internal/source"
 	"github.com/trailq/trailq/internal/store"
@@ -41,12 +42,30 @@ func Prepare(ctx context.Context, sql, dialect string) (*Query, error) {
 	return q, q.Check(ctx)
 }
 
-// Translate translates sql from dialect to the DuckDB SQL that runs.
-func Translate(sql, dialect string) (*Query, error) {
+// TableDef is a user's own CloudTrail table, read from its CREATE EXTERNAL TABLE (ReadTableDDL): its name and
+// partition columns stand for the store's.
+type TableDef = athena.TableDef
+
+// ReadTableDDL reads the CREATE EXTERNAL TABLE statement in the file at path.
+func ReadTableDDL(path string) (*TableDef, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, hint.With(fmt.Errorf("read table DDL: %w", err), "--table-ddl takes a file holding the table's CREATE EXTERNAL TABLE statement (SHOW CREATE TABLE in Athena prints it)")
+	}
+	def, err := athena.ParseTableDDL(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return def, nil
+}
+
+// Translate translates sql from dialect to the DuckDB SQL that runs; defs are the user's own tables the Athena
+// SQL may name.
+func Translate(sql, dialect string, defs ...*TableDef) (*Query, error) {
 	q := &Query{SQL: sql}
 	switch dialect {
 	case Athena:
-		tr := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView})
+		tr := athena.NewTranslator(athena.Tables{Logs: store.LogsView, LogsExt: store.LogsExtView, Defs: defs})
 		tq, err := tr.TranslateQuery(sql)
 		if err != nil {
 			return nil, fmt.Errorf("query: %w", err)

@@ -1,0 +1,2 @@
+CREATE EXTERNAL TABLE odd (eventtime string)
+PARTITIONED BY (shard string)
