@@ -1,0 +1,140 @@
+package baseline
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+)
+
+// series is the hourly counts of one event name or principal.
+type series struct {
+	base   map[int64][2]int64 // calls and errors by hour
+	period []bucket
+}
+
+type bucket struct{ hour, calls, errors int64 }
+
+// maxRateEvidence is how many flagged hours get their first event IDs (a query each).
+const maxRateEvidence = 100
+
+// rates compares the period's hourly call and error counts of each event name, and of each principal the
+// baseline knows, with the hours of the baseline.
+func (r *run) rates(ctx context.Context) error {
+	for _, byPrincipal := range []bool{false, true} {
+		if err := r.ratesOf(ctx, byPrincipal); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *run) ratesOf(ctx context.Context, byPrincipal bool) error {
+	all := map[string]*series{}
+	var keys []string
+	first := int64(math.MaxInt64)
+	err := r.rows(ctx, r.q.ratesSQL(byPrincipal), false, func(v []any) error {
+		key, hour := text(v[0]), number(v[1])
+		s := all[key]
+		if s == nil {
+			s = &series{base: map[int64][2]int64{}}
+			all[key] = s
+			keys = append(keys, key)
+		}
+		if number(v[2]) == 0 {
+			s.base[hour] = [2]int64{number(v[3]), number(v[4])}
+			first = min(first, hour)
+		} else {
+			s.period = append(s.period, bucket{hour: hour, calls: number(v[3]), errors: number(v[4])})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read the hourly counts: %w", err)
+	}
+	if first == math.MaxInt64 {
+		if !byPrincipal {
+			r.note("The baseline holds no events: the rates are not compared.")
+		}
+		return nil
+	}
+	// The baseline's hours, from the first that holds an event (a store that starts within the baseline
+	// does not make the hours before quiet).
+	hours := int((r.q.Baseline.End.Add(-time.Nanosecond).Unix())/3600 - first + 1)
+	slices.Sort(keys)
+	for _, key := range keys {
+		s := all[key]
+		if len(s.period) == 0 || byPrincipal && (r.prins[key] == nil || r.prins[key].baseN == 0) {
+			continue
+		}
+		if err := r.judge(ctx, byPrincipal, key, s, hours); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// judge flags the period's hours of a series far above its baseline: its calls, and its errors.
+func (r *run) judge(ctx context.Context, byPrincipal bool, key string, s *series, hours int) error {
+	for errs := range 2 {
+		var xs []float64
+		for _, c := range s.base {
+			if c[errs] > 0 {
+				xs = append(xs, float64(c[errs]))
+			}
+		}
+		sp := spreadOf(xs, hours-len(xs))
+		slices.SortFunc(s.period, func(a, b bucket) int { return int(a.hour - b.hour) })
+		for _, b := range s.period {
+			n := b.calls
+			if errs == 1 {
+				n = b.errors
+			}
+			score := sp.score(float64(n), r.q.MADFloor)
+			if n == 0 || score <= r.q.Threshold {
+				continue
+			}
+			if err := r.flag(ctx, byPrincipal, key, b.hour, errs == 1, n, sp, score, hours); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// flag reports a flagged hour with its first events.
+func (r *run) flag(ctx context.Context, byPrincipal bool, key string, hour int64, errs bool, n int64, sp spread, score float64, hours int) error {
+	what := "calls"
+	if errs {
+		what = "errors"
+	}
+	f := Finding{Time: time.Unix(hour*3600, 0).UTC(), Kind: Rate, Count: n, Median: sp.median, MAD: sp.mad, Score: math.Round(score*10) / 10}
+	if byPrincipal {
+		f.Principal = key
+		f.Value = fmt.Sprintf("%d %s in the hour (all its calls)", n, what)
+	} else {
+		f.Value = fmt.Sprintf("%d %s of %s in the hour (all principals)", n, what, key)
+		if r.q.Where != "" {
+			f.Value = fmt.Sprintf("%d %s of %s in the hour", n, what, key)
+		}
+	}
+	floor := ""
+	if sp.mad < r.q.MADFloor {
+		floor = fmt.Sprintf(" (floor %g)", r.q.MADFloor)
+	}
+	f.Baseline = fmt.Sprintf("hourly median %g, MAD %g%s over %d hours of %s: score %.1f > %g", sp.median, sp.mad, floor, hours,
+		r.q.BaselineText(), f.Score, r.q.Threshold)
+	r.rateFlags++
+	if r.rateFlags <= maxRateEvidence {
+		err := r.rows(ctx, r.q.evidenceSQL(byPrincipal, key, hour, errs, maxEvidence), false, func(v []any) error {
+			f.Evidence = append(f.Evidence, text(v[0]))
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("read the events of a flagged hour: %w", err)
+		}
+	}
+	r.add(f)
+	return nil
+}
