@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 
+	"github.com/trailq/trailq/internal/hiveddl"
 	"github.com/trailq/trailq/internal/store/export"
 )
 
@@ -21,3 +22,16 @@ func (s *Store) Export(ctx context.Context, dir string, extra map[string][]byte)
 
 // AthenaDDL returns the Athena statements that make table over an export copied to location (an s3:// folder).
 func AthenaDDL(table, location string) string { return export.AthenaDDL(table, location) }
+
+// ExportLayout is what partition folders an export holds (hiveddl.ExportLayout).
+type ExportLayout = hiveddl.ExportLayout
+
+// ExportLayout says what partition folders an export of the store has: the values its projected DDL enumerates.
+func (s *Store) ExportLayout(ctx context.Context) (ExportLayout, error) {
+	return export.Layout(ctx, s.h)
+}
+
+// ProjectedDDL returns the CREATE EXTERNAL TABLE of an export with partition projection over its layout.
+func ProjectedDDL(table, location string, l ExportLayout) string {
+	return export.ProjectedDDL(table, location, l)
+}

@@ -2,6 +2,7 @@ package export
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,15 +11,16 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/trailq/trailq/internal/hiveddl"
 	"github.com/trailq/trailq/internal/schema"
 	"github.com/trailq/trailq/internal/store/internal/db"
 )
 
 // Partitions are the Hive partition columns of an export, in folder order.
-var Partitions = []string{"account", "region", "year", "month", "day"}
+var Partitions = hiveddl.ExportPartitions
 
 // hiveNull is Hive's name for a NULL partition value (records whose key and body give no date or account).
-const hiveNull = "__HIVE_DEFAULT_PARTITION__"
+const hiveNull = hiveddl.HiveNull
 
 // Result says what Write wrote.
 type Result struct {
@@ -80,7 +82,7 @@ func Write(ctx context.Context, h *db.Handle, dir string, extra map[string][]byt
 		parts[i] = `coalesce(` + db.QuoteIdent(p) + `, '` + hiveNull + `') AS ` + db.QuoteIdent(p)
 	}
 	q := `COPY (SELECT ` + db.ColumnList(schema.Athena) + `, ` + strings.Join(parts, ", ") + ` FROM ` + db.EventsTable +
-		`) TO ` + db.SQLString(staging) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(Partitions, ", ") +
+		` ORDER BY ` + strings.Join(Partitions, ", ") + `, eventtime, eventid, requestid) TO ` + db.SQLString(staging) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(Partitions, ", ") +
 		`), FILENAME_PATTERN 'events_{i}', FILE_EXTENSION 'parquet` + exportTmpExt + `')`
 	r, err := h.DB.ExecContext(ctx, q)
 	if err != nil {
@@ -304,48 +306,46 @@ func syncPath(path string) error {
 // AthenaDDL returns the Athena statements that make table over an export copied to location (an s3:// folder):
 // CREATE EXTERNAL TABLE with Athena's CloudTrail columns as Hive types, partitioned as Write writes, then
 // MSCK REPAIR TABLE to find the partitions.
-func AthenaDDL(table, location string) string {
-	if !strings.HasSuffix(location, "/") {
-		location += "/"
-	}
-	var b strings.Builder
-	b.WriteString("CREATE EXTERNAL TABLE IF NOT EXISTS `" + table + "` (\n")
-	for i, c := range schema.Athena {
-		b.WriteString("  `" + c.Name + "` " + hiveType(c.Type))
-		if i < len(schema.Athena)-1 {
-			b.WriteString(",")
-		}
-		b.WriteString("\n")
-	}
-	cols := make([]string, len(Partitions))
-	for i, p := range Partitions {
-		cols[i] = "`" + p + "` STRING"
-	}
-	b.WriteString(")\nPARTITIONED BY (" + strings.Join(cols, ", ") + ")\nSTORED AS PARQUET\n")
-	b.WriteString("LOCATION '" + strings.ReplaceAll(location, "'", "''") + "'\n")
-	b.WriteString("TBLPROPERTIES ('parquet.compression' = 'ZSTD');\n\n")
-	b.WriteString("MSCK REPAIR TABLE `" + table + "`;\n")
-	return b.String()
+func AthenaDDL(table, location string) string { return hiveddl.ExportRepair(table, location) }
+
+// ProjectedDDL returns the CREATE EXTERNAL TABLE of the same table with partition projection over the layout l
+// (Layout): no MSCK REPAIR needed.
+func ProjectedDDL(table, location string, l hiveddl.ExportLayout) string {
+	return hiveddl.ExportProjected(table, location, l)
 }
 
-// hiveType writes a column's type as Hive DDL writes it.
-func hiveType(t *schema.Type) string {
-	switch t.Kind {
-	case schema.String:
-		return "STRING"
-	case schema.Int64:
-		return "BIGINT"
-	case schema.Struct:
-		fields := make([]string, len(t.Fields))
-		for i, f := range t.Fields {
-			fields[i] = f.Name + ":" + hiveType(f.Type)
+// Layout says what partition folders an export of the store h has: its accounts and regions, its first year,
+// and how many events have no key date (a year, month or day folder of Hive's NULL).
+func Layout(ctx context.Context, h *db.Handle) (hiveddl.ExportLayout, error) {
+	var l hiveddl.ExportLayout
+	for _, c := range []struct {
+		col string
+		dst *[]string
+	}{{"account", &l.Accounts}, {"region", &l.Regions}} {
+		q := `SELECT DISTINCT coalesce(` + db.QuoteIdent(c.col) + `, '` + hiveNull + `') AS v FROM ` + db.EventsTable + ` ORDER BY v`
+		rows, err := h.DB.QueryContext(ctx, q)
+		if err != nil {
+			return l, fmt.Errorf("read the export's %s partitions: %w", c.col, err)
 		}
-		return "STRUCT<" + strings.Join(fields, ",") + ">"
-	case schema.List:
-		return "ARRAY<" + hiveType(t.Elem) + ">"
-	case schema.Map:
-		return "MAP<" + hiveType(t.Key) + "," + hiveType(t.Value) + ">"
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return l, fmt.Errorf("read the export's %s partitions: %w", c.col, err)
+			}
+			*c.dst = append(*c.dst, v)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return l, fmt.Errorf("read the export's %s partitions: %w", c.col, err)
+		}
 	}
-	// Uint64, of the internal _hash only: Hive has no unsigned integers, and an export has no internal columns.
-	panic(fmt.Sprintf("export: no Hive type for kind %d", t.Kind))
+	var first sql.NullString
+	q := `SELECT min(year), count(*) FILTER (WHERE year IS NULL OR month IS NULL OR day IS NULL) FROM ` + db.EventsTable
+	if err := h.DB.QueryRowContext(ctx, q).Scan(&first, &l.Unplaced); err != nil {
+		return l, fmt.Errorf("read the export's years: %w", err)
+	}
+	l.FirstYear = first.String
+	return l, nil
 }
