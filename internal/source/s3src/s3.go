@@ -321,6 +321,13 @@ func (s *Source) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	return b, nil
 }
 
+// Client returns the S3 client the source uses (the bucket's region, the endpoint, retries and credentials it
+// was opened with), for writers to the same bucket (trailq export --out s3://).
+func (s *Source) Client() *s3.Client { return s.client }
+
+// Prefix returns the source's key prefix: "" or ending in "/".
+func (s *Source) Prefix() string { return s.prefix }
+
 // AWSConfig returns the AWS configuration the source was opened with (profile, credentials, retries), for
 // clients of other services that must use the same (CloudTrail's ListPublicKeys).
 func (s *Source) AWSConfig() aws.Config { return s.cfg.Copy() }
