@@ -143,11 +143,12 @@ func (r *run) newValues(arn string, p *principal, k Kind) {
 		if val == "" || p.base[k][val] {
 			continue
 		}
-		what := "events"
+		what := "event" + plural(int(s.n))
 		if k == NewIP || k == NewASN || k == NewCountry {
-			what = "events from it"
+			what += " from it"
 		}
 		r.add(Finding{Time: s.first, Principal: arn, Kind: k, Value: val, Evidence: []string{s.id}, Count: s.n,
-			Baseline: fmt.Sprintf("not seen in %s (%d events of the principal); %d %s in the period", r.q.BaselineText(), p.baseN, s.n, what)})
+			Baseline: fmt.Sprintf("not seen in %s (%d event%s of the principal); %d %s in the period", r.q.BaselineText(),
+				p.baseN, plural(int(p.baseN)), s.n, what)})
 	}
 }

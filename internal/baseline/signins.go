@@ -148,13 +148,22 @@ func (r *run) travel(arn string, ls []login) error {
 				r.add(Finding{Time: l.t, Principal: arn, Kind: Travel, Evidence: []string{prev.id, l.id}, Count: 2,
 					Km: round(km), Hours: round(hours*100) / 100, Kmh: round(kmh),
 					Value: fmt.Sprintf("%s (%s) at %s → %s (%s) at %s: %.0f km in %s, %.0f km/h", prevPlace.Name(), prev.ip,
-						prev.t.In(r.q.Zone).Format("15:04"), pl.Name(), l.ip, l.t.In(r.q.Zone).Format("15:04"), km, l.t.Sub(prev.t), kmh),
+						prev.t.In(r.q.Zone).Format("15:04"), pl.Name(), l.ip, l.t.In(r.q.Zone).Format("15:04"), km, span(l.t.Sub(prev.t)), kmh),
 					Baseline: fmt.Sprintf("consecutive sign-ins %.0f km or more apart faster than %.0f km/h", r.q.MinKm, r.q.Speed)})
 			}
 		}
 		prev, prevPlace = l, pl
 	}
 	return nil
+}
+
+// span writes a time between sign-ins to the minute: "1h0m", "45m", "26h5m".
+func span(d time.Duration) string {
+	d = d.Round(time.Minute)
+	if d < time.Hour {
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	}
+	return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 func round(x float64) float64 { return float64(int64(x + 0.5)) }
