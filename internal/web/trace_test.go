@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -26,6 +27,12 @@ var plantedDay = time.Date(2024, 9, 10, 0, 0, 0, 0, time.UTC)
 // plantedServer serves a store of the planted sessions (tracetest) and the hostile sign-in, loaded by the engine
 // as trailq serve loads them (the sign-ins classified).
 func plantedServer(t *testing.T) (*testServer, *tracetest.Planted) {
+	t.Helper()
+	return plantedServerWith(t, nil)
+}
+
+// plantedServerWith is plantedServer with wrap (when not nil) around the server's handler.
+func plantedServerWith(t *testing.T, wrap func(http.Handler) http.Handler) (*testServer, *tracetest.Planted) {
 	t.Helper()
 	p := tracetest.Plant(7, plantedDay)
 	dir := filepath.Join(t.TempDir(), "AWSLogs")
@@ -52,7 +59,11 @@ func plantedServer(t *testing.T) (*testServer, *tracetest.Planted) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{Server: newHTTPTest(t, srv), srv: srv, path: path, dirs: []string{dir}}
+	var h http.Handler = srv
+	if wrap != nil {
+		h = wrap(srv)
+	}
+	ts := &testServer{Server: newHTTPTest(t, srv, h), srv: srv, path: path, dirs: []string{dir}}
 	return ts, p
 }
 
@@ -217,9 +228,9 @@ func TestTraceBadParameters(t *testing.T) {
 }
 
 // newHTTPTest serves srv on loopback until the test ends, then closes the server and the store.
-func newHTTPTest(t *testing.T, srv *Server) *httptest.Server {
+func newHTTPTest(t *testing.T, srv *Server, h http.Handler) *httptest.Server {
 	t.Helper()
-	ts := httptest.NewServer(srv)
+	ts := httptest.NewServer(h)
 	t.Cleanup(func() {
 		ts.Close()
 		if err := srv.Close(); err != nil {

@@ -54,9 +54,12 @@ async function api(path, opts = {}) {
   if (opts.raw && res.ok) return res;
   let body = null;
   try { body = await res.json(); } catch (e) { /* not JSON */ }
+  // answered counts the answers read (the browser tests wait on it: the page has had each answer by then).
+  api.answered++;
   if (!res.ok) throw new APIError(res.status, body);
   return body;
 }
+api.answered = 0;
 
 // showWarning shows, above every page, what the store's answers lack (the server says it on every response).
 function showWarning(text) {
@@ -90,7 +93,7 @@ function showError(node, err) {
 
 // ---- routing ----------------------------------------------------------------------------------------------
 
-const PAGES = ["signins", "findings", "query", "data"];
+const PAGES = ["signins", "findings", "query", "data", "entity"];
 
 // The hash is "#page" or "#page?key=value&…".
 function route() {
@@ -107,12 +110,16 @@ function showPage() {
   const { page, params } = route();
   for (const p of PAGES) {
     $("page-" + p).hidden = p !== page;
-    $("nav-" + p).classList.toggle("active", p === page);
+    if ($("nav-" + p)) $("nav-" + p).classList.toggle("active", p === page);
   }
+  // A link in the event view leads to another page: the view closes.
+  if ($("event-dialog").open) $("event-dialog").close();
+  if (page !== "entity") document.title = "trailq";
   if (page === "signins") Dashboard.open(params);
   if (page === "findings") Findings.open(params);
   if (page === "query") Editor.open(params);
   if (page === "data") Data.open();
+  if (page === "entity") Entity.open(params);
   loaded[page] = true;
 }
 
@@ -197,7 +204,8 @@ const Dashboard = {
       error = err;
     }
     if (seq !== this.seq) return;
-    showError($("signins-error"), error);
+    showError($("signins-error"), error && staleError(error, this.data));
+    $("page-signins").classList.toggle("stale", !!error);
     if (d) {
       this.data = d;
       this.page = 0;
@@ -285,16 +293,11 @@ const Dashboard = {
     const table = clear($("signins-table"));
     const head = el("tr");
     for (const [key, name] of this.columns) {
-      const th = el("th", { className: "sortable", "data-key": key }, key === "time_utc" ? name + " (" + this.data.tz + ")" : name);
-      if (this.sort.key === key) th.classList.add(this.sort.dir > 0 ? "sorted-asc" : "sorted-desc");
-      th.addEventListener("click", () => {
-        this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : 1 };
-        this.renderRows();
-      });
-      head.append(th);
+      head.append(sortableHeader(key, key === "time_utc" ? name + " (" + this.data.tz + ")" : name, this.sort,
+        (s) => { this.sort = s; this.renderRows(); }));
     }
     table.append(el("thead", {}, head));
-    const rows = this.filtered();
+    const rows = this.filtered(), per = periodOf("");
     const pages = Math.max(1, Math.ceil(rows.length / this.pageSize));
     this.page = Math.min(this.page, pages - 1);
     const body = el("tbody");
@@ -305,44 +308,44 @@ const Dashboard = {
         el("td", {}, r.region),
         el("td", {}, r.event),
         el("td", { className: "result-" + r.result }, r.result || "—"),
-        el("td", { title: r.arn, className: "wrap" }, r.principal),
+        el("td", { title: r.arn, className: "wrap" }, principalLink(r.arn, r.principal, per)),
         el("td", {}, r.identity_type),
-        el("td", {}, r.source_ip),
+        el("td", {}, entityLink("ip", r.source_ip, per)),
         el("td", { title: r.user_agent, className: "wrap" }, r.client || r.user_agent),
         el("td", { className: "wrap" }, r.mfa + (r.mfa_type ? " (" + r.mfa_type + ")" : "")),
         el("td", { className: "wrap" }, r.failure_reason));
       tr.tabIndex = 0;
-      tr.addEventListener("click", () => showEvent(r));
-      tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") showEvent(r); });
+      tr.addEventListener("click", () => showEvent(r, this.data.tz));
+      // preventDefault: the Enter that opens the view must not also press its close button.
+      tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); showEvent(r, this.data.tz); } });
       body.append(tr);
     }
-    if (rows.length === 0) {
-      const td = el("td", { colSpan: this.columns.length, className: "empty" }, "No sign-ins in this period. ");
-      if (this.data.rows.length === 0) this.offerWholePeriod(td);
-      body.append(el("tr", {}, td));
-    }
+    if (rows.length === 0) body.append(el("tr", {}, el("td", { colSpan: this.columns.length, className: "empty" }, "No sign-ins in this period.")));
     table.append(body);
     $("rows-sub").textContent = fmtInt(rows.length) + " of " + fmtInt(this.data.rows.length) + " sign-ins" +
       (this.data.truncated ? " (the newest " + fmtInt(this.data.rows.length) + " are listed)" : "");
-    const pager = clear($("signins-pager"));
-    if (pages > 1) {
-      pager.append(el("button", { disabled: this.page === 0, onclick: () => { this.page--; this.renderRows(); } }, "‹ previous"),
-        el("span", {}, "page " + (this.page + 1) + " of " + pages),
-        el("button", { disabled: this.page >= pages - 1, onclick: () => { this.page++; this.renderRows(); } }, "next ›"));
-    }
+    pager($("signins-pager"), this.page, pages, (p) => { this.page = p; this.renderRows(); });
+    this.offerWholePeriod();
   },
 
-  // offerWholePeriod adds a button that shows the whole time span of the store, when there is one.
-  async offerWholePeriod(td) {
+  // offerWholePeriod says at the top of the page when the period holds no sign-ins, and offers the span of
+  // the events the store holds, when there are some.
+  async offerWholePeriod() {
+    const box = $("signins-empty"), data = this.data;
+    if (data.rows.length > 0) { box.hidden = true; return; }
     let d;
     try { d = await api("/api/data"); } catch (err) { return; }
-    if (!d.first || !d.last) { td.append("The store holds no events yet: see the Data page."); return; }
+    if (this.data !== data) return;
+    box.hidden = false;
+    clear(box).append("No sign-ins from " + data.from + " to " + data.to + ". ");
+    if (!d.first || !d.last) { box.append("The store holds no events yet: see the Data page."); return; }
     const first = d.first.slice(0, 10), last = d.last.slice(0, 10);
-    td.append(el("button", { id: "whole-period", className: "small", onclick: () => {
-      $("from").value = first;
-      $("to").value = last;
-      this.submit();
-    } }, "Show " + first + " to " + last + ", the events the store holds"));
+    box.append("The store holds " + count(d.records, "event") + " from " + first + " to " + last + ". ",
+      el("button", { id: "whole-period", type: "button", className: "primary", onclick: () => {
+        $("from").value = first;
+        $("to").value = last;
+        this.submit();
+      } }, "Show " + first + " to " + last));
   },
 
   renderPrincipals() {
@@ -365,20 +368,40 @@ const Dashboard = {
 
 // showEvent shows the stored record of a sign-in. Records can share an event ID (AWS's examples, test fixtures)
 // or have none, so the time, source IP and ARN pick it out too.
-async function showEvent(r) {
-  const dlg = $("event-dialog");
-  $("event-title").textContent = "Event " + (r.event_id || "(no event ID)") + " at " + r.time_utc;
+// The title gives the time in the page's zone (tz), as the row does; the links lead to the pages of the
+// record's session, principal, access key, IP and role.
+async function showEvent(r, tz) {
+  const dlg = $("event-dialog"), seq = ++showEvent.seq;
+  $("event-title").textContent = "Event " + (r.event_id || "(no event ID)") + " at " + (r.local || zoned(r.time) || r.time_utc) +
+    (tz ? " (" + tz + ")" : "");
   $("event-json").textContent = "loading…";
+  const links = clear($("event-links"));
+  dlg.dataset.state = "loading";
   if (!dlg.open) dlg.showModal();
   const q = new URLSearchParams({ eventid: r.event_id, time: r.time_utc, ip: r.source_ip, arn: r.arn });
   try {
     const res = await api("/api/events?" + q.toString());
+    if (seq !== showEvent.seq) return;
     const shown = res.events.length === 1 ? res.events[0] : res.events;
     $("event-json").textContent = (res.count > 1 ? "// " + res.count + " stored records match this row\n" : "") +
       JSON.stringify(shown, null, 2);
+    links.append(...eventLinks(res.events[0], pagePeriod()));
   } catch (err) {
+    if (seq !== showEvent.seq) return;
     $("event-json").textContent = err.message;
   }
+  dlg.dataset.state = "ready";
+}
+showEvent.seq = 0;
+
+// pagePeriod is the period of the page shown, for the links it makes.
+function pagePeriod() {
+  return periodOf({ signins: "", findings: "fd-", entity: "en-" }[route().page] ?? "");
+}
+
+// staleError says that what the page shows is the answer to the previous request, when there is one.
+function staleError(err, old) {
+  return old ? new Error(err.message + " (what is shown below answers the previous request)") : err;
 }
 
 // ---- findings ---------------------------------------------------------------------------------------------
@@ -465,7 +488,8 @@ const Findings = {
       error = err;
     }
     if (seq !== this.seq) return;
-    showError($("findings-error"), error);
+    showError($("findings-error"), error && staleError(error, this.data));
+    $("page-findings").classList.toggle("stale", !!error);
     if (d) {
       this.data = d;
       this.page = 0;
@@ -588,19 +612,14 @@ const Findings = {
     const table = clear($("findings-table"));
     const head = el("tr");
     for (const [key, name] of this.columns) {
-      const th = el("th", { className: "sortable", "data-key": key }, key === "time" ? name + " (" + this.data.tz + ")" : name);
-      if (this.sort.key === key) th.classList.add(this.sort.dir > 0 ? "sorted-asc" : "sorted-desc");
-      th.addEventListener("click", () => {
-        this.sort = { key, dir: this.sort.key === key ? -this.sort.dir : (key === "time" || key === "severity" || key === "count" ? -1 : 1) };
-        this.renderRows();
-      });
-      head.append(th);
+      head.append(sortableHeader(key, key === "time" ? name + " (" + this.data.tz + ")" : name, this.sort,
+        (s) => { this.sort = s; this.renderRows(); }, key === "time" || key === "severity" || key === "count" ? -1 : 1));
     }
     table.append(el("thead", {}, head));
     const rows = this.sorted();
     const pages = Math.max(1, Math.ceil(rows.length / this.pageSize));
     this.page = Math.min(this.page, pages - 1);
-    const body = el("tbody");
+    const body = el("tbody"), per = periodOf("fd-");
     for (const f of rows.slice(this.page * this.pageSize, (this.page + 1) * this.pageSize)) {
       const tr = el("tr", { title: "click to see the evidence events", "data-id": f.id, "data-level": f.level },
         el("td", { title: f.first_utc }, zoned(f.first)),
@@ -610,23 +629,18 @@ const Findings = {
         el("td", { className: "wrap" }, f.principal),
         el("td", {}, f.account),
         el("td", { className: "wrap" }, f.region),
-        el("td", { className: "wrap" }, f.source_ips.join(", ")),
+        el("td", { className: "wrap" }, ...f.source_ips.flatMap((ip, i) => [i ? ", " : "", entityLink("ip", ip, per)])),
         el("td", { className: "num" }, fmtInt(f.count)),
         el("td", { className: "wrap summary" }, f.summary));
       tr.tabIndex = 0;
       tr.addEventListener("click", () => this.show(f));
-      tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") this.show(f); });
+      tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); this.show(f); } });
       body.append(tr);
     }
     if (rows.length === 0) body.append(el("tr", {}, el("td", { colSpan: this.columns.length, className: "empty" }, "No findings in this period.")));
     table.append(body);
     $("fd-rows-sub").textContent = fmtInt(this.data.count) + " listed of " + fmtInt(this.data.total) + " findings in the period";
-    const pager = clear($("findings-pager"));
-    if (pages > 1) {
-      pager.append(el("button", { disabled: this.page === 0, onclick: () => { this.page--; this.renderRows(); } }, "‹ previous"),
-        el("span", {}, "page " + (this.page + 1) + " of " + pages),
-        el("button", { disabled: this.page >= pages - 1, onclick: () => { this.page++; this.renderRows(); } }, "next ›"));
-    }
+    pager($("findings-pager"), this.page, pages, (p) => { this.page = p; this.renderRows(); });
   },
 
   // show shows a finding: what the rule says, links to its principal's and IPs' other events on the query page,
@@ -645,7 +659,8 @@ const Findings = {
     fact("Principal", f.principal);
     fact("Account", f.account);
     fact("Region", f.region);
-    fact("Source IPs", f.source_ips.join(", "));
+    const per = periodOf("fd-");
+    fact("Source IPs", f.source_ips.length ? el("span", {}, ...f.source_ips.flatMap((ip, i) => [i ? ", " : "", entityLink("ip", ip, per)])) : "");
     fact("Events", fmtInt(f.count));
     fact("ATT&CK", f.techniques.join(", "));
     fact("Rule", f.rule_id + (f.rule_version ? " (version " + f.rule_version + ")" : ""));
@@ -671,11 +686,12 @@ const Findings = {
     $("fdd-evidence-sub").textContent = fmtInt(f.event_ids.length) + " event" + (f.event_ids.length === 1 ? "" : "s") +
       (ids.length > this.maxEvidence ? ", the first " + this.maxEvidence + " shown" : "");
     const jobs = ids.slice(0, this.maxEvidence).map(async (id) => {
-      const pre = el("pre", { className: "json" }, "loading…");
-      box.append(el("div", { className: "evidence", "data-eventid": id }, el("strong", {}, "Event " + (id || "(no event ID)")), pre));
+      const pre = el("pre", { className: "json" }, "loading…"), links = el("div", { className: "event-links" });
+      box.append(el("div", { className: "evidence", "data-eventid": id }, el("strong", {}, "Event " + (id || "(no event ID)")), links, pre));
       if (!id) { pre.textContent = "This event has no event ID: it cannot be looked up by one."; return; }
       try {
         const res = await api("/api/events?" + new URLSearchParams({ eventid: id }).toString());
+        if (res.events.length) links.append(...eventLinks(res.events[0], periodOf("fd-")));
         const shown = res.events.length === 1 ? res.events[0] : res.events;
         pre.textContent = (res.count > 1 ? "// " + res.count + " stored records have this event ID\n" : "") +
           (res.count === 0 ? "// no stored record has this event ID" : JSON.stringify(shown, null, 2));
@@ -697,6 +713,7 @@ const Editor = {
   inited: false,
   controller: null,
   lastSQL: "",
+  seq: 0,
 
   async init() {
     this.inited = true;
@@ -731,24 +748,29 @@ const Editor = {
   },
 
   setRunning(on) {
-    $("run").disabled = on;
     $("cancel").disabled = !on;
     document.body.dataset.query = on ? "running" : "done";
   },
 
+  // run runs the editor's SQL. A run started while another runs supersedes it: the older one is cancelled and
+  // its answer, should it come anyway, dropped. The grid is marked stale until the answer comes.
   async run() {
     const q = $("sql").value;
-    if (!q.trim() || this.controller) return;
-    this.controller = new AbortController();
+    if (!q.trim()) return;
+    if (this.controller) this.controller.abort();
+    const seq = ++this.seq, controller = new AbortController();
+    this.controller = controller;
     this.setRunning(true);
+    $("result").classList.add("stale");
     $("query-status").textContent = "running…";
     showQueryError(null);
     const started = performance.now();
     try {
       const res = await api("/api/query", {
-        method: "POST", signal: this.controller.signal,
+        method: "POST", signal: controller.signal,
         body: { sql: q, dialect: $("dialect").value, limit: Number($("limit").value) },
       });
+      if (seq !== this.seq) return;
       this.lastSQL = q;
       renderResult(res);
       const secs = ((performance.now() - started) / 1000).toFixed(2);
@@ -757,6 +779,7 @@ const Editor = {
       $("dl-csv").disabled = $("dl-json").disabled = false;
       addHistory({ sql: q, at: new Date().toISOString(), rows: res.count, ms: Math.round(performance.now() - started) });
     } catch (err) {
+      if (seq !== this.seq) return;
       if (err.name === "AbortError") {
         $("query-status").textContent = "cancelled";
       } else {
@@ -767,8 +790,11 @@ const Editor = {
         addHistory({ sql: q, at: new Date().toISOString(), error: err.message });
       }
     } finally {
-      this.controller = null;
-      this.setRunning(false);
+      if (seq === this.seq) {
+        this.controller = null;
+        $("result").classList.remove("stale");
+        this.setRunning(false);
+      }
     }
   },
 
@@ -862,12 +888,16 @@ function renderCell(v, col) {
   return el("td", {}, String(v));
 }
 
+// renderResult draws the grid; a text value of a column that names a principal, IP, access key, role or event
+// ID (by the column's name: arn, sourceipaddress, accesskeyid, eventid, …) links to its page.
 function renderResult(res) {
   const table = clear($("result"));
-  table.append(el("thead", {}, el("tr", {}, ...res.columns.map((c) => el("th", { title: c.type }, c.name)))));
+  table.append(el("thead", {}, el("tr", {}, ...res.columns.map((c) => el("th", { title: c.type, scope: "col" }, c.name)))));
+  const kinds = res.columns.map((c) => c.nested ? "" : linkKind(c.name));
   const body = el("tbody");
   for (const row of res.rows) {
-    body.append(el("tr", {}, ...row.map((v, i) => renderCell(v, res.columns[i]))));
+    body.append(el("tr", {}, ...row.map((v, i) => kinds[i] && typeof v === "string" && v ?
+      el("td", { className: "nowrap" }, entityLink(kinds[i], v, null)) : renderCell(v, res.columns[i]))));
   }
   table.append(body);
 }
@@ -877,6 +907,8 @@ function renderResult(res) {
 const Data = {
   timer: null,
   inited: false,
+  seq: 0,
+  shown: false,
 
   init() {
     this.inited = true;
@@ -890,13 +922,20 @@ const Data = {
   },
 
   async refresh() {
+    const seq = ++this.seq;
     document.body.dataset.data = "loading";
+    let d = null, error = null;
     try {
-      const d = await api("/api/data");
-      showError($("data-error"), null);
-      this.render(d);
+      d = await api("/api/data");
     } catch (err) {
-      showError($("data-error"), err);
+      error = err;
+    }
+    if (seq !== this.seq) return;
+    showError($("data-error"), error && staleError(error, this.shown));
+    $("page-data").classList.toggle("stale", !!error);
+    if (d) {
+      this.render(d);
+      this.shown = true;
     }
     document.body.dataset.data = "ready";
   },
@@ -911,6 +950,10 @@ const Data = {
     $("d-span").textContent = d.first ? d.first + " to " + d.last : "no events";
     $("d-lastload").textContent = d.last_load ? new Date(d.last_load).toLocaleString() + " (" + d.last_load + ")" : "never";
     $("d-outcomes").textContent = Object.entries(d.outcomes).sort().map(([k, v]) => k + " " + fmtInt(v)).join(" · ") || "none";
+    $("d-following").textContent = d.following ? followText(d.following, 0) +
+      (d.following.next_full ? "; next whole listing " + new Date(d.following.next_full).toLocaleTimeString() : "") +
+      "; " + fmtInt(d.following.loaded) + " objects loaded since the server started" :
+      "no (trailq serve --follow loads new logs as CloudTrail delivers them)";
     $("load").disabled = !d.can_load;
     if (!d.can_load) $("load-status").textContent = "no source to load from";
 
@@ -980,6 +1023,65 @@ const Data = {
   },
 };
 
+// ---- following (trailq serve --follow) ----------------------------------------------------------------------
+
+// ago says how long n seconds are, roughly.
+function ago(n) {
+  if (n < 60) return Math.max(0, Math.round(n)) + " s";
+  if (n < 3600) return Math.round(n / 60) + " min";
+  return Math.round(n / 3600) + " h";
+}
+
+// followText is the follower's line: "following: last poll 12 s ago, 3 new objects"; extra seconds have passed
+// since the status was read.
+function followText(f, extra) {
+  if (!f.last_poll) return "following: first poll…";
+  let s = "following: last poll " + ago(f.last_poll_ago_s + extra) + " ago, " + count(f.last_new, "new object");
+  if (f.failures) s += "; failing (" + count(f.failures, "poll") + " in a row): " + f.last_error;
+  return s;
+}
+
+// Follow shows the follower's line in the header (read every 5 s, its age counted every second) and reads
+// the page's numbers again after a poll that changed the events.
+const Follow = {
+  status: null,
+  readAt: 0,
+  changes: null,
+
+  async tick() {
+    clearTimeout(this.timer);
+    let st = null;
+    try { st = await api("/api/load"); } catch (err) { /* the next tick tries again */ }
+    if (st && !st.following) { $("following").hidden = true; return; } // not following
+    if (st) {
+      const f = st.following;
+      if (this.changes !== null && f.changes !== this.changes) refreshPage();
+      this.changes = f.changes;
+      this.status = f;
+      this.readAt = Date.now();
+      if (!this.clock) this.clock = setInterval(() => this.show(), 1000);
+      this.show();
+    }
+    this.timer = setTimeout(() => this.tick(), 5000);
+  },
+
+  show() {
+    const f = this.status, line = $("following");
+    if (!f) return;
+    line.hidden = false;
+    line.textContent = followText(f, (Date.now() - this.readAt) / 1000);
+    line.classList.toggle("failing", f.failures > 0);
+  },
+};
+
+// refreshPage reads the numbers of the page shown again (not the query page: it runs the user's SQL).
+function refreshPage() {
+  const { page } = route();
+  if (page === "data") Data.refresh();
+  if (page === "findings" && loaded.findings) Findings.load();
+  if (page === "signins" && loaded.signins) Dashboard.load();
+}
+
 // ---- start ------------------------------------------------------------------------------------------------
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -991,4 +1093,5 @@ document.addEventListener("DOMContentLoaded", () => {
   $("event-close").addEventListener("click", () => $("event-dialog").close());
   window.addEventListener("hashchange", showPage);
   showPage();
+  Follow.tick();
 });
