@@ -3,31 +3,11 @@ package engine
 import (
 	"context"
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
 
-	"github.com/trailq/trailq/internal/hint"
 	"github.com/trailq/trailq/internal/store"
 )
-
-// ExportResult says what Export wrote.
-type ExportResult = store.ExportResult
-
-// Export writes the store's events as Hive-partitioned Parquet under dir, with the Athena DDL of a table over
-// them (table, at location) in the file ddlFile. The handle users' SQL gets cannot write files; this one is the
-// store's own, read-only.
-func (e *Engine) Export(ctx context.Context, path, dir, ddlFile, table, location string) (ExportResult, error) {
-	if _, err := os.Stat(path); err != nil {
-		return ExportResult{}, hint.With(fmt.Errorf("open store %s: %w", path, err), "load logs first with --source")
-	}
-	st, err := store.Open(ctx, path, store.Options{ReadOnly: true})
-	if err != nil {
-		return ExportResult{}, err
-	}
-	defer st.Close()
-	return st.Export(ctx, dir, map[string][]byte{ddlFile: []byte(store.AthenaDDL(table, location))})
-}
 
 // Verify hashes every part file of the store at path against what its load recorded, and lists the log files
 // whose events are lost (a damaged part repaired while their logs were gone).

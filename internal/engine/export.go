@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+
+	"github.com/trailq/trailq/internal/hint"
+	"github.com/trailq/trailq/internal/s3out"
+	"github.com/trailq/trailq/internal/store"
+)
+
+// ExportOptions say what Export writes and where.
+type ExportOptions struct {
+	// Store is the store's file.
+	Store string
+	// Dir is the folder to write (new or empty, or a stopped export). With Upload, "" writes into a new
+	// folder beside the store, removed once uploaded.
+	Dir string
+	// Upload, when set, copies the finished export to S3: only the files the prefix lacks, the DDL last.
+	Upload *s3out.Uploader
+	// Table and Location are the DDL's table name and LOCATION (the export's S3 folder).
+	Table, Location string
+	// DDLFile is the name of the DDL with MSCK REPAIR; ProjectedFile of the DDL with partition projection.
+	DDLFile, ProjectedFile string
+}
+
+// ExportLayout is what partition folders an export holds: the values its projected DDL enumerates.
+type ExportLayout = store.ExportLayout
+
+// ExportResult says what Export wrote.
+type ExportResult struct {
+	store.ExportResult
+	Layout store.ExportLayout
+	// Uploaded is what the upload did, when there was one.
+	Uploaded *s3out.Result
+}
+
+// exportDataFile is where an export puts a data file: what an upload to S3 deletes when the export lacks it
+// (a partition written with more files before), so that the table does not count events twice.
+var exportDataFile = regexp.MustCompile(`^account=[^/]+/region=[^/]+/year=[^/]+/month=[^/]+/day=[^/]+/events_[0-9]+\.parquet$`)
+
+// Export writes the store's events as Hive-partitioned Parquet under o.Dir, with the Athena DDL of a table over
+// them twice: o.DDLFile with MSCK REPAIR TABLE, o.ProjectedFile with partition projection over the export's
+// accounts, regions and years; then, with o.Upload, copies the folder to S3. The handle users' SQL gets cannot
+// write files; this one is the store's own, read-only.
+func (e *Engine) Export(ctx context.Context, o ExportOptions) (ExportResult, error) {
+	var res ExportResult
+	if _, err := os.Stat(o.Store); err != nil {
+		return res, hint.With(fmt.Errorf("open store %s: %w", o.Store, err), "load logs first with --source")
+	}
+	dir := o.Dir
+	if dir == "" && o.Upload != nil {
+		tmp, err := os.MkdirTemp(filepath.Dir(o.Store), ".trailq-export-")
+		if err != nil {
+			return res, fmt.Errorf("create the export's local folder: %w", err)
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	st, err := store.Open(ctx, o.Store, store.Options{ReadOnly: true})
+	if err != nil {
+		return res, err
+	}
+	defer st.Close()
+	if res.Layout, err = st.ExportLayout(ctx); err != nil {
+		return res, err
+	}
+	extra := map[string][]byte{
+		o.DDLFile:       []byte(store.AthenaDDL(o.Table, o.Location)),
+		o.ProjectedFile: []byte(store.ProjectedDDL(o.Table, o.Location, res.Layout)),
+	}
+	if res.ExportResult, err = st.Export(ctx, dir, extra); err != nil {
+		return res, err
+	}
+	st.Close()
+	if o.Upload == nil {
+		return res, nil
+	}
+	up, err := o.Upload.Sync(ctx, dir, []string{o.DDLFile, o.ProjectedFile})
+	res.Uploaded = &up
+	if err != nil {
+		return res, hint.With(fmt.Errorf("upload the export to %s: %w", o.Upload.URL(), err),
+			"run the same command again: it uploads only what is not there yet")
+	}
+	return res, nil
+}
+
+// ExportRemoves says whether an upload of an export deletes the remote file rel (relative to the prefix) when
+// the export lacks it: the data files an export writes, and nothing else.
+func ExportRemoves(rel string) bool { return exportDataFile.MatchString(rel) }
