@@ -163,7 +163,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.authorized(w, r) {
-		writeError(w, http.StatusUnauthorized, "this server needs its access token: open the URL printed by 'trailq serve' (it ends in ?token=…)")
+		writeUnauthorized(w, r)
 		return
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions {
