@@ -37,6 +37,10 @@ type DetectOptions struct {
 	FailOnFindings bool
 	Explain        bool
 	Wide, RawCSV   bool
+	FollowOptions
+	// Exec is --exec: a command run for each new finding under --follow; ExecTimeout bounds each run.
+	Exec        string
+	ExecTimeout time.Duration
 }
 
 // NewCmdDetect builds "trailq detect".
@@ -69,8 +73,20 @@ the SQL of every rule, and of the scan, without loading or running anything.
 Output is an aligned table on a terminal, CSV when piped; --format picks table, csv, tsv, json, jsonl or
 sarif (SARIF 2.1.0, for code-scanning and SIEM tools).
 
+With --follow, detect keeps going: it loads what CloudTrail delivers as load --follow does (a poll every
+--interval, listing every trail's current and previous UTC day from the last key seen; a whole listing
+every --full-every), runs the rules over the store after each poll that brought events, and writes each
+new finding once, as it appears: a JSON Lines object when piped, a table line on a terminal. Findings
+are told apart by their stable IDs and remembered beside the store (STORE.reported), so a restart does
+not report them again; the first run reports those the store already holds (--since and --severity
+narrow them). --exec CMD runs CMD for each new finding with the finding's JSON on its stdin and
+TRAILQ_FINDING_ID, _RULE, _LEVEL and _TITLE in its environment, without a shell (CMD is split into
+words; quote with ' or "; for pipes or redirections give sh -c '…'); its output goes to stderr, and a
+failure (or --exec-timeout) is told and following goes on. Ctrl-C or SIGTERM finishes the poll being
+loaded and ends with status 0.
+
 EXIT STATUS
-  0  the rules ran (no findings is not an error)
+  0  the rules ran (no findings is not an error); with --follow, stopped by Ctrl-C or SIGTERM
   1  an error (an unreadable rule path, a rule that fails as it runs, --strict and a rule not compiled, …)
   2  a usage error
   3  --fail-on-findings, and there are findings
@@ -87,6 +103,9 @@ EXIT STATUS
 
   # A stricter brute-force threshold: 10 failed sign-ins within 30 minutes:
   trailq detect --source ./AWSLogs --threshold console_login_brute_force=10/30m
+
+  # Page yourself: every new finding, as CloudTrail delivers it, to a script:
+  trailq detect --source s3://trail-bucket/AWSLogs --follow --severity high --exec './page-oncall --json'
 
   # The SQL each rule runs:
   trailq detect --sigma ./my-rules --no-builtin --explain`,
@@ -105,6 +124,9 @@ EXIT STATUS
 				if _, err := sigma.ParseOverride(t); err != nil {
 					return &UsageError{Err: err}
 				}
+			}
+			if err := opts.checkFollow(cmd); err != nil {
+				return err
 			}
 			if opts.NoBuiltin && len(opts.Rules) == 0 && len(opts.Sigma) == 0 {
 				return &UsageError{Err: withHint(errors.New("--no-builtin and no rules given"), "--rules DIR or --sigma DIR")}
@@ -131,8 +153,36 @@ EXIT STATUS
 	fl.BoolVar(&opts.FailOnFindings, "fail-on-findings", false, fmt.Sprintf("end with exit status %d when there are findings", ExitFindings))
 	fl.BoolVar(&opts.Explain, "explain", false, "print each rule's SQL and the scan's, and do not load or run anything")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
+	addFollowFlags(cmd, &opts.FollowOptions, "load new logs and report each new finding once")
+	fl.StringVar(&opts.Exec, "exec", "", "with --follow, run `CMD` for each new finding, the finding as JSON on its stdin (no shell: give sh -c '…' for one)")
+	fl.DurationVar(&opts.ExecTimeout, "exec-timeout", 30*time.Second, "with --exec, stop a run of the command after this long")
 	fl.BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV (by default they get a leading ' so that a spreadsheet does not run them as formulas)")
 	return cmd
+}
+
+// checkFollow refuses what does not go with --follow, and --exec without it.
+func (o *DetectOptions) checkFollow(cmd *cobra.Command) error {
+	if err := o.FollowOptions.check(cmd, &o.SourceOptions); err != nil {
+		return err
+	}
+	switch {
+	case !o.Follow && (o.Exec != "" || cmd.Flags().Changed("exec-timeout")):
+		return usageErrorf("--exec runs a command for each new finding of --follow: add --follow")
+	case !o.Follow:
+		return nil
+	case o.FailOnFindings:
+		return usageErrorf("--follow does not end on findings: it does not go with --fail-on-findings (use --exec to act on each)")
+	case o.Explain:
+		return usageErrorf("--explain prints the rules' SQL and stops: it does not go with --follow")
+	case o.Until != "":
+		return usageErrorf("--follow reports what arrives: it does not go with --until")
+	case o.ExecTimeout <= 0:
+		return usageErrorf("--exec-timeout %s: give a positive duration, e.g. 30s (the default)", o.ExecTimeout)
+	}
+	if _, err := splitCommand(o.Exec); o.Exec != "" && err != nil {
+		return usageErrorf("--exec %q: %v", o.Exec, err)
+	}
+	return nil
 }
 
 // FindingsError ends a command asked to fail on findings (--fail-on-findings) that found some.
@@ -305,6 +355,9 @@ func runDetect(ctx context.Context, f *Factory, opts *DetectOptions) error {
 		return err
 	}
 	do := engine.DetectOptions{Period: period, Lag: opts.Lag, Now: now, MinLevel: minLevel, Accounts: opts.Accounts, Regions: opts.Regions}
+	if opts.Follow {
+		return followDetect(ctx, f, opts, eo, set, do)
+	}
 	if opts.DryRun && eo.Source != nil {
 		if d, ok := period.KeyDays(now, opts.Lag); ok {
 			eo.Load.Days = &d

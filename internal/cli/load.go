@@ -13,6 +13,7 @@ import (
 type LoadOptions struct {
 	SourceOptions
 	PeriodOptions
+	FollowOptions
 }
 
 // NewCmdLoad builds "trailq load".
@@ -28,6 +29,12 @@ skipped and counted. A broken file is named with the reason and every good recor
 With --since (and --until), only the log files of that period are read: the UTC dates it spans, plus a
 margin (--lag) for files delivered after its end; over S3 only those day folders are listed.
 
+With --follow, load keeps going: it polls the source every --interval (1m) and loads what CloudTrail
+delivered since, listing only every trail's current and previous UTC day from the last key seen (over
+S3, one request per day folder), and lists the source whole every --full-every (1h) for late deliveries.
+A poll that fails (the network, the store held by another trailq) is told, and retried after a backoff;
+Ctrl-C or SIGTERM lets the poll being loaded finish, then stops with status 0.
+
 --max-file-size (2GiB) bounds what is read of one file, decompressed, and --max-record-size (64MiB) one
 record: the rest of a larger file, or a larger record, is left out and named.
 
@@ -38,15 +45,22 @@ EXIT STATUS
   4  the load finished, but some input could not be read: a folder or file not listed, a file not read to
      its end, a record skipped (each is named); the rest is loaded. A later load that finds nothing new
      ends 0: the store's manifest keeps the files' outcomes
-  130  interrupted: what was read before is kept`,
+  130  interrupted: what was read before is kept (with --follow: 0)`,
 		Example: `  trailq load --source ./AWSLogs
   trailq load --source s3://my-trail-bucket/ --profile audit --account 111122223333 --region us-east-1
   trailq load --source ./AWSLogs --store ./audit.duckdb --strict
-  trailq load --source s3://my-trail-bucket/ --since 90d          # the last 90 days only`,
+  trailq load --source s3://my-trail-bucket/ --since 90d          # the last 90 days only
+  trailq load --source s3://my-trail-bucket/ --follow             # and keep loading as CloudTrail delivers`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.NoLoad = false
 			opts.ReportFiles = 0
+			if err := opts.FollowOptions.check(cmd, &opts.SourceOptions); err != nil {
+				return err
+			}
+			if opts.Follow && opts.Until != "" {
+				return usageErrorf("--follow loads what arrives: it does not go with --until")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -57,6 +71,7 @@ EXIT STATUS
 	addTrailFilterFlags(cmd, &opts.SourceOptions)
 	cmd.Flags().Lookup("no-load").Hidden = true
 	opts.addFlags(cmd.Flags(), "", "", "read --since/--until in UTC")
+	addFollowFlags(cmd, &opts.FollowOptions, "load new logs")
 	return cmd
 }
 
@@ -68,6 +83,9 @@ func runLoad(ctx context.Context, f *Factory, opts *LoadOptions) error {
 	hook, err := opts.keyDays(f)
 	if err != nil {
 		return err
+	}
+	if opts.Follow {
+		return followLoad(ctx, f, opts, hook)
 	}
 	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, hook)
 	if err != nil {
@@ -107,4 +125,18 @@ func (o *LoadOptions) keyDays(f *Factory) (LoadHook, error) {
 		return nil, nil
 	}
 	return func(lo *engine.LoadOptions) { lo.Days = &d }, nil
+}
+
+// followLoad is load --follow: the engine's follower, until ctx is done.
+func followLoad(ctx context.Context, f *Factory, opts *LoadOptions, hook LoadHook) error {
+	eo, err := f.engineOptions(ctx, &opts.SourceOptions, hook)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(f.IO.ErrOut, "Store: %s ('trailq stores' lists every store).\n", eo.StorePath)
+	f.followIntro(eo.Source, &opts.FollowOptions)
+	e := f.Engine()
+	fo := opts.FollowOptions.engineOptions()
+	fo.Polled = opts.hooked(f.followEngine(e))
+	return e.Follower(eo, fo).Run(ctx)
 }

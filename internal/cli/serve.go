@@ -30,6 +30,7 @@ type ServeOptions struct {
 	Open         bool
 	QueryTimeout time.Duration
 	MaxQueries   int
+	FollowOptions
 
 	// ready, when set (tests), is called with the page's URL once the server listens.
 	ready func(url string)
@@ -51,13 +52,19 @@ By default the server listens on 127.0.0.1 only. With --addr on any other addres
 an access token: serve makes a random one and prints it in the URL to open. Queries run on a read-only
 handle of the store and stop after --query-timeout.
 
+With --follow, serve keeps the store current as CloudTrail delivers, as load --follow does (a poll every
+--interval, each trail's current and previous UTC day listed from the last key seen; a whole listing every
+--full-every): the page's header says "following: last poll 12 s ago, 3 new objects", and the page's
+numbers (the data page, the findings, the sign-ins) are read again after a poll that loaded something.
+
 EXIT STATUS
   0  stopped with Ctrl-C (input the load could not read is named when it starts and on the data page)
   1  an error (the address is in use, the store cannot be opened, …)
   2  a usage error`,
 		Example: `  trailq serve --source ./AWSLogs --open
   trailq serve --store ./audit.duckdb --addr 127.0.0.1:9000
-  trailq serve --source ./AWSLogs --addr 0.0.0.0:8080     # prints http://HOST:8080/?token=…`,
+  trailq serve --source ./AWSLogs --addr 0.0.0.0:8080     # prints http://HOST:8080/?token=…
+  trailq serve --source s3://trail-bucket/ --follow        # and load new logs as CloudTrail delivers them`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageErrorf("serve takes no arguments (got %q): give the logs with --source", args[0])
@@ -71,6 +78,9 @@ EXIT STATUS
 			if opts.MaxQueries < 1 {
 				return usageErrorf("--max-queries %d: give at least 1 query at once (the default is 2)", opts.MaxQueries)
 			}
+			if err := opts.FollowOptions.check(cmd, &opts.SourceOptions); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -82,6 +92,7 @@ EXIT STATUS
 	cmd.Flags().BoolVar(&opts.Open, "open", false, "open the page in the default browser")
 	cmd.Flags().DurationVar(&opts.QueryTimeout, "query-timeout", time.Minute, "stop any SQL query that runs longer than this")
 	cmd.Flags().IntVar(&opts.MaxQueries, "max-queries", 2, "SQL queries of the query page that run at once; more wait up to 10s, then get \"busy\" (HTTP 429)")
+	addFollowFlags(cmd, &opts.FollowOptions, "load new logs while serving")
 	return cmd
 }
 
@@ -91,7 +102,7 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 		return usageErrorf("--addr %q: want HOST:PORT, e.g. 127.0.0.1:8080", opts.Addr)
 	}
 	loopback := isLoopback(host)
-	wopts, err := f.webOptions(ctx, opts)
+	wopts, follower, err := f.webOptions(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -105,6 +116,10 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 		return err
 	}
 	defer srv.Close()
+	if follower != nil {
+		stop := follower.start(ctx, srv)
+		defer stop()
+	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return withHint(fmt.Errorf("listen on %s: %w", opts.Addr, err), "pick another port: --addr 127.0.0.1:8081 (or :0 for any free port)")
@@ -127,22 +142,33 @@ func runServe(ctx context.Context, f *Factory, opts *ServeOptions) error {
 }
 
 // webOptions loads what is new first, as every command does (the server then owns the store file), and gives
-// the web server the same engine: its sandboxed reader for requests, its sync for "load new logs".
-func (f *Factory) webOptions(ctx context.Context, opts *ServeOptions) (web.Options, error) {
+// the web server the same engine: its sandboxed reader for requests, its sync for "load new logs". With
+// --follow, the first load is the follower's, and the follower is returned, to start once the server is.
+func (f *Factory) webOptions(ctx context.Context, opts *ServeOptions) (web.Options, *serveFollower, error) {
 	eo, err := f.engineOptions(ctx, &opts.SourceOptions, nil)
 	if err != nil {
-		return web.Options{}, err
+		return web.Options{}, nil, err
 	}
 	e := f.Engine()
 	// A server stopped with Ctrl-C ends 0: what its first load could not read is named here and on the data
 	// page, not in the exit status.
 	e.Loaded = func(rep *engine.Report, src source.Source) { f.printLoad(rep, src, false) }
-	if eo.Source != nil && !eo.NoLoad {
-		if _, err := e.Sync(ctx, eo); err != nil {
-			return web.Options{}, err
+	var sf *serveFollower
+	switch {
+	case opts.Follow && eo.Source == nil:
+		return web.Options{}, nil, usageErrorf("--follow needs --source (a folder or s3://bucket/prefix) to follow")
+	case opts.Follow:
+		if sf, err = f.newServeFollower(ctx, e, eo, &opts.FollowOptions); err != nil {
+			return web.Options{}, nil, err
 		}
-	} else if _, err := os.Stat(eo.StorePath); err != nil {
-		return web.Options{}, withHint(fmt.Errorf("open store %s: %w", eo.StorePath, err), "load logs first with --source")
+	case eo.Source != nil && !eo.NoLoad:
+		if _, err := e.Sync(ctx, eo); err != nil {
+			return web.Options{}, nil, err
+		}
+	default:
+		if _, err := os.Stat(eo.StorePath); err != nil {
+			return web.Options{}, nil, withHint(fmt.Errorf("open store %s: %w", eo.StorePath, err), "load logs first with --source")
+		}
 	}
 	keepFindings(ctx, e, eo)
 	wopts := web.Options{
@@ -165,7 +191,10 @@ func (f *Factory) webOptions(ctx context.Context, opts *ServeOptions) (web.Optio
 			return e.SyncStore(ctx, st, eo, c)
 		}
 	}
-	return wopts, nil
+	if sf != nil {
+		wopts.Follow = sf.Status
+	}
+	return wopts, sf, nil
 }
 
 // keepFindings brings the store's findings table up to date before the server holds the file (a detect over

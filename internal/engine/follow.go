@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/store"
 )
 
@@ -331,11 +332,11 @@ func (f *Follower) setNext(wait time.Duration) {
 	f.mu.Unlock()
 }
 
-// FollowLoad is serve's load for a follower: SyncStore on the store opened for writing, then the built-in
+// FollowLoad is serve's load for a follower: SyncStore on the store opened for writing (counting on c), then the built-in
 // rules' findings computed again on the same handle when the events changed, so that the findings page reads
 // them from the store (trailq detect's keepFindings cannot write beside the server's handle).
-func (e *Engine) FollowLoad(ctx context.Context, st *Store, o Options) (*Report, error) {
-	rep, err := e.SyncStore(ctx, st, o, nil)
+func (e *Engine) FollowLoad(ctx context.Context, st *Store, o Options, c *progress.Counter) (*Report, error) {
+	rep, err := e.SyncStore(ctx, st, o, c)
 	if err != nil || rep == nil || rep.Inserted == 0 && rep.Loaded == 0 {
 		return rep, err
 	}

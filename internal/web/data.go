@@ -23,6 +23,8 @@ type DataReport struct {
 	Broken          []BrokenFile `json:"broken"`
 	BrokenTruncated bool         `json:"broken_truncated"`
 	CanLoad         bool         `json:"can_load"` // the "load new logs" action is available
+	// Following is the follower's status when the server follows the source (serve --follow).
+	Following *Following `json:"following,omitempty"`
 }
 
 // Coverage is the time span of one account's logs in one region.
@@ -70,6 +72,7 @@ func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
 	}
 	rep.Source = s.opts.Source
 	rep.CanLoad = s.opts.Load != nil
+	rep.Following = s.following()
 	writeJSON(w, http.StatusOK, rep)
 }
 
@@ -184,6 +187,8 @@ type LoadStatus struct {
 	Records   int64       `json:"records"`
 	Error     string      `json:"error,omitempty"`
 	Report    *LoadReport `json:"report,omitempty"` // the last finished load
+	// Following is the follower's status when the server follows the source (serve --follow).
+	Following *Following `json:"following,omitempty"`
 }
 
 // LoadReport summarises a finished load.
@@ -200,7 +205,7 @@ type LoadReport struct {
 
 func (s *Server) loadStatus() LoadStatus {
 	ls := s.db.snapshot()
-	st := LoadStatus{Available: s.opts.Load != nil, Running: ls.running}
+	st := LoadStatus{Available: s.opts.Load != nil, Running: ls.running, Following: s.following()}
 	if !ls.started.IsZero() {
 		st.Started = ls.started.UTC().Format(time.RFC3339)
 		end := s.opts.Now()

@@ -131,6 +131,11 @@ func (h *handle) startLoad() (bool, error) {
 func (h *handle) runLoad(ctx context.Context, c *progress.Counter) (*engine.Report, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.swapLoad(ctx, func(ctx context.Context, rw *engine.Store) (*engine.Report, error) { return h.load(ctx, rw, c) })
+}
+
+// swapLoad is runLoad with load, the write lock held.
+func (h *handle) swapLoad(ctx context.Context, load func(ctx context.Context, rw *engine.Store) (*engine.Report, error)) (*engine.Report, error) {
 	if h.st != nil {
 		if err := h.st.Close(); err != nil {
 			return nil, fmt.Errorf("close store: %w", err)
@@ -140,7 +145,7 @@ func (h *handle) runLoad(ctx context.Context, c *progress.Counter) (*engine.Repo
 	var rep *engine.Report
 	rw, err := h.open(ctx, false)
 	if err == nil {
-		rep, err = h.load(ctx, rw, c)
+		rep, err = load(ctx, rw)
 		if cerr := rw.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("close store: %w", cerr)
 		}

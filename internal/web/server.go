@@ -50,6 +50,9 @@ type Options struct {
 	Load LoadFunc
 	// Detect, when set, runs the built-in rules for the findings page (GET /api/findings).
 	Detect DetectFunc
+	// Follow, when set, tells what the follower keeping the store current has done (serve --follow); its loads
+	// come through LoadWith.
+	Follow FollowFunc
 	// Source names the logs' source, for the data page.
 	Source string
 	// Token, when set, must accompany every request: as ?token=, the X-Trailq-Token header, or the cookie the
