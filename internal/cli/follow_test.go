@@ -145,7 +145,9 @@ func TestDetectFollow(t *testing.T) {
 	// A restart: nothing again, and a failing --exec is told and does not stop following.
 	args[len(args)-1] = "false"
 	out, errOut, err = followDetectCmd(t, clock, args,
-		func() { deliverLog(t, dir, clock.Now(), 2, trailStopped("trudy", clock.Now().Add(-10*time.Second), "attack-3")) },
+		func() {
+			deliverLog(t, dir, clock.Now(), 2, trailStopped("trudy", clock.Now().Add(-10*time.Second), "attack-3"))
+		},
 		func() {}, // trudy reported
 		func() {},
 	)
