@@ -151,7 +151,24 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 		}
 		defs = append(defs, def)
 	}
-	q, err := engine.Translate(sql, opts.Dialect, defs...)
+	dialect := opts.Dialect
+	if d, ok, err := engine.ParseDefinition(sql); ok && dialect == engine.Athena {
+		if err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+		if d.Kind != engine.ShowTables {
+			return defineView(ctx, f, opts, d, defs)
+		}
+		eo, err := f.engineOptions(ctx, &opts.SourceOptions, nil)
+		if err != nil {
+			return err
+		}
+		if sql, err = engine.ShowTablesSQL(eo.StorePath); err != nil {
+			return err
+		}
+		dialect = engine.DuckDB
+	}
+	q, err := engine.Translate(sql, dialect, defs...)
 	if err != nil {
 		return err
 	}
@@ -184,6 +201,30 @@ func runQuery(ctx context.Context, f *Factory, opts *QueryOptions) error {
 	}
 	_, err = e.Query(ctx, eo, q, qo)
 	return err
+}
+
+// defineView runs CREATE VIEW or DROP VIEW on the store (loading what is new first, so that a first command
+// can define a view), and says what it did.
+func defineView(ctx context.Context, f *Factory, opts *QueryOptions, d engine.Definition, defs []*engine.TableDef) error {
+	if opts.Explain || opts.DryRun {
+		return usageErrorf("--explain and --dry-run are for queries, not for %s", strings.ToUpper(d.Kind))
+	}
+	eo, err := f.engineOptions(ctx, &opts.SourceOptions, nil)
+	if err != nil {
+		return err
+	}
+	e := f.Engine()
+	if eo.Source != nil && !eo.NoLoad {
+		if _, err := e.Sync(ctx, eo); err != nil {
+			return err
+		}
+	}
+	msg, err := e.Define(ctx, eo, d, defs...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(f.IO.ErrOut, msg)
+	return nil
 }
 
 // answerQuery runs the query on st and writes its rows.

@@ -460,3 +460,29 @@ TBLPROPERTIES ('projection.p_date.type'='date', 'projection.p_date.format'='yyyy
 		t.Errorf("a missing DDL file: exit %d: %s", r.code, r.errOut)
 	}
 }
+
+// TestQueryViews: CREATE VIEW through trailq query (its first command loads the logs), a query of the view,
+// SHOW TABLES, DROP VIEW; trailq stores rm removes the views with the store.
+func TestQueryViews(t *testing.T) {
+	cache := t.TempDir()
+	store := filepath.Join(t.TempDir(), "s.duckdb")
+	r := run(t, cache, "", "query", "--source", sampleDir, "--store", store, `CREATE VIEW failed AS SELECT eventtime, sourceipaddress FROM cloudtrail_logs WHERE errorcode IS NOT NULL`)
+	if r.code != 0 || r.out != "" || !strings.Contains(r.errOut, "View failed created") {
+		t.Fatalf("CREATE VIEW: exit %d, out %q: %s", r.code, r.out, r.errOut)
+	}
+	viaView := run(t, cache, "", "query", "--store", store, "--format", "csv", `SELECT count(*) AS n FROM failed`)
+	direct := run(t, cache, "", "query", "--store", store, "--format", "csv", `SELECT count(*) AS n FROM cloudtrail_logs WHERE errorcode IS NOT NULL`)
+	if viaView.code != 0 || viaView.out != direct.out || direct.out == "n\n0\n" {
+		t.Errorf("the view gives %q (%s), the table %q", viaView.out, viaView.errOut, direct.out)
+	}
+	show := run(t, cache, "", "query", "--store", store, "--format", "csv", `SHOW TABLES`)
+	if show.code != 0 || !strings.Contains(show.out, `failed,view,"SELECT eventtime`) {
+		t.Errorf("SHOW TABLES: %q %s", show.out, show.errOut)
+	}
+	if r := run(t, cache, "", "query", "--store", store, `DROP VIEW failed`); r.code != 0 || !strings.Contains(r.errOut, "dropped") {
+		t.Errorf("DROP VIEW: exit %d %s", r.code, r.errOut)
+	}
+	if r := run(t, cache, "", "query", "--store", store, `CREATE TABLE t AS SELECT 1`); r.code != 1 || !strings.Contains(r.errOut, "CREATE TABLE is not supported") {
+		t.Errorf("CTAS: exit %d %s", r.code, r.errOut)
+	}
+}

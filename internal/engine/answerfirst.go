@@ -167,7 +167,10 @@ func (a *firstRead) read(ctx context.Context, o Options, lopts ingest.Options, r
 		return err
 	}
 	log.Debug("answer first: read", "elapsed", time.Since(t0))
-	sopts := o.readerOptions()
+	sopts, err := o.readerOptions(ctx)
+	if err != nil {
+		return err
+	}
 	for _, n := range rep.Files {
 		sopts.ExtraParts = append(sopts.ExtraParts, filepath.Join(rel, n))
 	}

@@ -124,14 +124,23 @@ func (o *Options) ingestOptions(e *Engine) ingest.Options {
 }
 
 // ReaderOptions are the options of the read-only, sandboxed handle every answer comes from.
-func (o *Options) readerOptions() store.Options {
-	return store.Options{ReadOnly: true, Sandbox: true, InitSQL: athena.InitSQL(), MemoryLimit: o.MemoryLimit}
+func (o *Options) readerOptions(ctx context.Context) (store.Options, error) {
+	vs, err := checkedViews(ctx, o.StorePath)
+	if err != nil {
+		return store.Options{}, err
+	}
+	init := append(athena.InitSQL(), viewSQL(vs)...)
+	return store.Options{ReadOnly: true, Sandbox: true, InitSQL: init, MemoryLimit: o.MemoryLimit}, nil
 }
 
 // Reader opens the store read-only and sandboxed, with the Athena macros: user SQL cannot change it. What the
 // store lacks (log files lost with a damaged part) is told through Notify.
 func (e *Engine) Reader(ctx context.Context, o Options) (*Store, error) {
-	st, err := store.Open(ctx, o.StorePath, o.readerOptions())
+	sopts, err := o.readerOptions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, o.StorePath, sopts)
 	if err != nil {
 		return nil, err
 	}
