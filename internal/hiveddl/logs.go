@@ -41,6 +41,8 @@ func Logs(t LogsTable) (string, error) {
 		return "", fmt.Errorf("write the logs table's DDL: no table name")
 	case len(t.Accounts) == 0 || len(t.Regions) == 0:
 		return "", fmt.Errorf("write the DDL of %s: no account or region folders under %s", t.Name, t.Root)
+	case t.FirstDay == "":
+		return "", fmt.Errorf("write the DDL of %s: no day folders (yyyy/MM/dd) under %s yet: the date projection needs a first day", t.Name, t.Root)
 	case len(t.FirstDay) != len("2006/01/02"):
 		return "", fmt.Errorf("write the DDL of %s: first day %q is not yyyy/MM/dd", t.Name, t.FirstDay)
 	}
