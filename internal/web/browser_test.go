@@ -265,9 +265,17 @@ func TestBrowserDashboardDefaults(t *testing.T) {
 	if got, want := b.text(t, "#chart-sub"), "per day, "+today.AddDate(0, 0, -29).Format(dateLayout)+" to "+today.Format(dateLayout)+" (UTC)"; got != want {
 		t.Errorf("default period %q, want %q", got, want)
 	}
+	// The notice is at the top, above the numbers, and says what the store holds.
+	if got := b.text(t, "#signins-empty"); !strings.HasPrefix(got, "No sign-ins from "+today.AddDate(0, 0, -29).Format(dateLayout)) || !strings.Contains(got, "The store holds ") {
+		t.Errorf("notice %q", got)
+	}
+	if !eval[bool](t, b, `document.getElementById("whole-period").getBoundingClientRect().bottom < document.querySelector("#page-signins .cards").getBoundingClientRect().top`) {
+		t.Error("the offer of the store's span is not above the numbers")
+	}
 	b.screenshot(t, "dashboard-empty")
 	b.do(t, chromedp.Click(chromedp.ID("whole-period")))
 	b.waitFor(t, `location.hash.includes("from=2014-") && document.body.dataset.signins === "ready" && document.getElementById("n-signins").textContent !== "0"`)
+	b.waitFor(t, `document.getElementById("signins-empty").hidden`)
 	b.noDialogs(t)
 }
 
