@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/trailq/trailq/internal/source"
@@ -92,6 +93,9 @@ func Run(t *testing.T, src source.Source) {
 			t.Fatalf("Open(missing) = %v, want an error matching fs.ErrNotExist", err)
 		}
 	})
+	if al, ok := src.(source.AfterLister); ok {
+		t.Run("ListAfter", func(t *testing.T) { listAfter(t, al, want) })
+	}
 	t.Run("Cancelled", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
@@ -103,6 +107,31 @@ func Run(t *testing.T, src source.Source) {
 			t.Errorf("Open with a cancelled context = %v, want context.Canceled", err)
 		}
 	})
+}
+
+// listAfter checks an AfterLister: ListAfter(prefix, after) lists List(prefix)'s keys that sort after after.
+func listAfter(t *testing.T, al source.AfterLister, all []string) {
+	for _, tc := range []struct{ prefix, after string }{
+		{"", ""}, {"", all[0]}, {"", all[len(all)-1]}, {"AWSLogs/", all[1]}, {"AWSLogs/", "AWSLogs/1"}, {"AWSLogs/", "B"},
+		{"AWSLogs/111111111111/CloudTrail/us-east-1/", "AWSLogs/111111111111/CloudTrail/us-east-1/2024/09/01/"},
+	} {
+		var w []string
+		for _, k := range all {
+			if strings.HasPrefix(k, tc.prefix) && k > tc.after {
+				w = append(w, k)
+			}
+		}
+		var got []string
+		if err := al.ListAfter(context.Background(), tc.prefix, tc.after, func(o source.Object) error {
+			got = append(got, o.Key)
+			return nil
+		}); err != nil {
+			t.Fatalf("ListAfter(%q, %q): %v", tc.prefix, tc.after, err)
+		}
+		if !equal(got, w) {
+			t.Errorf("ListAfter(%q, %q) = %q, want %q", tc.prefix, tc.after, got, w)
+		}
+	}
 }
 
 func list(t *testing.T, src source.Source, prefix string) []string {
