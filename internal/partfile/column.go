@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"strings"
 
+	"github.com/parquet-go/parquet-go/format"
+
 	"github.com/trailq/trailq/internal/cloudtrail"
 )
 
@@ -25,7 +27,8 @@ var pageBytes = 1 << 20
 type column struct {
 	maxDef, maxRep uint8
 	kind           leafKind
-	random         bool // values are random identifiers: pages are compressed as literals
+	random         bool                    // values are random identifiers: pages are compressed as literals
+	codec          format.CompressionCodec // of the pages
 	// useDict says that the chunk's values go through its dictionary: set for the columns that have one, cleared
 	// for the rest of a chunk whose dictionary outgrew the limits.
 	useDict bool
@@ -53,7 +56,7 @@ type column struct {
 
 // newColumn returns the empty buffers of leaf l.
 func newColumn(l *leaf) column {
-	c := column{maxDef: l.maxDef, maxRep: l.maxRep, kind: l.kind, random: l.random, useDict: l.dict, lastIdx: -1,
+	c := column{maxDef: l.maxDef, maxRep: l.maxRep, kind: l.kind, random: l.random, codec: l.codec, useDict: l.dict, lastIdx: -1,
 		pageBytes: pageBytes, maxDictValues: maxDictValues}
 	if l.dict {
 		c.dict = map[string]int32{}

@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/klauspost/compress/huff0"
+	"github.com/klauspost/compress/s2"
 	"github.com/klauspost/compress/zstd"
 	"github.com/parquet-go/parquet-go/encoding/rle"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
@@ -93,12 +94,8 @@ func (c *column) flushPage(e *pageEncoder) error {
 	} else {
 		e.def = e.def[:0]
 	}
-	if c.random && len(vals) >= minLiteralsPage {
-		if e.comp, err = appendLiteralsFrame(e.comp[:0], vals, &e.huff); err != nil {
-			return fmt.Errorf("compress page: %w", err)
-		}
-	} else {
-		e.comp = e.zstd.EncodeAll(vals, e.comp[:0])
+	if err := e.compress(c, vals); err != nil {
+		return err
 	}
 	levelBytes := len(e.rep) + len(e.def)
 	nulls := levels - nvalues
@@ -131,6 +128,22 @@ func (c *column) flushPage(e *pageEncoder) error {
 	return nil
 }
 
+// compress compresses a page's values of the column c into e.comp with the column's codec.
+func (e *pageEncoder) compress(c *column, vals []byte) error {
+	switch {
+	case c.codec == format.Snappy:
+		e.comp = s2.EncodeSnappy(e.comp[:cap(e.comp)], vals)
+	case c.random && len(vals) >= minLiteralsPage:
+		var err error
+		if e.comp, err = appendLiteralsFrame(e.comp[:0], vals, &e.huff); err != nil {
+			return fmt.Errorf("compress page: %w", err)
+		}
+	default:
+		e.comp = e.zstd.EncodeAll(vals, e.comp[:0])
+	}
+	return nil
+}
+
 // appendHeader appends the compact thrift encoding of a page header to dst.
 func (e *pageEncoder) appendHeader(dst []byte, h *format.PageHeader) ([]byte, error) {
 	e.header.Reset()
@@ -154,7 +167,9 @@ func (c *column) encodeDictPage(e *pageEncoder) error {
 		c.chunk.boundString(v)
 	}
 	e.vals = vals
-	e.comp = e.zstd.EncodeAll(vals, e.comp[:0])
+	if err := e.compress(c, vals); err != nil {
+		return err
+	}
 	h := format.PageHeader{
 		Type:                 format.DictionaryPage,
 		UncompressedPageSize: int32(len(vals)),

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/parquet-go/parquet-go/format"
@@ -144,5 +145,30 @@ func TestCreateWithLimits(t *testing.T) {
 	}
 	if n, e := pages(g.Columns[leafIndex("eventversion")], format.DataPageV2); e != format.RLEDictionary || n != 1 {
 		t.Errorf("eventversion: %d data pages encoded %v, want one of dictionary indexes (one distinct value)", n, e)
+	}
+}
+
+// Each column chunk says the codec its column is declared with: zstd for the JSON documents and the random
+// identifiers, Snappy for the columns most queries read; and the file reads back (with every codec) as the
+// records written.
+func TestCodecs(t *testing.T) {
+	rows := fallbackRows()
+	dir := t.TempDir()
+	w, err := Create(dir, "enc.parquet")
+	enc := writeRows(t, w, err, filepath.Join(dir, "enc.parquet"), rows)
+	rw, err := createRef(dir, "ref.parquet", RowGroup)
+	compareFiles(t, enc, writeRows(t, rw, err, filepath.Join(dir, "ref.parquet"), rows))
+	want := map[string]format.CompressionCodec{
+		"eventtime": format.Snappy, "useridentity.arn": format.Snappy, "eventname": format.Snappy,
+		"sourceipaddress": format.Snappy, "_file_id": format.Snappy,
+		"requestparameters": format.Zstd, "responseelements": format.Zstd, "eventid": format.Zstd,
+	}
+	for _, g := range openFile(t, enc).Metadata().RowGroups {
+		for _, cc := range g.Columns {
+			path := strings.Join(cc.MetaData.PathInSchema, ".")
+			if c, ok := want[path]; ok && cc.MetaData.Codec != c {
+				t.Errorf("column %s: codec %v, want %v", path, cc.MetaData.Codec, c)
+			}
+		}
 	}
 }

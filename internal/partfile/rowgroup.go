@@ -113,7 +113,7 @@ func (c *column) metadata(l *leaf, dictPage bool) format.ColumnMetaData {
 		Type:                  typ,
 		Encoding:              slices.Compact(encs),
 		PathInSchema:          strings.Split(l.path, "."),
-		Codec:                 format.Zstd,
+		Codec:                 l.codec,
 		NumValues:             k.numValues,
 		TotalUncompressedSize: k.uncompressed,
 		Statistics:            format.Statistics{NullCount: k.nulls},

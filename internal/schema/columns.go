@@ -7,18 +7,20 @@ type (
 	val = cloudtrail.String
 )
 
-// storage is how a part file stores a leaf (Column's Dict and Random).
+// storage is how a part file stores a leaf (Column's Dict, Random and Document).
 type storage uint8
 
 const (
-	plain  storage = 0
-	dict   storage = 1 << 0
-	random storage = 1 << 1
+	plain    storage = 0
+	dict     storage = 1 << 0
+	random   storage = 1 << 1
+	document storage = 1 << 2
 )
 
 // text declares a String column or struct field.
 func text(name string, s storage, get func(*rec) *val) Column {
-	return Column{Name: name, Type: TypeString, Dict: s&dict != 0, Random: s&random != 0, Str: get}
+	return Column{Name: name, Type: TypeString, Dict: s&dict != 0, Random: s&random != 0,
+		Document: s&document != 0, Str: get}
 }
 
 // group declares a Struct column or struct field.
@@ -37,12 +39,12 @@ var Athena = []Column{
 	text("eventversion", dict, func(r *rec) *val { return &r.EventVersion }),
 	group("useridentity", func(r *rec) bool { return r.UserIdentity != nil },
 		text("type", dict, func(r *rec) *val { return &r.UserIdentity.Type }),
-		text("principalid", plain, func(r *rec) *val { return &r.UserIdentity.PrincipalID }),
-		text("arn", plain, func(r *rec) *val { return &r.UserIdentity.ARN }),
+		text("principalid", dict, func(r *rec) *val { return &r.UserIdentity.PrincipalID }),
+		text("arn", dict, func(r *rec) *val { return &r.UserIdentity.ARN }),
 		text("accountid", dict, func(r *rec) *val { return &r.UserIdentity.AccountID }),
 		text("invokedby", dict, func(r *rec) *val { return &r.UserIdentity.InvokedBy }),
 		text("accesskeyid", plain, func(r *rec) *val { return &r.UserIdentity.AccessKeyID }),
-		text("username", plain, func(r *rec) *val { return &r.UserIdentity.UserName }),
+		text("username", dict, func(r *rec) *val { return &r.UserIdentity.UserName }),
 		group("onbehalfof", func(r *rec) bool { return r.UserIdentity.OnBehalfOf != nil },
 			text("userid", plain, func(r *rec) *val { return &r.UserIdentity.OnBehalfOf.UserID }),
 			text("identitystorearn", plain, func(r *rec) *val { return &r.UserIdentity.OnBehalfOf.IdentityStoreARN }),
@@ -54,12 +56,12 @@ var Athena = []Column{
 			),
 			group("sessionissuer", func(r *rec) bool { return r.UserIdentity.SessionContext.SessionIssuer != nil },
 				text("type", dict, func(r *rec) *val { return &r.UserIdentity.SessionContext.SessionIssuer.Type }),
-				text("principalid", plain, func(r *rec) *val { return &r.UserIdentity.SessionContext.SessionIssuer.PrincipalID }),
-				text("arn", plain, func(r *rec) *val { return &r.UserIdentity.SessionContext.SessionIssuer.ARN }),
+				text("principalid", dict, func(r *rec) *val { return &r.UserIdentity.SessionContext.SessionIssuer.PrincipalID }),
+				text("arn", dict, func(r *rec) *val { return &r.UserIdentity.SessionContext.SessionIssuer.ARN }),
 				text("accountid", dict, func(r *rec) *val { return &r.UserIdentity.SessionContext.SessionIssuer.AccountID }),
-				text("username", plain, func(r *rec) *val { return &r.UserIdentity.SessionContext.SessionIssuer.UserName }),
+				text("username", dict, func(r *rec) *val { return &r.UserIdentity.SessionContext.SessionIssuer.UserName }),
 			),
-			text("ec2roledelivery", plain, func(r *rec) *val { return &r.UserIdentity.SessionContext.EC2RoleDelivery }),
+			text("ec2roledelivery", dict, func(r *rec) *val { return &r.UserIdentity.SessionContext.EC2RoleDelivery }),
 			group("webidfederationdata", func(r *rec) bool { return r.UserIdentity.SessionContext.WebIDFederationData != nil },
 				text("federatedprovider", plain, func(r *rec) *val {
 					return &r.UserIdentity.SessionContext.WebIDFederationData.FederatedProvider
@@ -73,13 +75,13 @@ var Athena = []Column{
 	text("eventsource", dict, func(r *rec) *val { return &r.EventSource }),
 	text("eventname", dict, func(r *rec) *val { return &r.EventName }),
 	text("awsregion", dict, func(r *rec) *val { return &r.AWSRegion }),
-	text("sourceipaddress", plain, func(r *rec) *val { return &r.SourceIPAddress }),
-	text("useragent", plain, func(r *rec) *val { return &r.UserAgent }),
+	text("sourceipaddress", dict, func(r *rec) *val { return &r.SourceIPAddress }),
+	text("useragent", dict, func(r *rec) *val { return &r.UserAgent }),
 	text("errorcode", dict, func(r *rec) *val { return &r.ErrorCode }),
-	text("errormessage", plain, func(r *rec) *val { return &r.ErrorMessage }),
-	text("requestparameters", plain, func(r *rec) *val { return &r.RequestParameters }),
-	text("responseelements", plain, func(r *rec) *val { return &r.ResponseElements }),
-	text("additionaleventdata", plain, func(r *rec) *val { return &r.AdditionalEventData }),
+	text("errormessage", dict, func(r *rec) *val { return &r.ErrorMessage }),
+	text("requestparameters", document, func(r *rec) *val { return &r.RequestParameters }),
+	text("responseelements", document, func(r *rec) *val { return &r.ResponseElements }),
+	text("additionaleventdata", document, func(r *rec) *val { return &r.AdditionalEventData }),
 	text("requestid", random, func(r *rec) *val { return &r.RequestID }),
 	text("eventid", random, func(r *rec) *val { return &r.EventID }),
 	{Name: "resources",
@@ -98,7 +100,7 @@ var Athena = []Column{
 	text("apiversion", dict, func(r *rec) *val { return &r.APIVersion }),
 	text("readonly", dict, func(r *rec) *val { return &r.ReadOnly }),
 	text("recipientaccountid", dict, func(r *rec) *val { return &r.RecipientAccountID }),
-	text("serviceeventdetails", plain, func(r *rec) *val { return &r.ServiceEventDetails }),
+	text("serviceeventdetails", document, func(r *rec) *val { return &r.ServiceEventDetails }),
 	text("sharedeventid", random, func(r *rec) *val { return &r.SharedEventID }),
 	text("vpcendpointid", dict, func(r *rec) *val { return &r.VPCEndpointID }),
 	text("vpcendpointaccountid", dict, func(r *rec) *val { return &r.VPCEndpointAccountID }),
@@ -110,11 +112,11 @@ var Athena = []Column{
 		text("originaleventid", plain, func(r *rec) *val { return &r.Addendum.OriginalEventID }),
 	),
 	text("sessioncredentialfromconsole", dict, func(r *rec) *val { return &r.SessionCredentialFromConsole }),
-	text("edgedevicedetails", plain, func(r *rec) *val { return &r.EdgeDeviceDetails }),
+	text("edgedevicedetails", document, func(r *rec) *val { return &r.EdgeDeviceDetails }),
 	group("tlsdetails", func(r *rec) bool { return r.TLSDetails != nil },
 		text("tlsversion", dict, func(r *rec) *val { return &r.TLSDetails.TLSVersion }),
 		text("ciphersuite", dict, func(r *rec) *val { return &r.TLSDetails.CipherSuite }),
-		text("clientprovidedhostheader", plain, func(r *rec) *val { return &r.TLSDetails.ClientProvidedHostHeader }),
+		text("clientprovidedhostheader", dict, func(r *rec) *val { return &r.TLSDetails.ClientProvidedHostHeader }),
 	),
 }
 
