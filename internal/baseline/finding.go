@@ -39,11 +39,11 @@ type Finding struct {
 	// first calls of an hour).
 	Evidence []string
 	// Count is how many events of the period have the value (a rate: the hour's calls or errors).
-	Count int64 `json:",omitempty"`
+	Count int64
 	// Rate: the baseline's hourly median and MAD, and the score.
-	Median, MAD, Score float64 `json:",omitempty"`
+	Median, MAD, Score float64
 	// Travel: the distance, hours and speed between the two sign-ins.
-	Km, Hours, Kmh float64 `json:",omitempty"`
+	Km, Hours, Kmh float64
 }
 
 // Columns are the columns of Row.

@@ -25,6 +25,8 @@ type TraceOptions struct {
 	Format string
 	Wide   bool
 	RawCSV bool
+	// NewOptions are the flags of --new (what is new or unusual in the period).
+	NewOptions
 }
 
 // The views of a trace (--view).
@@ -39,7 +41,7 @@ const (
 func NewCmdTrace(f *Factory, runF func(context.Context, *TraceOptions) error) *cobra.Command {
 	opts := &TraceOptions{Starts: map[trace.Kind]*string{}}
 	cmd := &cobra.Command{
-		Use:   "trace (--session EVENTID | --access-key KEY | --principal ARN|NAME | --ip ADDR|CIDR | --role ARN|NAME | --resource ARN|NAME)",
+		Use:   "trace (--session EVENTID | --access-key KEY | --principal ARN|NAME | --ip ADDR|CIDR | --role ARN|NAME | --resource ARN|NAME | --new)",
 		Short: "Follow what someone did: from a sign-in, key, principal, role, IP or resource to every call",
 		Long: `Trace follows what someone did in the logs, from one start:
 
@@ -80,6 +82,22 @@ a period, when the start's events are.
 is every stored event. Times are shown in that zone. The logs are loaded before the trace (with --since, only
 the log files of the period's dates, plus --lag).
 
+--new lists what is new or unusual in the period (default: the last 24 hours) against a baseline (default:
+the 28 days before it; --baseline 7d, or --baseline-since/--baseline-until), for every principal or the one
+--principal, --access-key or --role names. One row per finding: time, principal (the caller's ARN), kind,
+value, the baseline it was compared with (with the numbers), evidence (event IDs). The kinds:
+  ip, user_agent, region, service, event  a value the principal did not use in the baseline (a principal
+                       with no event in the baseline is not compared: everything would be new; stderr counts them)
+  asn, country         the same for its source IPs' ASN and country (--geoip)
+  hour                 a console sign-in at an hour of the day (in --tz) the principal never signed in at in
+                       the baseline, judged only when the baseline holds at least 5 of its sign-ins
+  travel               two consecutive console sign-ins 500 km or more apart faster than 1000 km/h (--geoip)
+  rate                 an hour whose calls (or errors) of an event name, or of a principal, are far above the
+                       baseline's hours: score = 0.6745 × (count − median) / max(MAD, 1) over every hour of
+                       the baseline (quiet hours count as 0) above 3.5; drops are not flagged
+--geoip FILE reads a MaxMind-format database (GeoLite2-City, GeoLite2-Country, GeoLite2-ASN, GeoIP2-…
+.mmdb), offline; give it twice for a City and an ASN file.
+
 EXIT STATUS
   0  the trace was written
   1  an error, or a start that matches no event (the message names what does exist)
@@ -97,7 +115,11 @@ EXIT STATUS
   trailq trace --source ./AWSLogs --ip 203.0.113.0/24 --view profile
 
   # A role's sessions, without following chaining:
-  trailq trace --source ./AWSLogs --role arn:aws:iam::111122223333:role/deploy --depth 0 --view sessions`,
+  trailq trace --source ./AWSLogs --role arn:aws:iam::111122223333:role/deploy --depth 0 --view sessions
+
+  # What is new or unusual yesterday against the 28 days before, with places from GeoLite2:
+  trailq trace --source ./AWSLogs --new --since yesterday --until today --tz Asia/Tokyo \
+    --geoip GeoLite2-City.mmdb --geoip GeoLite2-ASN.mmdb`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.check(cmd); err != nil {
@@ -120,6 +142,7 @@ EXIT STATUS
 	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values, nor the profile's lists, in the table format")
 	fl.BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV")
+	opts.addNewFlags(fl)
 	return cmd
 }
 
@@ -141,14 +164,18 @@ func (o *TraceOptions) check(cmd *cobra.Command) error {
 			o.kind = k
 		}
 	}
+	if err := o.checkNew(cmd, o.kind, given); err != nil {
+		return err
+	}
 	switch {
-	case len(given) == 0:
-		return &UsageError{Err: withHint(fmt.Errorf("give what to trace"),
-			"--session EVENTID, --access-key KEY, --principal ARN|NAME, --ip ADDR|CIDR, --role ARN|NAME or --resource ARN|NAME")}
-	case len(given) > 1:
-		return usageErrorf("give one start to trace, not %s", strings.Join(given, " and "))
 	case o.UTC && o.TZ != "":
 		return usageErrorf("give --tz or --utc, not both")
+	case o.New:
+	case len(given) == 0:
+		return &UsageError{Err: withHint(fmt.Errorf("give what to trace"),
+			"--session EVENTID, --access-key KEY, --principal ARN|NAME, --ip ADDR|CIDR, --role ARN|NAME or --resource ARN|NAME; or --new")}
+	case len(given) > 1:
+		return usageErrorf("give one start to trace, not %s", strings.Join(given, " and "))
 	case o.Depth < -1:
 		return usageErrorf("--depth %d: give how many levels of role chaining to follow (0: none)", o.Depth)
 	}
@@ -177,6 +204,9 @@ func (o *TraceOptions) query() (trace.Query, error) {
 }
 
 func runTrace(ctx context.Context, f *Factory, opts *TraceOptions) error {
+	if opts.New {
+		return runTraceNew(ctx, f, opts)
+	}
 	format, err := f.OutputFormat(opts.Format)
 	if err != nil {
 		return err

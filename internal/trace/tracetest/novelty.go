@@ -232,14 +232,17 @@ func (np *novPlanter) first(keep func(*novEvent) bool) []string {
 	return ids
 }
 
-// tokyo: a sign-in every day at an hour from 09 to 18 Tokyo time; in the period one at 10:05 (an hour seen)
-// and one at 03:00.
+// tokyo: a sign-in every day at an hour from 09 to 18 Tokyo time; in the period one at 10:05 (an hour seen),
+// one at 03:00, and a failed one at 04:30.
 func (np *novPlanter) tokyo() {
 	for d := range 28 {
 		np.signIn(NovTokyo, NovTokyoIP, np.tokyoTime(d, 9+d%10, 5))
 	}
 	np.signIn(NovTokyo, NovTokyoIP, np.tokyoTime(28, 10, 5))
 	odd := np.signIn(NovTokyo, NovTokyoIP, np.tokyoTime(28, 27, 0)) // 03:00 the next Tokyo day, 18:00 UTC
+	// A failed sign-in at 04:30 is no sign-in: the hour rule does not judge it.
+	np.pl.record("novelty", np.tokyoTime(28, 28, 30), user(NovTokyo, AccountA, "", NovTokyoIP, time.Time{}),
+		call{source: "signin.amazonaws.com", name: "ConsoleLogin", resp: map[string]any{"ConsoleLogin": "Failure"}}, "us-east-1")
 	np.want("hour", NovTokyo, "", odd)
 }
 
