@@ -69,7 +69,9 @@ func csvWants(t *testing.T, out string) []tracetest.Want {
 }
 
 func sortNew(ws []tracetest.Want) []tracetest.Want {
-	key := func(w tracetest.Want) string { return w.Kind + "|" + w.Principal + "|" + w.Value + "|" + strings.Join(w.Evidence, " ") }
+	key := func(w tracetest.Want) string {
+		return w.Kind + "|" + w.Principal + "|" + w.Value + "|" + strings.Join(w.Evidence, " ")
+	}
 	slices.SortFunc(ws, func(a, b tracetest.Want) int { return strings.Compare(key(a), key(b)) })
 	return ws
 }

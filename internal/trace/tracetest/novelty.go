@@ -57,7 +57,7 @@ type Novelties struct {
 	Principals, Decoys []string
 	// NewIPSignIn is the period's one sign-in from an IP and country new for its principal.
 	NewIPSignIn string
-	events             []novEvent
+	events      []novEvent
 }
 
 // novEvent is a planted event as the plan knows it.
