@@ -125,6 +125,7 @@ type Follower struct {
 	plan *followPlan
 
 	lastStart time.Time // the last poll's start, wall clock
+	lastOK    time.Time // the last poll's that worked: the days since are listed
 	nextFull  time.Time
 	failures  int
 	failedAt  time.Time
@@ -181,7 +182,7 @@ func (f *Follower) SyncFirst(ctx context.Context) (*Report, error) {
 func (f *Follower) Run(ctx context.Context) error {
 	if f.fo.Synced {
 		f.nextFull = f.fo.Clock.Now().Add(f.fo.FullEvery)
-		f.lastStart = f.fo.Clock.Now()
+		f.lastStart, f.lastOK = f.fo.Clock.Now(), f.fo.Clock.Now()
 	}
 	for ctx.Err() == nil {
 		p := f.poll(ctx)
@@ -214,7 +215,7 @@ func (f *Follower) poll(ctx context.Context) *Poll {
 			f.e.notify("The last poll was %s ago (the machine slept?): catching up.", gap.Round(time.Second))
 		}
 	}
-	days := f.plan.days(f.lastStart, now)
+	days := f.plan.days(f.lastOK, now)
 	if f.nextFull.IsZero() || !now.Before(f.nextFull) || !f.plan.laidOut || len(days) > maxCatchUpDays {
 		p.Full = true
 		f.full(ctx, p)
@@ -243,7 +244,7 @@ func (f *Follower) full(ctx context.Context, p *Poll) {
 		p.Err = err
 		return
 	}
-	f.plan.record(rec.last(), p.Start)
+	f.plan.record(rec.last(), recent(p.Start))
 	if err := f.plan.discover(ctx, f.o.Source); err != nil {
 		p.Err = err
 		return
@@ -257,6 +258,9 @@ func (f *Follower) full(ctx context.Context, p *Poll) {
 
 // incremental lists the day folders of days in every trail from the last key seen, and loads what came.
 func (f *Follower) incremental(ctx context.Context, p *Poll, days []time.Time) {
+	if len(days) == 0 {
+		return // the window starts after today
+	}
 	found, err := f.plan.list(ctx, f.o.Source, days, f.o.Load.Workers)
 	p.Folders, p.New = found.folders, len(found.objects)
 	if len(found.objects) > 0 {
@@ -271,8 +275,9 @@ func (f *Follower) incremental(ctx context.Context, p *Poll, days []time.Time) {
 			return
 		}
 	}
-	f.plan.record(found.last, p.Start)
 	p.Err = err
+	// Folders listed without error keep their last key; the days the next poll lists are kept.
+	f.plan.record(found.last, days[0])
 }
 
 // finish records a poll in the status and tells a failure, or the end of failures.
@@ -294,6 +299,7 @@ func (f *Follower) finish(p *Poll) {
 	}
 	s.NextFull = f.nextFull
 	if p.Err == nil {
+		f.lastOK = p.Start
 		if f.failures > 0 {
 			f.e.notify("Following again: the poll worked after %d failure%s since %s.", f.failures, plural(f.failures), f.failedAt.UTC().Format(time.RFC3339))
 		}

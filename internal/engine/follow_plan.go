@@ -72,17 +72,17 @@ func (p *followPlan) window(now time.Time) *timewin.Days {
 	return &d
 }
 
-// record keeps the last keys of folders listed and loaded, and forgets the folders older than the previous day
-// of now: the memory stays that of two days of folders.
-func (p *followPlan) record(last map[string]string, now time.Time) {
+// record keeps the last keys of folders listed and loaded, and forgets the folders of days before from (the
+// first day the next poll lists): the memory stays that of two days of folders, or of the days since the last
+// poll that worked.
+func (p *followPlan) record(last map[string]string, from time.Time) {
 	for folder, key := range last {
 		if key > p.last[folder] {
 			p.last[folder] = key
 		}
 	}
-	keep := recent(now)
 	for folder := range p.last {
-		if d, ok := folderDate(folder); !ok || d.Before(keep) {
+		if d, ok := folderDate(folder); !ok || d.Before(from) {
 			delete(p.last, folder)
 		}
 	}

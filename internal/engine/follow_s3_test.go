@@ -216,3 +216,39 @@ func TestFollowS3(t *testing.T) {
 		t.Fatalf("the store holds %d records, want %d", got, want)
 	}
 }
+
+// TestFollowOutageAcrossDays: after an outage of two days, the first poll that works lists every day since the
+// day before the last poll that worked, and finds what was delivered on the day the outage began.
+func TestFollowOutageAcrossDays(t *testing.T) {
+	s3 := newFakeS3(t)
+	start := time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)
+	s3.deliver(t, followRegion, start.Add(-10*time.Minute), 0, 1)
+	clock := newFakeClock(start)
+	o := engine.Options{Source: s3.source(t), StorePath: filepath.Join(t.TempDir(), "s.duckdb")}
+	fo := engine.FollowOptions{Interval: time.Minute, FullEvery: 100 * time.Hour, Clock: clock}
+	followSteps(t, &engine.Engine{}, o, fo,
+		func(p *engine.Poll) {
+			wantPoll(t, p, true, 1, 1)
+			s3.down.Store(true)
+			s3.deliver(t, followRegion, start.Add(2*time.Hour), 1, 3) // delivered during the outage
+		},
+		func(p *engine.Poll) {
+			if p.Err == nil {
+				t.Fatal("a poll during the outage did not fail")
+			}
+			clock.jump(48 * time.Hour)
+		},
+		func(p *engine.Poll) {
+			if p.Err == nil {
+				t.Fatal("a poll during the outage did not fail")
+			}
+			s3.down.Store(false)
+		},
+		func(p *engine.Poll) {
+			wantPoll(t, p, false, 1, 3)
+			if p.Folders != 4 {
+				t.Fatalf("listed %d day folders, want 4: from the day before the last poll that worked", p.Folders)
+			}
+		},
+	)
+}
