@@ -171,9 +171,23 @@ func javaField(c byte, n int) (string, error) {
 		}
 		return "%a", nil
 	case 'Z':
-		return "%z", nil
+		return zoneMarks[min(n, 3)-1], nil
 	case 'z':
-		return "%Z", nil
+		return zoneMarks[3], nil
 	}
 	return "", fmt.Errorf("pattern letter %c is not supported by trailq", c)
+}
+
+// zoneMarks stand in a converted pattern for Joda's zone letters (Z: +0900, ZZ: +09:00, ZZZ: the zone's id, z:
+// its short name) until the call is built: strftime knows only the session's zone (UTC), while Trino prints the
+// value's own — the zone an AT TIME ZONE or at_timezone gave it (zonedFormat).
+var zoneMarks = [4]string{"\x01Z1\x01", "\x01Z2\x01", "\x01Z3\x01", "\x01z\x01"}
+
+// javaToStrptime is javaToStrftime for parsing: DuckDB's strptime reads an offset with %z and a zone name with %Z.
+func javaToStrptime(p string) (string, error) {
+	f, err := javaToStrftime(p)
+	for i, m := range zoneMarks {
+		f = strings.ReplaceAll(f, m, [4]string{"%z", "%z", "%Z", "%Z"}[i])
+	}
+	return f, err
 }

@@ -252,8 +252,8 @@ var (
 		return call(pos, "strptime", value, gen(pos, sqlString(format)))
 	})
 	dateFormat     = withFormat("date_format", mysqlFormat, strftimeCall)
-	formatDatetime = withFormat("format_datetime", javaToStrftime, strftimeCall)
-	parseDatetime  = withFormat("parse_datetime", javaToStrftime, func(c *converter, pos int, value []node, format string) []node {
+	formatDatetime = withFormat("format_datetime", javaToStrftime, zonedFormat)
+	parseDatetime  = withFormat("parse_datetime", javaToStrptime, func(c *converter, pos int, value []node, format string) []node {
 		parsed := call(pos, "strptime", value, gen(pos, sqlString(format)))
 		return castTo("TIMESTAMPTZ")(c, pos, [][]node{parsed})
 	})

@@ -191,6 +191,13 @@ func TestFunctionEdgeCases(t *testing.T) {
 		{`least(4, 2, 3)`, "2"},
 		{`hamming_distance('abc', 'abd')`, "1"},
 		{`at_timezone(from_iso8601_timestamp('2024-01-01T00:00:00Z'), 'Asia/Tokyo')`, "2024-01-01 09:00:00.000"},
+		// Joda's zone letters print the value's zone (Trino), not the session's.
+		{`format_datetime(from_iso8601_timestamp('2024-09-01T00:45:18Z') AT TIME ZONE 'Asia/Tokyo', 'yyyy-MM-dd HH:mm ZZ')`, "2024-09-01 09:45 +09:00"},
+		{`format_datetime(from_iso8601_timestamp('2024-09-01T00:45:18Z') AT TIME ZONE 'Asia/Tokyo', 'HH:mm Z ZZZ')`, "09:45 +0900 Asia/Tokyo"},
+		{`format_datetime(at_timezone(from_iso8601_timestamp('2024-01-15T12:00:00Z'), 'America/New_York'), 'HH:mm ZZ')`, "07:00 -05:00"},
+		{`format_datetime(at_timezone(from_iso8601_timestamp('2024-07-15T12:00:00Z'), 'America/New_York'), 'HH:mm ZZ')`, "08:00 -04:00"},
+		{`format_datetime(from_iso8601_timestamp('2024-09-01T00:45:18Z') AT TIME ZONE 'Asia/Kolkata', 'HH:mm ZZ')`, "06:15 +05:30"},
+		{`format_datetime(from_iso8601_timestamp('2024-09-01T00:45:18Z'), 'HH:mm ZZ z')`, "00:45 +00:00 UTC"},
 		// Trino's integer division.
 		{`7 / 2`, "3"},
 		{`-7 / 2`, "-3"},

@@ -21,6 +21,10 @@ func InitSQL() []string {
 const mysqlKnown = `['%Y','%y','%m','%c','%d','%e','%H','%k','%h','%I','%l','%i','%s','%S','%f','%~','%p','%b','%M','%a','%W','%j']`
 
 var macros = []string{
+	// The offset of zone z at instant t, as +09:00 (sep ":") or +0900 (zoned.go).
+	`athena_zone_offset(t, z, sep) AS (CASE WHEN timezone(z, t) < timezone('UTC', t) THEN '-' ELSE '+' END
+		|| lpad(CAST(CAST(abs(epoch(timezone(z, t) - timezone('UTC', t))) AS BIGINT) // 3600 AS VARCHAR), 2, '0') || sep
+		|| lpad(CAST(CAST(abs(epoch(timezone(z, t) - timezone('UTC', t))) AS BIGINT) % 3600 // 60 AS VARCHAR), 2, '0'))`,
 	// Trino's integer and decimal division by zero is an error (see division.go).
 	`athena_divisor(x, msg) AS (CASE WHEN x = 0 AND typeof(x) NOT IN ('DOUBLE', 'FLOAT') THEN error(msg) ELSE x END)`,
 	// JSON: Trino returns NULL where DuckDB returns JSON text or 0.
