@@ -686,7 +686,7 @@ const Findings = {
     $("fdd-evidence-sub").textContent = fmtInt(f.event_ids.length) + " event" + (f.event_ids.length === 1 ? "" : "s") +
       (ids.length > this.maxEvidence ? ", the first " + this.maxEvidence + " shown" : "");
     const jobs = ids.slice(0, this.maxEvidence).map(async (id) => {
-      const pre = el("pre", { className: "json" }, "loading…"), links = el("div", { className: "event-links" });
+      const pre = el("pre", { className: "json", tabIndex: 0 }, "loading…"), links = el("div", { className: "event-links" });
       box.append(el("div", { className: "evidence", "data-eventid": id }, el("strong", {}, "Event " + (id || "(no event ID)")), links, pre));
       if (!id) { pre.textContent = "This event has no event ID: it cannot be looked up by one."; return; }
       try {
