@@ -180,7 +180,7 @@ func TestMySQLAndJavaFormats(t *testing.T) {
 		{"d MMM yy h:m:s a", "%-d %b %y %-I:%-M:%-S %p"},
 		{"EEEE, MMMM d 'o''clock' 100%", "%A, %B %-d o'clock 100%%"},
 	} {
-		if got, err := javaToStrftime(tt.in); err != nil || got != tt.want {
+		if got, err := javaToStrptime(tt.in); err != nil || got != tt.want {
 			t.Errorf("java %q: got %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
