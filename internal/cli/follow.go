@@ -111,6 +111,9 @@ func (f *Factory) pollLine(p *engine.Poll, n int) {
 	}
 	fmt.Fprintf(f.IO.ErrOut, "%s %s %d: %d new object%s, %d record%s added", p.Start.UTC().Format("2006-01-02 15:04:05Z"),
 		what, n, r.Loaded, plural(r.Loaded), r.Inserted, plural(r.Inserted))
+	if r.Duplicates > 0 {
+		fmt.Fprintf(f.IO.ErrOut, " (%d duplicate%s already stored)", r.Duplicates, plural(r.Duplicates))
+	}
 	if r.Problems() > 0 {
 		fmt.Fprintf(f.IO.ErrOut, ", %d file%s with problems ('trailq load' lists them)", r.Problems(), plural(r.Problems()))
 	}
@@ -166,4 +169,12 @@ func (sf *serveFollower) start(ctx context.Context, srv *web.Server) (stop func(
 		cancel()
 		<-sf.done
 	}
+}
+
+// followed runs fl until ctx is done and says on stderr what it did.
+func (f *Factory) followed(ctx context.Context, fl *engine.Follower) error {
+	err := fl.Run(ctx)
+	st := fl.Status()
+	fmt.Fprintf(f.IO.ErrOut, "Stopped following after %d poll%s: %d object%s loaded.\n", st.Polls, plural(st.Polls), st.Loaded, plural(st.Loaded))
+	return err
 }

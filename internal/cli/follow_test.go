@@ -178,7 +178,7 @@ func TestLoadFollow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("load --follow: %v", err)
 	}
-	for _, want := range []string{"Following " + dir, "Loaded 1 new object", "poll 2: 1 new object, 2 records added."} {
+	for _, want := range []string{"Following " + dir, "Loaded 1 new object", "poll 2: 1 new object, 2 records added.", "Stopped following after 2 polls: 2 objects loaded."} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}

@@ -138,5 +138,5 @@ func followLoad(ctx context.Context, f *Factory, opts *LoadOptions, hook LoadHoo
 	e := f.Engine()
 	fo := opts.FollowOptions.engineOptions()
 	fo.Polled = opts.hooked(f.followEngine(e))
-	return e.Follower(eo, fo).Run(ctx)
+	return f.followed(ctx, e.Follower(eo, fo))
 }
