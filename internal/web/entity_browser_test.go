@@ -44,6 +44,21 @@ func checkEntityPage(t *testing.T, b *browser, ts *testServer, kind, id string) 
 	if got := eval[int](t, b, `[...document.querySelectorAll("#en-chart rect[data-n]")].reduce((n, r) => n + Number(r.dataset.n), 0)`); got != want.Count {
 		t.Errorf("%s %s: the chart's bars hold %d events, want %d", kind, id, got, want.Count)
 	}
+	// The axis: 0 and equal steps of 1, 2, 2.5 or 5 times a power of ten, up to the highest bar or above it.
+	ticks := eval[[]float64](t, b, `[...document.querySelectorAll('#en-chart text[text-anchor="end"]')].map(n => Number(n.textContent))`)
+	top := 0
+	for _, s := range want.Series {
+		top = max(top, s.OK+s.Denied+s.Failed)
+	}
+	if len(ticks) < 2 || ticks[0] != 0 || !niceStep(ticks[1]) || ticks[len(ticks)-1] < float64(top) || len(ticks) > 6 {
+		t.Errorf("%s %s: axis %v for a highest bar of %d", kind, id, ticks, top)
+	}
+	for i, v := range ticks {
+		if v != float64(i)*ticks[1] {
+			t.Errorf("%s %s: axis %v is not in equal steps", kind, id, ticks)
+			break
+		}
+	}
 	if got := eval[int](t, b, `document.querySelectorAll("#en-events tbody tr[data-eventid]").length`); got != min(want.Count, 100) {
 		t.Errorf("%s %s: %d events listed, want %d", kind, id, got, min(want.Count, 100))
 	}
@@ -260,4 +275,12 @@ func TestBrowserEntityRace(t *testing.T) {
 		t.Errorf("chart subtitle %q: want the second period", got)
 	}
 	b.noDialogs(t)
+}
+
+// niceStep reports whether s is 1, 2, 2.5 or 5 times a power of ten.
+func niceStep(s float64) bool {
+	for s >= 10 {
+		s /= 10
+	}
+	return s == 1 || s == 2 || s == 2.5 || s == 5
 }

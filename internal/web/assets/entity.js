@@ -61,6 +61,16 @@ function eventLinks(rec, period) {
   return out;
 }
 
+// niceScale is the axis of a chart whose highest bar is top: a step of 1, 2, 2.5 or 5 times a power of ten
+// (a whole number: these are counts) that gives at most 5 intervals, and the axis's end, a multiple of it
+// (0, 25, 50, 75, 100; not 0, 25, 49, 74, 98).
+function niceScale(top) {
+  const raw = top / 4, pow = Math.pow(10, Math.floor(Math.log10(raw)));
+  let step = [1, 2, 2.5, 5, 10].map((m) => m * pow).find((s) => s >= raw && Number.isInteger(s));
+  if (step < 1) step = 1;
+  return { step, max: Math.ceil(top / step) * step };
+}
+
 // ---- entity page ------------------------------------------------------------------------------------------
 
 const Entity = {
@@ -216,12 +226,11 @@ const Entity = {
     const d = this.data, series = d.series, box = clear($("en-chart"));
     $("en-chart-sub").textContent = "per " + d.bucket + ", " + d.from + " to " + d.to + " (" + d.tz + ")";
     const W = 1000, H = 200, L = 48, B = 28, T = 10;
-    const max = Math.max(1, ...series.map((b) => b.ok + b.denied + b.failed));
+    const { step, max } = niceScale(Math.max(1, ...series.map((b) => b.ok + b.denied + b.failed)));
     const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": "events over time by result" });
     const plotW = W - L - 10, plotH = H - B - T, bw = plotW / Math.max(1, series.length);
-    const ticks = max <= 4 ? max : 4;
-    for (let i = 0; i <= ticks; i++) {
-      const v = Math.round(max * i / ticks), y = T + plotH - plotH * v / max;
+    for (let v = 0; v <= max; v += step) {
+      const y = T + plotH - plotH * v / max;
       root.append(svg("line", { x1: L, x2: W - 10, y1: y, y2: y, class: "axis" }));
       root.append(svg("text", { x: L - 6, y: y + 4, "text-anchor": "end" }, v));
     }
@@ -328,8 +337,8 @@ const Entity = {
         el("td", { className: "nowrap" }, r.local), el("td", {}, r.session), el("td", {}, r.account), el("td", {}, r.region),
         el("td", {}, r.service.replace(/\.amazonaws\.com$/, "")), el("td", {}, r.event),
         el("td", { className: r.result === "OK" ? "" : r.denied ? "result-Failure" : "result-other" }, r.result),
-        el("td", { className: "wrap" }, principalLink(r.arn, r.principal, per)), el("td", {}, entityLink("ip", r.source_ip, per)),
-        el("td", {}, entityLink("access-key", r.access_key, per)),
+        el("td", { className: "wrap" }, principalLink(r.arn, r.principal, per)), el("td", { className: "nowrap" }, entityLink("ip", r.source_ip, per)),
+        el("td", { className: "nowrap" }, entityLink("access-key", r.access_key, per)),
         el("td", { className: "wrap" }, ...r.resources.flatMap((x, i) => [i ? " " : "", entityLink("resource", x, per)])),
         el("td", { className: "wrap" }, r.user_agent)]));
     }
