@@ -38,6 +38,8 @@ type SigninsOptions struct {
 	SQL      bool
 	Wide     bool
 	RawCSV   bool
+	// AnswerFirst is auto, always or never, as for query.
+	AnswerFirst string
 }
 
 // NewCmdSignins builds "trailq signins".
@@ -134,6 +136,7 @@ func (opts *SigninsOptions) addSigninsFlags(cmd *cobra.Command) {
 	fl.BoolVar(&opts.SQL, "sql", false, "print the SQL that selects the events, and do not run it")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
 	fl.BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV (by default they get a leading ' so that a spreadsheet does not run them as formulas)")
+	fl.StringVar(&opts.AnswerFirst, "answer-first", "auto", "answer from a first read of the new logs (only the records that can be sign-ins), then store them: auto (when 32 MiB or more of a folder's logs are new), always, never")
 }
 
 // PeriodOptions are the flags that name a period: --since, --until, --tz/--utc and the delivery margin --lag.
@@ -285,7 +288,7 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 		fmt.Fprintln(f.IO.Out, sql+";")
 		return nil
 	}
-	st, _, err := f.OpenStore(ctx, &opts.SourceOptions, func(lo *engine.LoadOptions) {
+	eo, err := f.engineOptions(ctx, &opts.SourceOptions, func(lo *engine.LoadOptions) {
 		if d, ok := q.Period.KeyDays(now, opts.Lag); ok {
 			lo.Days = &d
 		}
@@ -294,11 +297,25 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	events, err := engine.SignIns(ctx, st, q)
-	if err != nil {
-		return err
+	if opts.DryRun && eo.Source != nil {
+		return f.dryRun(ctx, eo)
 	}
+	switch opts.AnswerFirst {
+	case engine.AnswerFirstAuto, engine.AnswerFirstAlways, engine.AnswerFirstNever:
+	default:
+		return usageErrorf("unknown --answer-first %q: use auto, always or never", opts.AnswerFirst)
+	}
+	qo := engine.QueryOptions{AnswerFirst: opts.AnswerFirst, Lag: opts.Lag, Now: now}
+	_, err = f.Engine().SignInsAnswer(ctx, eo, q, qo, func(ctx context.Context, st *engine.Store, events []signin.Event) error {
+		return writeSigninsAnswer(ctx, f, opts, format, q, loc, now, st, events)
+	})
+	return err
+}
+
+// writeSigninsAnswer writes the sign-in events (and the chart), then a line that says how many and, when there
+// are none, what the store holds.
+func writeSigninsAnswer(ctx context.Context, f *Factory, opts *SigninsOptions, format output.Format, q *signin.Query,
+	loc *time.Location, now time.Time, st *engine.Store, events []signin.Event) error {
 	if opts.Chart != "" {
 		if err := writeChart(opts.Chart, events, q.Period, loc); err != nil {
 			return err

@@ -518,3 +518,28 @@ func TestSigninsUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSigninsAnswerFirst: on never-loaded logs, --answer-first always answers from a first read that keeps only
+// the records that can be sign-ins, then stores the logs; the answer is the one the store gives afterwards.
+func TestSigninsAnswerFirst(t *testing.T) {
+	args := []string{"signins", "--source", sampleDir, "--since", "2010-01-01", "--utc", "--format", "csv", "--all"}
+	first := run(t, t.TempDir(), "", append(args, "--answer-first", "always")...)
+	if first.code != 0 || !strings.Contains(first.errOut, "Answering from a first read") {
+		t.Fatalf("exit %d: want an answer from a first read: %s", first.code, first.errOut)
+	}
+	cache := t.TempDir()
+	stored := run(t, cache, "", append(args, "--answer-first", "never")...)
+	if stored.code != 0 || strings.Contains(stored.errOut, "Answering from a first read") {
+		t.Fatalf("exit %d: %s", stored.code, stored.errOut)
+	}
+	if first.out != stored.out || strings.Count(first.out, "\n") < 10 {
+		t.Errorf("the first read's answer differs from the store's:\n%s\nstore:\n%s", first.out, stored.out)
+	}
+	again := run(t, cache, "", append(args, "--no-load")...)
+	if again.out != stored.out {
+		t.Errorf("after the load the store answers differently")
+	}
+	if r := run(t, cache, "", append(args, "--answer-first", "sometimes")...); r.code != ExitUsage {
+		t.Errorf("--answer-first sometimes: exit %d", r.code)
+	}
+}

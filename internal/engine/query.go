@@ -182,6 +182,12 @@ type QueryOptions struct {
 	Now time.Time
 	// Answer runs the query on a read-only handle and writes its output.
 	Answer func(ctx context.Context, st *Store) error
+	// FirstAnswer, when set, runs instead of Answer when the query is answered from a first read of the new
+	// logs (the handle's events view holds them; derived tables such as the sign-in table do not).
+	FirstAnswer func(ctx context.Context, st *Store) error
+	// Keep, when set, is one more check of a record's own fields that the first read applies: a record it
+	// refuses cannot be in the answer.
+	Keep func(*cloudtrail.Record) bool
 }
 
 // QueryResult says how a query was answered.
@@ -212,12 +218,16 @@ func (e *Engine) Query(ctx context.Context, o Options, q *Query, qo QueryOptions
 	switch qo.AnswerFirst {
 	case AnswerFirstAuto, AnswerFirstAlways:
 		fr := &firstRead{e: e, q: q, answer: qo.Answer}
+		if qo.FirstAnswer != nil {
+			fr.answer = qo.FirstAnswer
+		}
 		if qo.AnswerFirst == AnswerFirstAuto {
 			fr.minBytes = AnswerFirstAutoBytes
 		}
 		if scoped {
 			fr.keep = sc.keep
 		}
+		fr.keep = both(fr.keep, qo.Keep)
 		if first, err = fr.run(ctx, o, o.ingestOptions(e)); first != nil && first.spoolDir != "" {
 			defer os.RemoveAll(first.spoolDir)
 		}
@@ -248,13 +258,30 @@ func (e *Engine) Query(ctx context.Context, o Options, q *Query, qo QueryOptions
 	return res, qo.Answer(ctx, st)
 }
 
+// both is a check that a record passes when it passes a and b (nil: no check).
+func both(a, b func(*cloudtrail.Record) bool) func(*cloudtrail.Record) bool {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return func(r *cloudtrail.Record) bool { return a(r) && b(r) }
+}
+
 // narrow limits the load of o to the logs the query can read (unless AllLogs) and says so.
 func (e *Engine) narrow(o *Options, q *Query, qo QueryOptions) (Scope, bool, error) {
 	sc, scoped, err := q.Scope(qo.Now, qo.Lag)
 	if err != nil || !scoped || qo.AllLogs || !sc.Narrows() {
 		return sc, scoped, err
 	}
-	o.Load.Days, o.Load.Regions, o.Load.Accounts = sc.Days, sc.Regions, sc.Accounts
+	o.Load.Days = sc.Days
+	if sc.Regions != nil {
+		o.Load.Regions = sc.Regions
+	}
+	if sc.Accounts != nil {
+		o.Load.Accounts = sc.Accounts
+	}
 	lag := ""
 	if sc.byEventTime {
 		lag = "--lag " + shortDuration(qo.Lag) + "; "

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/trailq/trailq/internal/athena"
+	"github.com/trailq/trailq/internal/cloudtrail"
 	"github.com/trailq/trailq/internal/signin"
 	"github.com/trailq/trailq/internal/store"
 )
@@ -21,6 +22,33 @@ func SignIns(ctx context.Context, st *Store, q *signin.Query) ([]signin.Event, e
 		return nil, fmt.Errorf("query sign-ins: %w", err)
 	}
 	return events, nil
+}
+
+// SignInsAnswer answers a sign-in query as Query answers SQL: after loading what is new of its period, or
+// first from a read of the new logs that keeps only the records that can be sign-in events, then loading them.
+// answer gets the handle and the events either way.
+func (e *Engine) SignInsAnswer(ctx context.Context, o Options, sq *signin.Query, qo QueryOptions,
+	answer func(ctx context.Context, st *Store, events []signin.Event) error) (*QueryResult, error) {
+	q, err := Prepare(ctx, sq.SQL(), Athena)
+	if err != nil {
+		return nil, err
+	}
+	qo.Keep = func(r *cloudtrail.Record) bool { return store.IsSignInCandidate(r.EventSource.S, r.EventType.S) }
+	qo.FirstAnswer = func(ctx context.Context, st *Store) error {
+		events, err := signin.FetchRows(ctx, st, q.SQL, sq)
+		if err != nil {
+			return fmt.Errorf("query sign-ins: %w", err)
+		}
+		return answer(ctx, st, events)
+	}
+	qo.Answer = func(ctx context.Context, st *Store) error {
+		events, err := SignIns(ctx, st, sq)
+		if err != nil {
+			return err
+		}
+		return answer(ctx, st, events)
+	}
+	return e.Query(ctx, o, q, qo)
 }
 
 // SignInSQL returns the DuckDB SQL of q over the store's sign-in table.

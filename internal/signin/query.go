@@ -351,6 +351,21 @@ func Fetch(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event,
 	return events, nil
 }
 
+// FetchRows is Fetch from the rows of sql alone, never from the classified table: for a store answering with
+// files it has not stored yet (a first read of new logs), which that table does not hold.
+func FetchRows(ctx context.Context, st *store.Store, sql string, q *Query) ([]Event, error) {
+	found, err := fetchRaw(ctx, st, sql, q)
+	if err != nil {
+		return nil, err
+	}
+	sortFound(found)
+	events := make([]Event, len(found))
+	for i, e := range found {
+		events[i] = *e
+	}
+	return events, nil
+}
+
 // userAgents remembers ParseUserAgent's answers.
 type userAgents map[string][2]string
 
