@@ -319,3 +319,38 @@ func TestServeFollow(t *testing.T) {
 		t.Fatalf("findings after the poll: stored %v, %q; want eve's too, read from the findings table", stored, who)
 	}
 }
+
+// TestFindingPrinter: on a terminal a finding is one table line; --exec gets the finding's JSON on stdin and
+// TRAILQ_FINDING_* in its environment, and one that runs past --exec-timeout is stopped and told.
+func TestFindingPrinter(t *testing.T) {
+	var out, errOut bytes.Buffer
+	f := NewFactory(strings.NewReader(""), &out, &errOut, func(string) string { return "" })
+	fd := &engine.Finding{ID: "f00d", RuleID: "r-1", Title: "CloudTrail trail stopped", Level: "high", Principal: "mallory",
+		Account: "111122223333", Count: 2, Summary: "mallory called StopLogging",
+		First: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC), Last: time.Date(2026, 12, 4, 10, 1, 0, 0, time.UTC)}
+	dir := t.TempDir()
+	p := &findingPrinter{f: f, format: "table", loc: time.UTC, timeout: 10 * time.Second,
+		argv: []string{"sh", "-c", `cat > "$0.json"; printf '%s %s %s' "$TRAILQ_FINDING_ID" "$TRAILQ_FINDING_LEVEL" "$TRAILQ_FINDING_RULE" > "$0"`, filepath.Join(dir, "env")}}
+	if err := p.report(context.Background(), fd); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); !strings.HasPrefix(got, "high ") || strings.Count(got, "\n") != 1 ||
+		!strings.Contains(got, "CloudTrail trail stopped  mallory  111122223333  2 events  mallory called StopLogging") {
+		t.Errorf("table line %q", got)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "env")); string(b) != "f00d high r-1" {
+		t.Errorf("--exec's environment gave %q", b)
+	}
+	var row map[string]any
+	if b, _ := os.ReadFile(filepath.Join(dir, "env.json")); json.Unmarshal(b, &row) != nil || row["finding_id"] != "f00d" {
+		t.Errorf("--exec's stdin: %q", b)
+	}
+	p.argv, p.timeout = []string{"sleep", "30"}, 100*time.Millisecond
+	start := time.Now()
+	if err := p.report(context.Background(), fd); err != nil {
+		t.Fatal(err)
+	}
+	if time.Since(start) > 20*time.Second || !strings.Contains(errOut.String(), "stopped after --exec-timeout 100ms") {
+		t.Errorf("a hanging --exec: %s later, stderr %q", time.Since(start), errOut.String())
+	}
+}
