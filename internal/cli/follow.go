@@ -78,7 +78,7 @@ func (o *FollowOptions) hooked(polled func(ctx context.Context, p *engine.Poll) 
 // then one line per poll that loaded something (pollLine); failures and catching up are told by the engine.
 // The returned function is the follower's Polled hook.
 func (f *Factory) followEngine(e *engine.Engine) func(ctx context.Context, p *engine.Poll) error {
-	first := true
+	first, summarized := true, false
 	bar := e.Progress
 	e.Progress = func(what string, c *progress.Counter) func() {
 		if !first || bar == nil {
@@ -89,15 +89,16 @@ func (f *Factory) followEngine(e *engine.Engine) func(ctx context.Context, p *en
 	e.Loaded = func(rep *engine.Report, src source.Source) {
 		if first {
 			f.printLoad(rep, src, false)
+			first, summarized = false, true
 		}
 	}
 	polls := 0
 	return func(_ context.Context, p *engine.Poll) error {
 		polls++
-		if !first && p.Changed() {
+		if !summarized && p.Changed() {
 			f.pollLine(p, polls)
 		}
-		first = false
+		summarized = false
 		return nil
 	}
 }
