@@ -129,7 +129,10 @@ func between(from, to time.Time) string {
 // where holds for the query's events of the baseline and the period, with a caller ARN.
 func (q *Query) where() string {
 	b, p := q.Baseline, q.Period
-	cond := "(" + between(b.Start, b.End) + " OR " + between(p.Start, p.End) + ")"
+	cond := between(b.Start, p.End)
+	if b.End.Before(p.Start) {
+		cond = "(" + between(b.Start, b.End) + " OR " + between(p.Start, p.End) + ")"
+	}
 	cond += " AND useridentity.arn IS NOT NULL AND useridentity.arn <> ''"
 	if q.Where != "" {
 		cond += " AND (" + q.Where + ")"
@@ -156,15 +159,13 @@ func (q *Query) signInsSQL() string {
 		"AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success' AND " + q.where() + " ORDER BY 1, 2, 3"
 }
 
-// ratesSQL counts the calls and errors of each event name (by principal: of each principal) per hour (the
-// hours since 1970).
-func (q *Query) ratesSQL(byPrincipal bool) string {
-	key := "eventname"
-	if byPrincipal {
-		key = "useridentity.arn"
-	}
-	return "SELECT coalesce(" + key + ", ''), CAST(floor(to_unixtime(" + ts + ") / 3600) AS bigint), " + q.inPeriod() +
-		", count(*), count_if(coalesce(errorcode, '') <> '') FROM cloudtrail_logs WHERE " + q.where() + " GROUP BY 1, 2, 3"
+// ratesSQL counts the calls and errors of each event name, and of each principal, per hour (the hours since
+// 1970), in one scan: a row of an event name has a NULL principal, a row of a principal a NULL event name.
+func (q *Query) ratesSQL() string {
+	return "SELECT name, arn, hour, period, count(*), count_if(failed) FROM (SELECT coalesce(eventname, '') AS name, " +
+		"useridentity.arn AS arn, CAST(floor(to_unixtime(" + ts + ") / 3600) AS bigint) AS hour, " + q.inPeriod() + " AS period, " +
+		"coalesce(errorcode, '') <> '' AS failed FROM cloudtrail_logs WHERE " + q.where() + ") AS e " +
+		"GROUP BY GROUPING SETS ((name, hour, period), (arn, hour, period))"
 }
 
 // evidenceSQL selects the first events of an hour's calls (errors only: the errors) of an event name or a principal.

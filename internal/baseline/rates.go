@@ -22,57 +22,67 @@ const maxRateEvidence = 100
 // rates compares the period's hourly call and error counts of each event name, and of each principal the
 // baseline knows, with the hours of the baseline.
 func (r *run) rates(ctx context.Context) error {
-	for _, byPrincipal := range []bool{false, true} {
-		if err := r.ratesOf(ctx, byPrincipal); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (r *run) ratesOf(ctx context.Context, byPrincipal bool) error {
-	all := map[string]*series{}
-	var keys []string
+	events, principals := newSeriesSet(), newSeriesSet()
 	first := int64(math.MaxInt64)
-	err := r.rows(ctx, r.q.ratesSQL(byPrincipal), false, func(v []any) error {
-		key, hour := text(v[0]), number(v[1])
-		s := all[key]
-		if s == nil {
-			s = &series{base: map[int64][2]int64{}}
-			all[key] = s
-			keys = append(keys, key)
+	err := r.rows(ctx, r.q.ratesSQL(), false, func(v []any) error {
+		set, key := events, v[0]
+		if key == nil {
+			set, key = principals, v[1]
 		}
-		if number(v[2]) == 0 {
-			s.base[hour] = [2]int64{number(v[3]), number(v[4])}
+		hour := number(v[2])
+		if number(v[3]) == 0 {
 			first = min(first, hour)
-		} else {
-			s.period = append(s.period, bucket{hour: hour, calls: number(v[3]), errors: number(v[4])})
 		}
+		set.add(text(key), hour, number(v[3]) == 1, number(v[4]), number(v[5]))
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("read the hourly counts: %w", err)
 	}
 	if first == math.MaxInt64 {
-		if !byPrincipal {
-			r.note("The baseline holds no events: the rates are not compared.")
-		}
+		r.note("The baseline holds no events: the rates are not compared.")
 		return nil
 	}
 	// The baseline's hours, from the first that holds an event (a store that starts within the baseline
 	// does not make the hours before quiet).
 	hours := int((r.q.Baseline.End.Add(-time.Nanosecond).Unix())/3600 - first + 1)
-	slices.Sort(keys)
-	for _, key := range keys {
-		s := all[key]
-		if len(s.period) == 0 || byPrincipal && (r.prins[key] == nil || r.prins[key].baseN == 0) {
-			continue
-		}
-		if err := r.judge(ctx, byPrincipal, key, s, hours); err != nil {
-			return err
+	for i, set := range []*seriesSet{events, principals} {
+		byPrincipal := i == 1
+		slices.Sort(set.keys)
+		for _, key := range set.keys {
+			s := set.all[key]
+			if len(s.period) == 0 || byPrincipal && (r.prins[key] == nil || r.prins[key].baseN == 0) {
+				continue
+			}
+			if err := r.judge(ctx, byPrincipal, key, s, hours); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
+}
+
+// seriesSet is the series of event names, or of principals.
+type seriesSet struct {
+	all  map[string]*series
+	keys []string
+}
+
+func newSeriesSet() *seriesSet { return &seriesSet{all: map[string]*series{}} }
+
+// add counts an hour of the series key.
+func (ss *seriesSet) add(key string, hour int64, period bool, calls, errors int64) {
+	s := ss.all[key]
+	if s == nil {
+		s = &series{base: map[int64][2]int64{}}
+		ss.all[key] = s
+		ss.keys = append(ss.keys, key)
+	}
+	if period {
+		s.period = append(s.period, bucket{hour: hour, calls: calls, errors: errors})
+		return
+	}
+	s.base[hour] = [2]int64{calls, errors}
 }
 
 // judge flags the period's hours of a series far above its baseline: its calls, and its errors.
