@@ -60,3 +60,10 @@ func (e *Engine) Baseline(ctx context.Context, o Options, bo BaselineOptions) (*
 	res.Result, err = baseline.Run(ctx, &traceQuerier{st: st}, bo.Query)
 	return res, err
 }
+
+// BaselineStore compares a period with its baseline through an open store (the web UI's read handle), without
+// a load: for the sign-ins page, Result.SignIns says which sign-ins of the period come from an IP or a country
+// new for their principal (q.Now must be set when the period is open).
+func BaselineStore(ctx context.Context, st *Store, q baseline.Query) (*baseline.Result, error) {
+	return baseline.Run(ctx, &traceQuerier{st: st}, q)
+}

@@ -214,3 +214,22 @@ func TestBaselineOnePrincipal(t *testing.T) {
 		}
 	}
 }
+
+// TestBaselineStore: through an open store, without a load (the web's read handle), the same findings.
+func TestBaselineStore(t *testing.T) {
+	n, o, _ := noveltyStore(t)
+	e := &engine.Engine{}
+	st, err := e.Reader(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	res, err := engine.BaselineStore(context.Background(), st, baseline.Query{Period: timewin.Period{Start: n.Start, End: n.End}, Zone: tracetest.Tokyo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, viaLoad := runBaseline(t, true, nil)
+	if diff := cmp.Diff(plantedFindings(n, viaLoad.Findings), plantedFindings(n, res.Findings)); diff != "" || len(res.Findings) == 0 {
+		t.Errorf("BaselineStore (-Baseline +BaselineStore):\n%s", diff)
+	}
+}
