@@ -24,6 +24,29 @@ import (
 // noveltyDay is the period of the planted novelties: the day after the generated tree's first 29 days.
 var noveltyDay = gen.DefaultStart.AddDate(0, 0, 29)
 
+// writeNovelties writes a generated tree of n records over 30 days and the planted novelties into dir.
+func writeNovelties(t testing.TB, dir string, n int, seed uint64) *tracetest.Novelties {
+	t.Helper()
+	p, err := gen.NewPlan(gen.Options{Records: n, Days: 30, Accounts: 3, Seed: seed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gen.Generate(context.Background(), p, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	nov := tracetest.PlantNovelties(seed, noveltyDay)
+	for key, b := range nov.Files {
+		path := filepath.Join(dir, filepath.FromSlash(key))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return nov
+}
+
 var novelties struct {
 	once  sync.Once
 	n     *tracetest.Novelties
@@ -39,23 +62,7 @@ func noveltyStore(t *testing.T) (*tracetest.Novelties, engine.Options, string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := gen.NewPlan(gen.Options{Records: 20_000, Days: 30, Accounts: 3, Seed: 5})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := gen.Generate(context.Background(), p, dir, nil); err != nil {
-			t.Fatal(err)
-		}
-		n := tracetest.PlantNovelties(9, noveltyDay)
-		for key, b := range n.Files {
-			path := filepath.Join(dir, filepath.FromSlash(key))
-			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		n := writeNovelties(t, dir, 20_000, 5)
 		novelties.geoip = filepath.Join(dir, "test.mmdb")
 		if err := tracetest.WriteGeoIP(novelties.geoip); err != nil {
 			t.Fatal(err)
