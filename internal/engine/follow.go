@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trailq/trailq/internal/hint"
 	"github.com/trailq/trailq/internal/progress"
 	"github.com/trailq/trailq/internal/store"
 )
@@ -326,9 +327,13 @@ func (f *Follower) wait(p *Poll) time.Duration {
 	d = min(d, f.fo.MaxBackoff)
 	what := "Poll failed"
 	if errors.Is(p.Err, ErrLocked) {
-		what = "The store is in use by another trailq process"
+		what = "Waiting for the store"
 	}
-	f.e.notify("%s (%d in a row): %v; retrying in %s.", what, f.failures, p.Err, d)
+	try := ""
+	if h := (*hint.Error)(nil); errors.As(p.Err, &h) && h.Hint != "" {
+		try = " (Try: " + h.Hint + ")"
+	}
+	f.e.notify("%s (%d in a row): %v; retrying in %s%s.", what, f.failures, p.Err, d, try)
 	return d
 }
 

@@ -304,8 +304,10 @@ func TestFollowStoreBusy(t *testing.T) {
 			if !errors.Is(p.Err, engine.ErrLocked) {
 				t.Fatalf("poll while the store is held: %v, want ErrLocked", p.Err)
 			}
-			if said := n.take(); !anyContains(said, "The store is in use by another trailq process (1 in a row)") {
-				t.Fatalf("told %q", said)
+			said := n.take()
+			t.Logf("told: %q", said)
+			if !anyContains(said, "Waiting for the store (1 in a row): open store ") || !anyContains(said, "(Try: ") {
+				t.Fatalf("told %q, want the store in use and what to do", said)
 			}
 			release()
 		},
