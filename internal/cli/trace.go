@@ -118,7 +118,7 @@ EXIT STATUS
   trailq trace --source ./AWSLogs --role arn:aws:iam::111122223333:role/deploy --depth 0 --view sessions
 
   # What is new or unusual yesterday against the 28 days before, with places from GeoLite2:
-  trailq trace --source ./AWSLogs --new --since yesterday --until today --tz Asia/Tokyo \
+  trailq trace --source ./AWSLogs --new --since yesterday --until yesterday --tz Asia/Tokyo \
     --geoip GeoLite2-City.mmdb --geoip GeoLite2-ASN.mmdb`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
