@@ -57,7 +57,7 @@ func followDetect(ctx context.Context, f *Factory, opts *DetectOptions, eo engin
 	}
 	e := f.Engine()
 	fo := opts.FollowOptions.engineOptions()
-	fo.Polled = opts.hooked(f.followEngine(e))
+	fo.Polled = opts.hooked(f.followEngine(e, eo.Source))
 	f.followIntro(eo.Source, &opts.FollowOptions)
 	fmt.Fprintf(f.IO.ErrOut, "Findings already reported are remembered in %s.\n", engine.ReportedPath(eo.StorePath))
 	return e.FollowFindings(ctx, eo, set, do, fo, p.report)

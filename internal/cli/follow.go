@@ -76,8 +76,8 @@ func (o *FollowOptions) hooked(polled func(ctx context.Context, p *engine.Poll) 
 
 // followEngine makes e speak as a follower does: the first load's summary and progress bar as for any load,
 // then one line per poll that loaded something (pollLine); failures and catching up are told by the engine.
-// The returned function is the follower's Polled hook.
-func (f *Factory) followEngine(e *engine.Engine) func(ctx context.Context, p *engine.Poll) error {
+// The returned function is the follower's Polled hook. src is the source followed (the load sees it wrapped).
+func (f *Factory) followEngine(e *engine.Engine, src source.Source) func(ctx context.Context, p *engine.Poll) error {
 	first, summarized := true, false
 	bar := e.Progress
 	e.Progress = func(what string, c *progress.Counter) func() {
@@ -86,7 +86,7 @@ func (f *Factory) followEngine(e *engine.Engine) func(ctx context.Context, p *en
 		}
 		return bar(what, c)
 	}
-	e.Loaded = func(rep *engine.Report, src source.Source) {
+	e.Loaded = func(rep *engine.Report, _ source.Source) {
 		if first {
 			f.printLoad(rep, src, false)
 			first, summarized = false, true
@@ -138,7 +138,7 @@ type serveFollower struct {
 func (f *Factory) newServeFollower(ctx context.Context, e *engine.Engine, eo engine.Options, o *FollowOptions) (*serveFollower, error) {
 	sf := &serveFollower{done: make(chan struct{})}
 	fo := o.engineOptions()
-	fo.Polled = o.hooked(f.followEngine(e))
+	fo.Polled = o.hooked(f.followEngine(e, eo.Source))
 	fo.Synced = true // by SyncFirst
 	fo.Load = func(ctx context.Context, lo engine.Options) (*engine.Report, error) {
 		srv := sf.srv.Load()

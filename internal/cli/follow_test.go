@@ -354,3 +354,63 @@ func TestFindingPrinter(t *testing.T) {
 		t.Errorf("a hanging --exec: %s later, stderr %q", time.Since(start), errOut.String())
 	}
 }
+
+// TestLoadFollowS3: over S3, load --follow's first load is summed up with its requests, and a later poll lists
+// only two day folders per trail (today's and yesterday's), no folder listings.
+func TestLoadFollowS3(t *testing.T) {
+	var mu sync.Mutex
+	var listings, dirs []string
+	url := s3SampleWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if q := r.URL.Query(); q.Get("list-type") == "2" {
+				mu.Lock()
+				if q.Get("delimiter") != "" {
+					dirs = append(dirs, q.Get("prefix"))
+				} else {
+					listings = append(listings, q.Get("prefix"))
+				}
+				mu.Unlock()
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	take := func() (l, d []string) {
+		mu.Lock()
+		defer mu.Unlock()
+		l, d, listings, dirs = listings, dirs, nil, nil
+		return l, d
+	}
+	clock := &stepClock{now: time.Date(2026, 12, 4, 10, 0, 0, 0, time.UTC)}
+	var trails int
+	_, errOut, err := followCmd(t, NewCmdLoad, runLoad, func(o *LoadOptions) *FollowOptions { return &o.FollowOptions }, clock,
+		[]string{"--source", "s3://trail/AWSLogs", "--endpoint-url", url, "--store", filepath.Join(t.TempDir(), "s.duckdb"), "--follow"},
+		func() { // the whole listing and the trail folders' discovery
+			_, d := take()
+			for _, p := range d {
+				if strings.HasSuffix(p, "/CloudTrail/") {
+					trails++ // each account's CloudTrail/ folder is listed for its regions
+				}
+			}
+		},
+		func() {
+			l, d := take()
+			if len(d) != 0 || len(l) == 0 {
+				t.Errorf("a poll made %d folder listings and %d object listings (%q)", len(d), len(l), l)
+			}
+			for _, p := range l {
+				if !strings.HasSuffix(p, "/2026/12/04/") && !strings.HasSuffix(p, "/2026/12/03/") {
+					t.Errorf("a poll listed %q, not a day folder of today or yesterday", p)
+				}
+			}
+		},
+	)
+	if err != nil {
+		t.Fatalf("load --follow: %v\n%s", err, errOut)
+	}
+	if trails == 0 {
+		t.Fatal("no trail folders were discovered")
+	}
+	if !strings.Contains(errOut, "S3: ") || !strings.Contains(errOut, "LIST and") {
+		t.Errorf("the first load's summary lacks its S3 requests:\n%s", errOut)
+	}
+}

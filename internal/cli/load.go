@@ -137,6 +137,6 @@ func followLoad(ctx context.Context, f *Factory, opts *LoadOptions, hook LoadHoo
 	f.followIntro(eo.Source, &opts.FollowOptions)
 	e := f.Engine()
 	fo := opts.FollowOptions.engineOptions()
-	fo.Polled = opts.hooked(f.followEngine(e))
+	fo.Polled = opts.hooked(f.followEngine(e, eo.Source))
 	return f.followed(ctx, e.Follower(eo, fo))
 }
