@@ -145,17 +145,9 @@ func (c *converter) siblings(nodes []node) []node {
 			out = append(out, n)
 			continue
 		}
-		if n.isOp("/") || n.isOp("%") {
-			if repl, end, ok := c.divisor(nodes, i); ok {
-				out, i = append(out, repl...), end
-				continue
-			}
-		}
-		if n.isOp("[") {
-			if repl, end, ok := c.jsonSubscript(out, nodes, i); ok {
-				out, i = repl, end
-				continue
-			}
+		if repl, end, ok := c.operator(out, nodes, i); ok {
+			out, i = repl, end
+			continue
 		}
 		if n.tok.Kind != TokIdent || afterDot(out) {
 			out = append(out, n)
@@ -210,29 +202,49 @@ func (c *converter) siblings(nodes []node) []node {
 				continue
 			}
 		}
-		if name == "tablesample" {
-			// Trino's TABLESAMPLE BERNOULLI (10) is 10 percent; DuckDB would read 10 rows.
-			m := nextNode(nodes, i+1)
-			g := nextNode(nodes, m+1)
-			if m > 0 && g > 0 && (nodes[m].isKeyword("BERNOULLI") || nodes[m].isKeyword("SYSTEM")) && nodes[g].group {
-				grp := nodes[g]
-				grp.kids = append(c.list(grp.kids), gen(grp.open.Pos, " ", "PERCENT")...)
-				out = append(out, nodes[i:g]...)
-				out = append(out, grp)
-				i = g
-				continue
-			}
-		}
-		if name == "current_date" {
-			if end, ok := dateArithmetic(nodes, i); ok {
-				out = append(out, castDate(n.tok.Pos, append([]node{n}, c.list(nodes[i+1:end+1])...))...)
-				i = end
-				continue
-			}
+		if repl, end, ok := c.keywordForm(name, nodes, i); ok {
+			out, i = append(out, repl...), end
+			continue
 		}
 		out = append(out, n)
 	}
 	return out
+}
+
+// keywordForm rewrites the forms that start with the word name at nodes[i] and read differently in DuckDB:
+// TABLESAMPLE BERNOULLI (10), current_date - INTERVAL … DAY. It returns the output and the index of the last
+// node it took.
+func (c *converter) keywordForm(name string, nodes []node, i int) ([]node, int, bool) {
+	switch name {
+	case "tablesample":
+		// Trino's TABLESAMPLE BERNOULLI (10) is 10 percent; DuckDB would read 10 rows.
+		m := nextNode(nodes, i+1)
+		g := nextNode(nodes, m+1)
+		if m > 0 && g > 0 && (nodes[m].isKeyword("BERNOULLI") || nodes[m].isKeyword("SYSTEM")) && nodes[g].group {
+			grp := nodes[g]
+			grp.kids = append(c.list(grp.kids), gen(grp.open.Pos, " ", "PERCENT")...)
+			return append(append([]node{}, nodes[i:g]...), grp), g, true
+		}
+	case "current_date":
+		if end, ok := dateArithmetic(nodes, i); ok {
+			return castDate(nodes[i].tok.Pos, append([]node{nodes[i]}, c.list(nodes[i+1:end+1])...)), end, true
+		}
+	}
+	return nil, 0, false
+}
+
+// operator rewrites the operator at nodes[i] where Trino and DuckDB differ: a division or % (by zero) and a
+// subscript of a JSON text column. It returns out with the rewrite and the index of the last node it took.
+func (c *converter) operator(out, nodes []node, i int) ([]node, int, bool) {
+	switch n := nodes[i]; {
+	case n.isOp("/") || n.isOp("%"):
+		if repl, end, ok := c.divisor(nodes, i); ok {
+			return append(out, repl...), end, true
+		}
+	case n.isOp("["):
+		return c.jsonSubscript(out, nodes, i)
+	}
+	return nil, 0, false
 }
 
 // afterDot reports whether the last significant output node is ".", i.e. the next name is a field, not a function.
