@@ -4,9 +4,15 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/trailq/trailq/internal/trace"
 )
+
+// Querier runs Athena SQL over cloudtrail_logs and calls fn with each row's values (reused by the next row):
+// Events over all the stored events, SignIns over the store's sign-in events (the same columns, far fewer
+// rows). The engine's trace querier is one.
+type Querier interface {
+	Events(ctx context.Context, sql string, fn func(v []any) error) error
+	SignIns(ctx context.Context, sql string, fn func(v []any) error) error
+}
 
 // Result is what is new or unusual in a period.
 type Result struct {
@@ -40,7 +46,7 @@ type SignIn struct {
 
 // run is one comparison.
 type run struct {
-	db     trace.Querier
+	db     Querier
 	q      Query
 	res    *Result
 	places map[string]Place // by IP
@@ -50,7 +56,7 @@ type run struct {
 }
 
 // Run compares the period of q with its baseline over db.
-func Run(ctx context.Context, db trace.Querier, q Query) (*Result, error) {
+func Run(ctx context.Context, db Querier, q Query) (*Result, error) {
 	if err := q.check(); err != nil {
 		return nil, err
 	}
