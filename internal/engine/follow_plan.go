@@ -143,7 +143,11 @@ func (p *followPlan) list(ctx context.Context, src source.Source, days []time.Ti
 		after := p.last[folder]
 		g.Go(func() error {
 			errs[i] = listAfter(ctx, src, folder, after, func(o source.Object) error {
-				objs[i] = append(objs[i], o)
+				// Log files only: CloudTrail's names sort by delivery; another file (a copied download) may sort
+				// after every log, and is left to the whole listings.
+				if cloudtrail.ParseKey(o.Key).Kind == cloudtrail.KindLog {
+					objs[i] = append(objs[i], o)
+				}
 				return nil
 			})
 			return nil

@@ -191,6 +191,8 @@ func TestFollowLocalFolder(t *testing.T) {
 		k := deliveryKey(followRegion, at, i)
 		writeFile(t, dir, k, logFile(k, at, 3))
 	}
+	// A file that is not CloudTrail's, sorting after every log of the day: polls neither load it nor stop at it.
+	writeFile(t, dir, "AWSLogs/"+followAccount+"/CloudTrail/"+followRegion+"/2026/12/04/zz-notes.txt", []byte("notes"))
 	clock := newFakeClock(start)
 	o := options(t, dir, storePath)
 	e := &engine.Engine{}
