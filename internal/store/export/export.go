@@ -82,13 +82,13 @@ func Write(ctx context.Context, h *db.Handle, dir string, extra map[string][]byt
 		parts[i] = `coalesce(` + db.QuoteIdent(p) + `, '` + hiveNull + `') AS ` + db.QuoteIdent(p)
 	}
 	q := `COPY (SELECT ` + db.ColumnList(schema.Athena) + `, ` + strings.Join(parts, ", ") + ` FROM ` + db.EventsTable +
-		` ORDER BY ` + strings.Join(Partitions, ", ") + `, eventtime, eventid, requestid) TO ` + db.SQLString(staging) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(Partitions, ", ") +
+		`) TO ` + db.SQLString(staging) + ` (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (` + strings.Join(Partitions, ", ") +
 		`), FILENAME_PATTERN 'events_{i}', FILE_EXTENSION 'parquet` + exportTmpExt + `')`
-	r, err := h.DB.ExecContext(ctx, q)
+	var err error
+	res.Rows, err = copyOrdered(ctx, h, q)
 	if err != nil {
 		return fail(fmt.Errorf("export to %s: %w", dir, err))
 	}
-	res.Rows, _ = r.RowsAffected()
 	for name, b := range extra {
 		if err := os.WriteFile(filepath.Join(staging, name+exportTmpExt), b, 0o644); err != nil {
 			return fail(fmt.Errorf("export to %s: %w", dir, err))
@@ -117,6 +117,34 @@ func Write(ctx context.Context, h *db.Handle, dir string, extra map[string][]byt
 		return res, fmt.Errorf("export to %s: %w", dir, err)
 	}
 	return res, nil
+}
+
+// copyOrdered runs the COPY of an export with one thread, so that the same events give the same files, byte for
+// byte: the rows in the table's order, each partition's files split at the same rows. With more threads DuckDB
+// splits a large partition into files where its threads happen to flush, which differs from run to run (and an
+// upload to S3 would send those partitions again on every run). On 300,000 events one thread took no longer
+// than two (the export waits on the disk), and an ORDER BY would cost a sort of the whole table in memory. It
+// returns the rows written.
+func copyOrdered(ctx context.Context, h *db.Handle, q string) (int64, error) {
+	conn, err := h.DB.Conn(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var threads int64
+	if err := conn.QueryRowContext(ctx, `SELECT current_setting('threads')`).Scan(&threads); err != nil {
+		return 0, err
+	}
+	if _, err := conn.ExecContext(ctx, `SET threads = 1`); err != nil {
+		return 0, err
+	}
+	// The setting is the database's: given back whatever happens.
+	defer conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf(`SET threads = %d`, threads))
+	r, err := conn.ExecContext(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	return r.RowsAffected()
 }
 
 // syncStaged syncs every file under staging and returns their paths relative to it: the data files (in
