@@ -40,6 +40,8 @@ type SigninsOptions struct {
 	RawCSV   bool
 	// AnswerFirst is auto, always or never, as for query.
 	AnswerFirst string
+	// VerifiedOnly refuses to answer unless every log file of the period was verified valid (verify --logs).
+	VerifiedOnly bool
 }
 
 // NewCmdSignins builds "trailq signins".
@@ -136,6 +138,7 @@ func (opts *SigninsOptions) addSigninsFlags(cmd *cobra.Command) {
 	fl.BoolVar(&opts.SQL, "sql", false, "print the SQL that selects the events, and do not run it")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
 	fl.BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV (by default they get a leading ' so that a spreadsheet does not run them as formulas)")
+	fl.BoolVar(&opts.VerifiedOnly, "verified-only", false, "answer only when every log file with events in the period was verified valid against the trail's digests (trailq verify --logs records it); else exit 1 and say which were not")
 	fl.StringVar(&opts.AnswerFirst, "answer-first", "auto", "answer from a first read of the new logs (only the records that can be sign-ins), then store them: auto (when 32 MiB or more of a folder's logs are new), always, never")
 }
 
@@ -316,6 +319,18 @@ func runSignins(ctx context.Context, f *Factory, opts *SigninsOptions) error {
 // are none, what the store holds.
 func writeSigninsAnswer(ctx context.Context, f *Factory, opts *SigninsOptions, format output.Format, q *signin.Query,
 	loc *time.Location, now time.Time, st *engine.Store, events []signin.Event) error {
+	verified, err := engine.VerifiedFiles(ctx, st, q.Period)
+	if err != nil {
+		return err
+	}
+	if opts.VerifiedOnly {
+		if err := engine.VerifiedOnly(verified); err != nil {
+			return err
+		}
+	}
+	if verified.Checked || opts.VerifiedOnly {
+		defer fmt.Fprintf(f.IO.ErrOut, "Logs of the period: %s.\n", verified)
+	}
 	if opts.Chart != "" {
 		if err := writeChart(opts.Chart, events, q.Period, loc); err != nil {
 			return err

@@ -55,7 +55,9 @@ log file a digest lists. It reports, per account, region, trail and UTC day:
                  metadata; save each digest's signature as <digest file>.sig to have it checked
 Public keys: --public-keys FILE (the JSON of 'aws cloudtrail list-public-keys --region R', one file per
 region of the trail); without it, an s3:// source asks cloudtrail:ListPublicKeys with the same credentials.
---since/--until limit the check to the digests and log files of a period. The store is not used.
+--since/--until limit the check to the digests and log files of a period. The results for the log files the
+source's store holds (--store, or the source's own) are recorded in it: signins then says whether the logs it
+reads were verified, and --verified-only refuses to answer from any that were not.
 
 EXIT STATUS
   0  every part is intact (--logs: every file checked is valid; unsigned digests are said, not failed)
@@ -82,7 +84,7 @@ EXIT STATUS
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&opts.Source, "source", "s", "", "the logs whose store to verify (env TRAILQ_SOURCE); with --logs, the logs to check")
-	fl.StringVar(&opts.Store, "store", "", "store file to verify (env TRAILQ_STORE)")
+	fl.StringVar(&opts.Store, "store", "", "store file to verify (env TRAILQ_STORE); with --logs, the store the results are recorded in (default: the source's)")
 	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
 	fl.BoolVar(&opts.Logs, "logs", false, "check the source's log files against CloudTrail's signed digest files instead of the store")
 	fl.StringArrayVar(&opts.PublicKeys, "public-keys", nil, "with --logs: `FILE` of 'aws cloudtrail list-public-keys' JSON (repeatable, one per region; default for s3://: ask cloudtrail:ListPublicKeys)")
@@ -106,9 +108,6 @@ func (o *VerifyOptions) check(cmd *cobra.Command) error {
 			}
 		}
 		return nil
-	}
-	if cmd.Flags().Changed("store") {
-		return usageErrorf("--logs checks the log files of --source, not a store: leave out --store")
 	}
 	if o.Period.UTC && o.Period.TZ != "" {
 		return usageErrorf("give --tz or --utc, not both")

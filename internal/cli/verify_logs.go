@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -21,7 +22,7 @@ func runVerifyLogs(ctx context.Context, f *Factory, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	so := &SourceOptions{Source: opts.Source, S3: opts.S3}
+	so := &SourceOptions{Source: opts.Source, Store: opts.Store, S3: opts.S3}
 	so.resolve(f)
 	if so.Source == "" {
 		return usageErrorf("verify --logs needs --source PATH (a folder copy of the trail's bucket, or s3://bucket/prefix)")
@@ -34,11 +35,19 @@ func runVerifyLogs(ctx context.Context, f *Factory, opts *VerifyOptions) error {
 	if err != nil {
 		return err
 	}
-	src, err := f.openSourceFor(ctx, so)
+	eo, err := f.engineOptions(ctx, so, nil)
 	if err != nil {
 		return err
 	}
-	rep, err := f.Engine().VerifyLogs(ctx, engine.VerifyLogsOptions{Source: src, KeyFiles: opts.PublicKeys,
+	src := eo.Source
+	e := f.Engine()
+	if _, err := os.Stat(eo.StorePath); err == nil {
+		// The store first takes what changed in the source, so that the checks are of the versions it holds.
+		if _, err := e.Sync(ctx, eo); err != nil {
+			return err
+		}
+	}
+	rep, err := e.VerifyLogs(ctx, engine.VerifyLogsOptions{Source: src, KeyFiles: opts.PublicKeys,
 		From: period.Start, To: period.End, Workers: so.Workers})
 	if err != nil {
 		return err
@@ -52,7 +61,23 @@ func runVerifyLogs(ctx context.Context, f *Factory, opts *VerifyOptions) error {
 	if err := w.Close(); err != nil {
 		return err
 	}
+	if err := recordLogChecks(ctx, f, eo.StorePath, rep); err != nil {
+		return err
+	}
 	return summarizeVerifyLogs(f.IO.ErrOut, src.String(), rep)
+}
+
+// recordLogChecks keeps the results in the source's store, when it has one, for the commands that say whether
+// the logs they read were verified.
+func recordLogChecks(ctx context.Context, f *Factory, path string, rep *engine.LogsReport) error {
+	n, err := f.Engine().RecordLogChecks(ctx, path, rep, f.Now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "Recorded the checks of %d log file%s in the store %s: signins, detect and trace say whether the logs they read were verified (--verified-only to insist).\n", n, plural(n), path)
+	}
+	return nil
 }
 
 func utcText(t time.Time) any {

@@ -285,7 +285,6 @@ func TestVerifyLogsFlags(t *testing.T) {
 		{"verify", "--store", "x.duckdb", "--since", "7d"},
 		{"verify", "--store", "x.duckdb", "--public-keys", "k.json"},
 		{"verify", "--logs"},
-		{"verify", "--logs", "--source", ".", "--store", "x.duckdb"},
 		{"verify", "--logs", "--source", ".", "--tz", "UTC", "--utc"},
 	} {
 		if r := run(t, t.TempDir(), "", args...); r.code != 2 {
@@ -295,5 +294,48 @@ func TestVerifyLogsFlags(t *testing.T) {
 	dir := t.TempDir()
 	if r := run(t, t.TempDir(), "", "verify", "--logs", "--source", dir); r.code != 1 || !strings.Contains(r.errOut, "no CloudTrail digest files") {
 		t.Errorf("a folder without digests: exit %d\n%s", r.code, r.errOut)
+	}
+}
+
+// TestVerifiedOnly: verify --logs records its results in the source's store; signins then says whether the
+// logs of its period were verified, and --verified-only answers only when all were — after a log file is
+// changed and checked again, it refuses and names it.
+func TestVerifiedOnly(t *testing.T) {
+	signer, g := verifyTrail(t)
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(keys, digesttest.KeysJSON(t, signer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	digesttest.WriteDir(t, dir, g.All(), true)
+	cache := t.TempDir()
+	signins := []string{"signins", "--source", dir, "--since", "2024-09-01", "--utc", "--format", "csv", "--all"}
+	if r := run(t, cache, "", append(signins, "--verified-only")...); r.code != 1 || !strings.Contains(r.errOut, "10 not checked") {
+		t.Fatalf("before any check: exit %d, want 1 and the files not checked: %s", r.code, r.errOut)
+	}
+	r := run(t, cache, "", "verify", "--logs", "--source", dir, "--public-keys", keys)
+	if r.code != 0 || !strings.Contains(r.errOut, "Recorded the checks of 10 log files") {
+		t.Fatalf("verify --logs: exit %d: %s", r.code, r.errOut)
+	}
+	r = run(t, cache, "", append(signins, "--verified-only")...)
+	if r.code != 0 || !strings.Contains(r.errOut, "Logs of the period: 10 log files, 10 verified valid.") {
+		t.Fatalf("after the check: exit %d: %s", r.code, r.errOut)
+	}
+	// One log file changed after delivery: its check fails, and --verified-only refuses.
+	changed := g.Logs[3]
+	raw := digesttest.Gunzip(t, changed.Body)
+	raw = []byte(strings.Replace(string(raw), "GetObject", "PutObject", 1))
+	if err := os.WriteFile(filepath.Join(dir, filepath.FromSlash(changed.Key)), digesttest.Gzip(t, raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, cache, "", "verify", "--logs", "--source", dir, "--public-keys", keys); r.code != 1 {
+		t.Fatalf("verify of a changed log: exit %d: %s", r.code, r.errOut)
+	}
+	r = run(t, cache, "", append(signins, "--verified-only")...)
+	if r.code != 1 || !strings.Contains(r.errOut, "1 failed the check ("+changed.Key+": modified)") {
+		t.Errorf("a modified log: exit %d: %s", r.code, r.errOut)
+	}
+	if r := run(t, cache, "", append(signins, "--no-load")...); r.code != 0 || !strings.Contains(r.errOut, "9 verified valid, 1 failed the check") {
+		t.Errorf("without --verified-only: exit %d: %s", r.code, r.errOut)
 	}
 }

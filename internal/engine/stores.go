@@ -104,7 +104,7 @@ func RemoveStore(ctx context.Context, path string) error {
 		st.Close()
 	}
 	var errs []error
-	for _, p := range []string{store.PartsDir(path), path + ".wal", ViewsPath(path), path} {
+	for _, p := range []string{store.PartsDir(path), path + ".wal", ViewsPath(path), ReportedPath(path), path} {
 		if err := os.RemoveAll(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
