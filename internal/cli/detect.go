@@ -35,6 +35,8 @@ type DetectOptions struct {
 	Format     string
 	// FailOnFindings makes the command end with ExitFindings when there are findings.
 	FailOnFindings bool
+	// VerifiedOnly runs the rules only when every log file of the period was verified valid (verify --logs).
+	VerifiedOnly bool
 	Explain        bool
 	Wide, RawCSV   bool
 	FollowOptions
@@ -150,6 +152,7 @@ EXIT STATUS
 	fl.StringSliceVar(&opts.Accounts, "account", nil, "only the events of these account IDs (and only their logs are loaded; repeatable)")
 	fl.StringSliceVar(&opts.Regions, "region", nil, "only the events of these regions (and only their logs are loaded; repeatable)")
 	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl, sarif (default: table on a terminal, csv otherwise)")
+	fl.BoolVar(&opts.VerifiedOnly, "verified-only", false, "run the rules only when every log file with events in the period was verified valid against the trail's digests (trailq verify --logs records it); else exit 1 and say which were not")
 	fl.BoolVar(&opts.FailOnFindings, "fail-on-findings", false, fmt.Sprintf("end with exit status %d when there are findings", ExitFindings))
 	fl.BoolVar(&opts.Explain, "explain", false, "print each rule's SQL and the scan's, and do not load or run anything")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
@@ -176,6 +179,8 @@ func (o *DetectOptions) checkFollow(cmd *cobra.Command) error {
 		return usageErrorf("--explain prints the rules' SQL and stops: it does not go with --follow")
 	case o.Until != "":
 		return usageErrorf("--follow reports what arrives: it does not go with --until")
+	case o.VerifiedOnly:
+		return usageErrorf("--follow reads logs as they arrive, before any digest covers them: it does not go with --verified-only")
 	case o.ExecTimeout <= 0:
 		return usageErrorf("--exec-timeout %s: give a positive duration, e.g. 30s (the default)", o.ExecTimeout)
 	}
@@ -354,7 +359,8 @@ func runDetect(ctx context.Context, f *Factory, opts *DetectOptions) error {
 	if err != nil {
 		return err
 	}
-	do := engine.DetectOptions{Period: period, Lag: opts.Lag, Now: now, MinLevel: minLevel, Accounts: opts.Accounts, Regions: opts.Regions}
+	do := engine.DetectOptions{Period: period, Lag: opts.Lag, Now: now, MinLevel: minLevel, Accounts: opts.Accounts, Regions: opts.Regions,
+		VerifiedOnly: opts.VerifiedOnly}
 	if opts.Follow {
 		return followDetect(ctx, f, opts, eo, set, do)
 	}
@@ -380,6 +386,9 @@ func runDetect(ctx context.Context, f *Factory, opts *DetectOptions) error {
 		return err
 	}
 	f.printDetectSummary(res, period, loc, now, time.Since(start))
+	if res.Verified.Checked || opts.VerifiedOnly {
+		fmt.Fprintf(f.IO.ErrOut, "Logs read: %s.\n", res.Verified)
+	}
 	if opts.FailOnFindings && len(res.Findings) > 0 {
 		return &FindingsError{N: len(res.Findings)}
 	}

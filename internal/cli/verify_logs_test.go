@@ -339,3 +339,28 @@ func TestVerifiedOnly(t *testing.T) {
 		t.Errorf("without --verified-only: exit %d: %s", r.code, r.errOut)
 	}
 }
+
+// TestDetectVerifiedOnly: detect says whether the logs it read were verified, and --verified-only refuses to
+// run the rules over logs no check covered.
+func TestDetectVerifiedOnly(t *testing.T) {
+	signer, g := verifyTrail(t)
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(keys, digesttest.KeysJSON(t, signer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	digesttest.WriteDir(t, dir, g.All(), true)
+	cache := t.TempDir()
+	if r := run(t, cache, "", "detect", "--source", dir, "--format", "csv", "--verified-only"); r.code != 1 || !strings.Contains(r.errOut, "10 not checked") {
+		t.Fatalf("before any check: exit %d: %s", r.code, r.errOut)
+	}
+	if r := run(t, cache, "", "verify", "--logs", "--source", dir, "--public-keys", keys); r.code != 0 {
+		t.Fatalf("verify --logs: exit %d: %s", r.code, r.errOut)
+	}
+	if r := run(t, cache, "", "detect", "--source", dir, "--format", "csv", "--verified-only"); r.code != 0 || !strings.Contains(r.errOut, "Logs read: 10 log files, 10 verified valid.") {
+		t.Errorf("after the check: exit %d: %s", r.code, r.errOut)
+	}
+	if r := run(t, cache, "", "detect", "--source", dir, "--follow", "--verified-only"); r.code != 2 {
+		t.Errorf("--follow --verified-only: exit %d, want 2", r.code)
+	}
+}

@@ -28,6 +28,9 @@ type DetectOptions struct {
 	// Accounts and Regions, when set, limit the events the rules read (and the load) to those accounts and
 	// regions (the key's, else recipientAccountId and awsRegion).
 	Accounts, Regions []string
+	// VerifiedOnly refuses to run the rules unless every log file with events in the period was verified valid
+	// against the trail's digests (RecordLogChecks).
+	VerifiedOnly bool
 }
 
 // whole reports whether the rules read every stored event (no period, account or region): only then are the
@@ -50,6 +53,8 @@ type DetectResult struct {
 	// one query per correlation rule, one lookup of the correlations' evidence events, or one read of the
 	// findings table.
 	Queries []string
+	// Verified is what the checks of the logs say of the log files with events in the period.
+	Verified Verified
 }
 
 // Finding is one thing a rule found: the events of a detection rule by one principal of one account in one
@@ -120,6 +125,14 @@ func (e *Engine) Detect(ctx context.Context, o Options, set *sigma.Set, do Detec
 		return res, err
 	}
 	defer st.Close()
+	if res.Verified, err = VerifiedFiles(ctx, st, do.Period); err != nil {
+		return res, err
+	}
+	if do.VerifiedOnly {
+		if err := VerifiedOnly(res.Verified); err != nil {
+			return res, err
+		}
+	}
 	return res, e.detect(ctx, st, res, do)
 }
 
