@@ -37,8 +37,8 @@ type DetectOptions struct {
 	FailOnFindings bool
 	// VerifiedOnly runs the rules only when every log file of the period was verified valid (verify --logs).
 	VerifiedOnly bool
-	Explain        bool
-	Wide, RawCSV   bool
+	Explain      bool
+	Wide, RawCSV bool
 	FollowOptions
 	// Exec is --exec: a command run for each new finding under --follow; ExecTimeout bounds each run.
 	Exec        string
