@@ -45,13 +45,8 @@ type DetectOptions struct {
 	ExecTimeout time.Duration
 }
 
-// NewCmdDetect builds "trailq detect".
-func NewCmdDetect(f *Factory, runF func(context.Context, *DetectOptions) error) *cobra.Command {
-	opts := &DetectOptions{}
-	cmd := &cobra.Command{
-		Use:   "detect",
-		Short: "Find what is wrong: run detection rules (built-in and Sigma) over the logs",
-		Long: `Detect runs detection rules over the logs and lists what they find: trailq's built-in rules, rules of
+// detectLong and detectExamples are the help of trailq detect.
+const detectLong = `Detect runs detection rules over the logs and lists what they find: trailq's built-in rules, rules of
 your own (--rules) and SigmaHQ-format rules for CloudTrail (--sigma: logsource product aws, service
 cloudtrail; detection rules, Sigma 1 count() aggregations and Sigma 2 correlations). New logs are loaded
 first, as for query; every detection rule runs in one scan of the events, every correlation with its own
@@ -93,8 +88,9 @@ EXIT STATUS
   2  a usage error
   3  --fail-on-findings, and there are findings
   4  the rules ran, but the load before could not read some input (named): the findings lack it
-  130  interrupted`,
-		Example: `  # Every finding of the built-in rules:
+  130  interrupted`
+
+const detectExamples = `  # Every finding of the built-in rules:
   trailq detect --source ./AWSLogs
 
   # SigmaHQ's CloudTrail rules too, the last 7 days, high and critical only, in Tokyo time:
@@ -110,8 +106,17 @@ EXIT STATUS
   trailq detect --source s3://trail-bucket/AWSLogs --follow --severity high --exec './page-oncall --json'
 
   # The SQL each rule runs:
-  trailq detect --sigma ./my-rules --no-builtin --explain`,
-		Args: cobra.NoArgs,
+  trailq detect --sigma ./my-rules --no-builtin --explain`
+
+// NewCmdDetect builds "trailq detect".
+func NewCmdDetect(f *Factory, runF func(context.Context, *DetectOptions) error) *cobra.Command {
+	opts := &DetectOptions{}
+	cmd := &cobra.Command{
+		Use:     "detect",
+		Short:   "Find what is wrong: run detection rules (built-in and Sigma) over the logs",
+		Long:    detectLong,
+		Example: detectExamples,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if opts.UTC && opts.TZ != "" {
 				return usageErrorf("give --tz or --utc, not both")
