@@ -22,7 +22,7 @@ type ExportOptions struct {
 	Out      string
 	Location string
 	Table    string
-	// Work is the local folder an export to S3 is written to first ("": a new one beside the store).
+	// Work is where an export to S3 is written first, in a new folder removed afterwards ("": beside the store).
 	Work string
 }
 
@@ -58,8 +58,8 @@ new or empty, or hold an export that was stopped (killed): its files are removed
 again. Each file is written under a temporary name in DIR/.trailq-export-unfinished/ and renamed to its place
 once complete and synced (the DDL last), so a .parquet file under DIR is never a partial one.
 
---out s3://BUCKET/PREFIX writes the export in a local folder first (--work, default a new folder beside the
-store, removed afterwards), then uploads it with the AWS SDK (the same credentials, --profile, --aws-region
+--out s3://BUCKET/PREFIX writes the export in a new local folder first (made in --work, by default beside the
+store; removed afterwards), then uploads it with the AWS SDK (the same credentials, --profile, --aws-region
 and --endpoint-url as an s3:// source): large files as multipart uploads, and only the files the prefix does
 not already hold with the same size and checksum. An export of the same events is the same bytes, so a
 re-run uploads only the partitions that are new or changed, and finishes an upload that was stopped. Data
@@ -89,7 +89,7 @@ EXIT STATUS
 	cmd.Flags().StringVarP(&opts.Out, "out", "o", "", "folder to write (new or empty), or s3://bucket/prefix to upload to")
 	cmd.Flags().StringVar(&opts.Location, "location", "", "S3 folder the DDL's LOCATION names: where you will copy --out (default: --out when it is s3://, else "+defaultLocation+")")
 	cmd.Flags().StringVar(&opts.Table, "table", "cloudtrail_logs_parquet", "table name in the DDL")
-	cmd.Flags().StringVar(&opts.Work, "work", "", "with --out s3://: local folder (new or empty) to write the export to before the upload (default: a new folder beside the store)")
+	cmd.Flags().StringVar(&opts.Work, "work", "", "with --out s3://: folder in which to write the export before the upload, in a new folder removed afterwards (default: beside the store)")
 	return cmd
 }
 

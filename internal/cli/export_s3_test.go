@@ -179,11 +179,15 @@ func TestExportToS3(t *testing.T) {
 		t.Errorf("the export's local folder is left: %v", left)
 	}
 
-	// And again: nothing to write.
+	// And again, written first in --work: nothing to write, and --work left as it was.
+	work := t.TempDir()
 	s3.puts.Store(0)
-	r = run(t, cache, "", toS3...)
+	r = run(t, cache, "", append(toS3, "--work", work)...)
 	if r.code != 0 || !strings.Contains(r.errOut, "uploaded 0 files") || s3.puts.Load() != 0 {
 		t.Errorf("re-run: exit %d, %d objects written: %s", r.code, s3.puts.Load(), r.errOut)
+	}
+	if entries, err := os.ReadDir(work); err != nil || len(entries) != 0 {
+		t.Errorf("--work holds %v after the export (%v)", entries, err)
 	}
 
 	// Bad --out and --location are usage errors.

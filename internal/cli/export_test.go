@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,6 +70,36 @@ func TestExport(t *testing.T) {
 	}
 	if n := strings.Count(string(ddl), "\n  `"); n != len(store.AthenaColumns()) {
 		t.Errorf("DDL declares %d columns, want %d", n, len(store.AthenaColumns()))
+	}
+
+	// The same table with partition projection: the accounts and regions of the export, its years, its template.
+	projected, err := os.ReadFile(filepath.Join(out, "athena-projection.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"CREATE EXTERNAL TABLE IF NOT EXISTS `ct_parquet` (", "STORED AS PARQUET", "LOCATION 's3://analytics/ct/'",
+		"'projection.enabled'='true'", "'projection.year.range'='2014,NOW'",
+		"'storage.location.template'='s3://analytics/ct/account=${account}/region=${region}/year=${year}/month=${month}/day=${day}/'",
+	} {
+		if !strings.Contains(string(projected), want) {
+			t.Errorf("projected DDL lacks %q:\n%s", want, projected)
+		}
+	}
+	if strings.Contains(string(projected), "MSCK REPAIR TABLE `") {
+		t.Errorf("the projected DDL repairs the table:\n%s", projected)
+	}
+	for _, col := range []string{"account", "region"} {
+		rows, err := st.Query(context.Background(), `SELECT string_agg(DISTINCT coalesce(`+col+`, '__HIVE_DEFAULT_PARTITION__'), ',' ORDER BY coalesce(`+col+`, '__HIVE_DEFAULT_PARTITION__')) FROM cloudtrail_logs_ext`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows.Next()
+		v, _ := rows.Values()
+		rows.Close()
+		if want := fmt.Sprintf("'projection.%s.values'='%v'", col, v[0]); !strings.Contains(string(projected), want) {
+			t.Errorf("projected DDL lacks %s", want)
+		}
 	}
 
 	// A second export into the same folder is refused, and the folder is left alone.

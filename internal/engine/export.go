@@ -16,8 +16,8 @@ import (
 type ExportOptions struct {
 	// Store is the store's file.
 	Store string
-	// Dir is the folder to write (new or empty, or a stopped export). With Upload, "" writes into a new
-	// folder beside the store, removed once uploaded.
+	// Dir is the folder to write (new or empty, or a stopped export). With Upload, the export is written before
+	// the upload into a new folder made in Dir ("": beside the store), removed afterwards.
 	Dir string
 	// Upload, when set, copies the finished export to S3: only the files the prefix lacks, the DDL last.
 	Upload *s3out.Uploader
@@ -52,30 +52,21 @@ func (e *Engine) Export(ctx context.Context, o ExportOptions) (ExportResult, err
 		return res, hint.With(fmt.Errorf("open store %s: %w", o.Store, err), "load logs first with --source")
 	}
 	dir := o.Dir
-	if dir == "" && o.Upload != nil {
-		tmp, err := os.MkdirTemp(filepath.Dir(o.Store), ".trailq-export-")
+	if o.Upload != nil {
+		parent := o.Dir
+		if parent == "" {
+			parent = filepath.Dir(o.Store)
+		}
+		tmp, err := os.MkdirTemp(parent, ".trailq-export-")
 		if err != nil {
 			return res, fmt.Errorf("create the export's local folder: %w", err)
 		}
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	st, err := store.Open(ctx, o.Store, store.Options{ReadOnly: true})
-	if err != nil {
+	if err := exportLocal(ctx, o, dir, &res); err != nil {
 		return res, err
 	}
-	defer st.Close()
-	if res.Layout, err = st.ExportLayout(ctx); err != nil {
-		return res, err
-	}
-	extra := map[string][]byte{
-		o.DDLFile:       []byte(store.AthenaDDL(o.Table, o.Location)),
-		o.ProjectedFile: []byte(store.ProjectedDDL(o.Table, o.Location, res.Layout)),
-	}
-	if res.ExportResult, err = st.Export(ctx, dir, extra); err != nil {
-		return res, err
-	}
-	st.Close()
 	if o.Upload == nil {
 		return res, nil
 	}
@@ -86,6 +77,25 @@ func (e *Engine) Export(ctx context.Context, o ExportOptions) (ExportResult, err
 			"run the same command again: it uploads only what is not there yet")
 	}
 	return res, nil
+}
+
+// exportLocal writes the export of o.Store into dir, with both DDL files, and its layout and counts into res.
+// The store is closed before any upload begins.
+func exportLocal(ctx context.Context, o ExportOptions, dir string, res *ExportResult) error {
+	st, err := store.Open(ctx, o.Store, store.Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if res.Layout, err = st.ExportLayout(ctx); err != nil {
+		return err
+	}
+	extra := map[string][]byte{
+		o.DDLFile:       []byte(store.AthenaDDL(o.Table, o.Location)),
+		o.ProjectedFile: []byte(store.ProjectedDDL(o.Table, o.Location, res.Layout)),
+	}
+	res.ExportResult, err = st.Export(ctx, dir, extra)
+	return err
 }
 
 // ExportRemoves says whether an upload of an export deletes the remote file rel (relative to the prefix) when
