@@ -153,6 +153,7 @@ EXIT STATUS (every command)
 	root.AddCommand(NewCmdVersion(f))
 	root.AddCommand(NewCmdStores(f))
 	root.AddCommand(newHelpEnvironment())
+	setUpHelp(root)
 	return root
 }
 
