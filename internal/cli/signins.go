@@ -42,6 +42,8 @@ type SigninsOptions struct {
 	AnswerFirst string
 	// VerifiedOnly refuses to answer unless every log file of the period was verified valid (verify --logs).
 	VerifiedOnly bool
+	// Columns, when set, are the columns to write, in order (names of signin.Columns and TableColumns).
+	Columns []string
 }
 
 // NewCmdSignins builds "trailq signins".
@@ -105,6 +107,12 @@ EXIT STATUS
 			if opts.All && len(opts.Kinds) > 0 {
 				return usageErrorf("give --kind or --all, not both")
 			}
+			if err := checkColumns(opts.Columns); err != nil {
+				return err
+			}
+			if len(opts.Columns) > 0 && opts.Summary {
+				return usageErrorf("--columns picks the columns of the sign-in list: it does not go with --summary")
+			}
 			if err := checkLag(opts.Lag); err != nil {
 				return err
 			}
@@ -138,6 +146,7 @@ func (opts *SigninsOptions) addSigninsFlags(cmd *cobra.Command) {
 	fl.BoolVar(&opts.SQL, "sql", false, "print the SQL that selects the events, and do not run it")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values in the table format")
 	fl.BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV (by default they get a leading ' so that a spreadsheet does not run them as formulas)")
+	fl.StringSliceVar(&opts.Columns, "columns", nil, "the columns to write, in order, e.g. time,principal,source_ip,mfa (default: a set that fits a terminal on a terminal, every column otherwise; a name that is not a column lists them)")
 	fl.BoolVar(&opts.VerifiedOnly, "verified-only", false, "answer only when every log file with events in the period was verified valid against the trail's digests (trailq verify --logs records it); else exit 1 and say which were not")
 	fl.StringVar(&opts.AnswerFirst, "answer-first", "auto", "answer from a first read of the new logs (only the records that can be sign-ins), then store them: auto (when 32 MiB or more of a folder's logs are new), always, never")
 }
@@ -337,7 +346,7 @@ func writeSigninsAnswer(ctx context.Context, f *Factory, opts *SigninsOptions, f
 		}
 	}
 	w := output.New(f.IO.Out, format, output.Options{MaxWidth: maxWidth(f, opts.Wide, format), Location: loc, RawCSV: opts.RawCSV})
-	if err := writeSignins(w, format, events, opts.Summary, loc); err != nil {
+	if err := writeSignins(w, format, events, opts.Summary, opts.Columns, loc); err != nil {
 		return err
 	}
 	failures := 0
@@ -383,7 +392,49 @@ func describePeriod(p timewin.Period, loc *time.Location) string {
 	return "from " + signin.FormatTime(p.Start, loc) + " to before " + signin.FormatTime(p.End, loc)
 }
 
-func writeSignins(w output.Writer, format output.Format, events []signin.Event, summary bool, loc *time.Location) error {
+// signinColumns are the names --columns takes: every column of the list, and the table's client.
+func signinColumns() []string {
+	out := slices.Clone(signin.Columns)
+	for _, c := range signin.TableColumns {
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// checkColumns refuses a --columns name that is not a column.
+func checkColumns(cols []string) error {
+	for _, c := range cols {
+		if !slices.Contains(signinColumns(), c) {
+			return usageErrorf("--columns: no column %q: use %s", c, strings.Join(signinColumns(), ", "))
+		}
+	}
+	return nil
+}
+
+// pickColumns returns a row of the columns cols, from the table's values for its columns (in the table format)
+// and the list's for the others.
+func pickColumns(e *signin.Event, cols []string, table bool, loc *time.Location) []any {
+	values := map[string]any{}
+	for i, c := range signin.Columns {
+		values[c] = e.Row(loc)[i]
+	}
+	if table {
+		for i, c := range signin.TableColumns {
+			values[c] = e.TableRow(loc)[i]
+		}
+	} else {
+		values["client"] = e.TableRow(loc)[slices.Index(signin.TableColumns, "client")]
+	}
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		out[i] = values[c]
+	}
+	return out
+}
+
+func writeSignins(w output.Writer, format output.Format, events []signin.Event, summary bool, columns []string, loc *time.Location) error {
 	if summary {
 		if err := w.Header(signin.SummaryColumns); err != nil {
 			return err
@@ -398,6 +449,10 @@ func writeSignins(w output.Writer, format output.Format, events []signin.Event, 
 	cols, row := signin.Columns, (*signin.Event).Row
 	if format == output.Table {
 		cols, row = signin.TableColumns, (*signin.Event).TableRow
+	}
+	if len(columns) > 0 {
+		cols = columns
+		row = func(e *signin.Event, loc *time.Location) []any { return pickColumns(e, columns, format == output.Table, loc) }
 	}
 	if err := w.Header(cols); err != nil {
 		return err

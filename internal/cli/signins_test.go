@@ -543,3 +543,26 @@ func TestSigninsAnswerFirst(t *testing.T) {
 		t.Errorf("--answer-first sometimes: exit %d", r.code)
 	}
 }
+
+// TestSigninsColumns: --columns writes the columns asked for, in order, in every format (client too); an unknown
+// name lists the columns.
+func TestSigninsColumns(t *testing.T) {
+	cache := t.TempDir()
+	args := []string{"signins", "--source", sampleDir, "--since", "2010-01-01", "--utc", "--columns", "principal,source_ip,client,mfa"}
+	r := run(t, cache, "", append(args, "--format", "csv")...)
+	lines := strings.Split(strings.TrimSpace(r.out), "\n")
+	if r.code != 0 || lines[0] != "principal,source_ip,client,mfa" || len(lines) < 10 || strings.Count(lines[1], ",") != 3 {
+		t.Fatalf("exit %d: %q %s", r.code, lines[:min(3, len(lines))], r.errOut)
+	}
+	all := run(t, cache, "", "signins", "--source", sampleDir, "--no-load", "--since", "2010-01-01", "--utc", "--format", "json")
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(all.out), &rows); err != nil || len(rows) != len(lines)-1 {
+		t.Fatalf("json: %v, %d rows for %d", err, len(rows), len(lines)-1)
+	}
+	if want := fmt.Sprintf("%v,%v", rows[0]["principal"], rows[0]["source_ip"]); !strings.HasPrefix(lines[1], want+",") {
+		t.Errorf("first row %q, want it to start %q", lines[1], want)
+	}
+	if r := run(t, cache, "", append(args[:len(args)-1], "nosuch", "--no-load")...); r.code != ExitUsage || !strings.Contains(r.errOut, "failure_reason") {
+		t.Errorf("an unknown column: exit %d: %s", r.code, r.errOut)
+	}
+}
