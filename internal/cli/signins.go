@@ -452,7 +452,9 @@ func writeSignins(w output.Writer, format output.Format, events []signin.Event, 
 	}
 	if len(columns) > 0 {
 		cols = columns
-		row = func(e *signin.Event, loc *time.Location) []any { return pickColumns(e, columns, format == output.Table, loc) }
+		row = func(e *signin.Event, loc *time.Location) []any {
+			return pickColumns(e, columns, format == output.Table, loc)
+		}
 	}
 	if err := w.Header(cols); err != nil {
 		return err
