@@ -35,7 +35,7 @@ type LogsDDLResult struct {
 	Local bool
 }
 
-// Located is implemented by sources whose objects have an s3:// address (s3src.Source).
+// located is implemented by sources whose objects have an s3:// address (s3src.Source).
 type located interface{ Location(key string) string }
 
 var (
