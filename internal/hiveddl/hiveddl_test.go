@@ -48,6 +48,15 @@ func published(t *testing.T) (cols []column, extra map[string][]string) {
 	return cols, extra
 }
 
+// byName maps each column's name to its type.
+func byName(cols []column) map[string]string {
+	m := map[string]string{}
+	for _, c := range cols {
+		m[c.Name] = c.Type
+	}
+	return m
+}
+
 func logsTable() hiveddl.LogsTable {
 	return hiveddl.LogsTable{Database: "security", Name: "org_trail", Root: "s3://trail-bucket/AWSLogs/o-abc123defg/",
 		Accounts: []string{"444455556666", "111122223333"}, Regions: []string{"us-east-1", "eu-west-1", "us-east-1"},
@@ -72,13 +81,6 @@ func TestLogsMatchesPublished(t *testing.T) {
 	want, extra := published(t)
 	if len(want) < 29 {
 		t.Fatalf("testdata lists %d columns", len(want))
-	}
-	byName := func(cols []column) map[string]string {
-		m := map[string]string{}
-		for _, c := range cols {
-			m[c.Name] = c.Type
-		}
-		return m
 	}
 	if diff := cmp.Diff(byName(want), byName(tb.Columns)); diff != "" {
 		t.Errorf("columns (-published +trailq):\n%s", diff)
@@ -194,7 +196,7 @@ func checkTemplate(t *testing.T, tb *table) {
 }
 
 // TestExportProjected: the export's DDL with projection parses, declares the same columns as the one with MSCK
-// REPAIR and the five partition folders, and projects them: accounts and regions as enums (Hive's NULL value when
+// REPAIR (the AWS documentation's, as Parquet columns) and the five partition folders, and projects them: accounts and regions as enums (Hive's NULL value when
 // the export has none), the years from the first to NOW, two-digit months and days, the folders' template.
 func TestExportProjected(t *testing.T) {
 	l := hiveddl.ExportLayout{Accounts: []string{"222", "111"}, Regions: []string{"us-east-1"}, FirstYear: "2019", Unplaced: 3}
@@ -215,6 +217,10 @@ func TestExportProjected(t *testing.T) {
 	}
 	if diff := cmp.Diff(repair.Columns, tb.Columns); diff != "" {
 		t.Errorf("columns differ from the MSCK table's (-repair +projected):\n%s", diff)
+	}
+	want, _ := published(t)
+	if diff := cmp.Diff(byName(want), byName(tb.Columns)); diff != "" {
+		t.Errorf("the export's columns (-published +trailq):\n%s", diff)
 	}
 	if tb.StoredAs != "PARQUET" || tb.Location != "s3://analytics/ct/" {
 		t.Errorf("stored as %q at %q", tb.StoredAs, tb.Location)
