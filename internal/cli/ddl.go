@@ -109,8 +109,8 @@ func runDDLAthena(ctx context.Context, f *Factory, opts *DDLOptions) error {
 			len(t.Regions), plural(len(t.Regions)), strings.Join(t.Regions, ", "), t.FirstDay, t.Root)
 	}
 	if res.Local {
-		fmt.Fprintf(f.IO.ErrOut, "Note: LOCATION and storage.location.template name the folder %s: replace it with the s3:// address of the bucket it was copied from (or run again with --location s3://bucket/).\n",
-			strings.TrimSuffix(src.String(), "/")+"/")
+		fmt.Fprintf(f.IO.ErrOut, "Note: LOCATION and storage.location.template name the folder %s: replace it with the s3:// address it was copied from (or run again with --location s3://bucket/…).\n",
+			res.Base)
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func itoaCount(n int) string { return strings.Repeat("|", n) }
 // TestDDLAthenaS3: ddl athena over gofakes3 (the real SDK, folder listings) prints one table for the bucket's
 // trail and one for the organization trail, each with its accounts, regions and first day found, the console's
 // columns and the template of its folders; stderr says what it found; a source under the organization's folder
-// gives that table alone, under its own name.
+// gives that table alone, under its own name; an account's folder, the table over its parent for that account.
 func TestDDLAthenaS3(t *testing.T) {
 	s3 := newFakeBuckets(t, "trail", "empty")
 	for _, k := range trailKeys {
@@ -108,6 +108,14 @@ func TestDDLAthenaS3(t *testing.T) {
 	r = run(t, t.TempDir(), "", "ddl", "athena", "--source", "s3://trail/AWSLogs/o-abcdefghij/", "--endpoint-url", s3.url)
 	if got := props(r.out); r.code != 0 || len(got) != 1 || got[0]["NAME"] != "`cloudtrail_logs`" || got[0]["LOCATION"] != "s3://trail/AWSLogs/o-abcdefghij/" {
 		t.Errorf("the organization's folder: exit %d, %v\n%s", r.code, got, r.errOut)
+	}
+
+	// One account's folder: the table over the folder of accounts above it, projected onto that account.
+	r = run(t, t.TempDir(), "", "ddl", "athena", "--source", "s3://trail/AWSLogs/444455556666/", "--endpoint-url", s3.url)
+	if got := props(r.out); r.code != 0 || len(got) != 1 || got[0]["LOCATION"] != "s3://trail/AWSLogs/" ||
+		got[0]["projection.account.values"] != "444455556666" || got[0]["projection.region.values"] != "eu-west-1,us-east-1" ||
+		got[0]["projection.timestamp.range"] != "2024/06/30,NOW" {
+		t.Errorf("an account's folder: exit %d, %v\n%s", r.code, got, r.errOut)
 	}
 
 	r = run(t, t.TempDir(), "", "ddl", "athena", "--source", "s3://empty/", "--endpoint-url", s3.url)

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -33,14 +34,17 @@ type LogsDDLResult struct {
 	DDL    []string
 	// Local is true when the locations are a folder's path: they are to be replaced with the s3:// address.
 	Local bool
+	// Base is the location the tables' roots are under (the source's, or the folder above an account's).
+	Base string
 }
 
 // located is implemented by sources whose objects have an s3:// address (s3src.Source).
 type located interface{ Location(key string) string }
 
 var (
-	orgRootRE  = regexp.MustCompile(`(o-[a-z0-9]+)/$`)
-	nonIdentRE = regexp.MustCompile(`[^A-Za-z0-9_]+`)
+	accountIDRE = regexp.MustCompile(`^\d{12}$`)
+	orgRootRE   = regexp.MustCompile(`(o-[a-z0-9]+)/$`)
+	nonIdentRE  = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 )
 
 var dayDirRE = [3]*regexp.Regexp{regexp.MustCompile(`^\d{4}$`), regexp.MustCompile(`^\d{2}$`), regexp.MustCompile(`^\d{2}$`)}
@@ -57,7 +61,14 @@ func (e *Engine) LogsDDL(ctx context.Context, src source.Source, o LogsDDLOption
 	if err != nil {
 		return nil, fmt.Errorf("find the trails of %s: %w", src, err)
 	}
+	account := ""
 	if !ok || len(trails) == 0 {
+		// Perhaps the source is one account's folder (…/AWSLogs/<account>/).
+		if trails, account, err = accountTrails(ctx, dl, src); err != nil {
+			return nil, fmt.Errorf("find the trails of %s: %w", src, err)
+		}
+	}
+	if len(trails) == 0 {
 		return nil, hint.With(fmt.Errorf("find the trails of %s: no AWSLogs/<account>/CloudTrail/<region>/ folders", src),
 			"give the bucket (s3://bucket/), its AWSLogs/ folder, or a copy of it; CloudTrail writes AWSLogs/[o-…/]<account>/CloudTrail/<region>/yyyy/MM/dd/")
 	}
@@ -82,7 +93,16 @@ func (e *Engine) LogsDDL(ctx context.Context, src source.Source, o LogsDDLOption
 			base, res.Local = strings.TrimSuffix(src.String(), "/")+"/", true
 		}
 	}
-	res.Tables = logsTables(trails, firsts, o, dir(base))
+	base = dir(base)
+	if account != "" {
+		// The table is over the folder of accounts above it, projected onto this account alone.
+		base = strings.TrimSuffix(base, account+"/")
+		for i := range trails {
+			trails[i].Prefix = account + "/" + trails[i].Prefix
+		}
+	}
+	res.Base = base
+	res.Tables = logsTables(trails, firsts, o, base)
 	for _, t := range res.Tables {
 		ddl, err := hiveddl.Logs(t)
 		if err != nil {
@@ -91,6 +111,24 @@ func (e *Engine) LogsDDL(ctx context.Context, src source.Source, o LogsDDLOption
 		res.DDL = append(res.DDL, ddl)
 	}
 	return res, nil
+}
+
+// accountTrails returns the trails of a source that is one account's folder (its name an account ID, holding
+// CloudTrail/<region>/), with prefixes relative to it, and the account; none when it is not one.
+func accountTrails(ctx context.Context, dl source.DirLister, src source.Source) ([]ingest.Trail, string, error) {
+	name := path.Base(strings.TrimSuffix(src.String(), "/"))
+	if !accountIDRE.MatchString(name) {
+		return nil, "", nil
+	}
+	regions, err := dl.ListDirs(ctx, "CloudTrail/")
+	if err != nil {
+		return nil, "", err
+	}
+	var trails []ingest.Trail
+	for _, r := range regions {
+		trails = append(trails, ingest.Trail{Prefix: "CloudTrail/" + r + "/", Account: name, Region: r})
+	}
+	return trails, name, nil
 }
 
 // logsTables groups the trails by the folder their accounts are in, in the order of the folders; a trail with no
