@@ -44,6 +44,8 @@ region needs the table made again (run this again).
 
 An organization trail's logs (AWSLogs/o-…/<account>/…) get a table of their own; when the source holds more
 than one folder of accounts, each table's name gets the folder's organization (or key prefix) as a suffix.
+A source that is one account's folder (…/AWSLogs/<account>/) gives the table over the folder above it,
+projected onto that account.
 
 --source may be a local copy of a bucket (a folder holding AWSLogs/): the DDL then names the folder's path,
 to be replaced by the bucket's s3:// address (or give it as --location s3://bucket/).
