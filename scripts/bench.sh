@@ -65,7 +65,7 @@ DUCKDB_VERSION=$(node -p "require('$NODE_DIR/node_modules/@duckdb/node-api/packa
 # or run SQL on a DuckDB file. It prints the number of result rows on stdout and its in-process time on stderr.
 cat >"$NODE_DIR/duck.mjs" <<'EOF'
 import { DuckDBInstance } from '@duckdb/node-api';
-const [mode, a, b, c] = process.argv.slice(2);
+let [mode, a, b, c] = process.argv.slice(2);
 // CloudTrail's fields with Athena's types (JSON text for the free-form objects).
 const spec = `STRUCT(eventVersion VARCHAR, userIdentity STRUCT("type" VARCHAR, principalId VARCHAR, arn VARCHAR,
  accountId VARCHAR, invokedBy VARCHAR, accessKeyId VARCHAR, userName VARCHAR, onBehalfOf STRUCT(userId VARCHAR,
@@ -83,7 +83,32 @@ const spec = `STRUCT(eventVersion VARCHAR, userIdentity STRUCT("type" VARCHAR, p
 const q = (s) => "'" + s.replaceAll("'", "''") + "'";
 const t0 = Date.now();
 let inst, sql;
-if (mode === 'load') {
+if (mode === 'prof') {
+  // prof DB TABLE SQL: the query (its " T " is TABLE) 7 times on one connection and one thread, after one run
+  // to warm the caches; prints the median wall and CPU milliseconds (CPU is steadier on a shared host).
+  inst = await DuckDBInstance.create(a, { access_mode: 'READ_ONLY' });
+  const con = await inst.connect();
+  await con.run('SET threads = 1');
+  await con.run('SET parquet_metadata_cache = true');
+  const s = c.replaceAll(' T ', ` ${b} `);
+  await con.runAndReadAll(s);
+  const wall = [], cpu = [];
+  for (let i = 0; i < 7; i++) {
+    const c0 = process.cpuUsage(), w0 = performance.now();
+    await con.runAndReadAll(s);
+    const u = process.cpuUsage(c0);
+    wall.push(performance.now() - w0); cpu.push((u.user + u.system) / 1000);
+  }
+  const med = (v) => v.sort((x, y) => x - y)[v.length >> 1].toFixed(1);
+  process.stdout.write(`${med(wall)} ${med(cpu)}\n`);
+  process.exit(0);
+} else if (mode === 'copy') {
+  // copy STORE DB: DuckDB's own table of a trailq store's events (the same rows and types), for prof.
+  inst = await DuckDBInstance.create(b);
+  await (await inst.connect()).run(`ATTACH ${q(a)} AS s (READ_ONLY)`);
+  sql = 'CREATE TABLE cloudtrail AS SELECT * FROM s.cloudtrail_logs';
+  mode = 'load';
+} else if (mode === 'load') {
   inst = await DuckDBInstance.create(b);
   // The usual bulk-load setting: without it DuckDB keeps file order and runs out of memory on many small files.
   await (await inst.connect()).run('SET preserve_insertion_order = false');
@@ -318,6 +343,29 @@ if [[ " $SETS " == *" C "* ]]; then
 		TRAILQ_BENCH_STORE=$ST go test -run '^$' -bench SignInReport -benchtime 10x ./internal/signin >"$TIMES/q0-go.out" 2>&1 || true
 	fi
 
+	# In process, one thread, the same SQL on trailq's part files and on DuckDB's own table of the same rows
+	# (issue 22): what the store's format costs, without process start.
+	log "data set C: in process, one thread, against DuckDB's own table of the same rows"
+	rm -f "$DIR/C-copy.duckdb"*
+	node "$NODE_DIR/duck.mjs" copy "$ST" "$DIR/C-copy.duckdb" >/dev/null 2>"$TIMES/copy.err"
+	PROF=(
+		"sign-in SQL|SELECT eventtime, useridentity.arn, sourceipaddress, responseelements FROM T WHERE eventtype = 'AwsConsoleSignIn' AND eventtime >= '2024-09-01T00:00:00Z' AND eventtime <= '2024-09-30T23:59:59Z' ORDER BY eventtime"
+		"GROUP BY useridentity.arn|SELECT useridentity.arn, count(*) AS n FROM T GROUP BY 1 ORDER BY n DESC LIMIT 20"
+		"json_extract over all rows|SELECT json_extract_string(requestparameters, '\$.bucketName') AS bucket, count(*) AS n FROM T GROUP BY 1 ORDER BY n DESC"
+		"one-day window|SELECT eventname, count(*) AS n FROM T WHERE eventtime >= '2024-09-03T00:00:00Z' AND eventtime < '2024-09-04T00:00:00Z' GROUP BY 1 ORDER BY n DESC"
+		"30-day window|SELECT eventname, count(*) AS n FROM T WHERE eventtime >= '2024-09-01T00:00:00Z' AND eventtime < '2024-10-01T00:00:00Z' GROUP BY 1 ORDER BY n DESC"
+		"an access key (trace)|SELECT eventid, eventtime, eventname, sourceipaddress FROM T WHERE useridentity.accesskeyid IN ('ASIANOTTHERE0000000') ORDER BY eventtime"
+	)
+	: >"$TIMES/prof"
+	for p in "${PROF[@]}"; do
+		name=${p%%|*}
+		psql=${p#*|}
+		tq=$(node "$NODE_DIR/duck.mjs" prof "$ST" cloudtrail_logs "$psql")
+		dq=$(node "$NODE_DIR/duck.mjs" prof "$DIR/C-copy.duckdb" cloudtrail "$psql")
+		printf '%s|%s|%s\n' "$name" "$tq" "$dq" >>"$TIMES/prof"
+	done
+	rm -f "$DIR/C-copy.duckdb"*
+
 	out "#### Data set C (${REC[C]} records, ${OBJS[C]} objects, $(mib "${GZ[C]}") MiB gzip): repeated answers from the store"
 	out ""
 	out "| task | tool | median s | runs | records/s | peak RSS MiB | time vs trailq |"
@@ -341,6 +389,14 @@ if [[ " $SETS " == *" C "* ]]; then
 		out "$(awk '/^BenchmarkSignInReport/ {printf "%s %.0f ms (%s events); ", $1, $3/1e6, $5}' "$TIMES/q0-go.out")"
 		out ""
 	fi
+	out "In process, one thread (\`node duck.mjs prof\`: median of 7 after a warm-up, wall and CPU ms), trailq's part files against DuckDB's own table of the same rows (\`node duck.mjs copy\`):"
+	out ""
+	out "| query | trailq wall | trailq CPU | DuckDB table wall | DuckDB table CPU | CPU ratio |"
+	out "|---|---|---|---|---|---|"
+	while IFS='|' read -r name tq dq; do
+		out "| $name | ${tq% *} | ${tq#* } | ${dq% *} | ${dq#* } | $(awk -v a="${tq#* }" -v b="${dq#* }" 'BEGIN {if (b > 0) printf "%.2f×", a/b}') |"
+	done <"$TIMES/prof"
+	out ""
 	out "In-process DuckDB times (node, last run): sign-in $(tail -1 "$TIMES/q1-duckdb.err" | cut -d' ' -f2) ms, GROUP BY $(tail -1 "$TIMES/q2-duckdb.err" | cut -d' ' -f2) ms, json_extract $(tail -1 "$TIMES/q3-duckdb.err" | cut -d' ' -f2) ms (including opening the file)."
 	out "Store size: trailq $(mib "$(storesize "$ST")") MiB ($(awk -v a="$(storesize "$ST")" -v b="${GZ[C]}" 'BEGIN {printf "%.2f", a/b}')× the gzip input), DuckDB $(mib "$(filesize "$DB")") MiB ($(awk -v a="$(filesize "$DB")" -v b="${GZ[C]}" 'BEGIN {printf "%.2f", a/b}')×)."
 	out "Rows: sign-in query trailq $(($(wc -l <"$TIMES/q1-trailq.out") - 1)), DuckDB $(cat "$TIMES/q1-duckdb.out")."
