@@ -57,14 +57,11 @@ type ProblemLine struct {
 const maxBroken = 500
 
 func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
-	st, release, err := s.db.acquire()
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	ctx, st, done, ok := s.reading(w, r)
+	if !ok {
 		return
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
-	defer cancel()
+	defer done()
 	rep, err := dataReport(ctx, st)
 	if err != nil {
 		writeError(w, statusOf(ctx, err, http.StatusInternalServerError), "read store: "+err.Error())

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"github.com/trailq/trailq/internal/engine"
 	"net/http"
@@ -57,14 +56,11 @@ func (s *Server) handleEvent(w http.ResponseWriter, r *http.Request) {
 		where = append(where, "coalesce(useridentity.arn, '') = ?")
 		args = append(args, q.Get("arn"))
 	}
-	st, release, err := s.db.acquire()
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	ctx, st, done, ok := s.reading(w, r)
+	if !ok {
 		return
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
-	defer cancel()
+	defer done()
 	rows, err := st.Query(ctx, `SELECT * FROM `+engine.LogsView+` WHERE `+strings.Join(where, " AND ")+` ORDER BY eventtime`, args...)
 	if err != nil {
 		writeError(w, statusOf(ctx, err, http.StatusInternalServerError), "read event: "+err.Error())

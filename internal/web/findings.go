@@ -171,14 +171,11 @@ func (s *Server) handleFindings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The read lock keeps a load from changing the store while the rules read it.
-	st, release, err := s.db.acquire()
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	ctx, st, done, ok := s.reading(w, r)
+	if !ok {
 		return
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
-	defer cancel()
+	defer done()
 	p := timewin.Period{Start: from, End: to.AddDate(0, 0, 1)}
 	run := p
 	if all, err := holdsAll(ctx, st, p); err != nil {

@@ -100,14 +100,11 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer func() { <-s.slots }()
-	st, release, err := s.db.acquire()
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	ctx, st, done, ok := s.reading(w, r)
+	if !ok {
 		return
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
-	defer cancel()
+	defer done()
 	start := time.Now()
 	rows, err := st.Query(ctx, translated)
 	if err != nil {

@@ -295,3 +295,16 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	}
 	return true
 }
+
+// reading gives a handler the store, under the read lock that keeps a load from changing it meanwhile, and a
+// context with the query timeout; when the store cannot be had it answers 503 itself and ok is false. done
+// releases both.
+func (s *Server) reading(w http.ResponseWriter, r *http.Request) (ctx context.Context, st *engine.Store, done func(), ok bool) {
+	st, release, err := s.db.acquire()
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return nil, nil, nil, false
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
+	return ctx, st, func() { cancel(); release() }, true
+}

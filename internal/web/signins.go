@@ -178,14 +178,11 @@ func (s *Server) handleSignIns(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	st, release, err := s.db.acquire()
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	ctx, st, done, ok := s.reading(w, r)
+	if !ok {
 		return
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
-	defer cancel()
+	defer done()
 	rep, err := signIns(ctx, st, sq, from, to, loc)
 	if err != nil {
 		s.opts.Log.Warn("sign-ins", "err", err)

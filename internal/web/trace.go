@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -192,14 +191,11 @@ func (s *Server) handleTrace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	st, release, err := s.db.acquire()
-	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, err.Error())
+	ctx, st, done, ok := s.reading(w, r)
+	if !ok {
 		return
 	}
-	defer release()
-	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
-	defer cancel()
+	defer done()
 	res, err := engine.TraceStore(ctx, st, q)
 	var nf *trace.NotFoundError
 	if errors.As(err, &nf) {
