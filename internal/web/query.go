@@ -52,37 +52,9 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	q := strings.TrimSpace(req.SQL)
-	q = strings.TrimSpace(strings.TrimSuffix(q, ";"))
-	if q == "" {
-		writeError(w, http.StatusBadRequest, "the SQL is empty")
-		return
-	}
-	limit := req.Limit
-	switch {
-	case limit == 0:
-		limit = defaultQueryRows
-	case limit < 0 || limit > maxQueryRows:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("limit must be between 1 and %d", maxQueryRows))
-		return
-	}
-	var format output.Format
-	switch req.Format {
-	case "":
-	case "csv":
-		format = output.CSV
-	case "json":
-		format = output.JSON
-	default:
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown format %q: use csv or json", req.Format))
-		return
-	}
-	dialect := req.Dialect
-	if dialect == "" {
-		dialect = engine.Athena
-	}
-	if dialect != engine.Athena && dialect != engine.DuckDB {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown dialect %q: use athena or duckdb", req.Dialect))
+	q, limit, format, dialect, bad := req.read()
+	if bad != "" {
+		writeError(w, http.StatusBadRequest, bad)
 		return
 	}
 	prepared, err := engine.Translate(q, dialect)
@@ -149,6 +121,40 @@ func (s *Server) handleQuery(w http.ResponseWriter, r *http.Request) {
 	res.Count = len(res.Rows)
 	res.ElapsedMS = time.Since(start).Milliseconds()
 	writeJSON(w, http.StatusOK, res)
+}
+
+// read checks the request: its SQL (without a final ;), row limit, download format and dialect, or what is
+// wrong with it.
+func (req *QueryRequest) read() (q string, limit int, format output.Format, dialect, bad string) {
+	q = strings.TrimSpace(req.SQL)
+	q = strings.TrimSpace(strings.TrimSuffix(q, ";"))
+	if q == "" {
+		return "", 0, "", "", "the SQL is empty"
+	}
+	limit = req.Limit
+	switch {
+	case limit == 0:
+		limit = defaultQueryRows
+	case limit < 0 || limit > maxQueryRows:
+		return "", 0, "", "", fmt.Sprintf("limit must be between 1 and %d", maxQueryRows)
+	}
+	switch req.Format {
+	case "":
+	case "csv":
+		format = output.CSV
+	case "json":
+		format = output.JSON
+	default:
+		return "", 0, "", "", fmt.Sprintf("unknown format %q: use csv or json", req.Format)
+	}
+	dialect = req.Dialect
+	if dialect == "" {
+		dialect = engine.Athena
+	}
+	if dialect != engine.Athena && dialect != engine.DuckDB {
+		return "", 0, "", "", fmt.Sprintf("unknown dialect %q: use athena or duckdb", req.Dialect)
+	}
+	return q, limit, format, dialect, ""
 }
 
 // takeSlot waits for one of the MaxQueries slots, up to QueueWait; it answers 429 itself when none frees.
