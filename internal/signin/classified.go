@@ -24,7 +24,7 @@ const (
 	classifiedTable = "trailq_signin_classified"
 	// classifyVersion names the rules of normalize and ParseUserAgent: change it when their answers change, and
 	// stores are classified again.
-	classifyVersion = "4"
+	classifyVersion = "5"
 )
 
 // filterColumns are the columns of the sign-in table that Query.where names, kept as they are.
@@ -44,7 +44,7 @@ var eventColumns = [][2]string{
 	{"e_username", "VARCHAR"}, {"e_userid", "VARCHAR"}, {"e_maskeduser", "BOOLEAN"}, {"e_sourceip", "VARCHAR"},
 	{"e_useragent", "VARCHAR"}, {"e_browser", "VARCHAR"}, {"e_os", "VARCHAR"}, {"e_mfa", "VARCHAR"},
 	{"e_mfatype", "VARCHAR"}, {"e_loginto", "VARCHAR"}, {"e_samlprovider", "VARCHAR"}, {"e_eventid", "VARCHAR"},
-	{"e_authworkflowid", "VARCHAR"}, {"e_credentialtype", "VARCHAR"},
+	{"e_authworkflowid", "VARCHAR"}, {"e_credentialtype", "VARCHAR"}, {"e_details", "VARCHAR"},
 }
 
 func columnNames(groups ...[][2]string) string {
@@ -72,7 +72,7 @@ func eventValues(e *Event) []driver.Value {
 	}
 	return []driver.Value{t, ts, e.Account, e.Region, e.Source, e.Name, e.Type, e.Result, e.Reason, e.IdentityType,
 		e.RecordedIdentityType, e.Principal, e.ARN, e.UserName, e.UserID, e.MaskedUser, e.SourceIP, e.UserAgent,
-		e.Browser, e.OS, e.MFA, e.MFAType, e.LoginTo, e.SAMLProvider, e.EventID, e.AuthWorkflowID, e.CredentialType}
+		e.Browser, e.OS, e.MFA, e.MFAType, e.LoginTo, e.SAMLProvider, e.EventID, e.AuthWorkflowID, e.CredentialType, e.Details}
 }
 
 func eventFromValues(v []any) Event {
@@ -91,7 +91,7 @@ func eventFromValues(v []any) Event {
 	e.MaskedUser, _ = v[14].(bool)
 	e.SourceIP, e.UserAgent, e.Browser, e.OS = s(15), s(16), s(17), s(18)
 	e.MFA, e.MFAType, e.LoginTo, e.SAMLProvider = s(19), s(20), s(21), s(22)
-	e.EventID, e.AuthWorkflowID, e.CredentialType = s(23), s(24), s(25)
+	e.EventID, e.AuthWorkflowID, e.CredentialType, e.Details = s(23), s(24), s(25), s(26)
 	return e
 }
 

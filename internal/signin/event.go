@@ -65,6 +65,9 @@ type Event struct {
 	// AuthWorkflowID ties the steps of one IAM Identity Center sign-in together.
 	AuthWorkflowID string
 	CredentialType string
+	// Details are what else the step's record says (details): the role a SwitchRole switched from and the page
+	// it led to, who renewed a RenewRole session, a sign-in from the mobile console app.
+	Details string
 }
 
 // Failed reports whether the event is a failure.
@@ -124,6 +127,7 @@ func normalize(r *raw) Event {
 
 		AuthWorkflowID: str(r.AdditionalEventData["AuthWorkflowID"]),
 		CredentialType: str(r.AdditionalEventData["CredentialType"]),
+		Details:        details(r.AdditionalEventData),
 
 		RecordedIdentityType: id.Type,
 	}
@@ -451,4 +455,21 @@ func identityCenterFailure(credentialType string, masked bool) string {
 		return "credential rejected"
 	}
 	return credentialType + " credential rejected"
+}
+
+// details words what additionalEventData says beyond the columns: SwitchRole's SwitchFrom and RedirectTo,
+// RenewRole's RenewedBy, MobileVersion "Yes" (the console's mobile app).
+func details(ad map[string]any) string {
+	var parts []string
+	for _, f := range []struct{ key, words string }{
+		{"SwitchFrom", "switched from "}, {"RenewedBy", "renewed by "}, {"RedirectTo", "to "},
+	} {
+		if v := str(ad[f.key]); v != "" {
+			parts = append(parts, f.words+v)
+		}
+	}
+	if strings.EqualFold(str(ad["MobileVersion"]), "yes") {
+		parts = append(parts, "mobile app")
+	}
+	return strings.Join(parts, "; ")
 }

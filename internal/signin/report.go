@@ -12,7 +12,7 @@ import (
 var Columns = []string{
 	"time", "time_utc", "account", "region", "event", "result", "failure_reason", "identity_type", "principal",
 	"arn", "user_name_masked", "source_ip", "user_agent", "browser", "os", "mfa", "mfa_type", "login_to",
-	"saml_provider", "event_id", "identity_type_recorded", "auth_workflow_id", "credential_type",
+	"saml_provider", "event_id", "identity_type_recorded", "auth_workflow_id", "credential_type", "details",
 }
 
 // TableColumns are the columns of the sign-in list on a terminal.
@@ -36,6 +36,7 @@ func (e *Event) Row(loc *time.Location) []any {
 		FormatTime(e.Time, loc), FormatTime(e.Time, time.UTC), e.Account, e.Region, e.Name, e.Result, e.Reason,
 		e.IdentityType, e.Principal, e.ARN, e.MaskedUser, e.SourceIP, e.UserAgent, e.Browser, e.OS, e.MFA,
 		e.MFAType, e.LoginTo, e.SAMLProvider, e.EventID, e.RecordedIdentityType, e.AuthWorkflowID, e.CredentialType,
+		e.Details,
 	}
 }
 
