@@ -77,13 +77,6 @@ func (r *run) firstSeen(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read the principals' values: %w", err)
 	}
-	if len(r.prins) == 0 {
-		what := "No stored event with a caller ARN"
-		if r.q.Where != "" {
-			what = "No stored event of the start given"
-		}
-		r.note("%s is in the period or its baseline: check the start, the period, and what the store holds (trailq stores).", what)
-	}
 	if err := r.geoValues(); err != nil {
 		return err
 	}

@@ -126,19 +126,31 @@ func between(from, to time.Time) string {
 		" AND " + ts + " >= " + instant(from) + " AND " + ts + " < " + instant(to)
 }
 
-// where holds for the query's events of the baseline and the period, with a caller ARN.
-func (q *Query) where() string {
+// window holds for the events of the baseline and the period.
+func (q *Query) window() string {
 	b, p := q.Baseline, q.Period
-	cond := between(b.Start, p.End)
 	if b.End.Before(p.Start) {
-		cond = "(" + between(b.Start, b.End) + " OR " + between(p.Start, p.End) + ")"
+		return "(" + between(b.Start, b.End) + " OR " + between(p.Start, p.End) + ")"
 	}
-	cond += " AND useridentity.arn IS NOT NULL AND useridentity.arn <> ''"
-	if q.Where != "" {
-		cond += " AND (" + q.Where + ")"
-	}
-	return cond
+	return between(b.Start, p.End)
 }
+
+// hasARN holds for the events with a caller ARN.
+const hasARN = "useridentity.arn IS NOT NULL AND useridentity.arn <> ''"
+
+// filter is the query's own condition, as an AND term ("" for none).
+func (q *Query) filter() string {
+	if q.Where == "" {
+		return ""
+	}
+	return " AND (" + q.Where + ")"
+}
+
+// where holds for the query's events of the baseline and the period, with a caller ARN.
+func (q *Query) where() string { return q.window() + " AND " + hasARN + q.filter() }
+
+// IdentityCenter is the principal of an IAM Identity Center user's sign-ins, which carry no ARN.
+func IdentityCenter(user string) string { return user + " (IAM Identity Center)" }
 
 // inPeriod is 1 for an event of the period, 0 for one of the baseline.
 func (q *Query) inPeriod() string {
@@ -153,10 +165,15 @@ func (q *Query) combosSQL() string {
 		"FROM cloudtrail_logs WHERE " + q.where() + " GROUP BY 1, 2, 3, 4, 5, 6, 7"
 }
 
-// signInsSQL selects the successful console sign-ins of the baseline and the period, by principal and time.
+// signInsSQL selects the successful console sign-ins of the baseline and the period, by principal and time:
+// ConsoleLogin (by ARN) and IAM Identity Center's UserAuthentication (by user name: the records have no ARN; a
+// failed one writes no UserAuthentication).
 func (q *Query) signInsSQL() string {
-	return "SELECT useridentity.arn, eventtime, eventid, coalesce(sourceipaddress, '') FROM cloudtrail_logs WHERE eventname = 'ConsoleLogin' " +
-		"AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success' AND " + q.where() + " ORDER BY 1, 2, 3"
+	return "SELECT CASE WHEN eventname = 'UserAuthentication' THEN useridentity.username || " + quote(IdentityCenter("")) +
+		" ELSE useridentity.arn END AS principal, eventtime, eventid, coalesce(sourceipaddress, '') FROM cloudtrail_logs WHERE (" +
+		"eventname = 'ConsoleLogin' AND json_extract_scalar(responseelements, '$.ConsoleLogin') = 'Success' AND " + hasARN +
+		" OR eventname = 'UserAuthentication' AND eventsource IN ('signin.amazonaws.com', 'sso.amazonaws.com') AND coalesce(useridentity.username, '') <> '') AND " +
+		q.window() + q.filter() + " ORDER BY 1, 2, 3"
 }
 
 // ratesSQL counts the calls and errors of each event name, and of each principal, per hour (the hours since
@@ -171,7 +188,7 @@ func (q *Query) ratesSQL() string {
 // evidenceSQL selects the first events of an hour's calls (errors only: the errors) of an event name or a principal.
 func (q *Query) evidenceSQL(byPrincipal bool, key string, hour int64, errors bool, n int) string {
 	from := time.Unix(hour*3600, 0)
-	cond := between(from, from.Add(time.Hour)) + " AND useridentity.arn IS NOT NULL AND useridentity.arn <> ''"
+	cond := between(from, from.Add(time.Hour)) + " AND " + hasARN
 	if byPrincipal {
 		cond += " AND useridentity.arn = " + quote(key)
 	} else {
@@ -180,8 +197,6 @@ func (q *Query) evidenceSQL(byPrincipal bool, key string, hour int64, errors boo
 	if errors {
 		cond += " AND coalesce(errorcode, '') <> ''"
 	}
-	if q.Where != "" {
-		cond += " AND (" + q.Where + ")"
-	}
+	cond += q.filter()
 	return fmt.Sprintf("SELECT eventid FROM cloudtrail_logs WHERE %s ORDER BY eventtime, eventid LIMIT %d", cond, n)
 }

@@ -40,7 +40,7 @@ func (r *run) rates(ctx context.Context) error {
 		return fmt.Errorf("read the hourly counts: %w", err)
 	}
 	if first == math.MaxInt64 {
-		r.note("The baseline holds no events: the rates are not compared.")
+		r.note("The baseline holds no events with a caller ARN: the rates are not compared.")
 		return nil
 	}
 	// The baseline's hours, from the first that holds an event (a store that starts within the baseline

@@ -53,6 +53,8 @@ type run struct {
 	prins  map[string]*principal
 	// rateFlags counts the flagged hours; fewSignIns the principals whose sign-in hours were not judged.
 	rateFlags, fewSignIns int
+	// logins counts the sign-ins read.
+	logins int
 }
 
 // Run compares the period of q with its baseline over db.
@@ -64,20 +66,36 @@ func Run(ctx context.Context, db Querier, q Query) (*Result, error) {
 	if q.GeoIP == nil {
 		r.note("No --geoip database: the ASN, country and impossible travel findings need one.")
 	}
-	for _, step := range []func(context.Context) error{r.firstSeen, r.signIns, r.rates} {
+	for _, step := range []func(context.Context) error{r.firstSeen, r.signIns} {
 		if err := step(ctx); err != nil {
 			return nil, err
 		}
 	}
+	if len(r.prins) == 0 && r.logins == 0 {
+		what := "No stored event with a caller ARN"
+		if q.Where != "" {
+			what = "No stored event of the start given"
+		}
+		r.note("%s is in the period or its baseline: check the start, the period, and what the store holds (trailq stores).", what)
+		return r.finish(), nil
+	}
+	if err := r.rates(ctx); err != nil {
+		return nil, err
+	}
+	return r.finish(), nil
+}
+
+// finish adds the notes of the counts and sorts the findings.
+func (r *run) finish() *Result {
 	if r.fewSignIns > 0 {
 		r.note("%d principal%s signed in fewer than %d times in the baseline: their sign-in hours are not judged.",
-			r.fewSignIns, plural(r.fewSignIns), q.MinSignIns)
+			r.fewSignIns, plural(r.fewSignIns), r.q.MinSignIns)
 	}
 	if r.rateFlags > maxRateEvidence {
 		r.note("%d hours were flagged: the first %d name their events.", r.rateFlags, maxRateEvidence)
 	}
 	sortFindings(r.res.Findings)
-	return r.res, nil
+	return r.res
 }
 
 func (r *run) note(format string, args ...any) {

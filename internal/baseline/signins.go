@@ -27,6 +27,7 @@ func (r *run) signIns(ctx context.Context) error {
 			arns = append(arns, l.arn)
 		}
 		byARN[l.arn] = append(byARN[l.arn], l)
+		r.logins++
 		return nil
 	})
 	if err != nil {

@@ -89,8 +89,10 @@ value, the baseline it was compared with (with the numbers), evidence (event IDs
   ip, user_agent, region, service, event  a value the principal did not use in the baseline (a principal
                        with no event in the baseline is not compared: everything would be new; stderr counts them)
   asn, country         the same for its source IPs' ASN and country (--geoip)
-  hour                 a console sign-in at an hour of the day (in --tz) the principal never signed in at in
-                       the baseline, judged only when the baseline holds at least 5 of its sign-ins
+  hour                 a console sign-in (a successful ConsoleLogin, or an IAM Identity Center
+                       UserAuthentication: "user (IAM Identity Center)") at an hour of the day (in --tz) the
+                       principal never signed in at in the baseline, judged only when the baseline holds at
+                       least 5 of its sign-ins
   travel               two consecutive console sign-ins 500 km or more apart faster than 1000 km/h (--geoip)
   rate                 an hour whose calls (or errors) of an event name, or of a principal, are far above the
                        baseline's hours: score = 0.6745 × (count − median) / max(MAD, 1) over every hour of

@@ -20,6 +20,9 @@ const (
 	NovReturn    = "nov-return"    // decoy: an IP of the baseline's first days used again
 	NovNewbie    = "nov-newbie"    // decoy: two sign-ins in the baseline, then one at 03:00 (too few to judge)
 	NovFresh     = "nov-fresh"     // decoy: no event in the baseline (not compared)
+	NovSSO       = "nov-sso"       // an IAM Identity Center user: signs in 09:00–18:00 Tokyo time, then at 02:30
+	// SSOPrincipal is how trace --new names NovSSO: IAM Identity Center's sign-ins carry no ARN.
+	SSOPrincipal = NovSSO + " (IAM Identity Center)"
 	// BurstEvent is the event name of the burst (no generated tree has it); NewUserAgent the new user agent.
 	BurstEvent   = "ListSecrets"
 	NewUserAgent = "Boto3/1.35.0 md/Botocore#1.35.0 planted-new"
@@ -35,6 +38,7 @@ const (
 	TravelTokyoIP, TravelFarIP    = "198.51.100.50", "203.0.113.60"
 	NovReturnOld, NovReturnIP     = "198.51.100.61", "198.51.100.62"
 	NovNewbieIP, NovFreshIP       = "198.51.100.70", "198.51.100.80"
+	NovSSOIP                      = "198.51.100.90"
 )
 
 // Tokyo is the zone of the hour rule's planted sign-ins.
@@ -84,12 +88,14 @@ func PlantNovelties(seed uint64, start time.Time) *Novelties {
 	for _, name := range []string{NovIP, NovRegion, NovBurst, NovTokyo, NovTraveller, NovReturn, NovNewbie, NovFresh} {
 		n.Principals = append(n.Principals, ARN(name))
 	}
+	n.Principals = append(n.Principals, SSOPrincipal)
 	n.Decoys = []string{ARN(NovReturn), ARN(NovNewbie), ARN(NovFresh)}
 	np.ip()
 	np.region()
 	np.burst()
 	np.tokyo()
 	np.traveller()
+	np.sso()
 	np.decoys()
 	for key, recs := range np.pl.records {
 		b, err := json.Marshal(map[string]any{"Records": recs})
@@ -276,4 +282,18 @@ func (np *novPlanter) decoys() {
 	np.signIn(NovNewbie, NovNewbieIP, np.tokyoTime(27, 10, 0))
 	np.signIn(NovNewbie, NovNewbieIP, np.tokyoTime(28, 27, 0))
 	np.call(NovFresh, NovFreshIP, NewRegion, NewUserAgent, np.day(28).Add(6*time.Hour), describe)
+}
+
+// sso: an IAM Identity Center user's sign-ins (UserAuthentication: no ARN, the user's name) every day at an
+// hour from 09 to 18 Tokyo time; in the period one at 10:30 (an hour seen) and one at 02:30.
+func (np *novPlanter) sso() {
+	caller := identity{fields: map[string]any{"type": "Unknown", "principalId": AccountA, "arn": "", "accountId": AccountA,
+		"accessKeyId": "", "userName": NovSSO}, account: AccountA, ip: NovSSOIP}
+	auth := call{source: "signin.amazonaws.com", name: "UserAuthentication"}
+	for d := range 28 {
+		np.pl.record("novelty", np.tokyoTime(d, 9+(d+3)%10, 40), caller, auth, "us-east-1")
+	}
+	np.pl.record("novelty", np.tokyoTime(28, 10, 30), caller, auth, "us-east-1")
+	odd := np.pl.record("novelty", np.tokyoTime(28, 26, 30), caller, auth, "us-east-1") // 02:30 the next Tokyo day
+	np.n.Want = append(np.n.Want, Want{Kind: "hour", Principal: SSOPrincipal, Evidence: []string{odd.ID}})
 }
