@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/trailq/trailq/internal/engine"
 	"github.com/trailq/trailq/internal/output"
+	"github.com/trailq/trailq/internal/timewin"
 	"github.com/trailq/trailq/internal/trace"
 )
 
@@ -25,6 +27,8 @@ type TraceOptions struct {
 	Format string
 	Wide   bool
 	RawCSV bool
+	// VerifiedOnly answers only when every log file of the period was verified valid (verify --logs).
+	VerifiedOnly bool
 	// NewOptions are the flags of --new (what is new or unusual in the period).
 	NewOptions
 }
@@ -37,13 +41,8 @@ const (
 	viewSessions = "sessions"
 )
 
-// NewCmdTrace builds "trailq trace".
-func NewCmdTrace(f *Factory, runF func(context.Context, *TraceOptions) error) *cobra.Command {
-	opts := &TraceOptions{Starts: map[trace.Kind]*string{}}
-	cmd := &cobra.Command{
-		Use:   "trace (--session EVENTID | --access-key KEY | --principal ARN|NAME | --ip ADDR|CIDR | --role ARN|NAME | --resource ARN|NAME | --new)",
-		Short: "Follow what someone did: from a sign-in, key, principal, role, IP or resource to every call",
-		Long: `Trace follows what someone did in the logs, from one start:
+// traceLong and traceExamples are the help of trailq trace.
+const traceLong = `Trace follows what someone did in the logs, from one start:
 
   --session EVENTID    a sign-in or a call that opened a session: a ConsoleLogin (the console session: the
                        principal's calls whose session was created at the sign-in's second, with the
@@ -105,8 +104,9 @@ EXIT STATUS
   1  an error, or a start that matches no event (the message names what does exist)
   2  a usage error
   4  the trace was written, but the load before it could not read some input (named)
-  130  interrupted`,
-		Example: `  # The console session a sign-in opened (trailq signins lists event IDs), in Tokyo time:
+  130  interrupted`
+
+const traceExamples = `  # The console session a sign-in opened (trailq signins lists event IDs), in Tokyo time:
   trailq trace --source ./AWSLogs --session 3f1c9b1e-1a2b-4c3d-9e8f-0a1b2c3d4e5f --tz Asia/Tokyo
 
   # Everything done with a key, and the role sessions opened from it, as JSON:
@@ -121,8 +121,17 @@ EXIT STATUS
 
   # What is new or unusual yesterday against the 28 days before, with places from GeoLite2:
   trailq trace --source ./AWSLogs --new --since yesterday --until yesterday --tz Asia/Tokyo \
-    --geoip GeoLite2-City.mmdb --geoip GeoLite2-ASN.mmdb`,
-		Args: cobra.NoArgs,
+    --geoip GeoLite2-City.mmdb --geoip GeoLite2-ASN.mmdb`
+
+// NewCmdTrace builds "trailq trace".
+func NewCmdTrace(f *Factory, runF func(context.Context, *TraceOptions) error) *cobra.Command {
+	opts := &TraceOptions{Starts: map[trace.Kind]*string{}}
+	cmd := &cobra.Command{
+		Use:     "trace (--session EVENTID | --access-key KEY | --principal ARN|NAME | --ip ADDR|CIDR | --role ARN|NAME | --resource ARN|NAME | --new)",
+		Short:   "Follow what someone did: from a sign-in, key, principal, role, IP or resource to every call",
+		Long:    traceLong,
+		Example: traceExamples,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.check(cmd); err != nil {
 				return err
@@ -144,6 +153,7 @@ EXIT STATUS
 	fl.StringVar(&opts.Format, "format", "", "output format: table, csv, tsv, json, jsonl (default: table on a terminal, csv otherwise)")
 	fl.BoolVar(&opts.Wide, "wide", false, "do not shorten long values, nor the profile's lists, in the table format")
 	fl.BoolVar(&opts.RawCSV, "raw-csv", false, "write text cells that start with = + - @ as they are in CSV/TSV")
+	fl.BoolVar(&opts.VerifiedOnly, "verified-only", false, "answer only when every log file with events in the period was verified valid against the trail's digests (trailq verify --logs records it); else exit 1 and say which were not")
 	opts.addNewFlags(fl)
 	return cmd
 }
@@ -232,7 +242,18 @@ func runTrace(ctx context.Context, f *Factory, opts *TraceOptions) error {
 	if opts.DryRun && eo.Source != nil {
 		return f.dryRun(ctx, eo)
 	}
-	res, err := f.Engine().Trace(ctx, eo, engine.TraceOptions{Query: q, Now: now, Lag: opts.Lag})
+	e := f.Engine()
+	res, err := e.Trace(ctx, eo, engine.TraceOptions{Query: q, Now: now, Lag: opts.Lag})
+	var nf *trace.NotFoundError
+	if err != nil && !errors.As(err, &nf) {
+		return err
+	}
+	// What the checks of the logs say comes with a "not found" too: it is about the logs looked in.
+	say, verr := f.checkVerified(ctx, e, eo, q.Period, opts.VerifiedOnly)
+	if verr != nil {
+		return verr
+	}
+	defer say()
 	if err != nil {
 		return err
 	}
@@ -255,4 +276,25 @@ func runTrace(ctx context.Context, f *Factory, opts *TraceOptions) error {
 	fmt.Fprintf(f.IO.ErrOut, "%d event%s in %d session%s (%d denied) %s, times in %s\n", len(res.Events), plural(len(res.Events)),
 		sessions, plural(sessions), res.Profile.Denied, describePeriod(q.Period, loc), zoneName(loc, now))
 	return nil
+}
+
+// checkVerified reads what the checks of the logs say of the period's log files (for a command that has read
+// them): with only (--verified-only), an error unless all were verified valid. say prints the line that says it,
+// when the store keeps checks or only was asked.
+func (f *Factory) checkVerified(ctx context.Context, e *engine.Engine, eo engine.Options, p timewin.Period, only bool) (say func(), err error) {
+	eo.NoLoad = true
+	v, err := e.VerifiedOf(ctx, eo, p)
+	if err != nil {
+		return nil, err
+	}
+	if only {
+		if err := engine.VerifiedOnly(v); err != nil {
+			return nil, err
+		}
+	}
+	return func() {
+		if v.Checked || only {
+			fmt.Fprintf(f.IO.ErrOut, "Logs of the period: %s.\n", v)
+		}
+	}, nil
 }

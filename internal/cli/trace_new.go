@@ -181,10 +181,17 @@ func runTraceNew(ctx context.Context, f *Factory, opts *TraceOptions) error {
 	if opts.DryRun && eo.Source != nil {
 		return f.dryRun(ctx, eo)
 	}
-	res, err := f.Engine().Baseline(ctx, eo, engine.BaselineOptions{Query: q, Now: now, Lag: opts.Lag})
+	e := f.Engine()
+	res, err := e.Baseline(ctx, eo, engine.BaselineOptions{Query: q, Now: now, Lag: opts.Lag})
 	if err != nil {
 		return err
 	}
+	read := timewin.Period{Start: res.Query.Baseline.Start, End: res.Query.Period.End}
+	say, err := f.checkVerified(ctx, e, eo, read, opts.VerifiedOnly)
+	if err != nil {
+		return err
+	}
+	defer say()
 	if err := writeNew(f, res.Result, format, loc, opts); err != nil {
 		return err
 	}

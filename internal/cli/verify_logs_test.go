@@ -364,3 +364,28 @@ func TestDetectVerifiedOnly(t *testing.T) {
 		t.Errorf("--follow --verified-only: exit %d, want 2", r.code)
 	}
 }
+
+// TestTraceVerifiedOnly: trace says whether the logs of its period were verified, and --verified-only refuses
+// to answer from logs no check covered.
+func TestTraceVerifiedOnly(t *testing.T) {
+	signer, g := verifyTrail(t)
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(keys, digesttest.KeysJSON(t, signer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	digesttest.WriteDir(t, dir, g.All(), true)
+	cache := t.TempDir()
+	trace := []string{"trace", "--source", dir, "--ip", "10.0.0.0/8", "--format", "csv", "--since", "2024-09-01"}
+	if r := run(t, cache, "", append(trace, "--verified-only")...); r.code != 1 || !strings.Contains(r.errOut, "10 not checked") {
+		t.Fatalf("before any check: exit %d: %s", r.code, r.errOut)
+	}
+	if r := run(t, cache, "", "verify", "--logs", "--source", dir, "--public-keys", keys); r.code != 0 {
+		t.Fatalf("verify --logs: exit %d: %s", r.code, r.errOut)
+	}
+	// Nothing came from 10.0.0.0/8 (exit 1, said so), and the logs looked in were all verified.
+	r := run(t, cache, "", append(trace, "--verified-only")...)
+	if !strings.Contains(r.errOut, "no event came from 10.0.0.0/8") || !strings.Contains(r.errOut, "Logs of the period: 10 log files, 10 verified valid.") {
+		t.Errorf("after the check: exit %d: %s", r.code, r.errOut)
+	}
+}

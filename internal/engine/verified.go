@@ -197,3 +197,14 @@ func VerifiedOnly(v Verified) error {
 	return hint.With(fmt.Errorf("--verified-only: the period's logs are not all verified: %s", v),
 		"trailq verify --logs --source … checks them against the trail's digest files and records the result in the store")
 }
+
+// VerifiedOf reads, through a reader of the store of o, the checks of the log files with events in p (for a
+// command whose own reader is closed, e.g. after a trace).
+func (e *Engine) VerifiedOf(ctx context.Context, o Options, p timewin.Period) (Verified, error) {
+	st, err := e.Reader(ctx, o)
+	if err != nil {
+		return Verified{}, err
+	}
+	defer st.Close()
+	return VerifiedFiles(ctx, st, p)
+}
