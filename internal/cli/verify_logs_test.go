@@ -297,17 +297,25 @@ func TestVerifyLogsFlags(t *testing.T) {
 	}
 }
 
+// signedFolder writes the test trail, with its digests' signatures in .sig sidecars, to a folder, and its
+// public keys to a file.
+func signedFolder(t *testing.T) (keys, dir string, g *digesttest.Generated) {
+	t.Helper()
+	signer, g := verifyTrail(t)
+	keys = filepath.Join(t.TempDir(), "keys.json")
+	if err := os.WriteFile(keys, digesttest.KeysJSON(t, signer), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir = t.TempDir()
+	digesttest.WriteDir(t, dir, g.All(), true)
+	return keys, dir, g
+}
+
 // TestVerifiedOnly: verify --logs records its results in the source's store; signins then says whether the
 // logs of its period were verified, and --verified-only answers only when all were — after a log file is
 // changed and checked again, it refuses and names it.
 func TestVerifiedOnly(t *testing.T) {
-	signer, g := verifyTrail(t)
-	keys := filepath.Join(t.TempDir(), "keys.json")
-	if err := os.WriteFile(keys, digesttest.KeysJSON(t, signer), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	digesttest.WriteDir(t, dir, g.All(), true)
+	keys, dir, g := signedFolder(t)
 	cache := t.TempDir()
 	signins := []string{"signins", "--source", dir, "--since", "2024-09-01", "--utc", "--format", "csv", "--all"}
 	if r := run(t, cache, "", append(signins, "--verified-only")...); r.code != 1 || !strings.Contains(r.errOut, "10 not checked") {
@@ -343,13 +351,7 @@ func TestVerifiedOnly(t *testing.T) {
 // TestDetectVerifiedOnly: detect says whether the logs it read were verified, and --verified-only refuses to
 // run the rules over logs no check covered.
 func TestDetectVerifiedOnly(t *testing.T) {
-	signer, g := verifyTrail(t)
-	keys := filepath.Join(t.TempDir(), "keys.json")
-	if err := os.WriteFile(keys, digesttest.KeysJSON(t, signer), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	digesttest.WriteDir(t, dir, g.All(), true)
+	keys, dir, _ := signedFolder(t)
 	cache := t.TempDir()
 	if r := run(t, cache, "", "detect", "--source", dir, "--format", "csv", "--verified-only"); r.code != 1 || !strings.Contains(r.errOut, "10 not checked") {
 		t.Fatalf("before any check: exit %d: %s", r.code, r.errOut)
@@ -368,13 +370,7 @@ func TestDetectVerifiedOnly(t *testing.T) {
 // TestTraceVerifiedOnly: trace says whether the logs of its period were verified, and --verified-only refuses
 // to answer from logs no check covered.
 func TestTraceVerifiedOnly(t *testing.T) {
-	signer, g := verifyTrail(t)
-	keys := filepath.Join(t.TempDir(), "keys.json")
-	if err := os.WriteFile(keys, digesttest.KeysJSON(t, signer), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	digesttest.WriteDir(t, dir, g.All(), true)
+	keys, dir, _ := signedFolder(t)
 	cache := t.TempDir()
 	trace := []string{"trace", "--source", dir, "--ip", "10.0.0.0/8", "--format", "csv", "--since", "2024-09-01"}
 	if r := run(t, cache, "", append(trace, "--verified-only")...); r.code != 1 || !strings.Contains(r.errOut, "10 not checked") {
