@@ -210,33 +210,60 @@ type evidence struct {
 	us int64 // Unix microseconds; math.MinInt64 when unknown
 }
 
-// who is what a scan row's trailq_who says.
+// who is the principal and account a scan row's principal values name.
 type who struct{ principal, account string }
+
+// groupKey is a detection group's key: the rule's index, the principal (one *who per distinct principal and
+// account) and the hour.
+type groupKey struct {
+	rule int
+	who  *who
+	hour int64
+}
 
 // scan runs every detection rule in one query and makes findings of their events. A rule's events are grouped
 // by account, principal and UTC hour: one person doing the thing again within the hour is one finding (the
 // count grows), the same in the next hour is another, and the findings of a period do not change when later
 // logs are loaded, so a finding's ID stays the same from run to run.
 func (r *detectRun) scan(ctx context.Context, rules []*sigma.Rule) error {
-	groups := map[string]*detGroup{}
+	groups := map[groupKey]*detGroup{}
 	var order []*detGroup
-	names := map[string]who{} // the principal of each distinct principal part of trailq_who
+	names := map[string]*who{} // the principal of each distinct principal part of trailq_who
+	whos := map[who]*who{}     // one *who per distinct principal and account
 	nf := len(signin.PrincipalFields)
 	vals := make([]any, nf)
+	var parts [4]string // the region, source IP, event name and error code of a row
 	err := r.query(ctx, DetectScanSQL(rules), func(_ []Column, v []any) error {
-		parts := strings.Split(text(v[4]), whoSep)
-		if len(parts) != nf+4 {
-			// A value holding the separator: the principal cannot be told apart.
-			parts = append(make([]string, nf), "", "", "", "")
+		s := text(v[4])
+		// The principal values are the first nf fields of trailq_who, the other four follow: cut them out
+		// without copying. A value holding the separator (more or fewer fields) leaves every field empty.
+		var pkey string
+		if strings.Count(s, whoSep) == nf+3 {
+			end := -1
+			for range nf {
+				end += 1 + strings.Index(s[end+1:], whoSep)
+			}
+			pkey = s[:end]
+			rest := s[end+1:]
+			parts[0], rest, _ = strings.Cut(rest, whoSep)
+			parts[1], rest, _ = strings.Cut(rest, whoSep)
+			parts[2], parts[3], _ = strings.Cut(rest, whoSep)
+		} else {
+			pkey = strings.Repeat(whoSep, nf-1)
+			parts = [4]string{}
 		}
-		pkey := strings.Join(parts[:nf], whoSep)
-		w, ok := names[pkey]
-		if !ok {
-			for i, p := range parts[:nf] {
+		w := names[pkey]
+		if w == nil {
+			for i, p := range strings.Split(pkey, whoSep) {
 				vals[i] = p
 			}
-			w.principal, w.account = signin.Principal(vals)
-			names[pkey] = w
+			var k who
+			k.principal, k.account = signin.Principal(vals)
+			if w = whos[k]; w == nil {
+				w = &k
+				whos[k] = w
+			}
+			names[strings.Clone(pkey)] = w
 		}
 		us, ok := v[2].(int64)
 		hour := int64(math.MinInt64)
@@ -246,24 +273,31 @@ func (r *detectRun) scan(ctx context.Context, rules []*sigma.Rule) error {
 			hour = floorDiv(us, 3600_000_000)
 		}
 		fileID, _ := v[3].(int64)
-		for _, s := range strings.Split(text(v[0]), ",") {
+		id := text(v[1])
+		list := text(v[0])
+		for rest := list; ; {
+			s, after, more := strings.Cut(rest, ",")
 			i, err := strconv.Atoi(s)
 			if err != nil || i < 0 || i >= len(rules) {
-				return fmt.Errorf("the scan gave rule %q", text(v[0]))
+				return fmt.Errorf("the scan gave rule %q", list)
 			}
-			key := s + "\x00" + w.account + "\x00" + w.principal + "\x00" + strconv.FormatInt(hour, 10)
+			key := groupKey{i, w, hour}
 			g := groups[key]
 			if g == nil {
 				g = &detGroup{rule: rules[i], account: w.account, principal: w.principal, hour: hour}
 				groups[key] = g
 				order = append(order, g)
 			}
-			g.events = append(g.events, evidence{text(v[1]), us})
-			g.regions.add(parts[nf])
-			g.ips.add(parts[nf+1])
-			g.names.add(parts[nf+2])
-			g.errors.add(parts[nf+3])
+			g.events = append(g.events, evidence{id, us})
+			g.regions.add(parts[0])
+			g.ips.add(parts[1])
+			g.names.add(parts[2])
+			g.errors.add(parts[3])
 			g.fileID = max(g.fileID, fileID)
+			if !more {
+				break
+			}
+			rest = after
 		}
 		return nil
 	})
@@ -502,11 +536,25 @@ type orderedSet struct {
 }
 
 func (s *orderedSet) add(v string) {
-	if v == "" || s.seen[v] {
+	if v == "" {
 		return
 	}
 	if s.seen == nil {
-		s.seen = map[string]bool{}
+		// Few values: look them up in the list (most sets hold one or two).
+		if slices.Contains(s.list, v) {
+			return
+		}
+		s.list = append(s.list, v)
+		if len(s.list) > 8 {
+			s.seen = make(map[string]bool, len(s.list))
+			for _, x := range s.list {
+				s.seen[x] = true
+			}
+		}
+		return
+	}
+	if s.seen[v] {
+		return
 	}
 	s.seen[v] = true
 	s.list = append(s.list, v)
