@@ -213,6 +213,9 @@ func (s *Store) init(ctx context.Context, notify func(string)) error {
 	if err := s.h.WriteEventsView(ctx, tx); err != nil {
 		return err
 	}
+	if _, err := s.addTraceKeys(ctx, tx, nil); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO `+db.MetaTable+` VALUES ('schema', ?)`, SchemaVersion); err != nil {
 		return fmt.Errorf("create schema: %w", err)
 	}
@@ -268,7 +271,11 @@ func (s *Store) upgrade(ctx context.Context, tx *sql.Tx, notify func(string)) er
 			changed = true
 		}
 	}
-	if !changed && !added {
+	indexed, err := s.addTraceKeys(ctx, tx, notify)
+	if err != nil {
+		return err
+	}
+	if !changed && !added && !indexed {
 		return nil
 	}
 	if err := tx.Commit(); err != nil {
@@ -308,6 +315,66 @@ func (s *Store) addSignIns(ctx context.Context, tx *sql.Tx, notify func(string))
 		}
 	}
 	return true, nil
+}
+
+// traceKeysThrough returns the highest object id the trace index has the keys of, and the manifest's highest:
+// the index answers when the first is not below the second (ok is false without an index).
+func traceKeysThrough(ctx context.Context, q db.RowQuerier) (through, highest int64, ok bool, err error) {
+	if has, err := db.HasTable(ctx, q, db.TraceKeysTable); err != nil || !has {
+		return 0, 0, false, err
+	}
+	var v sql.NullInt64
+	err = q.QueryRowContext(ctx, `SELECT (SELECT try_cast(value AS BIGINT) FROM `+db.MetaTable+` WHERE key = ?),
+		(SELECT coalesce(max(file_id), 0) FROM `+db.ObjectsTable+`)`, db.TraceKeysMeta).Scan(&v, &highest)
+	if err != nil {
+		return 0, 0, false, fmt.Errorf("read the trace index: %w", err)
+	}
+	return v.Int64, highest, v.Valid, nil
+}
+
+// addTraceKeys makes the trace index of a store made before it, or loaded since by a binary that did not keep
+// it, from the rows it holds: all of it again, in tx (a scan of the events; a load keeps it from then on).
+func (s *Store) addTraceKeys(ctx context.Context, tx *sql.Tx, notify func(string)) (bool, error) {
+	through, highest, ok, err := traceKeysThrough(ctx, tx)
+	if err != nil || ok && through >= highest {
+		return false, err
+	}
+	if notify != nil && highest > 0 {
+		notify("Upgrading the store " + s.h.Path + ": indexing its access keys and principals for trailq trace (once; a minute for tens of millions of events).")
+	}
+	for _, q := range []string{`DROP TABLE IF EXISTS ` + db.TraceKeysTable, db.TraceKeysDDL, db.TraceKeysFill} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return false, fmt.Errorf("upgrade store: index for trace: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO `+db.MetaTable+` VALUES (?, ?)`, db.TraceKeysMeta, strconv.FormatInt(highest, 10)); err != nil {
+		return false, fmt.Errorf("upgrade store: index for trace: %w", err)
+	}
+	return true, nil
+}
+
+// TraceFiles returns the objects (ids, ascending) whose records hold any of the values as an access key id
+// (useridentity.accesskeyid) or a principal ARN (useridentity.arn, useridentity.sessioncontext.sessionissuer.arn),
+// from the trace index: every stored row with such a value is in one of them. ok is false when the store has no
+// index that covers all its objects (the caller scans).
+func (s *Store) TraceFiles(ctx context.Context, values []string) (ids []int64, ok bool, err error) {
+	through, highest, ok, err := traceKeysThrough(ctx, s.h.DB)
+	if err != nil || !ok || through < highest {
+		return nil, false, err
+	}
+	if len(values) == 0 {
+		return nil, true, nil
+	}
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	ids, err = db.Column[int64](ctx, s.h.DB, `SELECT DISTINCT _file_id FROM `+db.TraceKeysTable+
+		` WHERE k IN (?`+strings.Repeat(", ?", len(values)-1)+`) ORDER BY 1`, args...)
+	if err != nil {
+		return nil, false, fmt.Errorf("read the trace index: %w", err)
+	}
+	return ids, true, nil
 }
 
 // HasTable reports whether the store has a table of that name.

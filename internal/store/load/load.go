@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -127,6 +128,9 @@ type Load struct {
 	parts    *duckdb.Appender // which objects have rows in which part (trailq_part_files)
 	// duplicates records the records not stored because an identical one is (trailq_duplicates).
 	duplicates *duckdb.Appender
+	// traceKeys appends to the trace index (db.TraceKeysTable); nil when the store's index is not current (the
+	// load then leaves it behind, and the next open for writing makes it again).
+	traceKeys *duckdb.Appender
 	// refillPending is set once rows were removed (here or by an earlier load) whose copies in other objects
 	// have not been looked for; refilling holds the objects Refills handed out, by key.
 	refillPending bool
@@ -161,6 +165,7 @@ type openFile struct {
 	refill    bool             // read again for the copies it holds (File.Refill)
 	done      bool             // its final row is appended
 	obj       *partfile.Origin // the columns its rows share in a part file
+	keys      map[string]bool  // its access keys and principal ARNs in the trace index
 }
 
 // CommitStats says what a commit did.
@@ -220,6 +225,10 @@ func (l *Load) begin(ctx context.Context) error {
 	if err := l.conn.QueryRowContext(ctx, `SELECT coalesce(max(file_id), 0) + 1 FROM `+db.ObjectsTable).Scan(&l.nextID); err != nil {
 		return fmt.Errorf("begin load: %w", err)
 	}
+	indexed, err := l.traceKeysCurrent(ctx)
+	if err != nil {
+		return fmt.Errorf("begin load: %w", err)
+	}
 	// DuckDB keeps the blocks it writes cached up to its memory limit (80 % of RAM by default): a load of
 	// millions of records would hold gigabytes it never reads again. The limit is lifted when the load ends.
 	if _, err := l.conn.ExecContext(ctx, `SET memory_limit = '`+loadMemoryLimit+`'`); err != nil {
@@ -244,6 +253,11 @@ func (l *Load) begin(ctx context.Context) error {
 		}
 		if l.duplicates, err = duckdb.NewAppender(dc.(driver.Conn), "", "", db.DuplicatesTable); err != nil {
 			return fmt.Errorf("begin load: %w", err)
+		}
+		if indexed {
+			if l.traceKeys, err = duckdb.NewAppender(dc.(driver.Conn), "", "", db.TraceKeysTable); err != nil {
+				return fmt.Errorf("begin load: %w", err)
+			}
 		}
 		return nil
 	})
@@ -342,6 +356,12 @@ func (l *Load) addRecords(f *File, of *openFile) error {
 	}
 	l.keep = slices.Grow(l.keep[:0], len(f.Records))[:len(f.Records)]
 	l.hashes.Claim(l.hashBuf, l.keep)
+	if err := l.indexKeys(f, of); err != nil {
+		return err
+	}
+	if f.Final {
+		of.keys = nil
+	}
 	for i, r := range f.Records {
 		if !l.keep[i] {
 			if !of.refill {
@@ -371,6 +391,56 @@ func (l *Load) addRecords(f *File, of *openFile) error {
 			l.refilled++
 		} else {
 			l.inserted++
+		}
+	}
+	return nil
+}
+
+// traceKeysCurrent reports whether the store's trace index has the keys of every object in the manifest: only
+// then does the load keep it (and move its mark up at each commit).
+func (l *Load) traceKeysCurrent(ctx context.Context) (bool, error) {
+	if has, err := db.HasTable(ctx, l.conn, db.TraceKeysTable); err != nil || !has {
+		return false, err
+	}
+	var ok bool
+	err := l.conn.QueryRowContext(ctx, `SELECT coalesce((SELECT try_cast(value AS BIGINT) FROM `+db.MetaTable+` WHERE key = ?) >= ?, false)`,
+		db.TraceKeysMeta, l.nextID-1).Scan(&ok)
+	return ok, err
+}
+
+// indexKeys appends to the trace index the access keys and principal ARNs of f's records that its object has
+// not had yet: of every record, stored here or as a copy of another object's (read again for its copies, the
+// object then brings no key the index lacks).
+func (l *Load) indexKeys(f *File, of *openFile) error {
+	if l.traceKeys == nil {
+		return nil
+	}
+	if of.keys == nil {
+		of.keys = map[string]bool{}
+	}
+	add := func(v cloudtrail.String) error {
+		if !v.Valid || of.keys[v.S] {
+			return nil
+		}
+		k := strings.Clone(v.S) // not the record's buffer, kept while the object is read
+		of.keys[k] = true
+		return l.traceKeys.AppendRow(k, of.id)
+	}
+	for _, r := range f.Records {
+		u := r.UserIdentity
+		if u == nil {
+			continue
+		}
+		if err := add(u.AccessKeyID); err != nil {
+			return err
+		}
+		if err := add(u.ARN); err != nil {
+			return err
+		}
+		if c := u.SessionContext; c != nil && c.SessionIssuer != nil {
+			if err := add(c.SessionIssuer.ARN); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -533,6 +603,7 @@ func (l *Load) dropKey(ctx context.Context, key string) error {
 	for _, q := range []string{
 		`DELETE FROM ` + db.NativeTable + ` WHERE _file_id IN (` + old + `)`,
 		`DELETE FROM ` + db.SignInsTable + ` WHERE _file_id IN (` + old + `)`,
+		`DELETE FROM ` + db.TraceKeysTable + ` WHERE _file_id IN (` + old + `)`,
 		`DELETE FROM ` + db.ProblemsTable + ` WHERE file_id IN (` + old + `)`,
 		`DELETE FROM ` + db.ObjectsTable + ` WHERE key = ?`,
 	} {
@@ -579,6 +650,14 @@ func (l *Load) writeManifest(ctx context.Context, st *CommitStats) error {
 	if err := l.duplicates.Flush(); err != nil {
 		return fmt.Errorf("write manifest: %w", err)
 	}
+	if l.traceKeys != nil {
+		if err := l.traceKeys.Flush(); err != nil {
+			return fmt.Errorf("write manifest: %w", err)
+		}
+		if _, err := l.conn.ExecContext(ctx, `INSERT OR REPLACE INTO `+db.MetaTable+` VALUES (?, ?)`, db.TraceKeysMeta, strconv.FormatInt(l.nextID-1, 10)); err != nil {
+			return fmt.Errorf("write manifest: %w", err)
+		}
+	}
 	if l.lost {
 		if err := foundAgain(ctx, l.conn); err != nil {
 			return fmt.Errorf("write manifest: %w", err)
@@ -594,7 +673,7 @@ func (l *Load) Close() error {
 		l.part.Discard() // rows of a transaction that is rolled back
 		l.part = nil
 	}
-	for _, a := range []*duckdb.Appender{l.signIns, l.objects, l.problems, l.parts, l.duplicates} {
+	for _, a := range []*duckdb.Appender{l.signIns, l.objects, l.problems, l.parts, l.duplicates, l.traceKeys} {
 		if a == nil {
 			continue
 		}

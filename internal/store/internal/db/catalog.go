@@ -237,3 +237,26 @@ func SchemaDDL() []string {
 	FROM ` + EventsTable,
 	}
 }
+
+// TraceKeysTable is the trace index: for each object (_file_id), every distinct access key id
+// (useridentity.accesskeyid) and principal ARN (useridentity.arn, useridentity.sessioncontext.sessionissuer.arn)
+// its records hold, as stored (the empty text too), written by the load as it reads the records (all of an
+// object's records, those stored under another object as copies too, so that reading an object again for its
+// copies adds no key it lacks). A trace reads it to name the objects whose row groups it must read.
+// TraceKeysMeta holds the highest object id whose keys it has: it answers only while that is the manifest's
+// highest (a load by a binary before the index leaves it behind, and the next open for writing makes it again).
+const (
+	TraceKeysTable = "trailq_trace_keys"
+	TraceKeysMeta  = "trace_keys_through"
+	TraceKeysDDL   = `CREATE TABLE IF NOT EXISTS ` + TraceKeysTable + ` (k VARCHAR, _file_id BIGINT)`
+)
+
+// TraceKeysFill fills TraceKeysTable from the stored rows (a store made before the index, or loaded since by a
+// binary that did not keep it): each object's keys from its own rows and from the stored copies of its records
+// kept under another object (DuplicatesTable).
+const TraceKeysFill = `INSERT INTO ` + TraceKeysTable + ` SELECT DISTINCT k, f FROM (
+	SELECT f, unnest([u.accesskeyid, u.arn, u.sessioncontext.sessionissuer.arn]) AS k FROM (
+		SELECT _file_id AS f, useridentity AS u FROM ` + EventsTable + `
+		UNION ALL
+		SELECT d.file_id, e.useridentity FROM ` + DuplicatesTable + ` d JOIN ` + EventsTable + ` e ON e._hash = d.hash))
+	WHERE k IS NOT NULL`
