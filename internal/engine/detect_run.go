@@ -225,6 +225,25 @@ type groupKey struct {
 // by account, principal and UTC hour: one person doing the thing again within the hour is one finding (the
 // count grows), the same in the next hour is another, and the findings of a period do not change when later
 // logs are loaded, so a finding's ID stays the same from run to run.
+// cutWho cuts a row's trailq_who text without copying: the principal values are its first nf fields (returned
+// as one text, the key of the principal), the region, source IP, event name and error code follow (into parts).
+// A value holding the separator (more or fewer fields) leaves every field empty.
+func cutWho(s string, nf int, parts *[4]string) string {
+	if strings.Count(s, whoSep) != nf+3 {
+		*parts = [4]string{}
+		return strings.Repeat(whoSep, nf-1)
+	}
+	end := -1
+	for range nf {
+		end += 1 + strings.Index(s[end+1:], whoSep)
+	}
+	rest := s[end+1:]
+	parts[0], rest, _ = strings.Cut(rest, whoSep)
+	parts[1], rest, _ = strings.Cut(rest, whoSep)
+	parts[2], parts[3], _ = strings.Cut(rest, whoSep)
+	return s[:end]
+}
+
 func (r *detectRun) scan(ctx context.Context, rules []*sigma.Rule) error {
 	groups := map[groupKey]*detGroup{}
 	var order []*detGroup
@@ -234,24 +253,7 @@ func (r *detectRun) scan(ctx context.Context, rules []*sigma.Rule) error {
 	vals := make([]any, nf)
 	var parts [4]string // the region, source IP, event name and error code of a row
 	err := r.query(ctx, DetectScanSQL(rules), func(_ []Column, v []any) error {
-		s := text(v[4])
-		// The principal values are the first nf fields of trailq_who, the other four follow: cut them out
-		// without copying. A value holding the separator (more or fewer fields) leaves every field empty.
-		var pkey string
-		if strings.Count(s, whoSep) == nf+3 {
-			end := -1
-			for range nf {
-				end += 1 + strings.Index(s[end+1:], whoSep)
-			}
-			pkey = s[:end]
-			rest := s[end+1:]
-			parts[0], rest, _ = strings.Cut(rest, whoSep)
-			parts[1], rest, _ = strings.Cut(rest, whoSep)
-			parts[2], parts[3], _ = strings.Cut(rest, whoSep)
-		} else {
-			pkey = strings.Repeat(whoSep, nf-1)
-			parts = [4]string{}
-		}
+		pkey := cutWho(text(v[4]), nf, &parts)
 		w := names[pkey]
 		if w == nil {
 			for i, p := range strings.Split(pkey, whoSep) {
