@@ -25,15 +25,7 @@ func noveltyLogs(t *testing.T) (dir, geoip string, n *tracetest.Novelties) {
 	t.Helper()
 	dir = t.TempDir()
 	n = tracetest.PlantNovelties(4, noveltyDay)
-	for key, b := range n.Files {
-		path := filepath.Join(dir, filepath.FromSlash(key))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tracetest.WriteFiles(t, dir, n.Files)
 	geoip = filepath.Join(t.TempDir(), "test.mmdb")
 	if err := tracetest.WriteGeoIP(geoip); err != nil {
 		t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -27,15 +26,7 @@ func plantedLogs(t *testing.T) (string, *tracetest.Planted) {
 	t.Helper()
 	dir := t.TempDir()
 	p := tracetest.Plant(3, plantedDay)
-	for key, b := range p.Files {
-		path := filepath.Join(dir, filepath.FromSlash(key))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tracetest.WriteFiles(t, dir, p.Files)
 	return dir, p
 }
 

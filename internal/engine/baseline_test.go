@@ -35,15 +35,7 @@ func writeNovelties(t testing.TB, dir string, n int, seed uint64) *tracetest.Nov
 		t.Fatal(err)
 	}
 	nov := tracetest.PlantNovelties(seed, noveltyDay)
-	for key, b := range nov.Files {
-		path := filepath.Join(dir, filepath.FromSlash(key))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tracetest.WriteFiles(t, dir, nov.Files)
 	return nov
 }
 

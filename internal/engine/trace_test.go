@@ -50,15 +50,7 @@ func writePlanted(t testing.TB, dir string, n int, seed uint64) *tracetest.Plant
 		t.Fatal(err)
 	}
 	planted := tracetest.Plant(seed, plantedDay)
-	for key, b := range planted.Files {
-		path := filepath.Join(dir, filepath.FromSlash(key))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tracetest.WriteFiles(t, dir, planted.Files)
 	return planted
 }
 

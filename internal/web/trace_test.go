@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,15 +35,7 @@ func plantedServerWith(t *testing.T, wrap func(http.Handler) http.Handler) (*tes
 	t.Helper()
 	p := tracetest.Plant(7, plantedDay)
 	dir := filepath.Join(t.TempDir(), "AWSLogs")
-	for key, b := range p.Files {
-		path := filepath.Join(filepath.Dir(dir), filepath.FromSlash(key))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tracetest.WriteFiles(t, filepath.Dir(dir), p.Files)
 	path := filepath.Join(t.TempDir(), "store.duckdb")
 	for _, d := range []string{dir, writeHostileLogs(t, "hostile")} {
 		src, err := local.New(d)
